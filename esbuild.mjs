@@ -1,0 +1,74 @@
+// Builds the bundles. `node esbuild.mjs` builds the product (extension, CLI, SDK, examples, benches);
+// `node esbuild.mjs --tests` builds every test/**/*.test.ts (and test fixtures) into out/test/.
+// `--watch` keeps rebuilding. Type-checking is separate: `npm run typecheck` (tsc --noEmit).
+import * as esbuild from 'esbuild';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+const args = new Set(process.argv.slice(2));
+const production = args.has('--production');
+const watch = args.has('--watch');
+
+// Native or self-locating packages stay in node_modules: lmdb ships a native binary, and
+// @grpc/reflection / grpc-health-check read their own .proto files relative to their folder.
+const external = ['lmdb', '@grpc/reflection', 'grpc-health-check'];
+
+const common = {
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  sourcemap: production ? false : 'linked',
+  sourcesContent: false,
+  minify: production,
+  logLevel: 'warning',
+  external,
+};
+
+function walk(dir, pred, out = []) {
+  if (!fs.existsSync(dir)) return out;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) walk(full, pred, out);
+    else if (pred(full)) out.push(full);
+  }
+  return out;
+}
+
+/** @type {import('esbuild').BuildOptions[]} */
+let builds;
+if (args.has('--tests')) {
+  const entryPoints = [
+    ...walk('test', (f) => f.endsWith('.test.ts')),
+    ...walk('test/fixtures', (f) => f.endsWith('.ts')),
+    ...walk('test/vscode', (f) => f.endsWith('.ts')),
+  ];
+  builds = [{ ...common, entryPoints, outdir: 'out/test', outbase: 'test', external: [...external, 'vscode', 'playwright-core', 'mocha'] }];
+} else {
+  builds = [
+    // The extension: `vscode` is provided by the host.
+    { ...common, entryPoints: { extension: 'src/extension/extension.ts' }, outdir: 'dist', external: [...external, 'vscode'] },
+    // The CLI: nothing in its graph may import `vscode` (the build fails if something does).
+    { ...common, entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },
+    // The component SDK, for components written in JavaScript/TypeScript.
+    { ...common, entryPoints: { sdk: 'src/sdk/index.ts' }, outdir: 'dist' },
+    // Example components and benchmarks.
+    {
+      ...common,
+      entryPoints: [...walk('examples', (f) => f.endsWith('.ts') && !f.endsWith('.d.ts')), ...walk('bench', (f) => f.endsWith('.ts'))],
+      outdir: 'dist',
+      outbase: '.',
+    },
+  ].filter((b) => {
+    const eps = Array.isArray(b.entryPoints) ? b.entryPoints : Object.values(b.entryPoints);
+    return eps.length > 0 && eps.every((e) => fs.existsSync(e));
+  });
+}
+
+if (watch) {
+  for (const b of builds) await (await esbuild.context(b)).watch();
+  console.log('[watch] build started');
+} else {
+  await Promise.all(builds.map((b) => esbuild.build(b)));
+  if (builds.some((b) => b.entryPoints?.cli)) fs.chmodSync('dist/cli.js', 0o755);
+}

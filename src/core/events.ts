@@ -1,0 +1,82 @@
+// The typed events the core emits. The CLI and the extension only render these; neither decides
+// what a pipeline is or when it is healthy.
+import type { PipelineRun, ServiceRecord } from './controlplane/model';
+
+/** Changes inside the control plane's registry (both gRPC services feed the same registry). */
+export type RegistryEvent =
+  | { type: 'registered'; record: ServiceRecord; replaced: boolean }
+  | { type: 'heartbeat'; record: ServiceRecord }
+  | {
+      type: 'healthChanged';
+      record: ServiceRecord;
+      previous: number;
+      /** stale = heartbeats stopped; reported = the component said so; recovered = heartbeat after stale */
+      reason: 'stale' | 'reported' | 'recovered';
+    }
+  | { type: 'unregistered'; record: ServiceRecord }
+  | { type: 'runChanged'; run: PipelineRun; change: 'created' | 'updated' | 'stopped' };
+
+/** Overall state of one pipeline run driven by the runner. */
+export type RunState = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped' | 'failed';
+
+/** Lifecycle of one component's process, as the supervisor and registry see it together. */
+export type ComponentPhase =
+  | 'pending' // not started yet
+  | 'waiting' // waiting for dependencies to register (see waitingFor)
+  | 'starting' // process spawned, not registered yet
+  | 'running' // registered with the control plane
+  | 'restarting' // exited, restart scheduled (backoff)
+  | 'exited' // exited and will not be restarted
+  | 'stopping'
+  | 'stopped';
+
+/** Everything a front end shows about one component. Plain data, safe to copy. */
+export interface ComponentView {
+  id: string;
+  role: 'source' | 'processor' | 'sink' | 'pipeline';
+  phase: ComponentPhase;
+  /** HealthStatus from the registry (0 when not registered). */
+  health: number;
+  pid?: number;
+  exitCode?: number | null;
+  exitSignal?: string | null;
+  restarts: number;
+  serviceId?: string;
+  endpoint?: string;
+  registeredAt?: number;
+  lastHeartbeat?: number;
+  startedAt?: number;
+  metrics: Record<string, string>;
+  /** Ids this component still waits for before it starts. */
+  waitingFor: string[];
+  eventsIn: number;
+  eventsOut: number;
+  eventsPerSecond: number;
+  logFile?: string;
+  /** Where the component is defined in the pipeline file (1-based). */
+  position?: { line: number; column: number };
+  /** Why it failed / why it is not healthy, if known. */
+  problem?: string;
+}
+
+export interface RunSnapshot {
+  runId?: string;
+  pipelineName: string;
+  file: string;
+  state: RunState;
+  endpoint?: string;
+  startedAt?: number;
+  error?: string;
+  components: ComponentView[];
+  eventsProcessed: number;
+  eventsPerSecond: number;
+}
+
+/** What the runner emits while a run lives. */
+export type RunnerEvent =
+  | { type: 'state'; state: RunState; previous: RunState; error?: string }
+  | { type: 'controlPlane'; endpoint: string; address: string; port: number }
+  | { type: 'component'; view: ComponentView }
+  | { type: 'log'; componentId: string; stream: 'stdout' | 'stderr'; line: string; time: number }
+  | { type: 'notice'; level: 'info' | 'warning' | 'error'; message: string; componentId?: string; time: number }
+  | { type: 'metrics'; snapshot: RunSnapshot };
