@@ -69,6 +69,8 @@ export interface ServiceRecord {
   lastHeartbeat: number;
   /** True when the registry itself marked it UNHEALTHY because heartbeats went stale. */
   stale: boolean;
+  /** gRPC peer of the registering call (e.g. `ipv4:127.0.0.1:53412`), used to match a registration to a process. */
+  peer?: string;
   legacy?: LegacyExtras;
 }
 
