@@ -1,0 +1,85 @@
+// One benchmarked server, run as a child of bench/controlplane.ts (forked, with an IPC channel):
+//   node dist/bench/controlplane-server.js memory|lmdb|noop
+// memory: our ControlPlaneServer with MemoryStorage; lmdb: ours with LmdbStorage in a temp dir;
+// noop: a bare grpc-js server of the same flowctl.v1.ControlPlaneService whose handlers answer at once.
+// It reports its own process.cpuUsage() and RSS on request, so server CPU excludes the load driver.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import { protos } from '../src/core/proto';
+import { startOurServer } from './ourServer';
+import type { ServerStats, ToServer } from './protocol';
+
+interface Running {
+  port: number;
+  stop(): Promise<void>;
+}
+
+async function startNoop(): Promise<Running> {
+  const server = new grpc.Server();
+  const ok = <T>(value: T) => (_call: unknown, cb: grpc.sendUnaryData<T>) => cb(null, value);
+  server.addService(protos().v1.ControlPlaneService.service, {
+    RegisterComponent: (call: grpc.ServerUnaryCall<any, any>, cb: grpc.sendUnaryData<any>) =>
+      cb(null, { service_id: call.request.component_id || call.request.component?.id || 'x', assigned_topics: [], connection_info: {} }),
+    UnregisterComponent: ok({}),
+    DiscoverComponents: ok({ components: [] }),
+    Heartbeat: ok({}),
+    GetComponentStatus: ok({}),
+    ListComponents: ok({ components: [] }),
+  });
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+  );
+  return {
+    port,
+    stop: () => new Promise<void>((resolve) => server.tryShutdown(() => resolve())),
+  };
+}
+
+async function main(): Promise<void> {
+  const mode = process.argv[2];
+  if (!process.send) throw new Error('controlplane-server must be started by bench/controlplane.ts (needs an IPC channel)');
+  let tmp: string | undefined;
+  let running: Running;
+  if (mode === 'noop') running = await startNoop();
+  else if (mode === 'memory') running = await startOurServer(undefined);
+  else if (mode === 'lmdb') {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'flowctl-bench-'));
+    running = await startOurServer(path.join(tmp, 'registry.lmdb'));
+  } else throw new Error(`unknown server mode ${mode} (memory|lmdb|noop)`);
+
+  const cleanup = () => {
+    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+  };
+  process.on('disconnect', () => {
+    // The driver went away: don't linger.
+    cleanup();
+    process.exit(0);
+  });
+  process.on('message', (msg: ToServer) => {
+    if (msg.type === 'stats') {
+      if (msg.gc && typeof global.gc === 'function') {
+        global.gc();
+        global.gc();
+      }
+      const mem = process.memoryUsage();
+      const stats: ServerStats = { type: 'stats', cpu: process.cpuUsage(), rss: mem.rss, heapUsed: mem.heapUsed };
+      process.send!(stats);
+    } else if (msg.type === 'stop') {
+      running
+        .stop()
+        .catch((err) => process.stderr.write(`stop failed: ${(err as Error).message}\n`))
+        .finally(() => {
+          cleanup();
+          process.exit(0);
+        });
+    }
+  });
+  process.send({ type: 'ready', port: running.port });
+}
+
+main().catch((err) => {
+  process.stderr.write(`${(err as Error).stack ?? err}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,313 @@
+// Control-plane benchmark: `npm run bench:controlplane` (BENCH_SECONDS=2 for a quick run).
+// Starts each server as its own child process (bench/controlplane-server.ts), so the server's CPU is
+// read from the server process itself, then drives it over real gRPC from this process:
+//   (a) our control plane, in memory   (b) our control plane, persistent (LMDB in a temp dir)
+//   (c) a no-op grpc-js server of the same flowctl.v1.ControlPlaneService
+// Load: 1000 registered components, 64 concurrent heartbeat callers for BENCH_SECONDS (default 10).
+// For (a) and (b) also: RSS with 10,000 registered components and ListComponents latency over them.
+// Prints a table, the ratios against their targets, and a final JSON line.
+import { fork, type ChildProcess } from 'node:child_process';
+import * as path from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import { protos } from '../src/core/proto';
+import type { FromServer, ServerStats, ToServer } from './protocol';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const WARMUP_SECONDS = Math.min(2, Math.max(0.5, SECONDS / 5));
+const COMPONENTS = 1000;
+const CONCURRENCY = 64;
+const BIG = 10_000;
+const LIST_CALLS = 7;
+const CHANNELS = 4;
+const TARGETS = { cpuRatioMax: 1.15, throughputRatioMin: 0.8, rssMaxMb: 150, listMaxMs: 50 };
+
+type Mode = 'memory' | 'lmdb' | 'noop';
+const LABELS: Record<Mode, string> = {
+  memory: '(a) ours, in memory',
+  lmdb: '(b) ours, LMDB',
+  noop: '(c) no-op grpc-js',
+};
+const MODES = (process.env.BENCH_SERVERS ?? 'memory,lmdb,noop').split(',').map((m) => m.trim()) as Mode[];
+for (const m of MODES) if (!(m in LABELS)) throw new Error(`BENCH_SERVERS: unknown server ${m} (memory,lmdb,noop)`);
+if (!(SECONDS > 0)) throw new Error(`BENCH_SECONDS must be a positive number (got ${process.env.BENCH_SECONDS})`);
+
+const live = new Set<ChildProcess>();
+function killAll(): void {
+  for (const c of live) c.kill('SIGKILL');
+}
+process.on('exit', killAll);
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(sig, () => {
+    killAll();
+    process.exit(130);
+  });
+}
+
+class ServerChild {
+  private waiters: Array<(m: FromServer) => void> = [];
+  private constructor(
+    readonly child: ChildProcess,
+    readonly port: number,
+  ) {
+    child.on('message', (m: FromServer) => this.waiters.shift()?.(m));
+  }
+
+  static async start(mode: Mode): Promise<ServerChild> {
+    const child = fork(path.join(__dirname, 'controlplane-server.js'), [mode], {
+      execArgv: ['--expose-gc'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    live.add(child);
+    child.once('exit', () => live.delete(child));
+    const port = await new Promise<number>((resolve, reject) => {
+      child.once('message', (m: FromServer) => (m.type === 'ready' ? resolve(m.port) : reject(new Error('unexpected message'))));
+      child.once('exit', (code) => reject(new Error(`${mode} server exited during start (code ${code})`)));
+    });
+    return new ServerChild(child, port);
+  }
+
+  stats(gc = false): Promise<ServerStats> {
+    return new Promise((resolve) => {
+      this.waiters.push((m) => resolve(m as ServerStats));
+      const msg: ToServer = { type: 'stats', gc };
+      this.child.send(msg);
+    });
+  }
+
+  async stop(): Promise<void> {
+    const exited = new Promise<void>((resolve) => {
+      if (this.child.exitCode !== null) resolve();
+      else this.child.once('exit', () => resolve());
+    });
+    const msg: ToServer = { type: 'stop' };
+    this.child.send(msg);
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), 15_000);
+    await exited;
+    clearTimeout(timer);
+  }
+}
+
+type Client = grpc.Client & Record<string, Function>;
+
+function clients(port: number): Client[] {
+  const Ctor = protos().v1.ControlPlaneService;
+  return Array.from(
+    { length: CHANNELS },
+    () =>
+      new Ctor(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), {
+        'grpc.use_local_subchannel_pool': 1, // one connection per client
+        'grpc.max_receive_message_length': 256 * 1024 * 1024,
+      }) as Client,
+  );
+}
+
+function call<T>(client: Client, method: string, req: unknown): Promise<T> {
+  return new Promise((resolve, reject) => {
+    client[method]!.call(client, req, (err: grpc.ServiceError | null, res: T) => (err ? reject(err) : resolve(res)));
+  });
+}
+
+function component(i: number) {
+  const id = `bench-component-${i}`;
+  return {
+    component_id: id,
+    component: {
+      id,
+      name: `Bench component ${i}`,
+      description: 'benchmark load',
+      version: '1.0.0',
+      type: 1 + (i % 3),
+      input_event_types: i % 3 === 0 ? [] : ['stellar.ledger'],
+      output_event_types: ['stellar.ledger'],
+      endpoint: `127.0.0.1:${20000 + (i % 40000)}`,
+      metadata: { team: 'bench', index: String(i) },
+    },
+  };
+}
+
+async function registerRange(cs: Client[], from: number, to: number): Promise<void> {
+  let next = from;
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async (_, w) => {
+      for (let i = next++; i < to; i = next++) await call(cs[w % cs.length]!, 'RegisterComponent', component(i));
+    }),
+  );
+}
+
+interface HeartbeatResult {
+  count: number;
+  errors: number;
+  firstError?: string;
+  latenciesUs: Float64Array;
+}
+
+async function heartbeats(cs: Client[], seconds: number): Promise<HeartbeatResult> {
+  const end = performance.now() + seconds * 1000;
+  const lat: number[] = [];
+  let errors = 0;
+  let firstError: string | undefined;
+  let k = 0;
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async (_, w) => {
+      const client = cs[w % cs.length]!;
+      while (performance.now() < end) {
+        const i = k++ % COMPONENTS;
+        const req = { service_id: `bench-component-${i}`, status: 2, metrics: { events_processed: String(k) } };
+        const t0 = process.hrtime.bigint();
+        try {
+          await call(client, 'Heartbeat', req);
+          lat.push(Number(process.hrtime.bigint() - t0) / 1000);
+        } catch (err) {
+          errors++;
+          firstError ??= (err as Error).message;
+        }
+      }
+    }),
+  );
+  return { count: lat.length, errors, firstError, latenciesUs: Float64Array.from(lat).sort() };
+}
+
+function quantile(sorted: Float64Array | number[], q: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+}
+
+function cpuUs(a: NodeJS.CpuUsage, b: NodeJS.CpuUsage): number {
+  return b.user - a.user + (b.system - a.system);
+}
+
+interface ModeResult {
+  mode: Mode;
+  heartbeatsPerSec: number;
+  p50Ms: number;
+  p99Ms: number;
+  cpuUsPerHeartbeat: number;
+  heartbeatErrors: number;
+  rssMb10k?: number;
+  listComponents10kMs?: number;
+  listComponentsCount?: number;
+}
+
+async function benchMode(mode: Mode): Promise<ModeResult> {
+  const server = await ServerChild.start(mode);
+  const cs = clients(server.port);
+  try {
+    await registerRange(cs, 0, COMPONENTS);
+    await heartbeats(cs, WARMUP_SECONDS);
+    const before = await server.stats();
+    const t0 = performance.now();
+    const hb = await heartbeats(cs, SECONDS);
+    const elapsed = (performance.now() - t0) / 1000;
+    const after = await server.stats();
+    if (hb.errors > 0) console.warn(`  ${LABELS[mode]}: ${hb.errors} heartbeat errors, first: ${hb.firstError}`);
+    const result: ModeResult = {
+      mode,
+      heartbeatsPerSec: hb.count / elapsed,
+      p50Ms: quantile(hb.latenciesUs, 0.5) / 1000,
+      p99Ms: quantile(hb.latenciesUs, 0.99) / 1000,
+      cpuUsPerHeartbeat: cpuUs(before.cpu, after.cpu) / Math.max(1, hb.count + hb.errors),
+      heartbeatErrors: hb.errors,
+    };
+    if (mode !== 'noop') {
+      await registerRange(cs, COMPONENTS, BIG);
+      await new Promise((r) => setTimeout(r, 500));
+      result.rssMb10k = (await server.stats(true)).rss / (1024 * 1024);
+      const req = { type_filter: 0, include_unhealthy: true };
+      const first = await call<{ components: unknown[] }>(cs[0]!, 'ListComponents', req); // warm-up
+      result.listComponentsCount = first.components.length;
+      const times: number[] = [];
+      for (let i = 0; i < LIST_CALLS; i++) {
+        const t = performance.now();
+        await call(cs[0]!, 'ListComponents', req);
+        times.push(performance.now() - t);
+      }
+      result.listComponents10kMs = times.sort((x, y) => x - y)[Math.floor(times.length / 2)]!;
+    }
+    return result;
+  } finally {
+    for (const c of cs) c.close();
+    await server.stop();
+  }
+}
+
+function fmt(n: number | undefined, digits = 1): string {
+  return n === undefined || Number.isNaN(n) ? '-' : n.toFixed(digits);
+}
+
+function verdict(ok: boolean): string {
+  return ok ? 'OK' : 'MISSED';
+}
+
+async function main(): Promise<void> {
+  console.log(
+    `flowctl control-plane benchmark: ${COMPONENTS} components, ${CONCURRENCY} concurrent heartbeat callers over ${CHANNELS} connections, ` +
+      `${SECONDS} s per server (+${WARMUP_SECONDS} s warm-up); node ${process.version}`,
+  );
+  const results: Partial<Record<Mode, ModeResult>> = {};
+  for (const mode of MODES) {
+    process.stdout.write(`running ${LABELS[mode]} …\n`);
+    results[mode] = await benchMode(mode);
+  }
+
+  console.log('');
+  console.log(`${'server'.padEnd(22)}${'heartbeats/s'.padStart(14)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'CPU µs/hb'.padStart(11)}${'RSS@10k MB'.padStart(12)}${'List@10k ms'.padStart(13)}`);
+  for (const mode of MODES) {
+    const r = results[mode]!;
+    console.log(
+      `${LABELS[mode].padEnd(22)}${fmt(r.heartbeatsPerSec, 0).padStart(14)}${fmt(r.p50Ms, 2).padStart(9)}${fmt(r.p99Ms, 2).padStart(9)}` +
+        `${fmt(r.cpuUsPerHeartbeat, 1).padStart(11)}${fmt(r.rssMb10k).padStart(12)}${fmt(r.listComponents10kMs).padStart(13)}`,
+    );
+  }
+  console.log('');
+
+  const a = results.memory;
+  const b = results.lmdb;
+  const c = results.noop;
+  const checks: Record<string, { value: number; target: string; ok: boolean }> = {};
+  if (a && c) {
+    const v = a.cpuUsPerHeartbeat / c.cpuUsPerHeartbeat;
+    checks.cpuPerHeartbeatRatio_a_over_c = { value: v, target: `<= ${TARGETS.cpuRatioMax}`, ok: v <= TARGETS.cpuRatioMax };
+  }
+  if (a && b) {
+    const v = b.heartbeatsPerSec / a.heartbeatsPerSec;
+    checks.throughputRatio_b_over_a = { value: v, target: `>= ${TARGETS.throughputRatioMin}`, ok: v >= TARGETS.throughputRatioMin };
+  }
+  for (const r of [a, b]) {
+    if (!r || r.rssMb10k === undefined || r.listComponents10kMs === undefined) continue;
+    checks[`rssMb10k_${r.mode}`] = { value: r.rssMb10k, target: `< ${TARGETS.rssMaxMb}`, ok: r.rssMb10k < TARGETS.rssMaxMb };
+    checks[`listComponents10kMs_${r.mode}`] = {
+      value: r.listComponents10kMs,
+      target: `< ${TARGETS.listMaxMs}`,
+      ok: r.listComponents10kMs < TARGETS.listMaxMs && r.listComponentsCount === BIG,
+    };
+    if (r.listComponentsCount !== BIG) console.warn(`  ${LABELS[r.mode]}: ListComponents returned ${r.listComponentsCount} of ${BIG} components`);
+  }
+  const names: Record<string, string> = {
+    cpuPerHeartbeatRatio_a_over_c: 'server CPU per heartbeat, a/c',
+    throughputRatio_b_over_a: 'heartbeat throughput, b/a',
+    rssMb10k_memory: 'RSS with 10,000 components (a), MB',
+    rssMb10k_lmdb: 'RSS with 10,000 components (b), MB',
+    listComponents10kMs_memory: 'ListComponents over 10,000 (a), ms',
+    listComponents10kMs_lmdb: 'ListComponents over 10,000 (b), ms',
+  };
+  for (const [key, chk] of Object.entries(checks)) {
+    console.log(`${(names[key] ?? key).padEnd(40)}${fmt(chk.value, 2).padStart(10)}   target ${chk.target.padEnd(8)} ${verdict(chk.ok)}`);
+  }
+  console.log(
+    JSON.stringify({
+      bench: 'controlplane',
+      seconds: SECONDS,
+      components: COMPONENTS,
+      concurrency: CONCURRENCY,
+      results,
+      checks,
+      allTargetsMet: Object.values(checks).every((x) => x.ok),
+    }),
+  );
+}
+
+main().catch((err) => {
+  console.error(`bench:controlplane failed: ${(err as Error).stack ?? err}`);
+  killAll();
+  process.exit(1);
+});
