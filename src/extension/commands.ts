@@ -1,0 +1,247 @@
+// The commands (category "flowctl"). They accept what the UI hands them: a Uri (CodeLens, editor
+// title), a tree node or `{key, id}` (tree, CodeLens), or nothing (palette → sensible default or a pick).
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { FlowctlContext } from './context';
+import { openPipelineDocument, parseDocument, toRange } from './pipelineDocs';
+import type { RunSession } from './session';
+import type { ServiceNode } from './servicesTree';
+import { readSettings, resolveSettingPath } from './settings';
+
+type ComponentRef = { key: string; id: string };
+
+function isComponentRef(arg: unknown): arg is ComponentRef {
+  return !!arg && typeof arg === 'object' && typeof (arg as ComponentRef).id === 'string' && typeof (arg as ComponentRef).key === 'string';
+}
+
+function message(err: unknown): string {
+  return String((err as Error)?.message ?? err);
+}
+
+/** The pipeline file a command is about. */
+async function pickPipelineFile(ctx: FlowctlContext, arg: unknown, purpose: 'run' | 'running'): Promise<string | undefined> {
+  if (arg instanceof vscode.Uri) return arg.fsPath;
+  if (typeof arg === 'string') return arg;
+  if (arg && typeof arg === 'object' && (arg as ServiceNode).kind === 'source') return (arg as { key: string }).key;
+  if (isComponentRef(arg)) return arg.key;
+  const editor = vscode.window.activeTextEditor;
+  if (editor && editor.document.uri.scheme === 'file') {
+    const parsed = await parseDocument(editor.document);
+    if (parsed.isPipeline && (purpose === 'run' || ctx.session(editor.document.fileName))) return editor.document.fileName;
+  }
+  if (purpose === 'running') {
+    const runs = ctx.runs();
+    if (runs.length <= 1) return runs[0]?.file;
+    const pick = await vscode.window.showQuickPick(
+      runs.map((s) => ({ label: s.name(), description: vscode.workspace.asRelativePath(s.file), file: s.file })),
+      { placeHolder: 'Which pipeline?' },
+    );
+    return pick?.file;
+  }
+  const found = await vscode.workspace.findFiles('**/flow.{yml,yaml}', '**/node_modules/**', 50);
+  if (found.length === 1) return found[0].fsPath;
+  if (found.length === 0) {
+    void vscode.window.showWarningMessage('flowctl: open a pipeline file (flow.yml) to run it.');
+    return undefined;
+  }
+  const pick = await vscode.window.showQuickPick(
+    found.map((u) => ({ label: vscode.workspace.asRelativePath(u), file: u.fsPath })),
+    { placeHolder: 'Which pipeline file?' },
+  );
+  return pick?.file;
+}
+
+/** The session and component a component command is about. */
+async function pickComponent(ctx: FlowctlContext, arg: unknown): Promise<{ session: RunSession; id: string } | undefined> {
+  if (isComponentRef(arg)) {
+    const session = ctx.session(arg.key);
+    if (!session) throw new Error(`the pipeline ${path.basename(arg.key)} is not running`);
+    return { session, id: arg.id };
+  }
+  const file = await pickPipelineFile(ctx, undefined, 'running');
+  const session = file ? ctx.session(file) : undefined;
+  if (!session) {
+    void vscode.window.showInformationMessage('flowctl: no pipeline is running.');
+    return undefined;
+  }
+  if (typeof arg === 'string') return { session, id: arg };
+  const id = await vscode.window.showQuickPick(session.componentIds(), { placeHolder: 'Which component?' });
+  return id ? { session, id } : undefined;
+}
+
+export function registerCommands(ctx: FlowctlContext, hooks: { revealInTree(ref: ComponentRef): Promise<void>; refreshTree(): void }): void {
+  const register = (id: string, fn: (...args: any[]) => unknown) =>
+    ctx.pushExtCleanup(
+      vscode.commands.registerCommand(id, async (...args: unknown[]) => {
+        try {
+          return await fn(...args);
+        } catch (err) {
+          ctx.output.error(`${id}: ${message(err)}`);
+          void vscode.window.showErrorMessage(`flowctl: ${message(err)}`);
+          return undefined;
+        }
+      }),
+    );
+
+  register('flowctl.runPipeline', async (arg?: unknown) => {
+    const file = await pickPipelineFile(ctx, arg, 'run');
+    return file ? ctx.startRun(file) : undefined;
+  });
+
+  register('flowctl.stopPipeline', async (arg?: unknown) => {
+    const file = await pickPipelineFile(ctx, arg, 'running');
+    if (!file || !ctx.session(file)) {
+      if (ctx.connected) {
+        ctx.disconnect();
+        return undefined;
+      }
+      void vscode.window.showInformationMessage('flowctl: no pipeline is running.');
+      return undefined;
+    }
+    return ctx.stopRun(file, 'stopped from VS Code');
+  });
+
+  register('flowctl.restartPipeline', async (arg?: unknown) => {
+    const file = await pickPipelineFile(ctx, arg, 'running');
+    return file ? ctx.restartRun(file) : undefined;
+  });
+
+  register('flowctl.restartComponent', async (arg?: unknown) => {
+    const target = await pickComponent(ctx, arg);
+    if (target) await target.session.restartComponent(target.id);
+  });
+
+  register('flowctl.stopComponent', async (arg?: unknown) => {
+    const target = await pickComponent(ctx, arg);
+    if (target) await target.session.stopComponent(target.id);
+  });
+
+  register('flowctl.showComponentLogs', async (arg?: unknown) => {
+    const target = await pickComponent(ctx, arg);
+    if (target) await target.session.showLogs(target.id);
+  });
+
+  register('flowctl.revealComponent', async (arg?: unknown) => {
+    if (!isComponentRef(arg) || !arg.key || arg.key.startsWith('connect:')) return;
+    const doc = await openPipelineDocument(arg.key);
+    const parsed = await parseDocument(doc);
+    const view = ctx.session(arg.key)?.snapshot().components.find((c) => c.id === arg.id);
+    const spec = parsed.pipeline && [...parsed.pipeline.spec.sources, ...parsed.pipeline.spec.processors, ...parsed.pipeline.spec.sinks, ...parsed.pipeline.spec.pipelines].find((c) => c.id === arg.id);
+    const pos = spec?.position ?? view?.position;
+    const editor = await vscode.window.showTextDocument(doc, { preview: false });
+    if (pos) {
+      const range = toRange({ line: pos.line, column: pos.column });
+      editor.selection = new vscode.Selection(range.start, range.start);
+      editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+    }
+  });
+
+  register('flowctl.revealInTree', async (arg?: unknown) => {
+    if (isComponentRef(arg)) await hooks.revealInTree(arg);
+    else await vscode.commands.executeCommand('flowctl.services.focus');
+  });
+
+  register('flowctl.validatePipeline', async (arg?: unknown) => {
+    const file = await pickPipelineFile(ctx, arg, 'run');
+    if (!file) return undefined;
+    const doc = await openPipelineDocument(file);
+    const parsed = await ctx.diagnostics.validate(doc);
+    if (!parsed.isPipeline) {
+      void vscode.window.showWarningMessage(`flowctl: ${path.basename(file)} is not a pipeline file.`);
+      return parsed;
+    }
+    const errors = parsed.diagnostics.filter((d) => d.severity === 'error').length;
+    const warnings = parsed.diagnostics.filter((d) => d.severity === 'warning').length;
+    if (errors || warnings) {
+      await vscode.commands.executeCommand('workbench.actions.view.problems');
+      void vscode.window.showWarningMessage(`flowctl: ${path.basename(file)}: ${errors} error(s), ${warnings} warning(s).`);
+    } else {
+      void vscode.window.showInformationMessage(`flowctl: ${path.basename(file)} is valid.`);
+    }
+    return parsed;
+  });
+
+  register('flowctl.connect', async (arg?: unknown) => {
+    const { readEndpointFile, dialAddress } = await import('../core/endpointFile');
+    let address = typeof arg === 'string' ? arg : undefined;
+    let pipeline: string | undefined;
+    let tls = false;
+    if (!address) {
+      const info = readEndpointFile();
+      const items: (vscode.QuickPickItem & { address?: string; pipeline?: string; tls?: boolean })[] = [];
+      if (info) {
+        items.push({
+          label: `$(plug) ${dialAddress(info)}`,
+          description: `${info.pipeline ?? 'control plane'} (pid ${info.pid})`,
+          detail: `from ~/.flowctl/endpoint.json, started ${info.startedAt}`,
+          address: dialAddress(info),
+          pipeline: info.pipeline,
+          tls: info.tls,
+        });
+      }
+      items.push({ label: '$(edit) Enter host:port…' });
+      const pick = await vscode.window.showQuickPick(items, { placeHolder: 'Control plane to connect to' });
+      if (!pick) return undefined;
+      if (pick.address) {
+        address = pick.address;
+        pipeline = pick.pipeline;
+        tls = !!pick.tls;
+      } else {
+        address = await vscode.window.showInputBox({
+          prompt: 'Control plane address (host:port)',
+          value: '127.0.0.1:8080',
+          validateInput: (v) => (/^[^\s:]+:\d{1,5}$|^\[[0-9a-f:]+\]:\d{1,5}$/i.test(v.trim()) ? undefined : 'Expected host:port, e.g. 127.0.0.1:8080'),
+        });
+        if (!address) return undefined;
+        address = address.trim();
+      }
+    }
+    const s = readSettings();
+    const base = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? process.cwd();
+    const file = path.join(base, 'flow.yml');
+    const useTls = tls || !!s.caFile;
+    const conn = await ctx.connect({
+      address,
+      pipeline,
+      tls: useTls
+        ? {
+            caFile: s.caFile ? resolveSettingPath(s.caFile, file) : undefined,
+            certFile: s.certFile ? resolveSettingPath(s.certFile, file) : undefined,
+            keyFile: s.keyFile ? resolveSettingPath(s.keyFile, file) : undefined,
+          }
+        : undefined,
+    });
+    const snap = conn.snapshot();
+    if (snap.error) void vscode.window.showWarningMessage(`flowctl: could not list the services at ${address}: ${snap.error}`);
+    else await vscode.commands.executeCommand('flowctl.services.focus');
+    return snap;
+  });
+
+  register('flowctl.disconnect', () => ctx.disconnect());
+
+  register('flowctl.copyEndpoint', async () => {
+    const endpoint = ctx.session()?.snapshot().endpoint ?? ctx.connected?.target.address;
+    if (!endpoint) {
+      void vscode.window.showInformationMessage('flowctl: no control plane is running.');
+      return undefined;
+    }
+    await vscode.env.clipboard.writeText(endpoint);
+    void vscode.window.showInformationMessage(`flowctl: copied ${endpoint}`);
+    return endpoint;
+  });
+
+  register('flowctl.refresh', async () => {
+    await ctx.refresh();
+    hooks.refreshTree();
+  });
+
+  register('flowctl.showOutput', () => ctx.output.show());
+
+  register('flowctl.openLogFile', async (arg?: unknown) => {
+    const target = await pickComponent(ctx, arg);
+    const logFile = target && target.session.snapshot().components.find((c) => c.id === target.id)?.logFile;
+    if (!logFile || !fs.existsSync(logFile)) throw new Error('no log file for this component yet');
+    await vscode.window.showTextDocument(vscode.Uri.file(logFile), { preview: true });
+  });
+}

@@ -1,0 +1,143 @@
+// Entry point of the VS Code extension: a thin adapter over the core runner. Activation wires the
+// UI (Services view, status bar, CodeLens, diagnostics, commands, tasks) and stays fast: the runner,
+// gRPC and the pipeline loader are required lazily, when a run starts or a pipeline file is parsed.
+const moduleLoadedAt = performance.now();
+
+import * as vscode from 'vscode';
+import type { RunSnapshot } from '../core/events';
+import type { PipelineRunner } from '../core/runnerTypes';
+import { coalesce } from './coalesce';
+import { PipelineCodeLensProvider } from './codeLens';
+import { registerCommands } from './commands';
+import { FlowctlContext } from './context';
+import { PipelineDiagnostics } from './diagnostics';
+import { parseDocument } from './pipelineDocs';
+import { ServicesTreeProvider, type ServiceNode, type TreeItemData } from './servicesTree';
+import { PipelineStatusBar, SERVICES_VIEW_ID } from './statusBar';
+import { readSettings } from './settings';
+import { registerTaskProvider } from './tasks';
+import { isActiveState } from './presentation';
+
+/** What activate() returns; the in-host tests drive the extension through it. */
+export interface FlowctlExtensionApi {
+  runner(): PipelineRunner | undefined;
+  snapshot(): RunSnapshot | undefined;
+  treeItems(): Promise<TreeItemData[]>;
+  statusBarText(): string;
+  /** How long activate() took (ms), bundle evaluation included. */
+  activationMs: number;
+  /** The context object (sessions, model, output); for tests. */
+  readonly context: FlowctlContext;
+  /** Tree refreshes actually delivered and model changes seen (coalescing figures). */
+  treeStats(): { refreshes: number; modelChanges: number };
+}
+
+let current: FlowctlContext | undefined;
+
+export function activate(extContext: vscode.ExtensionContext): FlowctlExtensionApi {
+  const started = performance.now();
+  const ctx = new FlowctlContext(extContext);
+  current = ctx;
+
+  // Diagnostics (the validator is loaded on the first YAML document).
+  ctx.diagnostics = new PipelineDiagnostics(300, (err) => ctx.output.warn(`validation failed: ${String((err as Error)?.message ?? err)}`));
+  ctx.pushExtCleanup(ctx.diagnostics);
+
+  // Services view.
+  const tree = new ServicesTreeProvider(ctx.model);
+  const treeView = vscode.window.createTreeView<ServiceNode>(SERVICES_VIEW_ID, { treeDataProvider: tree, showCollapseAll: true });
+  tree.setVisible(treeView.visible);
+  ctx.pushExtCleanup(tree, treeView, treeView.onDidChangeVisibility((e) => tree.setVisible(e.visible)));
+
+  // Status bar and CodeLens.
+  const statusBar = new PipelineStatusBar(ctx.model);
+  const codeLens = new PipelineCodeLensProvider(ctx.model, () => readSettings().codeLensEnabled);
+  ctx.pushExtCleanup(
+    statusBar,
+    codeLens,
+    vscode.languages.registerCodeLensProvider([{ language: 'yaml', scheme: 'file' }, { pattern: '**/flow.{yml,yaml}', scheme: 'file' }], codeLens),
+  );
+
+  // Context keys for menus and welcome views, and the failure message above the tree.
+  const updateContext = () => {
+    const sources = ctx.model.sources();
+    const running = ctx.runs().some((s) => isActiveState(s.snapshot().state));
+    const failure = ctx.model.lastFailure;
+    void vscode.commands.executeCommand('setContext', 'flowctl.running', running);
+    void vscode.commands.executeCommand('setContext', 'flowctl.hasServices', sources.length > 0);
+    void vscode.commands.executeCommand('setContext', 'flowctl.connected', !!ctx.connected);
+    void vscode.commands.executeCommand('setContext', 'flowctl.lastRunFailed', !!failure && sources.length === 0);
+    treeView.message = failure && sources.length === 0 ? `Last run of ${failure.pipelineName || 'the pipeline'} failed: ${failure.error.split('\n')[0]}` : undefined;
+  };
+  const contextCoalescer = coalesce(updateContext, 50, 250);
+  ctx.pushExtCleanup(ctx.model.onDidChange(() => contextCoalescer.trigger()), { dispose: () => contextCoalescer.dispose() });
+  updateContext();
+
+  const updateEditorContext = async (editor: vscode.TextEditor | undefined) => {
+    let isPipeline = false;
+    if (editor && editor.document.uri.scheme === 'file') {
+      try {
+        isPipeline = (await parseDocument(editor.document)).isPipeline;
+      } catch {
+        isPipeline = false;
+      }
+    }
+    void vscode.commands.executeCommand('setContext', 'flowctl.pipelineFileOpen', isPipeline);
+  };
+  ctx.pushExtCleanup(vscode.window.onDidChangeActiveTextEditor((e) => void updateEditorContext(e)));
+  void updateEditorContext(vscode.window.activeTextEditor);
+
+  registerCommands(ctx, {
+    revealInTree: async (ref) => {
+      const node: ServiceNode = { kind: 'component', key: ref.key, id: ref.id };
+      await treeView.reveal(node, { select: true, focus: true }).then(undefined, () => vscode.commands.executeCommand(`${SERVICES_VIEW_ID}.focus`));
+    },
+    refreshTree: () => tree.refresh(),
+  });
+  ctx.pushExtCleanup(registerTaskProvider(ctx));
+
+  // Leftovers of a window that crashed while a pipeline ran: found through the runner's state files.
+  setTimeout(() => void reapLeftovers(ctx), 0);
+
+  const activationMs = performance.now() - started;
+  const withLoad = performance.now() - moduleLoadedAt;
+  ctx.output.info(`flowctl activated in ${activationMs.toFixed(1)} ms (${withLoad.toFixed(1)} ms since the bundle was evaluated)`);
+
+  return {
+    runner: () => ctx.session()?.runner,
+    snapshot: () => ctx.session()?.snapshot(),
+    treeItems: () => tree.itemsData(),
+    statusBarText: () => {
+      statusBar.update();
+      return statusBar.text;
+    },
+    activationMs,
+    context: ctx,
+    treeStats: () => ({ refreshes: tree.refreshCount, modelChanges: ctx.model.changeCount }),
+  };
+}
+
+async function reapLeftovers(ctx: FlowctlContext): Promise<void> {
+  try {
+    const [{ reapLeftovers: reap }, { flowctlHome }] = await Promise.all([import('../core/supervisor/stateFile'), import('../core/paths')]);
+    const result = await reap(flowctlHome(), { graceMs: 2000 });
+    if (result.reaped.length > 0) {
+      const list = result.reaped.map((r) => `${r.id} (pid ${r.pid})`).join(', ');
+      ctx.output.warn(`Stopped ${result.reaped.length} leftover process(es) from a window that did not shut down: ${list}`);
+      void vscode.window.showInformationMessage(
+        `flowctl stopped ${result.reaped.length} leftover component process(es) from an earlier session: ${list}.`,
+      );
+    }
+    for (const s of result.skipped) ctx.output.info(`Left alone: ${s.id || s.file} (pid ${s.pid}): ${s.reason}`);
+  } catch (err) {
+    ctx.output.warn(`Could not check for leftover processes: ${String((err as Error)?.message ?? err)}`);
+  }
+}
+
+/** Stops every component and control plane of this window before VS Code unloads the extension. */
+export async function deactivate(): Promise<void> {
+  const ctx = current;
+  current = undefined;
+  if (!ctx) return;
+  await ctx.stopAll('VS Code window closing');
+}
