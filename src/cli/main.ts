@@ -1,0 +1,85 @@
+// `flowctl <command> [flags]`: a small dispatcher. Each command lives in commands/<name>.ts and
+// exports `command` (see command.ts); register it below with one line. Failures print
+// `Error: <message>` on stderr and exit 1, like flowctl.
+import { UsageError, formatFlagHelp, parseArgs } from './args';
+import type { Command } from './command';
+
+type Loader = () => Promise<{ command: Command<any> }>;
+
+const COMMANDS: Record<string, Loader> = {
+  run: () => import('./commands/run'),
+  status: () => import('./commands/status'),
+  list: () => import('./commands/list'),
+  pipelines: () => import('./commands/pipelines'),
+  server: () => import('./commands/server'),
+  version: () => import('./commands/version'),
+};
+
+function write(text: string): void {
+  process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+}
+
+async function generalHelp(): Promise<string> {
+  const rows: Array<[string, string]> = [];
+  for (const [name, load] of Object.entries(COMMANDS)) {
+    const { command } = await load();
+    if (!command.hidden) rows.push([name, command.summary]);
+  }
+  const width = Math.max(...rows.map(([n]) => n.length));
+  return [
+    'flowctl runs flowctl/v1 data pipelines (flow.yml) with an embedded control plane.',
+    '',
+    'Usage:',
+    '  flowctl <command> [flags]',
+    '',
+    'Commands:',
+    ...rows.map(([n, s]) => `  ${n.padEnd(width)}   ${s}`),
+    '',
+    `Use "flowctl <command> --help" for more information about a command.`,
+  ].join('\n');
+}
+
+function commandHelp(command: Command<any>): string {
+  return [
+    command.description ?? command.summary,
+    '',
+    'Usage:',
+    `  ${command.usage}`,
+    '',
+    'Flags:',
+    formatFlagHelp(command.flags),
+  ].join('\n');
+}
+
+export async function main(argv: string[] = process.argv.slice(2)): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h') {
+    write(await generalHelp());
+    return 0;
+  }
+  if (name === 'help') {
+    const target = rest[0] !== undefined ? COMMANDS[rest[0]] : undefined;
+    write(target ? commandHelp((await target()).command) : await generalHelp());
+    return 0;
+  }
+  if (name === '--version') return main(['version']);
+  const load = Object.prototype.hasOwnProperty.call(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (!load) throw new UsageError(`unknown command "${name}" for "flowctl"\nRun 'flowctl --help' for usage.`);
+  const { command } = await load();
+  const args = parseArgs(rest, command.flags);
+  if (args.help) {
+    write(commandHelp(command));
+    return 0;
+  }
+  return (await command.run(args)) ?? 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    const message = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`Error: ${message}\n`);
+    if (process.env.FLOWCTL_DEBUG && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,50 @@
+// Handler plumbing shared by the v1 and legacy services: every handler is wrapped so nothing a
+// client sends can crash the process, and registry errors become real gRPC status codes.
+import * as grpc from '@grpc/grpc-js';
+import { ControlPlaneError, type ControlPlaneErrorCode } from './errors';
+import type { LogFn } from './registry';
+
+const CODES: Record<ControlPlaneErrorCode, grpc.status> = {
+  NOT_FOUND: grpc.status.NOT_FOUND,
+  INVALID_ARGUMENT: grpc.status.INVALID_ARGUMENT,
+  INTERNAL: grpc.status.INTERNAL,
+  UNAVAILABLE: grpc.status.UNAVAILABLE,
+  FAILED_PRECONDITION: grpc.status.FAILED_PRECONDITION,
+};
+
+/** The gRPC status for anything a handler threw (unexpected errors are INTERNAL and logged). */
+export function toServiceError(method: string, err: unknown, log: LogFn): Partial<grpc.StatusObject> {
+  if (err instanceof ControlPlaneError) {
+    if (err.code === 'INTERNAL') log('error', `${method}: ${err.message}`);
+    return { code: CODES[err.code], details: err.message };
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  log('error', `${method} failed: ${err instanceof Error && err.stack ? err.stack : message}`);
+  return { code: grpc.status.INTERNAL, details: `internal error: ${message}` };
+}
+
+/** The shared google.protobuf.Empty reply. */
+export const EMPTY: Record<string, never> = Object.freeze({}) as Record<string, never>;
+
+type Handler = (request: any, call: grpc.ServerUnaryCall<any, any>) => unknown;
+
+/** Wraps a (sync or async) handler: sync results are answered without allocating a promise. */
+export function unary(method: string, fn: Handler, log: LogFn): grpc.handleUnaryCall<any, any> {
+  return (call, callback) => {
+    let result: unknown;
+    try {
+      result = fn(call.request, call);
+    } catch (err) {
+      callback(toServiceError(method, err, log));
+      return;
+    }
+    if (result instanceof Promise) {
+      result.then(
+        (value) => callback(null, value),
+        (err) => callback(toServiceError(method, err, log)),
+      );
+    } else {
+      callback(null, result);
+    }
+  };
+}

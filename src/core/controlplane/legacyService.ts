@@ -1,0 +1,99 @@
+// The legacy flowctl.ControlPlane service over the same registry. Unlike flowctl's wrapper it is
+// lossless: the legacy service type, health endpoint, max_inflight and double metrics are kept
+// (record.legacy), GetServiceStatus is implemented, ListServices reports real health, heartbeat
+// time and metrics, and the ack carries topic_names and connection_info.
+import type * as grpc from '@grpc/grpc-js';
+import {
+  fromTimestamp,
+  isKnownServiceType,
+  pipelineRunToWire,
+  runMetricsFromWire,
+  serviceStatusToWire,
+  serviceTypeToComponentType,
+} from './convert';
+import { invalidArgument } from './errors';
+import { EMPTY, unary } from './grpcUtil';
+import type { ComponentInfo } from './model';
+import type { LogFn, Registry } from './registry';
+
+export const LEGACY_SERVICE_NAME = 'flowctl.ControlPlane';
+
+function firstOf(metadata: Record<string, string>, keys: string[]): string {
+  for (const k of keys) if (metadata[k]) return metadata[k];
+  return '';
+}
+
+/** The v1 ComponentInfo flowctl's wrapper builds from a legacy ServiceInfo (reference §1.5). */
+export function componentFromServiceInfo(req: any): ComponentInfo {
+  const metadata: Record<string, string> = { ...(req.metadata ?? {}) };
+  return {
+    id: req.component_id || req.service_id || '',
+    name: firstOf(metadata, ['processor_name', 'source_name', 'sink_name', 'name']),
+    version: firstOf(metadata, ['processor_version', 'source_version', 'sink_version', 'version']),
+    description: firstOf(metadata, ['processor_description', 'source_description', 'sink_description', 'description']),
+    type: serviceTypeToComponentType(req.service_type),
+    input_event_types: [...(req.input_event_types ?? [])],
+    output_event_types: [...(req.output_event_types ?? [])],
+    endpoint: req.health_endpoint ?? '',
+    metadata,
+  };
+}
+
+export function legacyHandlers(registry: Registry, log: LogFn): grpc.UntypedServiceImplementation {
+  return {
+    Register: unary(
+      'Register',
+      async (req, call) => {
+        const serviceType = req.service_type ?? 0;
+        if (!isKnownServiceType(serviceType)) throw invalidArgument(`unknown service type ${serviceType}`);
+        const res = await registry.register(
+          { component: componentFromServiceInfo(req), componentId: req.service_id ?? '' },
+          {
+            peer: call.getPeer(),
+            legacy: { serviceType, healthEndpoint: req.health_endpoint ?? '', maxInflight: req.max_inflight ?? 0 },
+          },
+        );
+        return { service_id: res.serviceId, topic_names: res.assignedTopics, connection_info: res.connectionInfo };
+      },
+      log,
+    ),
+    Heartbeat: unary(
+      'Heartbeat',
+      (req) => {
+        registry.heartbeatLegacy(req.service_id, req.metrics, fromTimestamp(req.timestamp));
+        return EMPTY;
+      },
+      log,
+    ),
+    GetServiceStatus: unary('GetServiceStatus', (req) => serviceStatusToWire(registry.mustGet(req.service_id)), log),
+    ListServices: unary('ListServices', () => ({ services: registry.list({ includeUnhealthy: true }).map(serviceStatusToWire) }), log),
+    CreatePipelineRun: unary(
+      'CreatePipelineRun',
+      async (req) =>
+        pipelineRunToWire(
+          await registry.createRun({ runId: req.run_id, pipelineName: req.pipeline_name, configYaml: req.config_yaml, componentIds: req.component_ids }),
+        ),
+      log,
+    ),
+    UpdatePipelineRun: unary(
+      'UpdatePipelineRun',
+      async (req) =>
+        pipelineRunToWire(
+          await registry.updateRun({
+            runId: req.run_id,
+            status: req.status,
+            metrics: req.metrics ? runMetricsFromWire(req.metrics) : null,
+            error: req.error,
+          }),
+        ),
+      log,
+    ),
+    GetPipelineRun: unary('GetPipelineRun', (req) => pipelineRunToWire(registry.getRun(req.run_id)), log),
+    ListPipelineRuns: unary(
+      'ListPipelineRuns',
+      (req) => ({ runs: registry.listRuns({ pipelineName: req.pipeline_name, status: req.status, limit: req.limit }).map(pipelineRunToWire) }),
+      log,
+    ),
+    StopPipelineRun: unary('StopPipelineRun', async (req) => pipelineRunToWire(await registry.stopRun(req.run_id)), log),
+  };
+}

@@ -1,0 +1,232 @@
+// The control plane's gRPC server: one grpc-js server on one port serving
+//   - flowctl.v1.ControlPlaneService (v1Service.ts),
+//   - the legacy flowctl.ControlPlane (legacyService.ts),
+//   - grpc.health.v1.Health ('' and both service names SERVING; NOT_SERVING while stopping),
+//   - server reflection, so `grpcurl -plaintext host:port list` works,
+// all over one Registry. Used by `flowctl run` (embedded), the extension and `flowctl server`.
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check';
+import { ReflectionService } from '@grpc/reflection';
+import { LOADER_OPTIONS, packageDefinition } from '../proto';
+import { COMPONENT_TYPE_NAMES, HEALTH_STATUS_NAMES, RUN_STATUS_NAMES } from './model';
+import { Registry, type LogFn, type LogLevel } from './registry';
+import type { RunStopper } from './runs';
+import { MemoryStorage } from './storage/memory';
+import type { Storage } from './storage/types';
+import { loadServerCredentials, type TlsFiles, type TransportSecurity } from './tls';
+import { LEGACY_SERVICE_NAME, legacyHandlers } from './legacyService';
+import { V1_SERVICE_NAME, v1Handlers } from './v1Service';
+
+export const HEALTH_SERVICE_NAME = 'grpc.health.v1.Health';
+export const DEFAULT_MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
+
+export interface ControlPlaneServerOptions {
+  /** Bind address (default 127.0.0.1). */
+  address?: string;
+  /** Port (default 8080; 0 = a free port, see `.port`). */
+  port?: number;
+  /** Default: a fresh MemoryStorage. */
+  storage?: Storage;
+  heartbeatTtlMs?: number;
+  janitorIntervalMs?: number;
+  tls?: TlsFiles;
+  /** Largest request/response accepted (default 4 MiB); larger requests get RESOURCE_EXHAUSTED. */
+  maxMessageBytes?: number;
+  /** Serve gRPC server reflection (default true). */
+  reflection?: boolean;
+  log?: LogFn;
+  /** Lowest level passed to `log` (default info); debug includes every heartbeat. */
+  logLevel?: LogLevel;
+  /** Flag named in the "port in use" hint (default --port; the runner passes --control-plane-port). */
+  portFlag?: string;
+  /** Clock for timestamps (tests). */
+  now?: () => number;
+}
+
+const LEVELS: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 };
+
+/** host:port with IPv6 literals bracketed. */
+export function joinHostPort(host: string, port: number): string {
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+function bind(server: grpc.Server, target: string, credentials: grpc.ServerCredentials): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.bindAsync(target, credentials, (err, port) => (err ? reject(err) : resolve(port)));
+  });
+}
+
+export class ControlPlaneServer {
+  readonly registry: Registry;
+  readonly address: string;
+  readonly port: number;
+  /** "host:port" as bound (e.g. 127.0.0.1:41234). */
+  readonly endpoint: string;
+  readonly security: TransportSecurity;
+  readonly storage: Storage;
+
+  private readonly server: grpc.Server;
+  private readonly health: HealthImplementation;
+  private readonly log: LogFn;
+  private stopping: Promise<void> | undefined;
+
+  private constructor(init: {
+    registry: Registry;
+    server: grpc.Server;
+    health: HealthImplementation;
+    address: string;
+    port: number;
+    security: TransportSecurity;
+    storage: Storage;
+    log: LogFn;
+  }) {
+    this.registry = init.registry;
+    this.server = init.server;
+    this.health = init.health;
+    this.address = init.address;
+    this.port = init.port;
+    this.endpoint = joinHostPort(init.address, init.port);
+    this.security = init.security;
+    this.storage = init.storage;
+    this.log = init.log;
+  }
+
+  static async start(opts: ControlPlaneServerOptions = {}): Promise<ControlPlaneServer> {
+    const address = opts.address ?? '127.0.0.1';
+    const port = opts.port ?? 8080;
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid port ${port}: use 0-65535 (0 = pick a free port)`);
+    const minLevel = LEVELS[opts.logLevel ?? 'info'] ?? LEVELS.info;
+    const sink = opts.log;
+    const log: LogFn = sink ? (level, msg) => LEVELS[level] >= minLevel && sink(level, msg) : () => {};
+    const maxMessageBytes = opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+
+    // Credentials first: a bad certificate is reported before anything is opened or bound.
+    const { credentials, security } = loadServerCredentials(opts.tls);
+    const storage = opts.storage ?? new MemoryStorage();
+    let endpoint = joinHostPort(address, port);
+    const registry = new Registry({
+      storage,
+      heartbeatTtlMs: opts.heartbeatTtlMs,
+      janitorIntervalMs: opts.janitorIntervalMs,
+      endpoint: () => endpoint,
+      now: opts.now,
+      log,
+    });
+    await registry.open();
+
+    const server = new grpc.Server({
+      'grpc.max_receive_message_length': maxMessageBytes,
+      'grpc.max_send_message_length': maxMessageBytes,
+    });
+    const def = packageDefinition();
+    server.addService(def[V1_SERVICE_NAME] as grpc.ServiceDefinition, v1Handlers(registry, log));
+    server.addService(def[LEGACY_SERVICE_NAME] as grpc.ServiceDefinition, legacyHandlers(registry, log));
+    const health = new HealthImplementation({ '': 'SERVING', [V1_SERVICE_NAME]: 'SERVING', [LEGACY_SERVICE_NAME]: 'SERVING' });
+    health.addToServer(server);
+    if (opts.reflection !== false) {
+      const served = [V1_SERVICE_NAME, LEGACY_SERVICE_NAME, HEALTH_SERVICE_NAME];
+      const withHealth = { ...def, ...protoLoader.loadSync(healthProtoPath, LOADER_OPTIONS) };
+      new ReflectionService(withHealth, { services: served }).addToServer(server);
+    }
+
+    let boundPort: number;
+    try {
+      boundPort = await bind(server, joinHostPort(address, port), credentials);
+    } catch (err) {
+      server.forceShutdown();
+      await registry.close().catch(() => {});
+      throw listenError(address, port, err, opts.portFlag ?? '--port');
+    }
+    endpoint = joinHostPort(address, boundPort);
+
+    const cp = new ControlPlaneServer({ registry, server, health, address, port: boundPort, security, storage, log });
+    if (sink) cp.logEvents(minLevel);
+    return cp;
+  }
+
+  registerRunStopper(runId: string, fn: RunStopper): void {
+    this.registry.registerRunStopper(runId, fn);
+  }
+
+  unregisterRunStopper(runId: string): void {
+    this.registry.unregisterRunStopper(runId);
+  }
+
+  get stopped(): boolean {
+    return this.stopping !== undefined;
+  }
+
+  /**
+   * Health goes NOT_SERVING, in-flight calls get up to graceMs to finish (then the server is forced
+   * down), then the registry closes (timers cleared, storage flushed and closed). Idempotent.
+   */
+  stop(opts: { graceMs?: number } = {}): Promise<void> {
+    if (!this.stopping) this.stopping = this.doStop(opts.graceMs ?? 2000);
+    return this.stopping;
+  }
+
+  private async doStop(graceMs: number): Promise<void> {
+    for (const name of ['', V1_SERVICE_NAME, LEGACY_SERVICE_NAME]) this.health.setStatus(name, 'NOT_SERVING');
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        this.log('warn', `control plane: calls still running after ${graceMs}ms, forcing shutdown`);
+        this.server.forceShutdown();
+        resolve();
+      }, graceMs);
+      timer.unref();
+      this.server.tryShutdown(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    await this.registry.close();
+  }
+
+  /** Readable log lines for what happens in the registry. */
+  private logEvents(minLevel: number): void {
+    const log = this.log;
+    this.registry.events.on((e) => {
+      switch (e.type) {
+        case 'registered': {
+          const r = e.record;
+          const idNote = r.info.id && r.info.id !== r.serviceId ? ` component=${r.info.id}` : '';
+          log(
+            'info',
+            `${e.replaced ? 're-registered' : 'registered'} ${r.serviceId} (${COMPONENT_TYPE_NAMES[r.info.type] ?? r.info.type})${idNote} endpoint=${r.info.endpoint || '-'}${r.legacy ? ' (legacy API)' : ''}`,
+          );
+          break;
+        }
+        case 'healthChanged':
+          log(
+            e.reason === 'stale' ? 'warn' : 'info',
+            `${e.record.serviceId} ${HEALTH_STATUS_NAMES[e.previous] ?? e.previous} → ${HEALTH_STATUS_NAMES[e.record.status] ?? e.record.status} (${e.reason})`,
+          );
+          break;
+        case 'unregistered':
+          log('info', `unregistered ${e.record.serviceId}`);
+          break;
+        case 'runChanged':
+          log('info', `run ${e.run.runId} (${e.run.pipelineName}) ${e.change}: ${RUN_STATUS_NAMES[e.run.status] ?? e.run.status}`);
+          break;
+        case 'heartbeat':
+          if (minLevel <= LEVELS.debug) log('debug', `heartbeat ${e.record.serviceId} ${HEALTH_STATUS_NAMES[e.record.status] ?? e.record.status}`);
+          break;
+      }
+    });
+  }
+}
+
+function listenError(address: string, port: number, err: unknown, portFlag: string): Error {
+  const message = err instanceof Error ? err.message : String(err);
+  const target = joinHostPort(address, port);
+  if (/EADDRINUSE|address already in use/i.test(message)) {
+    if (port === 0) return new Error(`failed to create listener: address already in use`);
+    return new Error(
+      `failed to create listener on ${target}: address already in use\ntry a different port with ${portFlag} or use ${portFlag} 0 to auto-select a free port`,
+    );
+  }
+  if (/EADDRNOTAVAIL/i.test(message)) return new Error(`failed to create listener on ${target}: address not available on this machine (${address})`);
+  if (/EACCES/i.test(message)) return new Error(`failed to create listener on ${target}: permission denied (ports below 1024 need privileges)`);
+  return new Error(`failed to create listener on ${target}: ${message}`);
+}
