@@ -1,0 +1,169 @@
+// `flowctl run [pipeline-file]`: starts the embedded control plane and every component, shows their
+// merged logs, stops everything on Ctrl+C / SIGTERM. All logic lives in the core runner; this file
+// only maps flags to RunnerOptions and renders the runner's events.
+import * as path from 'node:path';
+import { createRunner, PipelineInvalidError } from '../../core/runner';
+import type { RunnerOptions } from '../../core/runnerTypes';
+import { colorEnabled, palette } from '../render/color';
+import { RunView } from '../render/runView';
+import { formatEvents } from '../render/format';
+import { defineCommand } from '../command';
+import type { ParsedArgs } from '../args';
+
+const flags = {
+  orchestrator: { type: 'string', default: 'process', description: 'how components run (only "process": no container engine is used)' },
+  'control-plane-address': { type: 'string', default: '127.0.0.1', description: 'address the embedded control plane listens on' },
+  'control-plane-port': { type: 'number', default: 8080, description: 'control plane port (0 = pick a free port)' },
+  'use-external-control-plane': { type: 'boolean', default: false, description: 'use a control plane already running at address:port' },
+  'show-status': { type: 'boolean', default: true, description: 'show a live status line (or a status line every 10 s when not a terminal)' },
+  'log-dir': { type: 'string', default: 'logs', description: 'folder for per-component log files' },
+  'heartbeat-ttl': { type: 'duration', default: 30_000, description: 'a component with no heartbeat for this long is unhealthy' },
+  'janitor-interval': { type: 'duration', default: 10_000, description: 'safety-net sweep interval for stale components' },
+  'db-path': { type: 'string', description: 'registry database (default: one per pipeline under ~/.flowctl/pipelines/)' },
+  'no-persistence': { type: 'boolean', default: false, description: 'keep the registry and run history in memory only' },
+  'registration-timeout': { type: 'duration', default: 30_000, description: 'how long each component may take to register' },
+  'shutdown-grace': { type: 'duration', default: 10_000, description: 'SIGTERM → SIGKILL grace period when stopping' },
+  'tls-cert': { type: 'string', valueName: 'file', description: 'serve the control plane with TLS (certificate)' },
+  'tls-key': { type: 'string', valueName: 'file', description: 'TLS private key' },
+  'tls-ca-cert': { type: 'string', valueName: 'file', description: 'require client certificates signed by this CA (mutual TLS)' },
+} as const;
+
+export const command = defineCommand({
+  summary: 'Run a pipeline with an embedded control plane',
+  usage: 'flowctl run [pipeline-file] [flags]',
+  description:
+    'Starts the embedded control plane and every component of the pipeline (default flow.yml), waits for them to\n' +
+    'register, wires the data between them and shows their merged logs. Ctrl+C stops everything.',
+  flags,
+  run: runCommand,
+});
+
+export async function runCommand(args: ParsedArgs<typeof flags>): Promise<number> {
+  const f = args.flags;
+  const file = args.positionals[0] ?? 'flow.yml';
+  const orchestrator = f.orchestrator;
+  if (orchestrator !== 'process') {
+    throw new Error(
+      `orchestrator "${orchestrator}" is not available: only "process" is supported (no container engine is used; give each component a command)`,
+    );
+  }
+  const address = f['control-plane-address'];
+  const port = f['control-plane-port'];
+  const logDir = path.resolve(f['log-dir']);
+  const showStatus = f['show-status'];
+  const tlsCert = f['tls-cert'];
+  const tlsKey = f['tls-key'];
+  if (!!tlsCert !== !!tlsKey) throw new Error('--tls-cert and --tls-key go together');
+  const options: RunnerOptions = {
+    file,
+    address,
+    port,
+    logDir,
+    heartbeatTtlMs: f['heartbeat-ttl'],
+    janitorIntervalMs: f['janitor-interval'],
+    dbPath: f['db-path'],
+    noPersistence: f['no-persistence'],
+    useExternalControlPlane: f['use-external-control-plane'],
+    registrationTimeoutMs: f['registration-timeout'],
+    shutdownGraceMs: f['shutdown-grace'],
+    tls: tlsCert && tlsKey ? { certFile: tlsCert, keyFile: tlsKey, caFile: f['tls-ca-cert'] } : undefined,
+  };
+
+  const out = process.stdout;
+  const p = palette(colorEnabled(out));
+  const runner = createRunner(options);
+  const view = new RunView({ out, palette: p, showStatus, interactive: !!out.isTTY && colorEnabled(out) });
+
+  // Signals are handled from the very first moment, so Ctrl+C during start-up cleans up too.
+  let signals = 0;
+  const onSignal = (sig: NodeJS.Signals) => {
+    signals++;
+    if (signals === 1) {
+      view.clearFooter();
+      view.line(`\n${p.yellow('■')} ${sig === 'SIGINT' ? 'Ctrl+C' : sig}: stopping the pipeline… (press Ctrl+C again to stop at once)`);
+      void runner.stop(`${sig} received`);
+    } else {
+      view.line(`${p.red('■')} stopping at once (no grace period)`);
+      runner.options.shutdownGraceMs = 0;
+      void runner.stop(`${sig} received`);
+    }
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  process.on('SIGHUP', onSignal);
+
+  const absFile = path.resolve(file);
+  out.write(
+    [
+      'Starting pipeline',
+      '-----------------',
+      `Pipeline:      ${p.bold(path.basename(absFile))}`,
+      `Config file:   ${absFile}`,
+      `Orchestrator:  ${orchestrator}`,
+      `Control plane: embedded (${address}:${port === 0 ? 'auto' : port})`,
+      `Logs:          ${logDir}`,
+      '',
+      '',
+    ].join('\n'),
+  );
+
+  const sub = runner.onEvent((event) => view.handle(event, () => runner.snapshot()));
+
+  try {
+    await runner.start();
+  } catch (err) {
+    sub.dispose();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    process.off('SIGHUP', onSignal);
+    if (err instanceof PipelineInvalidError) {
+      out.write(`${p.red('✗')} Pipeline validation failed\n`);
+      for (const d of err.diagnostics) {
+        const mark = d.severity === 'error' ? p.red('error') : d.severity === 'warning' ? p.yellow('warning') : p.dim('hint');
+        out.write(`  ${d.file}:${d.line}:${d.column}: ${mark}: ${d.message}\n`);
+      }
+      return 1;
+    }
+    if (signals > 0) {
+      out.write(`${p.yellow('■')} Pipeline stopped during start-up; every process it started is gone.\n`);
+      return 130;
+    }
+    out.write(`\n${p.red('✗')} Pipeline failed to start: ${(err as Error).message}\n`);
+    out.write(`${p.dim('Everything it started has been stopped.')}\n`);
+    return 1;
+  }
+
+  const snap = runner.snapshot();
+  const [host, cpPort] = splitEndpoint(snap.endpoint ?? `${address}:${port}`);
+  view.line(
+    [
+      '',
+      `${p.green('✓')} Pipeline is running (${snap.components.length} components)`,
+      '',
+      'Next, in another terminal:',
+      `  flowctl status --control-plane-address ${host} --control-plane-port ${cpPort}`,
+      `  flowctl pipelines active --control-plane-address ${host} --control-plane-port ${cpPort}`,
+      '',
+      `Component logs are being written under ${logDir}/`,
+      'Press Ctrl+C to stop the pipeline.',
+      '',
+    ].join('\n'),
+  );
+
+  const final = await runner.done;
+  sub.dispose();
+  view.clearFooter();
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
+  process.off('SIGHUP', onSignal);
+  out.write(
+    `\n${final.state === 'failed' ? p.red('✗') : p.green('✓')} Pipeline ${final.state}` +
+      `${final.error ? `: ${final.error}` : ''} — ${formatEvents(final.eventsProcessed)} events processed\n`,
+  );
+  return final.state === 'failed' ? 1 : 0;
+}
+
+function splitEndpoint(endpoint: string): [string, string] {
+  const i = endpoint.lastIndexOf(':');
+  return [endpoint.slice(0, i), endpoint.slice(i + 1)];
+}

@@ -1,0 +1,758 @@
+// The runner: composes pipeline loading, the embedded control plane, the process supervisor and the
+// data plane for ONE run of a pipeline file. It is the only thing the front ends (CLI, extension) drive;
+// they render its events and call start/stop/restartComponent/stopComponent.
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Emitter, type Disposable } from './typedEmitter';
+import type { ComponentView, RegistryEvent, RunnerEvent, RunSnapshot, RunState } from './events';
+import type { PipelineRunner, RunnerOptions } from './runnerTypes';
+import { HealthStatus, RunStatus, emptyRunMetrics, type RunMetrics, type ServiceRecord } from './controlplane/model';
+import { ControlPlaneServer } from './controlplane/server';
+import { MemoryStorage } from './controlplane/storage/memory';
+import { LmdbStorage } from './controlplane/storage/lmdb';
+import type { Storage } from './controlplane/storage/types';
+import { loadPipelineFile } from './pipeline/load';
+import { allComponents, type ComponentSpec, type Pipeline } from './pipeline/model';
+import type { Diagnostic } from './pipeline/diagnostics';
+import { buildComponentEnv } from './supervisor/env';
+import { Supervisor } from './supervisor/supervisor';
+import type { ProcessEvent } from './supervisor/process';
+import { reapLeftovers } from './supervisor/stateFile';
+import { DataPlane } from './dataplane';
+import { flowctlHome } from './paths';
+import { removeEndpointFile, writeEndpointFile } from './endpointFile';
+import { ComponentTable } from './runner/componentTable';
+import { matchRegistration, type Candidate } from './runner/registrations';
+import { deferred, type Deferred } from './runner/deferred';
+
+/** Thrown by start() when the pipeline file has errors; carries every diagnostic. */
+export class PipelineInvalidError extends Error {
+  constructor(
+    readonly file: string,
+    readonly diagnostics: Diagnostic[],
+  ) {
+    const errors = diagnostics.filter((d) => d.severity === 'error');
+    super(
+      `pipeline ${file} is invalid (${errors.length} error(s)):\n` +
+        errors.map((d) => `  ${d.file}:${d.line}:${d.column}: ${d.message}`).join('\n'),
+    );
+    this.name = 'PipelineInvalidError';
+  }
+}
+
+const DEFAULTS = {
+  address: '127.0.0.1',
+  port: 8080,
+  heartbeatTtlMs: 30_000,
+  janitorIntervalMs: 10_000,
+  registrationTimeoutMs: 30_000,
+  shutdownGraceMs: 10_000,
+};
+
+const METRICS_INTERVAL_MS = 1000;
+
+/** Per-pipeline default registry: two different pipelines can run at once without fighting over one file. */
+export function defaultRunDbPath(pipelineFile: string, pipelineName: string): string {
+  const hash = crypto.createHash('sha256').update(path.resolve(pipelineFile)).digest('hex').slice(0, 8);
+  const safe = pipelineName.replace(/[^A-Za-z0-9._-]+/g, '-').slice(0, 40) || 'pipeline';
+  return path.join(flowctlHome(), 'pipelines', `${safe}-${hash}`, 'registry.lmdb');
+}
+
+export function createRunner(options: RunnerOptions): PipelineRunner {
+  return new Runner(options);
+}
+
+export class Runner implements PipelineRunner {
+  readonly options: RunnerOptions;
+  readonly done: Promise<RunSnapshot>;
+
+  private readonly emitter = new Emitter<RunnerEvent>();
+  private state: RunState = 'idle';
+  private error?: string;
+  private file: string;
+  private pipeline?: Pipeline;
+  private specs = new Map<string, ComponentSpec>();
+  private table = new ComponentTable([], () => undefined);
+  private cp?: ControlPlaneServer;
+  private supervisor?: Supervisor;
+  private dataPlane?: DataPlane;
+  private runId?: string;
+  private startedAt?: number;
+  private readonly serviceOf = new Map<string, string>(); // component id → service id
+  private readonly componentOf = new Map<string, string>(); // service id → component id
+  private readonly spawnedAt = new Map<string, number>();
+  private readonly registered = new Map<string, Deferred<void>>();
+  private readonly subscriptions: Disposable[] = [];
+  private readonly startAbort = deferred<never>();
+  private metricsTimer?: NodeJS.Timeout;
+  private stopping?: Promise<void>;
+  private resolveDone!: (s: RunSnapshot) => void;
+  private rateWindow: Array<{ t: number; n: number }> = [];
+  private wiredOnce = false;
+  private rewireTimer?: NodeJS.Timeout;
+  private baseCounts = new Map<string, { eventsIn: number; eventsOut: number; bytesIn: number; bytesOut: number }>();
+
+  constructor(options: RunnerOptions) {
+    this.options = options;
+    this.file = path.resolve(options.file);
+    this.done = new Promise((resolve) => (this.resolveDone = resolve));
+  }
+
+  onEvent(listener: (event: RunnerEvent) => void): Disposable {
+    return this.emitter.on(listener);
+  }
+
+  snapshot(): RunSnapshot {
+    const totals = this.totals();
+    return {
+      runId: this.runId,
+      pipelineName: this.pipeline?.metadata.name ?? path.basename(this.file),
+      file: this.file,
+      state: this.state,
+      endpoint: this.cp?.endpoint,
+      startedAt: this.startedAt,
+      error: this.error,
+      components: this.table.list(),
+      eventsProcessed: totals.eventsProcessed,
+      eventsPerSecond: totals.eventsPerSecond,
+    };
+  }
+
+  /** The embedded control plane (undefined before start and after stop). */
+  get controlPlane(): ControlPlaneServer | undefined {
+    return this.cp;
+  }
+
+  logTail(id: string, lines = 200): string[] {
+    return this.supervisor?.get(id)?.tail(lines) ?? [];
+  }
+
+  // ---------------------------------------------------------------- start
+
+  async start(): Promise<void> {
+    if (this.state !== 'idle') throw new Error(`this run was already started (state: ${this.state})`);
+    this.setState('starting');
+    this.startedAt = Date.now();
+    try {
+      await Promise.race([this.startSteps(), this.startAbort.promise]);
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      if (this.stopping) {
+        // Stop was requested during start-up: stop() owns the cleanup and the final state.
+        await this.stopping;
+        throw new Error(`pipeline stopped during start-up`);
+      }
+      await this.failStart(message);
+      throw err;
+    }
+  }
+
+  private async startSteps(): Promise<void> {
+    const opts = this.options;
+    // 1. The pipeline file.
+    const parsed = await loadPipelineFile(this.file);
+    if (!parsed.ok || !parsed.pipeline) throw new PipelineInvalidError(this.file, parsed.diagnostics);
+    const pipeline = parsed.pipeline;
+    this.pipeline = pipeline;
+    for (const d of parsed.diagnostics.filter((x) => x.severity === 'warning')) {
+      this.notice('warning', `${path.basename(d.file)}:${d.line}:${d.column}: ${d.message}`);
+    }
+    const components = allComponents(pipeline);
+    const logDir = opts.logDir ? path.resolve(path.dirname(this.file), opts.logDir) : path.join(path.dirname(this.file), 'logs');
+    this.table = new ComponentTable(
+      components.map((c) => ({ id: c.id, role: c.role, position: c.position, logFile: path.join(logDir, `${c.id}.log`) })),
+      (view) => this.emit({ type: 'component', view }),
+    );
+    for (const c of components) {
+      this.specs.set(c.id, c);
+      this.registered.set(c.id, deferred<void>());
+    }
+    for (const view of this.table.list()) this.emit({ type: 'component', view });
+
+    // 2. Leftovers of a runner that was killed (kill -9, crashed editor window).
+    const stateDir = opts.stateDir ?? flowctlHome();
+    try {
+      const reaped = await reapLeftovers(stateDir, { graceMs: 2000 });
+      for (const r of reaped.reaped) {
+        this.notice('warning', `stopped leftover process ${r.pid} (${r.id}) from an earlier run that did not shut down (${r.file})`);
+      }
+    } catch (err) {
+      this.notice('warning', `could not check for leftover processes: ${(err as Error).message}`);
+    }
+    this.checkAborted();
+
+    // 3. The control plane.
+    if (opts.useExternalControlPlane) {
+      throw new Error('--use-external-control-plane is not supported by this runner yet; run without it to embed the control plane');
+    }
+    const storage: Storage = opts.noPersistence
+      ? new MemoryStorage()
+      : new LmdbStorage(opts.dbPath ?? defaultRunDbPath(this.file, pipeline.metadata.name));
+    this.cp = await ControlPlaneServer.start({
+      address: opts.address ?? DEFAULTS.address,
+      port: opts.port ?? DEFAULTS.port,
+      storage,
+      heartbeatTtlMs: opts.heartbeatTtlMs ?? DEFAULTS.heartbeatTtlMs,
+      janitorIntervalMs: opts.janitorIntervalMs ?? DEFAULTS.janitorIntervalMs,
+      tls: opts.tls,
+    });
+    const cp = this.cp;
+    this.emit({ type: 'controlPlane', endpoint: cp.endpoint, address: cp.address, port: cp.port });
+    writeEndpointFile({
+      address: cp.address,
+      port: cp.port,
+      pid: process.pid,
+      pipeline: pipeline.metadata.name,
+      file: this.file,
+      startedAt: new Date().toISOString(),
+      tls: !!opts.tls,
+    });
+    this.subscriptions.push(cp.registry.events.on((e) => this.onRegistryEvent(e)));
+    this.checkAborted();
+
+    // 4. The pipeline run record (legacy service's run RPCs read it).
+    this.runId = crypto.randomUUID();
+    await cp.registry.createRun({
+      runId: this.runId,
+      pipelineName: pipeline.metadata.name,
+      configYaml: fs.readFileSync(this.file, 'utf8'),
+      componentIds: components.map((c) => c.id),
+    });
+    cp.registry.registerRunStopper(this.runId, () => void this.stop('stopped through StopPipelineRun'));
+
+    // 5. Components, in dependency order: each waits for what it depends on to register.
+    this.supervisor = new Supervisor({ stateDir, runnerFile: this.file });
+    this.subscriptions.push(this.supervisor.events.on((e) => this.onProcessEvent(e)));
+    const timeoutMs = opts.registrationTimeoutMs ?? DEFAULTS.registrationTimeoutMs;
+    const launches = components.map((c) => this.launchWhenReady(c, cp.endpoint, logDir, timeoutMs));
+    await Promise.all(launches);
+    this.checkAborted();
+
+    // 6. Wire the data plane and go.
+    this.wireDataPlane();
+    await cp.registry.updateRun({ runId: this.runId, status: RunStatus.RUNNING });
+    this.metricsTimer = setInterval(() => this.publishMetrics(), METRICS_INTERVAL_MS);
+    this.metricsTimer.unref();
+    this.setState('running');
+  }
+
+  /** Dependencies of a component that must register before it starts. */
+  private dependenciesOf(c: ComponentSpec): string[] {
+    const deps = new Set([...(c.inputs ?? []), ...(c.depends_on ?? [])]);
+    return [...deps].filter((d) => this.specs.has(d) && d !== c.id);
+  }
+
+  /** Components under spec.pipelines are black boxes: started, not required to register (as flowctl). */
+  private mustRegister(id: string): boolean {
+    return this.specs.get(id)?.role !== 'pipeline';
+  }
+
+  private async launchWhenReady(c: ComponentSpec, endpoint: string, logDir: string, timeoutMs: number): Promise<void> {
+    const deps = this.dependenciesOf(c);
+    const pending = () => deps.filter((d) => !this.registered.get(d)!.settled);
+    if (pending().length) {
+      this.table.setPhase(c.id, 'waiting', { waitingFor: pending() });
+      for (const d of deps) {
+        await Promise.race([this.registered.get(d)!.promise, this.startAbort.promise]);
+        this.table.update(c.id, { waitingFor: pending() });
+      }
+    }
+    this.checkAborted();
+    const env = await buildComponentEnv(
+      { id: c.id, env: c.env, config: c.config, healthPort: c.health_port },
+      { endpoint, parentEnv: process.env, extraEnv: this.options.env },
+    );
+    this.checkAborted();
+    const command = [...(c.command ?? []), ...(c.args ?? [])];
+    const proc = this.supervisor!.add({
+      id: c.id,
+      command,
+      cwd: this.pipeline!.dir,
+      env,
+      restartPolicy: (c.restart_policy as 'no' | 'on-failure' | 'always' | 'unless-stopped' | undefined) ?? 'no',
+      logFile: path.join(logDir, `${c.id}.log`),
+    });
+    this.table.setPhase(c.id, 'starting', { waitingFor: [] });
+    this.spawnedAt.set(c.id, Date.now());
+    proc.start();
+    if (!this.mustRegister(c.id)) {
+      this.registered.get(c.id)!.resolve();
+      return;
+    }
+    await this.waitForRegistration(c.id, timeoutMs);
+  }
+
+  private async waitForRegistration(id: string, timeoutMs: number): Promise<void> {
+    const wait = this.registered.get(id)!;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(this.registrationTimeoutMessage(id, timeoutMs))), timeoutMs);
+    });
+    try {
+      await Promise.race([wait.promise, timeout, this.startAbort.promise]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private registrationTimeoutMessage(id: string, timeoutMs: number): string {
+    const proc = this.supervisor?.get(id);
+    const alive = proc?.state === 'running';
+    const lines = [
+      `component ${id} did not register with the control plane within ${Math.round(timeoutMs / 1000)}s` +
+        (alive ? ` (its process ${proc?.pid} is still running)` : ` (its process is not running${proc?.exitCode != null ? `: exited with code ${proc.exitCode}` : ''})`),
+    ];
+    const strangers = this.cp?.registry
+      .list({ includeUnhealthy: true })
+      .filter((r) => !this.componentOf.has(r.serviceId) && (r.registeredAt ?? 0) >= (this.startedAt ?? 0));
+    if (strangers?.length) {
+      lines.push(
+        `  registrations that match no pipeline component: ${strangers.map((r) => `${r.serviceId} (component.id "${r.info.id}")`).join(', ')}`,
+        `  → if one of them is ${id}, set its id to "${id}" (FLOWCTL_COMPONENT_ID is in its environment)`,
+      );
+    } else {
+      lines.push(`  it must call RegisterComponent on FLOWCTL_ENDPOINT (${this.cp?.endpoint}) with component id "${id}"`);
+    }
+    const tail = proc?.tail(10) ?? [];
+    if (tail.length) lines.push(`  last lines of its log:`, ...tail.map((l) => `    ${l}`));
+    return lines.join('\n');
+  }
+
+  private checkAborted(): void {
+    if (this.stopping || this.startAbort.settled) throw new Error('pipeline stopped during start-up');
+  }
+
+  private async failStart(message: string): Promise<void> {
+    this.error = message;
+    // Unblock every launch still waiting, so nothing new is spawned after the cleanup.
+    this.startAbort.reject(new Error(message));
+    if (this.runId && this.cp) {
+      await this.cp.registry.updateRun({ runId: this.runId, status: RunStatus.FAILED, error: message }).catch(() => undefined);
+    }
+    await this.teardown();
+    this.setState('failed', message);
+    this.resolveDone(this.snapshot());
+  }
+
+  // ---------------------------------------------------------------- registry facts
+
+  private onRegistryEvent(e: RegistryEvent): void {
+    switch (e.type) {
+      case 'registered':
+        void this.onRegistered(e.record);
+        break;
+      case 'heartbeat': {
+        const id = this.componentOf.get(e.record.serviceId);
+        if (id) this.table.update(id, { lastHeartbeat: e.record.lastHeartbeat, metrics: { ...e.record.metrics }, health: e.record.status });
+        break;
+      }
+      case 'healthChanged': {
+        const id = this.componentOf.get(e.record.serviceId);
+        if (!id) break;
+        this.table.update(id, { health: e.record.status, problem: e.reason === 'stale' ? 'no heartbeat within the heartbeat TTL' : undefined });
+        if (e.record.status === HealthStatus.UNHEALTHY) {
+          this.notice('warning', `${id} is unhealthy${e.reason === 'stale' ? ': no heartbeat within the heartbeat TTL' : ''}`, id);
+        } else if (e.record.status === HealthStatus.HEALTHY && e.previous === HealthStatus.UNHEALTHY) {
+          this.notice('info', `${id} is healthy again`, id);
+        }
+        break;
+      }
+      case 'unregistered': {
+        const id = this.componentOf.get(e.record.serviceId);
+        if (id) {
+          this.table.update(id, { health: HealthStatus.UNKNOWN });
+          this.notice('info', `${id} unregistered`, id);
+        }
+        break;
+      }
+      case 'runChanged':
+        break;
+    }
+  }
+
+  private async onRegistered(record: ServiceRecord): Promise<void> {
+    if (!this.cp) return;
+    const candidates: Candidate[] = this.table.ids().map((id) => ({
+      id,
+      pid: this.supervisor?.get(id)?.pid,
+      spawnedAt: this.spawnedAt.get(id),
+    }));
+    const match = await matchRegistration(record, candidates, this.cp.port);
+    if (!match) {
+      this.notice('warning', `a component registered as "${record.serviceId}" that is not part of this pipeline`);
+      return;
+    }
+    const id = match.id;
+    const previous = this.serviceOf.get(id);
+    if (previous && previous !== record.serviceId) this.componentOf.delete(previous);
+    this.serviceOf.set(id, record.serviceId);
+    this.componentOf.set(record.serviceId, id);
+    const viaLegacy = record.legacy ? ' through the legacy flowctl.ControlPlane API' : '';
+    const how =
+      record.serviceId === id
+        ? ''
+        : match.how === 'process'
+          ? ` under id "${record.serviceId}" (matched by its process)`
+          : ` under id "${record.serviceId}" (matched by ${match.how === 'metadata' ? 'FLOWCTL_COMPONENT_ID in its metadata' : 'component id'})`;
+    this.table.setPhase(id, 'running', {
+      serviceId: record.serviceId,
+      endpoint: record.info.endpoint || record.legacy?.healthEndpoint,
+      registeredAt: record.registeredAt,
+      lastHeartbeat: record.lastHeartbeat,
+      health: record.status,
+      metrics: { ...record.metrics },
+      problem: undefined,
+    });
+    this.notice('info', `${id} registered${how}${viaLegacy}`, id);
+    this.registered.get(id)?.resolve();
+    // A component that comes back after a restart needs its streams re-opened.
+    if (this.state === 'running' && this.wiredOnce) this.scheduleRewire();
+  }
+
+  // ---------------------------------------------------------------- process facts
+
+  private onProcessEvent(e: { id: string; event: ProcessEvent }): void {
+    const { id, event } = e;
+    switch (event.type) {
+      case 'spawned':
+        this.spawnedAt.set(id, Date.now());
+        this.table.update(id, {
+          pid: event.pid,
+          startedAt: Date.now(),
+          exitCode: undefined,
+          exitSignal: undefined,
+          phase: this.serviceOf.has(id) && event.attempt > 1 ? 'starting' : (this.table.get(id)?.phase ?? 'starting'),
+        });
+        if (event.attempt > 1) this.notice('info', `${id} restarted (pid ${event.pid}, restart ${event.attempt - 1})`, id);
+        break;
+      case 'line':
+        this.emit({ type: 'log', componentId: id, stream: event.stream, line: event.line, time: event.time });
+        break;
+      case 'exited': {
+        const how = event.signal ? `was killed by ${event.signal}` : `exited with code ${event.code}`;
+        this.table.update(id, {
+          phase: event.willRestart ? 'restarting' : this.stopping ? 'stopped' : 'exited',
+          exitCode: event.code,
+          exitSignal: event.signal,
+          restarts: event.restarts,
+          health: this.stopping ? this.table.get(id)?.health ?? 0 : HealthStatus.UNHEALTHY,
+          problem: this.stopping ? undefined : `${how}`,
+        });
+        if (this.stopping) break;
+        if (event.willRestart) {
+          this.notice('warning', `${id} ${how}; restarting in ${Math.round((event.restartInMs ?? 0) / 100) / 10}s (restart ${event.restarts + 1})`, id);
+        } else {
+          this.notice(event.code === 0 ? 'info' : 'error', `${id} ${how}`, id);
+          if (this.state === 'starting' && this.mustRegister(id) && !this.registered.get(id)?.settled) {
+            const tail = this.supervisor?.get(id)?.tail(10) ?? [];
+            this.startAbort.reject(
+              new Error(
+                `component ${id} ${how} before it registered with the control plane` +
+                  (tail.length ? `\n  last lines of its log:\n${tail.map((l) => `    ${l}`).join('\n')}` : ''),
+              ),
+            );
+          }
+          this.checkAllExited();
+        }
+        break;
+      }
+      case 'spawnError':
+        this.table.update(id, { phase: 'exited', problem: event.message });
+        this.notice('error', `${id}: ${event.message}`, id);
+        if (this.state === 'starting') this.startAbort.reject(new Error(`component ${id} could not start: ${event.message}`));
+        else this.checkAllExited();
+        break;
+      case 'stopped':
+        this.table.update(id, { phase: 'stopped' });
+        break;
+    }
+  }
+
+  /** When every component process has ended on its own, the run is over. */
+  private checkAllExited(): void {
+    if (this.state !== 'running' || this.stopping) return;
+    const views = this.table.list();
+    if (!views.every((v) => v.phase === 'exited' || v.phase === 'stopped')) return;
+    const failed = views.filter((v) => (v.exitCode ?? 0) !== 0 || v.exitSignal);
+    void this.finish(failed.length ? RunStatus.FAILED : RunStatus.COMPLETED, failed.length ? `${failed.map((v) => v.id).join(', ')} failed` : undefined);
+  }
+
+  // ---------------------------------------------------------------- data plane
+
+  private wireDataPlane(): void {
+    if (!this.pipeline || !this.cp) return;
+    const nodes = allComponents(this.pipeline)
+      .filter((c) => c.role !== 'pipeline')
+      .filter((c) => {
+        const rec = this.recordOf(c.id);
+        if (rec?.legacy) {
+          this.notice('info', `${c.id} registered through the legacy API; it wires its own data (not through flowctl)`, c.id);
+          return false;
+        }
+        return true;
+      })
+      .map((c) => ({
+        id: c.id,
+        role: c.role as 'source' | 'processor' | 'sink',
+        inputs: (c.inputs ?? []).filter((i) => this.specs.has(i)),
+        inputEventTypes: this.recordOf(c.id)?.info.input_event_types?.length
+          ? this.recordOf(c.id)!.info.input_event_types
+          : c.input_event_types,
+      }));
+    const kept = new Set(nodes.map((n) => n.id));
+    for (const n of nodes) n.inputs = n.inputs.filter((i) => kept.has(i));
+    const connected = nodes.filter((n) => n.inputs.length > 0 || nodes.some((m) => m.inputs.includes(n.id)));
+    if (connected.length === 0) {
+      this.wiredOnce = true;
+      return;
+    }
+    const dp = new DataPlane({
+      nodes: connected,
+      endpointOf: (id) => this.recordOf(id)?.info.endpoint || undefined,
+      params: (id) => {
+        const env = this.specs.get(id)?.env ?? {};
+        const p: Record<string, string> = {};
+        if (env.START_LEDGER) p.start_ledger = String(env.START_LEDGER);
+        if (env.END_LEDGER) p.end_ledger = String(env.END_LEDGER);
+        return p;
+      },
+    });
+    this.subscriptions.push(
+      dp.events.on((ev) => {
+        if (ev.type === 'error') this.notice('warning', `data plane: ${ev.id}: ${ev.message}`, ev.id);
+        else if (ev.type === 'sourceEnded') this.notice('info', `${ev.id} finished streaming`, ev.id);
+      }),
+    );
+    this.dataPlane = dp;
+    dp.start();
+    this.wiredOnce = true;
+  }
+
+  private scheduleRewire(): void {
+    clearTimeout(this.rewireTimer);
+    this.rewireTimer = setTimeout(() => void this.rewire(), 200);
+    this.rewireTimer.unref();
+  }
+
+  private async rewire(): Promise<void> {
+    if (this.state !== 'running' || this.stopping) return;
+    const old = this.dataPlane;
+    if (old) {
+      for (const [id, c] of Object.entries(old.counts())) {
+        const base = this.baseCounts.get(id) ?? { eventsIn: 0, eventsOut: 0, bytesIn: 0, bytesOut: 0 };
+        this.baseCounts.set(id, {
+          eventsIn: base.eventsIn + c.eventsIn,
+          eventsOut: base.eventsOut + c.eventsOut,
+          bytesIn: base.bytesIn + c.bytesIn,
+          bytesOut: base.bytesOut + c.bytesOut,
+        });
+      }
+      this.dataPlane = undefined;
+      await old.stop().catch(() => undefined);
+    }
+    if (this.state === 'running' && !this.stopping) {
+      this.notice('info', 're-wiring the data plane after a component restart');
+      this.wireDataPlane();
+    }
+  }
+
+  private recordOf(id: string): ServiceRecord | undefined {
+    const serviceId = this.serviceOf.get(id);
+    return serviceId ? this.cp?.registry.get(serviceId) : undefined;
+  }
+
+  private counts(): Map<string, { eventsIn: number; eventsOut: number; bytesIn: number; bytesOut: number }> {
+    const out = new Map(this.baseCounts);
+    for (const [id, c] of Object.entries(this.dataPlane?.counts() ?? {})) {
+      const base = out.get(id) ?? { eventsIn: 0, eventsOut: 0, bytesIn: 0, bytesOut: 0 };
+      out.set(id, {
+        eventsIn: base.eventsIn + c.eventsIn,
+        eventsOut: base.eventsOut + c.eventsOut,
+        bytesIn: base.bytesIn + c.bytesIn,
+        bytesOut: base.bytesOut + c.bytesOut,
+      });
+    }
+    return out;
+  }
+
+  /** Events processed = events delivered to sinks (what the sinks' own counts say). */
+  private totals(): { eventsProcessed: number; eventsPerSecond: number; bytes: number } {
+    let eventsProcessed = 0;
+    let bytes = 0;
+    for (const [id, c] of this.counts()) {
+      if (this.specs.get(id)?.role === 'sink') {
+        eventsProcessed += c.eventsIn;
+        bytes += c.bytesIn;
+      }
+    }
+    const now = Date.now();
+    const window = this.rateWindow;
+    const first = window[0];
+    const eventsPerSecond = first && now > first.t ? ((eventsProcessed - first.n) * 1000) / (now - first.t) : 0;
+    return { eventsProcessed, eventsPerSecond: Math.max(0, eventsPerSecond), bytes };
+  }
+
+  private publishMetrics(): void {
+    if (!this.cp || !this.runId) return;
+    const now = Date.now();
+    const counts = this.counts();
+    const totalsBefore = this.totals();
+    this.rateWindow.push({ t: now, n: totalsBefore.eventsProcessed });
+    while (this.rateWindow.length > 5) this.rateWindow.shift();
+    const perComponent: RunMetrics['component_metrics'] = {};
+    for (const id of this.table.ids()) {
+      const c = counts.get(id) ?? { eventsIn: 0, eventsOut: 0, bytesIn: 0, bytesOut: 0 };
+      const prev = this.table.get(id);
+      const dt = prev?.eventsPerSecond !== undefined ? METRICS_INTERVAL_MS / 1000 : 1;
+      const rate = prev ? Math.max(0, (Math.max(c.eventsIn, c.eventsOut) - Math.max(prev.eventsIn, prev.eventsOut)) / dt) : 0;
+      this.table.update(id, { eventsIn: c.eventsIn, eventsOut: c.eventsOut, eventsPerSecond: Math.round(rate * 10) / 10 });
+      perComponent[id] = { events_in: c.eventsIn, events_out: c.eventsOut, bytes_in: c.bytesIn, bytes_out: c.bytesOut, processing_time_ms: 0 };
+    }
+    const totals = this.totals();
+    const metrics: RunMetrics = {
+      ...emptyRunMetrics(),
+      events_processed: totals.eventsProcessed,
+      events_per_second: Math.round(totals.eventsPerSecond * 10) / 10,
+      bytes_processed: totals.bytes,
+      component_metrics: perComponent,
+    };
+    void this.cp.registry.updateRun({ runId: this.runId, metrics }).catch(() => undefined);
+    this.emit({ type: 'metrics', snapshot: this.snapshot() });
+  }
+
+  // ---------------------------------------------------------------- component actions
+
+  async restartComponent(id: string): Promise<void> {
+    const proc = this.supervisor?.get(id);
+    if (!proc) throw new Error(`no component ${id} in this run`);
+    this.notice('info', `restarting ${id}`, id);
+    await proc.restart();
+  }
+
+  async stopComponent(id: string): Promise<void> {
+    const proc = this.supervisor?.get(id);
+    if (!proc) throw new Error(`no component ${id} in this run`);
+    this.notice('info', `stopping ${id}`, id);
+    this.table.setPhase(id, 'stopping');
+    await proc.stop(this.options.shutdownGraceMs ?? DEFAULTS.shutdownGraceMs);
+    this.table.setPhase(id, 'stopped');
+  }
+
+  // ---------------------------------------------------------------- stop
+
+  stop(reason = 'stopped'): Promise<void> {
+    if (this.stopping) return this.stopping;
+    if (this.state === 'idle' || this.state === 'stopped' || this.state === 'failed') {
+      this.stopping = Promise.resolve();
+      if (this.state === 'idle') {
+        this.setState('stopped');
+        this.resolveDone(this.snapshot());
+      }
+      return this.stopping;
+    }
+    this.stopping = this.finish(RunStatus.STOPPED, undefined, reason);
+    return this.stopping;
+  }
+
+  private finishing?: Promise<void>;
+
+  private finish(status: number, error?: string, reason?: string): Promise<void> {
+    if (this.finishing) return this.finishing;
+    this.finishing = (async () => {
+      const wasStarting = this.state === 'starting';
+      this.setState('stopping');
+      if (reason) this.notice('info', `stopping the pipeline (${reason})`);
+      if (wasStarting) this.startAbort.reject(new Error('pipeline stopped during start-up'));
+      if (this.runId && this.cp) {
+        await this.cp.registry
+          .updateRun({ runId: this.runId, status, metrics: this.finalMetrics(), error: error ?? '' })
+          .catch(() => undefined);
+      }
+      await this.teardown();
+      if (error) this.error = error;
+      this.setState(status === RunStatus.FAILED ? 'failed' : 'stopped', error);
+      this.resolveDone(this.snapshot());
+    })();
+    return this.finishing;
+  }
+
+  private finalMetrics(): RunMetrics {
+    this.publishMetrics();
+    const totals = this.totals();
+    const component_metrics: RunMetrics['component_metrics'] = {};
+    for (const [id, c] of this.counts()) {
+      component_metrics[id] = { events_in: c.eventsIn, events_out: c.eventsOut, bytes_in: c.bytesIn, bytes_out: c.bytesOut, processing_time_ms: 0 };
+    }
+    const elapsed = this.startedAt ? (Date.now() - this.startedAt) / 1000 : 0;
+    return {
+      events_processed: totals.eventsProcessed,
+      events_per_second: elapsed > 0 ? Math.round((totals.eventsProcessed / elapsed) * 10) / 10 : 0,
+      bytes_processed: totals.bytes,
+      component_metrics,
+    };
+  }
+
+  /** Stops everything this run started, in order: data plane, processes, control plane. Never throws. */
+  private async teardown(): Promise<void> {
+    clearInterval(this.metricsTimer);
+    clearTimeout(this.rewireTimer);
+    const dp = this.dataPlane;
+    this.dataPlane = undefined;
+    if (dp) {
+      for (const [id, c] of Object.entries(dp.counts())) {
+        const base = this.baseCounts.get(id) ?? { eventsIn: 0, eventsOut: 0, bytesIn: 0, bytesOut: 0 };
+        this.baseCounts.set(id, {
+          eventsIn: base.eventsIn + c.eventsIn,
+          eventsOut: base.eventsOut + c.eventsOut,
+          bytesIn: base.bytesIn + c.bytesIn,
+          bytesOut: base.bytesOut + c.bytesOut,
+        });
+      }
+      await withTimeout(dp.stop(), 3000).catch(() => undefined);
+    }
+    if (this.supervisor) {
+      for (const v of this.table.list()) if (v.phase !== 'exited' && v.phase !== 'stopped') this.table.setPhase(v.id, 'stopping');
+      await this.supervisor.stopAll(this.options.shutdownGraceMs ?? DEFAULTS.shutdownGraceMs).catch((err: Error) =>
+        this.notice('error', `stopping components: ${err.message}`),
+      );
+      for (const v of this.table.list()) if (v.phase === 'stopping') this.table.setPhase(v.id, 'stopped');
+    }
+    for (const s of this.subscriptions.splice(0)) s.dispose();
+    if (this.cp) {
+      if (this.runId) this.cp.registry.unregisterRunStopper(this.runId);
+      await this.cp.stop().catch((err: Error) => this.notice('error', `stopping the control plane: ${err.message}`));
+      removeEndpointFile();
+    }
+  }
+
+  // ---------------------------------------------------------------- emit helpers
+
+  private setState(state: RunState, error?: string): void {
+    if (state === this.state) return;
+    const previous = this.state;
+    this.state = state;
+    this.emit({ type: 'state', state, previous, error });
+  }
+
+  private notice(level: 'info' | 'warning' | 'error', message: string, componentId?: string): void {
+    this.emit({ type: 'notice', level, message, componentId, time: Date.now() });
+  }
+
+  private emit(event: RunnerEvent): void {
+    this.emitter.emit(event);
+  }
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout;
+  return Promise.race([
+    p,
+    new Promise<undefined>((resolve) => {
+      timer = setTimeout(() => resolve(undefined), ms);
+      timer.unref();
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+export type { ComponentView };
