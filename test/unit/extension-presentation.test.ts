@@ -1,0 +1,137 @@
+// Pure parts of the extension (no vscode): output batching with visible drops, the coalescer, and
+// how a component is presented (icons, descriptions, tooltip, healthy counts).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { OutputBatcher, toTerminalLine } from '../../src/extension/outputBatcher';
+import { coalesce } from '../../src/extension/coalesce';
+import {
+  componentContextValue,
+  componentDescription,
+  componentIcon,
+  componentTooltip,
+  healthCount,
+  runLevel,
+} from '../../src/extension/presentation';
+import type { ComponentView, RunSnapshot } from '../../src/core/events';
+import { HealthStatus } from '../../src/core/controlplane/model';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function view(over: Partial<ComponentView> = {}): ComponentView {
+  return {
+    id: 'proc',
+    role: 'processor',
+    phase: 'running',
+    health: HealthStatus.HEALTHY,
+    restarts: 0,
+    metrics: {},
+    waitingFor: [],
+    eventsIn: 0,
+    eventsOut: 0,
+    eventsPerSecond: 0,
+    ...over,
+  };
+}
+
+test('terminal lines end in \\r\\n, inner newlines too', () => {
+  assert.equal(toTerminalLine('a\nb'), 'a\r\nb\r\n');
+  assert.equal(toTerminalLine('\x1b[32mok\x1b[0m'), '\x1b[32mok\x1b[0m\r\n');
+});
+
+test('batcher writes queued lines together, keeps order and ANSI', async () => {
+  const writes: string[] = [];
+  const b = new OutputBatcher((t) => writes.push(t), { intervalMs: 10 });
+  b.push('one');
+  b.push('\x1b[31mtwo\x1b[0m');
+  b.push('three');
+  assert.equal(writes.length, 0, 'nothing is written synchronously');
+  await sleep(40);
+  assert.deepEqual(writes, ['one\r\n\x1b[31mtwo\x1b[0m\r\nthree\r\n']);
+  b.dispose();
+});
+
+test('batcher caps bytes per flush and holds lines while paused', () => {
+  const writes: string[] = [];
+  const b = new OutputBatcher((t) => writes.push(t), { intervalMs: 1000, maxBytesPerFlush: 20, paused: true });
+  for (let i = 0; i < 10; i++) b.push(`line-${i}`); // 8 chars + \r\n = 8
+  b.flush();
+  assert.equal(writes.length, 0, 'paused: no writes');
+  b.resume();
+  b.flush();
+  assert.equal(writes[0], 'line-0\r\nline-1\r\n', 'first flush holds at most 20 chars');
+  b.drain();
+  assert.equal(writes.join(''), Array.from({ length: 10 }, (_, i) => `line-${i}\r\n`).join(''));
+  b.dispose();
+});
+
+test('a flood drops the oldest lines and says so', () => {
+  const writes: string[] = [];
+  const b = new OutputBatcher((t) => writes.push(t), { intervalMs: 1000, maxQueuedLines: 100, paused: true });
+  for (let i = 0; i < 1000; i++) b.push(`l${i}`);
+  assert.equal(b.queued, 100);
+  b.resume();
+  b.drain();
+  const out = writes.join('');
+  assert.match(out, /… 900 lines dropped …/);
+  assert.ok(out.indexOf('dropped') < out.indexOf('l900\r\n'), 'the notice marks the gap before the kept lines');
+  assert.ok(!out.includes('l899\r\n'));
+  assert.ok(out.endsWith('l999\r\n'));
+  assert.equal(b.totalDropped, 900);
+  b.dispose();
+});
+
+test('coalescer: a burst gives one call; a steady stream still delivers within max wait', async () => {
+  let calls = 0;
+  const c = coalesce(() => calls++, 30, 80);
+  for (let i = 0; i < 50; i++) c.trigger();
+  await sleep(60);
+  assert.equal(calls, 1, 'one call for a burst');
+  // Triggers every 10 ms for 300 ms: the debounce never goes quiet, max wait still fires.
+  calls = 0;
+  const start = Date.now();
+  while (Date.now() - start < 300) {
+    c.trigger();
+    await sleep(10);
+  }
+  assert.ok(calls >= 2 && calls <= 6, `max wait bounds delivery: ${calls} calls in 300 ms`);
+  c.dispose();
+  const before = calls;
+  c.trigger();
+  await sleep(50);
+  assert.equal(calls, before, 'disposed coalescer stays silent');
+});
+
+test('component presentation follows the phase and health the core reports', () => {
+  assert.deepEqual(componentIcon(view()), { id: 'pass-filled', color: 'testing.iconPassed' });
+  assert.equal(componentIcon(view({ health: HealthStatus.UNHEALTHY })).id, 'error');
+  assert.equal(componentIcon(view({ phase: 'starting' })).id, 'loading~spin');
+  assert.equal(componentIcon(view({ phase: 'exited', exitCode: 2 })).color, 'list.errorForeground');
+  assert.equal(componentDescription(view({ eventsPerSecond: 12.4 })), '12 ev/s');
+  assert.equal(componentDescription(view({ metrics: { lag: '3' } })), 'lag 3');
+  assert.equal(componentDescription(view({ phase: 'waiting', waitingFor: ['src'] })), 'waiting for src');
+  assert.equal(componentDescription(view({ phase: 'exited', exitCode: 1, restarts: 2 })), 'exited (code 1) ↻2');
+  const tip = componentTooltip(view({ pid: 42, endpoint: '127.0.0.1:9000', restarts: 1, lastHeartbeat: 1000, waitingFor: [] }), 6000);
+  assert.match(tip, /PID: 42/);
+  assert.match(tip, /Endpoint: `127\.0\.0\.1:9000`/);
+  assert.match(tip, /Last heartbeat: 5s ago/);
+  assert.match(tip, /Restarts: 1/);
+  assert.match(componentTooltip(view({ phase: 'waiting', waitingFor: ['a', 'b'] })), /Waiting for: `a`, `b`/);
+  assert.equal(componentContextValue(view({ position: { line: 3, column: 5 } }), false), 'component running stoppable revealable');
+  assert.equal(componentContextValue(view(), true), 'component readonly');
+});
+
+test('healthy count and run level', () => {
+  const snap: RunSnapshot = {
+    pipelineName: 'demo',
+    file: '/x/flow.yml',
+    state: 'running',
+    components: [view({ id: 'a' }), view({ id: 'b' }), view({ id: 'c', health: HealthStatus.DEGRADED })],
+    eventsProcessed: 0,
+    eventsPerSecond: 0,
+  };
+  assert.deepEqual(healthCount(snap), { healthy: 2, total: 3 });
+  assert.equal(runLevel(snap), 'warning');
+  snap.components.push(view({ id: 'd', phase: 'exited', exitCode: 1 }));
+  assert.equal(runLevel(snap), 'error');
+  assert.equal(runLevel({ ...snap, state: 'starting' }), 'busy');
+});
