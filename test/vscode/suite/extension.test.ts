@@ -1,0 +1,287 @@
+// In-host tests of the extension (mocha inside a real VS Code extension host: code-server, see
+// test/vscode/host.ts). They run the demo pipeline through the command, watch the Services tree,
+// status bar and terminals, restart and stop components, stop the run and check that every
+// component process is gone and the control-plane port is closed; and check diagnostics.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { FlowctlExtensionApi } from '../../../src/extension/extension';
+import type { TreeItemData } from '../../../src/extension/servicesTree';
+
+const EXTENSION_ID = 'flowctl.flowctl-vscode';
+
+function repoRoot(): string {
+  for (let dir = __dirname; ; dir = path.dirname(dir)) {
+    const pj = path.join(dir, 'package.json');
+    if (fs.existsSync(pj) && JSON.parse(fs.readFileSync(pj, 'utf8')).name === 'flowctl-vscode') return dir;
+    if (path.dirname(dir) === dir) throw new Error(`no flowctl-vscode package.json above ${__dirname}`);
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `check` until it returns a truthy value; fails with `what` (and the last value) after timeoutMs. */
+async function waitFor<T>(what: string, check: () => T | Promise<T>, timeoutMs = 60_000): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await check();
+      if (v) return v as NonNullable<T>;
+      last = v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${describe(last)}`);
+    await sleep(200);
+  }
+}
+
+function describe(v: unknown): string {
+  if (v instanceof Error) return v.message;
+  try {
+    return JSON.stringify(v)?.slice(0, 2000) ?? String(v);
+  } catch {
+    return String(v);
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function portAccepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const sock = net.connect({ host: '127.0.0.1', port });
+    sock.once('connect', () => {
+      sock.destroy();
+      resolve(true);
+    });
+    sock.once('error', () => resolve(false));
+  });
+}
+
+function componentItems(items: TreeItemData[]): TreeItemData[] {
+  // One pipeline: components at the root; several sources: components under each pipeline node.
+  return items.flatMap((i) => (i.contextValue?.startsWith('pipeline') ? i.children : [i])).filter((i) => i.contextValue?.startsWith('component'));
+}
+
+function terminalFor(id: string): vscode.Terminal | undefined {
+  return vscode.window.terminals.find((t) => t.name === id || t.name === `Task - ${id}` || t.name === `flowctl: ${id}`);
+}
+
+let api: FlowctlExtensionApi;
+const root = repoRoot();
+const demoFile = path.join(root, 'examples', 'demo', 'flow.yml');
+
+suiteSetup(async function () {
+  this.timeout(30_000);
+  const ext = vscode.extensions.getExtension<FlowctlExtensionApi>(EXTENSION_ID);
+  assert.ok(ext, `extension ${EXTENSION_ID} is loaded`);
+  api = await ext.activate();
+  assert.ok(api && typeof api.treeItems === 'function', 'activate() returns the test API');
+});
+
+suite('flowctl extension: activation', () => {
+  test('activates fast and contributes its commands', async () => {
+    assert.ok(api.activationMs < 2000, `activation took ${api.activationMs} ms`);
+    const commands = await vscode.commands.getCommands(true);
+    for (const c of ['flowctl.runPipeline', 'flowctl.stopPipeline', 'flowctl.restartComponent', 'flowctl.validatePipeline', 'flowctl.connect']) {
+      assert.ok(commands.includes(c), `${c} is registered`);
+    }
+    assert.equal(api.runner(), undefined, 'nothing runs before the user asks');
+    assert.equal(api.statusBarText(), '', 'no status bar item while nothing runs');
+  });
+});
+
+suite('flowctl extension: running the demo pipeline', function () {
+  this.timeout(180_000);
+  let pids = new Map<string, number>();
+  let controlPlanePort = 0;
+
+  suiteTeardown(async () => {
+    // Whatever happened above, leave nothing running.
+    await api?.context.stopAll('test teardown');
+  });
+
+  test('Run Pipeline starts every component; tree, status bar, terminals and CodeLens show it', async () => {
+    assert.ok(fs.existsSync(demoFile), `${demoFile} exists`);
+    const doc = await vscode.workspace.openTextDocument(demoFile);
+    await vscode.window.showTextDocument(doc);
+
+    const idleLenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', doc.uri, 10);
+    assert.ok(
+      idleLenses.some((l) => l.command?.command === 'flowctl.runPipeline'),
+      `a Run Pipeline lens when idle: ${describe(idleLenses.map((l) => l.command?.title))}`,
+    );
+
+    await vscode.commands.executeCommand('flowctl.runPipeline', doc.uri);
+    const runner = api.runner();
+    assert.ok(runner, 'a runner exists after Run Pipeline');
+    const snap = runner.snapshot();
+    assert.equal(snap.state, 'running', `run state: ${snap.state} ${snap.error ?? ''}`);
+    const ids = snap.components.map((c) => c.id);
+    assert.ok(ids.length >= 2, `the demo has components: ${ids}`);
+
+    // Every component healthy in the tree data (the tree renders what the runner reports).
+    const items = await waitFor('every component healthy in the Services tree', async () => {
+      const comps = componentItems(await api.treeItems());
+      return comps.length === ids.length && comps.every((c) => c.icon === 'pass-filled') ? comps : undefined;
+    });
+    assert.deepEqual(items.map((i) => i.label).sort(), [...ids].sort());
+    for (const item of items) {
+      assert.match(item.tooltip ?? '', /PID: \d+/, `tooltip of ${item.label} shows its pid`);
+      assert.ok(item.id.endsWith(`#${item.label}`), `stable id for ${item.label}: ${item.id}`);
+    }
+
+    const name = runner.snapshot().pipelineName;
+    const text = await waitFor('status bar shows all healthy', () => {
+      const t = api.statusBarText();
+      return t === `$(pulse) ${name} ${ids.length}/${ids.length}` ? t : undefined;
+    });
+    assert.ok(text);
+
+    // One terminal per component, named after it.
+    await waitFor(`one terminal per component (have: ${vscode.window.terminals.map((t) => t.name).join(', ')})`, () =>
+      ids.every((id) => terminalFor(id)),
+    );
+    const componentTerminals = vscode.window.terminals.filter((t) => ids.some((id) => terminalFor(id) === t));
+    assert.equal(componentTerminals.length, ids.length);
+
+    const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', doc.uri, 50);
+    const titles = lenses.map((l) => l.command?.title ?? '');
+    assert.ok(titles.some((t) => t.includes('Stop')), `Stop lens while running: ${titles}`);
+    assert.ok(titles.some((t) => t === `${ids.length}/${ids.length} healthy`), `state lens: ${titles}`);
+    assert.equal(titles.filter((t) => t === 'Show Logs').length, ids.length, 'a Show Logs lens above each component');
+
+    const finalSnap = runner.snapshot();
+    pids = new Map(finalSnap.components.map((c) => [c.id, c.pid!]));
+    for (const [id, pid] of pids) assert.ok(pid && isAlive(pid), `${id} runs as pid ${pid}`);
+    controlPlanePort = Number(/:(\d+)$/.exec(finalSnap.endpoint ?? '')?.[1]);
+    assert.ok(controlPlanePort > 0, `endpoint ${finalSnap.endpoint}`);
+    assert.ok(await portAccepts(controlPlanePort), 'the control plane listens');
+  });
+
+  test('Connect to Control Plane lists the running services read-only', async () => {
+    const snap = await vscode.commands.executeCommand<{ components: { id: string }[]; error?: string }>('flowctl.connect', `127.0.0.1:${controlPlanePort}`);
+    assert.ok(snap && !snap.error, `connected: ${describe(snap)}`);
+    assert.ok(snap.components.length >= pids.size, `ListComponents returned ${snap.components.length} services`);
+    const all = await api.treeItems();
+    const readonly = all.flatMap((i) => i.children).filter((c) => c.contextValue === 'component readonly');
+    assert.ok(readonly.length >= pids.size, `read-only items in the tree: ${describe(all.map((i) => i.label))}`);
+    await vscode.commands.executeCommand('flowctl.disconnect');
+    assert.equal(componentItems(await api.treeItems()).filter((c) => c.contextValue === 'component readonly').length, 0);
+  });
+
+  test('Restart Component restarts exactly that component', async () => {
+    const [id, oldPid] = [...pids.entries()].at(-1)!;
+    const file = api.runner()!.snapshot().file;
+    await vscode.commands.executeCommand('flowctl.restartComponent', { key: file, id });
+    const view = await waitFor(`${id} running again with a new pid`, () => {
+      const v = api.snapshot()?.components.find((c) => c.id === id);
+      return v && v.pid && v.pid !== oldPid && v.phase === 'running' ? v : undefined;
+    });
+    await waitFor(`old pid ${oldPid} gone`, () => !isAlive(oldPid), 15_000);
+    pids.set(id, view.pid!);
+    for (const [other, pid] of pids) if (other !== id) assert.ok(isAlive(pid), `${other} (pid ${pid}) was left alone`);
+    await waitFor('every component healthy again', async () => componentItems(await api.treeItems()).every((c) => c.icon === 'pass-filled'));
+  });
+
+  test('Ctrl+C in a component terminal stops that component', async () => {
+    const [id, pid] = [...pids.entries()].at(-1)!;
+    const term = terminalFor(id);
+    assert.ok(term, `terminal of ${id}`);
+    term.sendText('\x03', false);
+    await waitFor(`${id} stopped after Ctrl+C`, () => api.snapshot()?.components.find((c) => c.id === id)?.phase === 'stopped', 30_000);
+    await waitFor(`pid ${pid} gone`, () => !isAlive(pid), 15_000);
+    // Bring it back for the stop test.
+    await vscode.commands.executeCommand('flowctl.restartComponent', { key: api.snapshot()!.file, id });
+    const v = await waitFor(`${id} running again`, () => {
+      const c = api.snapshot()?.components.find((x) => x.id === id);
+      return c?.phase === 'running' && c.pid ? c : undefined;
+    });
+    pids.set(id, v.pid!);
+  });
+
+  test('Stop Pipeline ends every component process and closes the control-plane port', async () => {
+    await vscode.commands.executeCommand('flowctl.stopPipeline', vscode.Uri.file(demoFile));
+    for (const [id, pid] of pids) assert.ok(!isAlive(pid), `${id} (pid ${pid}) is gone after stop`);
+    assert.equal(await portAccepts(controlPlanePort), false, `port ${controlPlanePort} is closed`);
+    assert.equal(api.runner(), undefined, 'no run left');
+    await waitFor('tree emptied', async () => (await api.treeItems()).length === 0, 5_000);
+    assert.equal(api.statusBarText(), '');
+    await waitFor('component terminals closed or finished', () => true, 1_000);
+  });
+});
+
+suite('flowctl extension: diagnostics', function () {
+  this.timeout(60_000);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flowctl-diag-'));
+  suiteTeardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  const valid = (inputsLine: string) =>
+    [
+      'apiVersion: flowctl/v1', // 1
+      'kind: Pipeline', // 2
+      'metadata:', // 3
+      '  name: broken', // 4
+      'spec:', // 5
+      '  sources:', // 6
+      '    - id: src', // 7
+      '      command: ["node", "-e", "setInterval(() => {}, 1000)"]', // 8
+      '  processors:', // 9
+      '    - id: proc', // 10
+      '      command: ["node", "-e", "setInterval(() => {}, 1000)"]', // 11
+      inputsLine, // 12
+      '  sinks:', // 13
+      '    - id: out', // 14
+      '      command: ["node", "-e", "setInterval(() => {}, 1000)"]', // 15
+      '      inputs: ["proc"]', // 16
+      '',
+    ].join('\n');
+
+  test('an unknown input is reported at its line, and Run shows problems instead of starting', async () => {
+    const file = path.join(dir, 'unknown-input', 'flow.yml');
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, valid('      inputs: ["nope"]'));
+    const doc = await vscode.workspace.openTextDocument(file);
+    await vscode.window.showTextDocument(doc);
+    const diags = await waitFor('diagnostics for the unknown input', () => {
+      const d = vscode.languages.getDiagnostics(doc.uri).filter((x) => x.code === 'unknown-input');
+      return d.length ? d : undefined;
+    }, 15_000);
+    assert.equal(diags[0].severity, vscode.DiagnosticSeverity.Error);
+    assert.equal(diags[0].range.start.line, 11, 'line 12 in the file is line 11 for VS Code');
+    assert.equal(doc.getText(diags[0].range).replace(/["']/g, ''), 'nope', `range covers the input: ${describe(diags[0].range)}`);
+
+    const result = await vscode.commands.executeCommand('flowctl.runPipeline', doc.uri);
+    assert.equal(result, undefined, 'no run for an invalid pipeline');
+    assert.equal(api.context.session(file), undefined);
+  });
+
+  test('a YAML syntax error is reported at its line and updates as you type', async () => {
+    const file = path.join(dir, 'syntax', 'flow.yml');
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, valid('      inputs: a: b'));
+    const doc = await vscode.workspace.openTextDocument(file);
+    const editor = await vscode.window.showTextDocument(doc);
+    const diags = await waitFor('a syntax diagnostic', () => {
+      const d = vscode.languages.getDiagnostics(doc.uri).filter((x) => x.severity === vscode.DiagnosticSeverity.Error);
+      return d.length ? d : undefined;
+    }, 15_000);
+    assert.ok(diags.some((d) => d.range.start.line === 11), `an error on line 12: ${describe(diags.map((d) => [d.code, d.range.start.line, d.message]))}`);
+
+    // Fix the line in the editor (unsaved): the diagnostics follow the text (debounced).
+    await editor.edit((e) => e.replace(doc.lineAt(11).range, '      inputs: ["src"]'));
+    await waitFor('errors cleared after the fix', () => vscode.languages.getDiagnostics(doc.uri).every((d) => d.severity !== vscode.DiagnosticSeverity.Error), 15_000);
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+  });
+});
