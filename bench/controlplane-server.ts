@@ -18,15 +18,22 @@ interface Running {
 
 async function startNoop(): Promise<Running> {
   const server = new grpc.Server();
+  // Heartbeat answers at once. RegisterComponent only keeps a ready-made status entry, so that
+  // ListComponents shows the floor of grpc-js serialisation for the same number of components.
+  const listed = new Map<string, unknown>();
   const ok = <T>(value: T) => (_call: unknown, cb: grpc.sendUnaryData<T>) => cb(null, value);
   server.addService(protos().v1.ControlPlaneService.service, {
-    RegisterComponent: (call: grpc.ServerUnaryCall<any, any>, cb: grpc.sendUnaryData<any>) =>
-      cb(null, { service_id: call.request.component_id || call.request.component?.id || 'x', assigned_topics: [], connection_info: {} }),
+    RegisterComponent: (call: grpc.ServerUnaryCall<any, any>, cb: grpc.sendUnaryData<any>) => {
+      const id: string = call.request.component_id || call.request.component?.id || 'x';
+      const now = { seconds: Math.floor(Date.now() / 1000), nanos: 0 };
+      listed.set(id, { component: call.request.component, status: 2, last_heartbeat: now, metrics: {}, registered_at: now });
+      cb(null, { service_id: id, assigned_topics: [], connection_info: {} });
+    },
     UnregisterComponent: ok({}),
     DiscoverComponents: ok({ components: [] }),
     Heartbeat: ok({}),
     GetComponentStatus: ok({}),
-    ListComponents: ok({ components: [] }),
+    ListComponents: (_call: unknown, cb: grpc.sendUnaryData<any>) => cb(null, { components: [...listed.values()] }),
   });
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),

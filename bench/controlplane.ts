@@ -19,6 +19,8 @@ const CONCURRENCY = 64;
 const BIG = 10_000;
 const LIST_CALLS = 7;
 const CHANNELS = 4;
+const ROUNDS = Math.max(1, Math.min(10, Math.round(SECONDS)));
+const MB = 1024 * 1024;
 const TARGETS = { cpuRatioMax: 1.15, throughputRatioMin: 0.8, rssMaxMb: 150, listMaxMs: 50 };
 
 type Mode = 'memory' | 'lmdb' | 'noop';
@@ -183,50 +185,121 @@ interface ModeResult {
   p99Ms: number;
   cpuUsPerHeartbeat: number;
   heartbeatErrors: number;
+  /** Throughput of each round, to show the spread caused by other load on the machine. */
+  roundHeartbeatsPerSec: number[];
+  /** RSS right after start (after GC), for reference. */
+  rssMbStart?: number;
   rssMb10k?: number;
   listComponents10kMs?: number;
+  /** Server CPU spent per ListComponents call over 10,000 components. */
+  listComponents10kServerCpuMs?: number;
   listComponentsCount?: number;
 }
 
-async function benchMode(mode: Mode): Promise<ModeResult> {
+interface Target {
+  mode: Mode;
+  server: ServerChild;
+  clients: Client[];
+  count: number;
+  errors: number;
+  firstError?: string;
+  seconds: number;
+  cpuUs: number;
+  latencies: Float64Array[];
+  rounds: number[];
+}
+
+/**
+ * A fresh server of this mode with 10,000 registered components: RSS after GC (and at start, for
+ * reference), then the median ListComponents latency and the server CPU per call.
+ */
+async function bigRegistry(mode: Mode, r: ModeResult): Promise<void> {
   const server = await ServerChild.start(mode);
   const cs = clients(server.port);
   try {
-    await registerRange(cs, 0, COMPONENTS);
-    await heartbeats(cs, WARMUP_SECONDS);
+    r.rssMbStart = (await server.stats(true)).rss / MB;
+    await registerRange(cs, 0, BIG);
+    await new Promise((res) => setTimeout(res, 500));
+    r.rssMb10k = (await server.stats(true)).rss / MB;
+    const req = { type_filter: 0, include_unhealthy: true };
+    const first = await call<{ components: unknown[] }>(cs[0]!, 'ListComponents', req); // warm-up
+    r.listComponentsCount = first.components.length;
+    const times: number[] = [];
     const before = await server.stats();
-    const t0 = performance.now();
-    const hb = await heartbeats(cs, SECONDS);
-    const elapsed = (performance.now() - t0) / 1000;
-    const after = await server.stats();
-    if (hb.errors > 0) console.warn(`  ${LABELS[mode]}: ${hb.errors} heartbeat errors, first: ${hb.firstError}`);
-    const result: ModeResult = {
-      mode,
-      heartbeatsPerSec: hb.count / elapsed,
-      p50Ms: quantile(hb.latenciesUs, 0.5) / 1000,
-      p99Ms: quantile(hb.latenciesUs, 0.99) / 1000,
-      cpuUsPerHeartbeat: cpuUs(before.cpu, after.cpu) / Math.max(1, hb.count + hb.errors),
-      heartbeatErrors: hb.errors,
-    };
-    if (mode !== 'noop') {
-      await registerRange(cs, COMPONENTS, BIG);
-      await new Promise((r) => setTimeout(r, 500));
-      result.rssMb10k = (await server.stats(true)).rss / (1024 * 1024);
-      const req = { type_filter: 0, include_unhealthy: true };
-      const first = await call<{ components: unknown[] }>(cs[0]!, 'ListComponents', req); // warm-up
-      result.listComponentsCount = first.components.length;
-      const times: number[] = [];
-      for (let i = 0; i < LIST_CALLS; i++) {
-        const t = performance.now();
-        await call(cs[0]!, 'ListComponents', req);
-        times.push(performance.now() - t);
-      }
-      result.listComponents10kMs = times.sort((x, y) => x - y)[Math.floor(times.length / 2)]!;
+    for (let i = 0; i < LIST_CALLS; i++) {
+      const t0 = performance.now();
+      await call(cs[0]!, 'ListComponents', req);
+      times.push(performance.now() - t0);
     }
-    return result;
+    const after = await server.stats();
+    r.listComponents10kMs = times.sort((x, y) => x - y)[Math.floor(times.length / 2)]!;
+    r.listComponents10kServerCpuMs = cpuUs(before.cpu, after.cpu) / LIST_CALLS / 1000;
   } finally {
     for (const c of cs) c.close();
     await server.stop();
+  }
+}
+
+/**
+ * All servers run at once (idle ones cost nothing) and are measured in alternating windows
+ * (a, b, c, a, b, c, …) so that other load on the machine hits each of them alike.
+ */
+async function runAll(modes: Mode[]): Promise<Record<string, ModeResult>> {
+  const targets: Target[] = [];
+  try {
+    for (const mode of modes) {
+      const server = await ServerChild.start(mode);
+      targets.push({ mode, server, clients: clients(server.port), count: 0, errors: 0, seconds: 0, cpuUs: 0, latencies: [], rounds: [] });
+    }
+    for (const t of targets) {
+      await registerRange(t.clients, 0, COMPONENTS);
+      await heartbeats(t.clients, WARMUP_SECONDS);
+    }
+    const window = SECONDS / ROUNDS;
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const t of targets) {
+        const before = await t.server.stats();
+        const t0 = performance.now();
+        const hb = await heartbeats(t.clients, window);
+        const elapsed = (performance.now() - t0) / 1000;
+        const after = await t.server.stats();
+        t.count += hb.count;
+        t.errors += hb.errors;
+        t.firstError ??= hb.firstError;
+        t.seconds += elapsed;
+        t.cpuUs += cpuUs(before.cpu, after.cpu);
+        t.latencies.push(hb.latenciesUs);
+        t.rounds.push(hb.count / elapsed);
+      }
+      process.stdout.write(`  round ${round + 1}/${ROUNDS} done\n`);
+    }
+    const results: Record<string, ModeResult> = {};
+    for (const t of targets) {
+      if (t.errors > 0) console.warn(`  ${LABELS[t.mode]}: ${t.errors} heartbeat errors, first: ${t.firstError}`);
+      const all = new Float64Array(t.latencies.reduce((n, l) => n + l.length, 0));
+      let off = 0;
+      for (const l of t.latencies) {
+        all.set(l, off);
+        off += l.length;
+      }
+      all.sort();
+      const r: ModeResult = {
+        mode: t.mode,
+        heartbeatsPerSec: t.count / t.seconds,
+        p50Ms: quantile(all, 0.5) / 1000,
+        p99Ms: quantile(all, 0.99) / 1000,
+        cpuUsPerHeartbeat: t.cpuUs / Math.max(1, t.count + t.errors),
+        heartbeatErrors: t.errors,
+        roundHeartbeatsPerSec: t.rounds.map((x) => Math.round(x)),
+      };
+      results[t.mode] = r;
+    }
+    return results;
+  } finally {
+    for (const t of targets) {
+      for (const c of t.clients) c.close();
+      await t.server.stop();
+    }
   }
 }
 
@@ -243,21 +316,27 @@ async function main(): Promise<void> {
     `flowctl control-plane benchmark: ${COMPONENTS} components, ${CONCURRENCY} concurrent heartbeat callers over ${CHANNELS} connections, ` +
       `${SECONDS} s per server (+${WARMUP_SECONDS} s warm-up); node ${process.version}`,
   );
-  const results: Partial<Record<Mode, ModeResult>> = {};
+  const results: Partial<Record<Mode, ModeResult>> = await runAll(MODES);
   for (const mode of MODES) {
-    process.stdout.write(`running ${LABELS[mode]} …\n`);
-    results[mode] = await benchMode(mode);
+    process.stdout.write(`  ${LABELS[mode]}: fresh server, 10,000 components …\n`);
+    await bigRegistry(mode, results[mode]!);
   }
 
   console.log('');
-  console.log(`${'server'.padEnd(22)}${'heartbeats/s'.padStart(14)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'CPU µs/hb'.padStart(11)}${'RSS@10k MB'.padStart(12)}${'List@10k ms'.padStart(13)}`);
+  console.log(
+    `${'server'.padEnd(22)}${'heartbeats/s'.padStart(14)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'CPU µs/hb'.padStart(11)}` +
+      `${'RSS@start'.padStart(11)}${'RSS@10k MB'.padStart(12)}${'List@10k ms'.padStart(13)}${'(server CPU)'.padStart(14)}`,
+  );
   for (const mode of MODES) {
     const r = results[mode]!;
     console.log(
       `${LABELS[mode].padEnd(22)}${fmt(r.heartbeatsPerSec, 0).padStart(14)}${fmt(r.p50Ms, 2).padStart(9)}${fmt(r.p99Ms, 2).padStart(9)}` +
-        `${fmt(r.cpuUsPerHeartbeat, 1).padStart(11)}${fmt(r.rssMb10k).padStart(12)}${fmt(r.listComponents10kMs).padStart(13)}`,
+        `${fmt(r.cpuUsPerHeartbeat, 1).padStart(11)}${fmt(r.rssMbStart).padStart(11)}${fmt(r.rssMb10k).padStart(12)}${fmt(r.listComponents10kMs).padStart(13)}` +
+        `${fmt(r.listComponents10kServerCpuMs).padStart(14)}`,
     );
   }
+  console.log('per-round heartbeats/s: ' + MODES.map((m) => `${m} [${results[m]!.roundHeartbeatsPerSec.join(', ')}]`).join('; '));
+  console.log('(c) answers ListComponents from a ready-made list: its List/RSS figures are the grpc-js floor for 10,000 entries.');
   console.log('');
 
   const a = results.memory;

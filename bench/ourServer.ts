@@ -1,4 +1,11 @@
-// Placeholder until src/core/controlplane/server.ts exists (being written in parallel).
-export async function startOurServer(_dbPath: string | undefined): Promise<{ port: number; stop(): Promise<void> }> {
-  throw new Error('ControlPlaneServer (src/core/controlplane/server.ts) is not available yet');
+// Starts our ControlPlaneServer for the benchmark: MemoryStorage, or LmdbStorage at dbPath.
+import { ControlPlaneServer } from '../src/core/controlplane/server';
+import { LmdbStorage } from '../src/core/controlplane/storage/lmdb';
+import { MemoryStorage } from '../src/core/controlplane/storage/memory';
+
+export async function startOurServer(dbPath: string | undefined): Promise<{ port: number; stop(): Promise<void> }> {
+  const storage = dbPath ? new LmdbStorage(dbPath) : new MemoryStorage();
+  // A long TTL: nothing may go stale during the run, the janitor only sweeps.
+  const server = await ControlPlaneServer.start({ address: '127.0.0.1', port: 0, storage, heartbeatTtlMs: 10 * 60_000 });
+  return { port: server.port, stop: () => server.stop() };
 }
