@@ -255,6 +255,8 @@ test('no restart after stop(): the process is gone, state stopped, a stopped eve
   await sleep(200);
   assert.equal(events.filter((e) => e.type === 'spawned').length, 1, 'not restarted');
   assert.equal(proc.pid, undefined);
+  await proc.stop(); // idempotent: resolves at once, no second stopped event
+  assert.equal(events.filter((e) => e.type === 'stopped').length, 1);
 });
 
 test('stop() escalates to SIGKILL for a child that ignores SIGTERM, within grace + margin', async () => {

@@ -187,7 +187,8 @@ export class ManagedProcess {
     this.stopRequested = true;
     this.cancelBackoff();
     if (this.stopping) return this.stopping;
-    if (this._state === 'stopped' && !this.run && !this.restarting) return Promise.resolve();
+    const nothingLeft = !this.pid && (this.lastPgid === undefined || !isGroupAlive(this.lastPgid));
+    if (this._state === 'stopped' && nothingLeft && !this.restarting) return Promise.resolve(); // idempotent
     const p = (async () => {
       if (this.restarting) await this.restarting.catch(() => undefined);
       this.stopRequested = true;
