@@ -39,11 +39,16 @@ function walk(dir, pred, out = []) {
 let builds;
 if (args.has('--tests')) {
   const entryPoints = [
-    ...walk('test', (f) => f.endsWith('.test.ts')),
+    ...walk('test', (f) => f.endsWith('.test.ts') && !f.startsWith(path.join('test', 'vscode'))),
     ...walk('test/fixtures', (f) => f.endsWith('.ts')),
-    ...walk('test/vscode', (f) => f.endsWith('.ts')),
   ];
-  builds = [{ ...common, entryPoints, outdir: 'out/test', outbase: 'test', external: [...external, 'vscode', 'playwright-core', 'mocha'] }];
+  const testExternal = [...external, 'vscode', 'playwright-core', 'mocha', '@vscode/test-electron'];
+  builds = [
+    { ...common, entryPoints, outdir: 'out/test', outbase: 'test', external: testExternal },
+    // What runs inside a VS Code extension host (mocha suite, harness) goes to out/vscode/, outside
+    // out/test/, because `node --test out/test/` runs every .js file below out/test/.
+    { ...common, entryPoints: walk('test/vscode', (f) => f.endsWith('.ts')), outdir: 'out/vscode', outbase: 'test/vscode', external: testExternal },
+  ].filter((b) => b.entryPoints.length > 0);
 } else {
   builds = [
     // The extension: `vscode` is provided by the host.
