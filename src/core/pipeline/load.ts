@@ -38,15 +38,22 @@ export function parsePipeline(text: string, file: string, opts: ParseOptions = {
   const docs = Array.isArray(parsed) ? parsed : [];
   const conv = (d: (typeof docs)[number]) => new Converter(text, lineCounter, d, bag);
 
+  // Errors found at the very end (an unterminated quote or bracket) point at the last character
+  // written rather than at an empty line past it.
+  const lastChar = Math.max(0, text.trimEnd().length - 1);
+  const errorSpan = (c: Converter, pos: [number, number]): Range => {
+    const start = Math.min(pos[0], lastChar);
+    return c.span(start, Math.max(pos[1], start + 1));
+  };
   let syntaxErrors = 0;
   for (const d of docs) {
     const c = conv(d);
     for (const e of d.errors) {
       syntaxErrors++;
-      bag.error({ code: 'yaml-syntax', message: `YAML syntax error: ${e.message}`, at: c.span(e.pos[0], Math.max(e.pos[1], e.pos[0] + 1)) });
+      bag.error({ code: 'yaml-syntax', message: `YAML syntax error: ${e.message}`, at: errorSpan(c, e.pos) });
     }
     for (const w of d.warnings) {
-      bag.warning({ code: 'yaml-warning', message: `YAML: ${w.message}`, at: c.span(w.pos[0], Math.max(w.pos[1], w.pos[0] + 1)) });
+      bag.warning({ code: 'yaml-warning', message: `YAML: ${w.message}`, at: errorSpan(c, w.pos) });
     }
   }
   if (docs.length > 1) {
