@@ -9,6 +9,7 @@ type Loader = () => Promise<{ command: Command<any> }>;
 const COMMANDS: Record<string, Loader> = {
   run: () => import('./commands/run'),
   status: () => import('./commands/status'),
+  validate: () => import('./commands/validate'),
   list: () => import('./commands/list'),
   pipelines: () => import('./commands/pipelines'),
   server: () => import('./commands/server'),

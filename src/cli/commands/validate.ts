@@ -3,69 +3,8 @@
 import { loadPipelineFile } from '../../core/pipeline/load';
 import { allComponents } from '../../core/pipeline/model';
 import { formatLocation, sortDiagnostics, type Diagnostic } from '../../core/pipeline/diagnostics';
-
-export const VALIDATE_USAGE = `Validate a pipeline file
-
-Usage:
-  flowctl validate [pipeline-file] [flags]
-
-Checks the file (default flow.yml) and prints every error, warning and hint with its place.
-Exits with 1 when the pipeline is invalid.
-
-Flags:
-      --json               print {ok, file, diagnostics} as JSON
-      --no-check-commands  do not look up each command on PATH / in the pipeline folder
-  -h, --help               help for validate
-`;
-
-interface ValidateArgs {
-  file: string;
-  json: boolean;
-  checkCommands: boolean;
-  help: boolean;
-}
-
-function parseValidateArgs(argv: readonly string[]): ValidateArgs | string {
-  const out: ValidateArgs = { file: 'flow.yml', json: false, checkCommands: true, help: false };
-  const positionals: string[] = [];
-  const bool = (raw: string | undefined, name: string): boolean | string => {
-    if (raw === undefined || /^(true|1|t|yes)$/i.test(raw)) return true;
-    if (/^(false|0|f|no)$/i.test(raw)) return false;
-    return `invalid argument "${raw}" for "--${name}" flag: expected true or false`;
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (arg === '--') {
-      positionals.push(...argv.slice(i + 1));
-      break;
-    }
-    if (arg === '-h' || arg === '--help') {
-      out.help = true;
-      continue;
-    }
-    if (!arg.startsWith('-') || arg === '-') {
-      positionals.push(arg);
-      continue;
-    }
-    const [key, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
-    if (key === '--json') {
-      const v = bool(inline, 'json');
-      if (typeof v === 'string') return v;
-      out.json = v;
-    } else if (key === '--check-commands') {
-      const v = bool(inline, 'check-commands');
-      if (typeof v === 'string') return v;
-      out.checkCommands = v;
-    } else if (key === '--no-check-commands' && inline === undefined) {
-      out.checkCommands = false;
-    } else {
-      return `unknown ${key.startsWith('--') ? 'flag' : 'shorthand flag'}: ${key}`;
-    }
-  }
-  if (positionals.length > 1) return `accepts at most 1 arg(s), received ${positionals.length}`;
-  if (positionals[0]) out.file = positionals[0];
-  return out;
-}
+import { formatFlagHelp, parseArgs, UsageError, type FlagSpecs } from '../args';
+import { defineCommand } from '../command';
 
 /** Renders diagnostics in flowctl's `validate` format, with our `at file:line:column` lines. */
 export function formatValidation(diagnostics: readonly Diagnostic[], componentCount: number): string {
@@ -95,22 +34,50 @@ export function formatValidation(diagnostics: readonly Diagnostic[], componentCo
   return s;
 }
 
+export const validateFlags = {
+  json: { type: 'boolean', default: false, description: 'print {ok, file, diagnostics} as JSON' },
+  'check-commands': {
+    type: 'boolean',
+    default: true,
+    description: 'look up each command on PATH / in the pipeline folder (--no-check-commands to skip)',
+  },
+} satisfies FlagSpecs;
+
+export const command = defineCommand({
+  summary: 'Validate a pipeline file',
+  usage: 'flowctl validate [pipeline-file] [flags]',
+  description:
+    'Check a pipeline file (default flow.yml) and print every error, warning and hint with its place (file:line:column).\nExits with 1 when the pipeline is invalid.',
+  flags: validateFlags,
+  async run(args) {
+    if (args.positionals.length > 1) throw new UsageError(`accepts at most 1 arg(s), received ${args.positionals.length}`);
+    return validateFile(args.positionals[0] ?? 'flow.yml', { json: args.flags.json, checkCommands: args.flags['check-commands'] });
+  },
+});
+
+/** `flowctl validate` from raw argv (without the command name); returns the exit code. */
 export async function validateCommand(argv: string[]): Promise<number> {
-  const args = parseValidateArgs(argv);
-  if (typeof args === 'string') {
-    process.stderr.write(`Error: ${args}\nRun 'flowctl validate --help' for usage.\n`);
+  try {
+    const args = parseArgs(argv, validateFlags);
+    if (args.help) {
+      process.stdout.write(`${command.description}\n\nUsage:\n  ${command.usage}\n\nFlags:\n${formatFlagHelp(validateFlags)}\n`);
+      return 0;
+    }
+    return (await command.run(args)) ?? 0;
+  } catch (err) {
+    process.stderr.write(`Error: ${(err as Error).message}\n`);
     return 1;
   }
-  if (args.help) {
-    process.stdout.write(VALIDATE_USAGE);
-    return 0;
-  }
-  const result = await loadPipelineFile(args.file, { checkCommands: args.checkCommands });
+}
+
+/** Validates one file and prints the result; returns the exit code (1 when invalid or missing). */
+export async function validateFile(file: string, opts: { json?: boolean; checkCommands?: boolean } = {}): Promise<number> {
+  const result = await loadPipelineFile(file, { checkCommands: opts.checkCommands ?? true });
   const components = result.pipeline ? allComponents(result.pipeline).length : 0;
-  if (args.json) {
+  if (opts.json) {
     const out = {
       ok: result.ok,
-      file: args.file,
+      file,
       ...(result.pipeline ? { pipeline: result.pipeline.metadata.name, components } : {}),
       diagnostics: result.diagnostics,
     };

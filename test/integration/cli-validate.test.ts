@@ -1,0 +1,175 @@
+// `flowctl validate` as a user runs it: `node dist/cli.js validate …` in a real folder.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+const ROOT = path.resolve(__dirname, '../../..');
+const CLI = path.join(ROOT, 'dist/cli.js');
+const FIXTURES = path.join(ROOT, 'test/fixtures/pipelines');
+let dir: string;
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function flowctl(args: string[], cwd = dir): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, [CLI, ...args], { cwd, timeout: 30_000, env: { ...process.env, NO_COLOR: '1' } }, (err, stdout, stderr) => {
+      if (err && typeof err.code !== 'number') return reject(err);
+      resolve({ code: err ? (err.code as number) : 0, stdout, stderr });
+    });
+  });
+}
+
+const VALID = [
+  'apiVersion: flowctl/v1',
+  'kind: Pipeline',
+  'metadata:',
+  '  name: demo',
+  'spec:',
+  '  sources:',
+  '    - id: gen',
+  '      command: [sh, -c, "echo hi"]',
+  '  processors:',
+  '    - id: upper',
+  '      command: [sh]',
+  '      inputs: [gen]',
+  '  sinks:',
+  '    - id: out',
+  '      command: [sh]',
+  '      inputs: [upper]',
+  '',
+].join('\n');
+
+before(() => {
+  assert.ok(fs.existsSync(CLI), `build first: ${CLI} is missing (npm run build)`);
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flowctl-validate-'));
+});
+after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+test('valid file: flowctl format, component count, exit 0', async () => {
+  fs.writeFileSync(path.join(dir, 'good.yml'), VALID);
+  const r = await flowctl(['validate', 'good.yml']);
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.equal(r.stdout, '✓ Pipeline validation passed\n  3 components total\n');
+  assert.equal(r.stderr, '');
+});
+
+test('default file is flow.yml in the current folder', async () => {
+  const sub = fs.mkdtempSync(path.join(dir, 'default-'));
+  fs.writeFileSync(path.join(sub, 'flow.yml'), VALID);
+  const r = await flowctl(['validate'], sub);
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /^✓ Pipeline validation passed\n {2}3 components total\n/);
+});
+
+test('invalid file: every error as a block with Field, Fix and place; warnings with Hint; exit 1', async () => {
+  const text = VALID.replace('      inputs: [upper]', '      inputs: [uper]').replace('      inputs: [gen]', '      inputs: [gen]\n      restart: always');
+  fs.writeFileSync(path.join(dir, 'bad.yml'), text);
+  const r = await flowctl(['validate', 'bad.yml']);
+  assert.equal(r.code, 1);
+  assert.equal(r.stderr, '');
+  const expected =
+    '✗ Pipeline validation failed with 1 error(s)\n' +
+    '\n' +
+    'ERROR: sink out references unknown input uper\n' +
+    '  Field: spec.sinks[0].inputs[0]\n' +
+    '  Fix: use the id of a source, processor or sink: gen, upper, out\n' +
+    '  at bad.yml:17:16\n' +
+    '\n' +
+    'WARNING: unknown key `restart` in processor "upper" (ignored); did you mean `restart_policy`?\n' +
+    '  Field: spec.processors[0].restart\n' +
+    '  Hint: rename it to `restart_policy`\n' +
+    '  at bad.yml:13:7\n';
+  assert.equal(r.stdout, expected);
+});
+
+test('hints print as 💡 lines with their place', async () => {
+  fs.writeFileSync(path.join(dir, 'noproc.yml'), ['apiVersion: flowctl/v1', 'kind: Pipeline', 'metadata: {name: n}', 'spec:', '  sources:', '    - id: s', '      command: [sh]', '  sinks:', '    - id: k', '      command: [sh]', '      inputs: [s]', ''].join('\n'));
+  const r = await flowctl(['validate', 'noproc.yml']);
+  assert.equal(r.code, 0);
+  assert.equal(
+    r.stdout,
+    '✓ Pipeline validation passed\n  2 components total\n\n💡 No processors defined (sinks read straight from the components named in their inputs)\n   at noproc.yml:4:1\n',
+  );
+});
+
+test('YAML syntax errors are reported with their place, exit 1', async () => {
+  fs.writeFileSync(path.join(dir, 'syntax.yml'), 'apiVersion: v1\nkind: Pipeline\nmetadata:\n  name: x\n  name: y\nspec: {sources: [\n');
+  const r = await flowctl(['validate', 'syntax.yml']);
+  assert.equal(r.code, 1);
+  assert.match(r.stdout, /^✗ Pipeline validation failed with \d+ error\(s\)\n/);
+  assert.match(r.stdout, /\nERROR: YAML syntax error: Map keys must be unique\n {2}at syntax\.yml:5:3\n/);
+});
+
+test('missing file: `Error: pipeline file not found: <path>` on stderr, exit 1', async () => {
+  const r = await flowctl(['validate', 'nope/missing.yml']);
+  assert.equal(r.code, 1);
+  assert.equal(r.stdout, '');
+  assert.equal(r.stderr, 'Error: pipeline file not found: nope/missing.yml\n');
+  const d = await flowctl(['validate'], fs.mkdtempSync(path.join(dir, 'empty-')));
+  assert.equal(d.stderr, 'Error: pipeline file not found: flow.yml\n');
+  assert.equal(d.code, 1);
+});
+
+test('--json prints {ok, file, diagnostics} with positions; exit code follows ok', async () => {
+  fs.writeFileSync(path.join(dir, 'j.yml'), VALID.replace('kind: Pipeline', 'kind: Pipe'));
+  const r = await flowctl(['validate', 'j.yml', '--json']);
+  assert.equal(r.code, 1);
+  const out = JSON.parse(r.stdout);
+  assert.equal(out.ok, false);
+  assert.equal(out.file, 'j.yml');
+  assert.equal(out.components, 3);
+  assert.deepEqual(
+    out.diagnostics.map((d: any) => [d.severity, d.code, d.message, d.line, d.column, d.endLine, d.endColumn]),
+    [['error', 'kind', "kind must be 'Pipeline', got: Pipe", 2, 7, 2, 11]],
+  );
+  const ok = await flowctl(['validate', 'good.yml', '--json']);
+  assert.equal(ok.code, 0);
+  assert.deepEqual(JSON.parse(ok.stdout), { ok: true, file: 'good.yml', pipeline: 'demo', components: 3, diagnostics: [] });
+  const missing = await flowctl(['validate', 'gone.yml', '--json']);
+  assert.equal(missing.code, 1);
+  assert.equal(JSON.parse(missing.stdout).diagnostics[0].message, 'pipeline file not found: gone.yml');
+});
+
+test('commands are checked relative to the pipeline folder; --no-check-commands skips it', async () => {
+  const sub = fs.mkdtempSync(path.join(dir, 'cmd-'));
+  fs.mkdirSync(path.join(sub, 'bin'));
+  fs.writeFileSync(path.join(sub, 'bin', 'src'), '#!/bin/sh\n', { mode: 0o755 });
+  fs.writeFileSync(
+    path.join(sub, 'flow.yml'),
+    ['apiVersion: flowctl/v1', 'kind: Pipeline', 'metadata: {name: c}', 'spec:', '  sources:', '    - id: a', '      command: [./bin/src]', '    - id: b', '      command: [./bin/nothing]', ''].join('\n'),
+  );
+  // Run from another folder: ./bin/src must resolve next to the pipeline file, not the cwd.
+  const r = await flowctl(['validate', path.join(path.basename(sub), 'flow.yml')], dir);
+  assert.equal(r.code, 0, r.stdout);
+  const warnings = r.stdout.split('\n').filter((l) => l.startsWith('WARNING: Command'));
+  assert.deepEqual(warnings, ['WARNING: Command file not found: ./bin/nothing']);
+  const skipped = await flowctl(['validate', '--no-check-commands', path.join(path.basename(sub), 'flow.yml')], dir);
+  assert.ok(!skipped.stdout.includes('Command file not found'), skipped.stdout);
+});
+
+test('reference pipelines: registry examples pass with warnings, image-only examples fail', async () => {
+  const a = await flowctl(['validate', path.join(FIXTURES, 'quickstart-testnet-duckdb.yml')]);
+  assert.equal(a.code, 0, a.stdout);
+  assert.match(a.stdout, /^✓ Pipeline validation passed\n {2}3 components total\n/);
+  assert.match(a.stdout, /WARNING: source "stellar-source" uses registry component stellar-live-source@v1\.0\.0: registry components are not supported offline/);
+  const b = await flowctl(['validate', path.join(FIXTURES, 'cue-test-pipeline.yml')]);
+  assert.equal(b.code, 1);
+  assert.match(b.stdout, /^✗ Pipeline validation failed with 3 error\(s\)\n/);
+  assert.match(b.stdout, /ERROR: source "source1" has only an image: no container engine here; give a command\n/);
+});
+
+test('usage errors: unknown flag and extra arguments exit 1 with Error:', async () => {
+  const r = await flowctl(['validate', '--bogus']);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /^Error: unknown flag: --bogus/);
+  const two = await flowctl(['validate', 'a.yml', 'b.yml']);
+  assert.equal(two.code, 1);
+  assert.match(two.stderr, /^Error: accepts at most 1 arg\(s\), received 2/);
+});
