@@ -125,6 +125,10 @@ describe('flowctl extension', () => {
         `a Run Pipeline lens when idle: ${show(idleLenses.map((l) => l.command?.title))}`,
       );
 
+      // Show the Services view so its refreshes are live (they are skipped while it is hidden).
+      await vscode.commands.executeCommand('flowctl.services.focus');
+      const statsBefore = api.treeStats();
+      const runStarted = Date.now();
       await vscode.commands.executeCommand('flowctl.runPipeline', doc.uri);
       const runner = api.runner();
       assert.ok(runner, 'a runner exists after Run Pipeline');
@@ -163,6 +167,17 @@ describe('flowctl extension', () => {
       assert.ok(titles.some((t) => t.includes('Stop')), `Stop lens while running: ${titles}`);
       assert.ok(titles.some((t) => t === `${ids.length}/${ids.length} healthy`), `state lens: ${titles}`);
       assert.equal(titles.filter((t) => t === 'Show Logs').length, ids.length, 'a Show Logs lens above each component');
+
+      // Refreshes are coalesced: far fewer than the model changes, at most ~4 per second.
+      const stats = api.treeStats();
+      const seconds = (Date.now() - runStarted) / 1000;
+      const refreshes = stats.refreshes - statsBefore.refreshes;
+      const changes = stats.modelChanges - statsBefore.modelChanges;
+      console.log(`[figures] activation ${api.activationMs.toFixed(1)} ms; run healthy after ${seconds.toFixed(1)} s; ${changes} model changes → ${refreshes} tree refreshes`);
+      console.log(`[figures] terminals: ${vscode.window.terminals.map((t) => t.name).join(', ')}`);
+      assert.ok(refreshes >= 1, 'the visible tree was refreshed');
+      assert.ok(refreshes <= Math.ceil(seconds * 4) + 2, `${refreshes} refreshes in ${seconds.toFixed(1)} s`);
+      assert.ok(refreshes < changes, `coalesced: ${refreshes} refreshes for ${changes} changes`);
 
       const finalSnap = runner.snapshot();
       pids = new Map(finalSnap.components.map((c) => [c.id, c.pid!]));
@@ -221,6 +236,45 @@ describe('flowctl extension', () => {
       await waitFor('tree emptied', async () => (await api.treeItems()).length === 0, 5_000);
       assert.equal(api.statusBarText(), '');
       await waitFor('component terminals closed or finished', () => true, 1_000);
+    });
+  });
+
+  describe('flowctl extension: a run that fails to start', function () {
+    this.timeout(90_000);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flowctl-fail-'));
+    after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+    it('reports the reason, leaves nothing running and shows the failure in the status bar', async () => {
+      const file = path.join(dir, 'flow.yml');
+      fs.writeFileSync(
+        file,
+        [
+          'apiVersion: flowctl/v1',
+          'kind: Pipeline',
+          'metadata:',
+          '  name: crashes',
+          'spec:',
+          '  sources:',
+          '    - id: boom',
+          '      command: ["node", "-e", "console.error(\'no config\'); process.exit(3)"]',
+          '  sinks:',
+          '    - id: out',
+          '      command: ["node", "-e", "setInterval(() => {}, 1000)"]',
+          '      inputs: ["boom"]',
+          '',
+        ].join('\n'),
+      );
+      const doc = await vscode.workspace.openTextDocument(file);
+      await vscode.window.showTextDocument(doc);
+      const result = await vscode.commands.executeCommand('flowctl.runPipeline', doc.uri);
+      assert.equal(result, undefined, 'Run resolves without a session when the start fails');
+      assert.equal(api.context.session(file), undefined, 'no session left');
+      const failure = api.context.model.lastFailure;
+      assert.ok(failure, 'the failure is remembered for the welcome view');
+      assert.match(failure.error, /boom/, `the reason names the component: ${failure.error}`);
+      assert.match(api.statusBarText(), /\$\(error\) crashes failed/);
+      assert.equal((await api.treeItems()).length, 0, 'no services in the tree');
+      await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
     });
   });
 
