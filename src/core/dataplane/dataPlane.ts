@@ -1,0 +1,370 @@
+// The data plane: we are the gRPC client of every component and pump events along the inputs
+// graph: source StreamEvents → processor Process (bidi) → sink Consume (client stream).
+// Fan-out writes each event to every dependent; fan-in merges several upstreams into ONE stream
+// that is half-closed when the last upstream ends. Backpressure: when a dependent's write()
+// returns false the upstream stream is paused until every blocked dependent drained, so nothing
+// queues without bound (HTTP/2 flow control carries the pause back to the producing component).
+import * as grpc from '@grpc/grpc-js';
+import type { Readable } from 'node:stream';
+import { protos } from '../proto';
+import { Emitter } from '../typedEmitter';
+import { normalizeEndpoint } from './endpoint';
+import { planGraph } from './graph';
+import type { ConsumeResult, DataPlaneEvent, DataPlaneNode, DataPlaneOptions, NodeCounts } from './types';
+
+const SERVICE = { source: 'SourceService', processor: 'ProcessorService', sink: 'ConsumerService' } as const;
+const DEFAULT_MAX_MESSAGE_BYTES = 50 * 1024 * 1024;
+const RATE_WINDOW_MS = 5_000;
+
+interface WireEvent {
+  type: string;
+  payload?: Buffer | Uint8Array;
+}
+
+type InputStream = grpc.ClientWritableStream<WireEvent> | grpc.ClientDuplexStream<WireEvent, WireEvent>;
+
+interface NodeState {
+  node: DataPlaneNode;
+  address?: string;
+  client?: grpc.Client & Record<string, any>;
+  counts: NodeCounts;
+  filter?: Set<string>;
+  dependents: NodeState[];
+  /** Upstreams that have not ended yet (processors and sinks). */
+  openInputs: number;
+  input?: InputStream;
+  inputClosed: boolean;
+  output?: Readable & { cancel(): void };
+  outputEnded: boolean;
+  failed: boolean;
+  ended: boolean;
+  /** Resolved when the node fails (wakes upstreams waiting for its drain). */
+  onFail: Array<() => void>;
+  result?: ConsumeResult;
+}
+
+export class DataPlane {
+  readonly events = new Emitter<DataPlaneEvent>();
+  private readonly opts: DataPlaneOptions;
+  private readonly states = new Map<string, NodeState>();
+  private readonly pending = new Set<grpc.Call>();
+  private started = false;
+  private stopping = false;
+  private startPromise?: Promise<void>;
+  private readonly samples: Array<{ t: number; n: number }> = [];
+  private allEnded?: () => void;
+
+  constructor(opts: DataPlaneOptions) {
+    if (!opts || !Array.isArray(opts.nodes)) throw new Error('DataPlane: "nodes" must be an array');
+    if (typeof opts.endpointOf !== 'function') throw new Error('DataPlane: "endpointOf" must be a function');
+    this.opts = opts;
+    for (const node of opts.nodes) {
+      if (this.states.has(node.id)) continue;
+      this.states.set(node.id, {
+        node,
+        counts: { eventsIn: 0, eventsOut: 0, bytesIn: 0, bytesOut: 0 },
+        filter: node.role === 'sink' && node.inputEventTypes?.length ? new Set(node.inputEventTypes) : undefined,
+        dependents: [],
+        openInputs: 0,
+        inputClosed: false,
+        outputEnded: false,
+        failed: false,
+        ended: false,
+        onFail: [],
+      });
+    }
+  }
+
+  /** Connects to every component on the graph and starts pumping. Resolves once all streams are open. */
+  start(): Promise<void> {
+    if (this.started) return this.startPromise!;
+    this.started = true;
+    this.startPromise = this.wire().catch((err) => this.events.emit({ type: 'error', id: '*', message: `wiring failed: ${(err as Error).message}` }));
+    return this.startPromise;
+  }
+
+  private error(id: string, message: string): void {
+    this.events.emit({ type: 'error', id, message });
+  }
+
+  private async wire(): Promise<void> {
+    // 1. Which nodes can take part, given what registered.
+    const first = planGraph(this.opts.nodes, (id) => {
+      const endpoint = this.opts.endpointOf(id);
+      if (!endpoint) return false;
+      const target = normalizeEndpoint(endpoint);
+      if (target.problem) return false;
+      this.states.get(id)!.address = target.address;
+      return true;
+    });
+    for (const p of first.problems) this.error(p.id, p.message);
+    for (const st of this.states.values()) {
+      if (st.address || !this.isOnGraph(st.node)) continue;
+      const endpoint = this.opts.endpointOf(st.node.id);
+      this.error(st.node.id, endpoint ? normalizeEndpoint(endpoint).problem ?? 'unusable endpoint' : 'no data-plane endpoint registered');
+    }
+
+    // 2. Reach each component's data-plane server (it may register before its port listens).
+    const reachable = new Set<string>();
+    await Promise.all(
+      [...first.active].map(async (id) => {
+        if (await this.connect(this.states.get(id)!)) reachable.add(id);
+      }),
+    );
+    if (this.stopping) return;
+
+    // 3. The final graph over reachable nodes.
+    const plan = planGraph(this.opts.nodes, (id) => reachable.has(id));
+    for (const [from, to] of plan.edges) {
+      this.states.get(from)!.dependents.push(this.states.get(to)!);
+      this.states.get(to)!.openInputs++;
+    }
+    const active = [...plan.active].map((id) => this.states.get(id)!);
+    for (const st of this.states.values()) if (!plan.active.has(st.node.id)) st.client?.close();
+
+    // 4. Open streams downstream-first so every writer has somewhere to go.
+    for (const st of active.filter((s) => s.node.role === 'sink')) this.openSink(st);
+    for (const st of active.filter((s) => s.node.role === 'processor')) this.openProcessor(st);
+    for (const st of active.filter((s) => s.node.role !== 'sink')) {
+      for (const d of st.dependents) this.events.emit({ type: 'wired', from: st.node.id, to: d.node.id });
+    }
+    for (const st of active.filter((s) => s.node.role === 'source')) this.openSource(st);
+  }
+
+  private isOnGraph(node: DataPlaneNode): boolean {
+    if (node.role !== 'source' && node.inputs.length > 0) return true;
+    return this.opts.nodes.some((n) => n.role !== 'source' && n.inputs.includes(node.id));
+  }
+
+  /** Dials and calls GetInfo (waitForReady) to prove this is a flowctl.v1 server of the right kind. */
+  private async connect(st: NodeState): Promise<boolean> {
+    const service = SERVICE[st.node.role];
+    const Ctor = protos().v1[service];
+    const max = this.opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+    st.client = new Ctor(st.address!, grpc.credentials.createInsecure(), {
+      'grpc.max_send_message_length': max,
+      'grpc.max_receive_message_length': max,
+      'grpc.initial_reconnect_backoff_ms': 200,
+      'grpc.max_reconnect_backoff_ms': 2_000,
+    }) as any;
+    const timeout = this.opts.connectTimeoutMs ?? 30_000;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const call = st.client!.GetInfo({}, { deadline: new Date(Date.now() + timeout), waitForReady: true }, (err: grpc.ServiceError | null) => {
+          this.pending.delete(call);
+          if (err) reject(err);
+          else resolve();
+        });
+        this.pending.add(call);
+      });
+      return true;
+    } catch (err) {
+      const e = err as grpc.ServiceError;
+      if (this.stopping) return false;
+      let why: string;
+      if (e.code === grpc.status.UNIMPLEMENTED) why = `the server at ${st.address} is not a flowctl.v1 ${service} (GetInfo: UNIMPLEMENTED)`;
+      else if (e.code === grpc.status.DEADLINE_EXCEEDED)
+        why = `no flowctl.v1 ${service} answered at ${st.address} within ${Math.round(timeout / 1000)} s (is it a gRPC data-plane server?)`;
+      else why = `cannot reach the flowctl.v1 ${service} at ${st.address}: ${e.details || e.message}`;
+      this.error(st.node.id, why);
+      st.client?.close();
+      return false;
+    }
+  }
+
+  private openSink(st: NodeState): void {
+    const call = st.client!.Consume((err: grpc.ServiceError | null, res: { events_consumed: number; events_failed: number; errors: string[] }) => {
+      if (err) {
+        if (!(this.stopping && err.code === grpc.status.CANCELLED)) this.error(st.node.id, `Consume failed: ${err.details || err.message}`);
+        this.fail(st);
+      } else {
+        st.result = { eventsConsumed: Number(res.events_consumed), eventsFailed: Number(res.events_failed), errors: res.errors ?? [] };
+        if (st.result.eventsFailed > 0) this.error(st.node.id, `${st.result.eventsFailed} event(s) failed in the sink${st.result.errors[0] ? `: ${st.result.errors[0]}` : ''}`);
+      }
+      this.markEnded(st);
+    }) as grpc.ClientWritableStream<WireEvent>;
+    call.on('error', () => undefined); // reported through the callback
+    st.input = call;
+  }
+
+  private openProcessor(st: NodeState): void {
+    const call = st.client!.Process() as grpc.ClientDuplexStream<WireEvent, WireEvent>;
+    st.input = call;
+    this.pump(st, call as any);
+  }
+
+  private openSource(st: NodeState): void {
+    const params = this.opts.params?.(st.node.id) ?? {};
+    const call = st.client!.StreamEvents({ params, resume: false, resume_token: '' }) as grpc.ClientReadableStream<WireEvent>;
+    this.pump(st, call as any);
+  }
+
+  /** Reads a source's or processor's output and writes each event to its dependents. */
+  private pump(st: NodeState, out: Readable & { cancel(): void }): void {
+    st.output = out;
+    out.on('data', (ev: WireEvent) => {
+      if (st.outputEnded) return;
+      const bytes = ev.payload?.length ?? 0;
+      st.counts.eventsOut++;
+      st.counts.bytesOut += bytes;
+      const blocked: NodeState[] = [];
+      for (const d of st.dependents) {
+        if (d.inputClosed || d.failed || !d.input) continue;
+        if (d.filter && !d.filter.has(ev.type)) continue;
+        d.counts.eventsIn++;
+        d.counts.bytesIn += bytes;
+        if (d.node.role === 'sink') this.sample();
+        if (!d.input.write(ev)) blocked.push(d);
+      }
+      if (blocked.length > 0) {
+        out.pause();
+        void Promise.all(blocked.map((d) => this.drained(d))).then(() => {
+          if (!st.outputEnded) out.resume();
+        });
+      }
+    });
+    out.on('end', () => this.outputDone(st));
+    out.on('error', (err: grpc.ServiceError) => {
+      const quiet = (this.stopping && err.code === grpc.status.CANCELLED) || st.outputEnded;
+      if (!quiet) {
+        const what = st.node.role === 'source' ? 'StreamEvents' : 'Process';
+        this.error(st.node.id, `${what} failed: ${err.details || err.message}`);
+        if (st.node.role === 'processor') this.fail(st);
+      }
+      this.outputDone(st);
+    });
+  }
+
+  private drained(d: NodeState): Promise<void> {
+    return new Promise((resolve) => {
+      if (d.failed || d.inputClosed || !d.input) return resolve();
+      const input = d.input;
+      const done = () => {
+        input.off('drain', done);
+        input.off('close', done);
+        d.onFail = d.onFail.filter((f) => f !== done);
+        resolve();
+      };
+      input.once('drain', done);
+      input.once('close', done);
+      d.onFail.push(done);
+    });
+  }
+
+  private fail(st: NodeState): void {
+    if (st.failed) return;
+    st.failed = true;
+    for (const f of st.onFail.splice(0)) f();
+    // Downstream of a failed processor, its input is gone.
+    if (st.node.role === 'processor') this.outputDone(st);
+  }
+
+  /** A node's output is finished: its dependents lose one input; close those that have none left. */
+  private outputDone(st: NodeState): void {
+    if (st.outputEnded) return;
+    st.outputEnded = true;
+    if (st.node.role === 'source') this.events.emit({ type: 'sourceEnded', id: st.node.id });
+    for (const d of st.dependents) {
+      d.openInputs--;
+      if (d.openInputs <= 0) this.closeInput(d);
+    }
+    this.markEnded(st);
+  }
+
+  private closeInput(d: NodeState): void {
+    if (d.inputClosed) return;
+    d.inputClosed = true;
+    if (!d.failed) d.input?.end();
+  }
+
+  private markEnded(st: NodeState): void {
+    if (st.ended) return;
+    // A processor has ended once its output is done; a sink once it answered (or failed).
+    if (st.node.role === 'processor' && !st.outputEnded) return;
+    st.ended = true;
+    this.events.emit({ type: 'ended', id: st.node.id });
+    st.client?.close();
+    if (this.allEnded && this.activeStates().every((s) => s.ended)) this.allEnded();
+  }
+
+  private activeStates(): NodeState[] {
+    return [...this.states.values()].filter((s) => s.input || s.output);
+  }
+
+  /** Ends the run cleanly: cancels the sources, lets processors flush, half-closes sinks and awaits their ConsumeResponse. */
+  async stop(): Promise<void> {
+    if (this.stopping) return this.stopWait;
+    this.stopping = true;
+    this.stopWait = this.doStop();
+    return this.stopWait;
+  }
+
+  private stopWait: Promise<void> = Promise.resolve();
+
+  private async doStop(): Promise<void> {
+    for (const call of this.pending) call.cancel();
+    await this.startPromise?.catch(() => undefined);
+    const done = new Promise<void>((resolve) => (this.allEnded = resolve));
+    for (const st of this.states.values()) {
+      if (st.node.role === 'source' && st.output && !st.outputEnded) {
+        st.output.cancel();
+        this.outputDone(st);
+      }
+    }
+    if (!this.activeStates().every((s) => s.ended)) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([done, new Promise<void>((r) => (timer = setTimeout(r, this.opts.stopTimeoutMs ?? 10_000)))]);
+      clearTimeout(timer);
+    }
+    for (const st of this.states.values()) {
+      if (!st.ended) {
+        (st.input as any)?.cancel?.();
+        st.output?.cancel();
+      }
+      st.client?.close();
+    }
+  }
+
+  /** Per-component counts: events/bytes written to it (in) and read from it (out). */
+  counts(): Record<string, NodeCounts> {
+    const out: Record<string, NodeCounts> = {};
+    for (const [id, st] of this.states) out[id] = { ...st.counts };
+    return out;
+  }
+
+  /** What each sink reported in its ConsumeResponse (only sinks that answered). */
+  consumeResults(): Record<string, ConsumeResult> {
+    const out: Record<string, ConsumeResult> = {};
+    for (const [id, st] of this.states) if (st.result) out[id] = { ...st.result, errors: [...st.result.errors] };
+    return out;
+  }
+
+  /** Events processed = events delivered to sinks; the rate is over the last ~5 s. */
+  totals(): { eventsProcessed: number; eventsPerSecond: number } {
+    const n = this.processed();
+    const now = Date.now();
+    this.prune(now);
+    const first = this.samples[0];
+    const rate = first && now - first.t >= 250 ? ((n - first.n) * 1000) / (now - first.t) : 0;
+    return { eventsProcessed: n, eventsPerSecond: Math.max(0, rate) };
+  }
+
+  private processed(): number {
+    let n = 0;
+    for (const st of this.states.values()) if (st.node.role === 'sink') n += st.counts.eventsIn;
+    return n;
+  }
+
+  private sample(): void {
+    const now = Date.now();
+    const last = this.samples[this.samples.length - 1];
+    if (!last || now - last.t >= 100) {
+      this.samples.push({ t: now, n: this.processed() - 1 });
+      this.prune(now);
+    }
+  }
+
+  private prune(now: number): void {
+    while (this.samples.length > 1 && now - this.samples[1].t > RATE_WINDOW_MS) this.samples.shift();
+  }
+}

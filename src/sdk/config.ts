@@ -1,0 +1,107 @@
+// Reads the environment contract flowctl gives a component (see docs in index.ts).
+import { parseGoDuration } from './duration';
+
+export const DEFAULT_HEARTBEAT_MS = 10_000;
+export const DEFAULT_CONTROL_PLANE = '127.0.0.1:8080';
+
+export interface ListenAddress {
+  /** Host to bind (0.0.0.0 for ":port" like Go's net.Listen, 127.0.0.1 when PORT is unset). */
+  host: string;
+  /** 0 = let the OS pick a free port. */
+  port: number;
+}
+
+export interface SdkConfig {
+  enabled: boolean;
+  /** Control-plane address as host:port (no scheme). */
+  endpoint: string;
+  componentId: string;
+  heartbeatMs: number;
+  listen: ListenAddress;
+  /** undefined = no HTTP health server; 0 = free port. */
+  healthPort: number | undefined;
+  /** Problems found while reading the environment (logged, never fatal). */
+  warnings: string[];
+}
+
+/** "MyCoolSource" / "my cool_source" → "my-cool-source". */
+export function kebabCase(name: string): string {
+  return name
+    .replace(/([a-z0-9])([A-Z])/g, '$1-$2')
+    .replace(/[^A-Za-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .toLowerCase();
+}
+
+/** Strips a scheme ("http://", "grpc://") and any path from an address: "http://h:1/x" → "h:1". */
+export function stripScheme(address: string): string {
+  let a = address.trim();
+  const m = /^[a-z][a-z0-9+.-]*:\/\//i.exec(a);
+  if (m) {
+    a = a.slice(m[0].length);
+    const slash = a.indexOf('/');
+    if (slash >= 0) a = a.slice(0, slash);
+  }
+  return a;
+}
+
+/** PORT: ":50051", "50051", "host:50051", "[::1]:50051"; empty = 127.0.0.1 with a free port. */
+export function parseListenAddress(value: string | undefined): ListenAddress {
+  const v = (value ?? '').trim();
+  if (v === '') return { host: '127.0.0.1', port: 0 };
+  let host = '0.0.0.0';
+  let portText = v;
+  const idx = v.lastIndexOf(':');
+  if (idx >= 0) {
+    const h = v.slice(0, idx).replace(/^\[(.*)\]$/, '$1');
+    if (h !== '') host = h;
+    portText = v.slice(idx + 1);
+  }
+  if (!/^\d+$/.test(portText) || Number(portText) > 65535) {
+    throw new Error(`invalid PORT "${value}": expected ":50051", "50051" or "host:50051"`);
+  }
+  return { host, port: Number(portText) };
+}
+
+/** The host:port other processes on this machine dial to reach a server bound to `host`. */
+export function advertisedEndpoint(host: string, port: number): string {
+  if (host === '0.0.0.0' || host === '::' || host === '' || host === 'localhost') return `127.0.0.1:${port}`;
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+function parseHeartbeat(env: NodeJS.ProcessEnv, warnings: string[]): number {
+  const ms = env.FLOWCTL_HEARTBEAT_INTERVAL_MS?.trim();
+  if (ms) {
+    const n = Number(ms);
+    if (Number.isFinite(n) && n > 0) return n;
+    warnings.push(`FLOWCTL_HEARTBEAT_INTERVAL_MS="${ms}" is not a positive number of milliseconds; ignored`);
+  }
+  const go = env.FLOWCTL_HEARTBEAT_INTERVAL?.trim();
+  if (go) {
+    try {
+      const n = parseGoDuration(go);
+      if (n > 0) return n;
+      warnings.push(`FLOWCTL_HEARTBEAT_INTERVAL="${go}" is not positive; using ${DEFAULT_HEARTBEAT_MS / 1000}s`);
+    } catch (err) {
+      warnings.push(`FLOWCTL_HEARTBEAT_INTERVAL: ${(err as Error).message}; using ${DEFAULT_HEARTBEAT_MS / 1000}s`);
+    }
+  }
+  return DEFAULT_HEARTBEAT_MS;
+}
+
+export function readSdkConfig(name: string, env: NodeJS.ProcessEnv = process.env): SdkConfig {
+  const warnings: string[] = [];
+  const enabled = (env.ENABLE_FLOWCTL ?? '').trim().toLowerCase() === 'true';
+  const endpoint = stripScheme(env.FLOWCTL_ENDPOINT?.trim() || DEFAULT_CONTROL_PLANE);
+  const componentId = env.FLOWCTL_COMPONENT_ID?.trim() || env.COMPONENT_ID?.trim() || kebabCase(name) || 'component';
+  const heartbeatMs = parseHeartbeat(env, warnings);
+  const listen = parseListenAddress(env.PORT);
+  let healthPort: number | undefined;
+  const hp = env.HEALTH_PORT?.trim();
+  if (hp) {
+    const n = Number(hp.replace(/^:/, ''));
+    if (Number.isInteger(n) && n >= 0 && n <= 65535) healthPort = n;
+    else warnings.push(`HEALTH_PORT="${hp}" is not a port number; health server disabled`);
+  }
+  return { enabled, endpoint, componentId, heartbeatMs, listen, healthPort, warnings };
+}
