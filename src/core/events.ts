@@ -10,8 +10,8 @@ export type RegistryEvent =
       type: 'healthChanged';
       record: ServiceRecord;
       previous: number;
-      /** stale = heartbeats stopped; reported = the component said so; recovered = heartbeat after stale */
-      reason: 'stale' | 'reported' | 'recovered';
+      /** stale = heartbeats stopped; reported = the component said so; recovered = heartbeat after stale; exited = its process ended */
+      reason: 'stale' | 'reported' | 'recovered' | 'exited';
     }
   | { type: 'unregistered'; record: ServiceRecord }
   | { type: 'runChanged'; run: PipelineRun; change: 'created' | 'updated' | 'stopped' };

@@ -350,6 +350,10 @@ export class Runner implements PipelineRunner {
       case 'healthChanged': {
         const id = this.componentOf.get(e.record.serviceId);
         if (!id) break;
+        if (e.reason === 'exited') {
+          this.table.update(id, { health: e.record.status });
+          break;
+        }
         this.table.update(id, { health: e.record.status, problem: e.reason === 'stale' ? 'no heartbeat within the heartbeat TTL' : undefined });
         if (e.record.status === HealthStatus.UNHEALTHY) {
           this.notice('warning', `${id} is unhealthy${e.reason === 'stale' ? ': no heartbeat within the heartbeat TTL' : ''}`, id);
@@ -440,6 +444,8 @@ export class Runner implements PipelineRunner {
           problem: this.stopping ? undefined : `${how}`,
         });
         if (this.stopping) break;
+        const serviceId = this.serviceOf.get(id);
+        if (serviceId) this.cp?.registry.markExited(serviceId);
         if (event.willRestart) {
           this.notice('warning', `${id} ${how}; restarting in ${Math.round((event.restartInMs ?? 0) / 100) / 10}s (restart ${event.restarts + 1})`, id);
         } else {

@@ -441,6 +441,23 @@ export class Registry {
     entry.timer = undefined;
   }
 
+  /**
+   * The runner saw the component's process end: report it UNHEALTHY now instead of waiting for the
+   * heartbeat TTL. Marked like a stale record, so a heartbeat from a new process revives it.
+   */
+  markExited(serviceId: string): void {
+    const entry = this.services.get(serviceId);
+    if (!entry) return;
+    const record = entry.record;
+    const previous = record.status;
+    this.disarm(entry);
+    record.stale = true;
+    if (previous === HealthStatus.UNHEALTHY) return;
+    record.status = HealthStatus.UNHEALTHY;
+    this.storage?.touchService(record);
+    this.events.emit({ type: 'healthChanged', record, previous, reason: 'exited' });
+  }
+
   private markStale(entry: Entry): void {
     const record = entry.record;
     if (record.status !== HealthStatus.HEALTHY) return;

@@ -1,0 +1,244 @@
+// `flowctl run` as a user runs it: real CLI process, real components, real sockets. Every test checks
+// by PID (through an environment marker) that nothing is left running afterwards.
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { runCli } from '../helpers/cli';
+import { removeTempDir } from '../helpers/paths';
+import { waitFor } from '../helpers/net';
+import { killMarked, markedProcesses, node, runEnv, startRun, stopRun, writePipeline } from './run-helpers';
+
+function chain(rate = 50): string {
+  return `apiVersion: flowctl/v1
+kind: Pipeline
+metadata:
+  name: chain-test
+spec:
+  driver: process
+  sources:
+    - id: src
+      command: ${node('components/count-source.js')}
+      env: { RATE: "${rate}" }
+  processors:
+    - id: relay
+      command: ${node('components/relay-processor.js')}
+      inputs: [src]
+  sinks:
+    - id: sink
+      command: ${node('components/record-sink.js')}
+      inputs: [relay]
+      env: { OUTPUT_FILE: "sink.jsonl" }
+`;
+}
+
+test('a chain runs; status, list and pipelines find it through the endpoint file; pipelines stop ends it with exit 0', async (t) => {
+  const env = runEnv();
+  t.after(() => {
+    killMarked(env.marker);
+    removeTempDir(env.dir);
+  });
+  const file = writePipeline(env.dir, chain());
+  const run = startRun(file, ['--show-status=false'], env);
+  await run.waitForOutput('Pipeline is running');
+
+  // No endpoint flags: the CLI finds the control plane through FLOWCTL_HOME/endpoint.json.
+  const status = await runCli(['status', '--json'], env.env);
+  assert.equal(status.code, 0, status.stderr);
+  const st = JSON.parse(status.stdout);
+  assert.deepEqual(st.components.map((c: any) => c.component.id).sort(), ['relay', 'sink', 'src']);
+  assert.ok(st.components.every((c: any) => c.status === 2), 'all HEALTHY');
+
+  const text = await runCli(['status'], env.env);
+  assert.match(text.stdout, /Pipeline: chain-test/);
+  assert.match(text.stdout, /Components: 3 total \(3 healthy\)/);
+  assert.match(text.stdout, /SOURCES \(1\)\n  src \(HEALTH_STATUS_HEALTHY\)/);
+
+  const list = await runCli(['list'], env.env);
+  assert.equal(list.code, 0, list.stderr);
+  assert.match(list.stdout, /Registered Services \(3\):/);
+  assert.match(list.stdout, /ID: relay\nType: PROCESSOR\nStatus: 🟢 HEALTHY/);
+
+  // Events flow: the run's metrics grow and agree with what the sink wrote.
+  await waitFor(async () => {
+    const r = await runCli(['pipelines', 'active', '--json'], env.env);
+    return JSON.parse(r.stdout)[0]?.eventsProcessed > 20;
+  }, 15_000, 'events to flow');
+
+  const active = await runCli(['pipelines', 'active'], env.env);
+  const m = /^([0-9a-f]{8})\s+chain-test\s+.*running$/m.exec(active.stdout);
+  assert.ok(m, active.stdout);
+  const info = await runCli(['pipelines', 'run-info', m[1]], env.env);
+  assert.match(info.stdout, /Pipeline:      chain-test/);
+  assert.match(info.stdout, /Status:        running/);
+  assert.match(info.stdout, /  - src\n  - relay\n  - sink/);
+
+  const pids = markedProcesses(env.marker, [run.child.pid!]);
+  assert.ok(pids.length >= 3, `component processes running: ${pids}`);
+  const stop = await runCli(['pipelines', 'stop', m[1]], env.env);
+  assert.match(stop.stdout, /✓ Pipeline stopped \(status: stopped\)/);
+  const started = Date.now();
+  const result = await run.exited;
+  assert.equal(result.code, 0, run.stdout() + run.stderr());
+  assert.ok(Date.now() - started < 15_000, 'run exits within 15 s of pipelines stop');
+  assert.deepEqual(markedProcesses(env.marker), [], 'no component process left');
+
+  // The final run record: stopped, and its event count equals the lines the sink wrote.
+  const sinkLines = fs.readFileSync(path.join(env.dir, 'sink.jsonl'), 'utf8').trim().split('\n').length;
+  assert.match(run.stdout(), new RegExp(`Pipeline stopped — ${sinkLines} events processed`));
+  // The endpoint file is gone with the control plane.
+  assert.equal(fs.existsSync(path.join(env.home, 'endpoint.json')), false);
+  const after = await runCli(['status'], env.env);
+  assert.equal(after.code, 1);
+  assert.match(after.stderr, /no control plane is reachable at 127\.0\.0\.1:8080/);
+});
+
+test('a component that never registers fails the start with a clear message and nothing left running', async (t) => {
+  const env = runEnv();
+  t.after(() => {
+    killMarked(env.marker);
+    removeTempDir(env.dir);
+  });
+  const file = writePipeline(
+    env.dir,
+    `apiVersion: flowctl/v1
+kind: Pipeline
+metadata: { name: silent-test }
+spec:
+  sources:
+    - id: src
+      command: ${node('components/count-source.js')}
+  sinks:
+    - id: mute
+      command: ${node('run/silent.js')}
+      inputs: [src]
+`,
+  );
+  const run = startRun(file, ['--registration-timeout', '2s', '--shutdown-grace', '2s'], env);
+  const result = await run.exited;
+  const out = run.stdout();
+  assert.equal(result.code, 1, out);
+  assert.match(out, /Pipeline failed to start: component mute did not register with the control plane within 2s \(its process \d+ is still running\)/);
+  assert.match(out, /last lines of its log:\n(.*\n)*.*still not registering/);
+  assert.deepEqual(markedProcesses(env.marker), [], 'no process left after a failed start');
+});
+
+test('Ctrl+C during start-up stops everything that was started', async (t) => {
+  const env = runEnv();
+  t.after(() => {
+    killMarked(env.marker);
+    removeTempDir(env.dir);
+  });
+  const file = writePipeline(
+    env.dir,
+    `apiVersion: flowctl/v1
+kind: Pipeline
+metadata: { name: ctrlc-test }
+spec:
+  sources:
+    - id: src
+      command: ${node('components/count-source.js')}
+    - id: slow
+      command: ${node('run/silent.js')}
+  sinks:
+    - id: sink
+      command: ${node('components/record-sink.js')}
+      inputs: [src, slow]
+`,
+  );
+  const run = startRun(file, [], env);
+  await run.waitForOutput('src registered');
+  await run.waitForOutput('still not registering');
+  assert.ok(markedProcesses(env.marker, [run.child.pid!]).length >= 2);
+  const result = await stopRun(run, 'SIGINT');
+  assert.notEqual(result.code, 0, 'an interrupted start is not a success');
+  assert.match(run.stdout(), /stopped during start-up/);
+  assert.deepEqual(markedProcesses(env.marker), [], 'no process left');
+});
+
+test('Ctrl+C while running stops every component and exits 0', async (t) => {
+  const env = runEnv();
+  t.after(() => {
+    killMarked(env.marker);
+    removeTempDir(env.dir);
+  });
+  const run = startRun(writePipeline(env.dir, chain()), [], env);
+  await run.waitForOutput('Pipeline is running');
+  const result = await stopRun(run, 'SIGINT');
+  assert.equal(result.code, 0, run.stdout());
+  assert.match(run.stdout(), /stopping the pipeline/);
+  assert.deepEqual(markedProcesses(env.marker), [], 'no process left');
+  // Per-component log files, without ANSI escapes.
+  const log = fs.readFileSync(path.join(env.dir, 'logs', 'src.log'), 'utf8');
+  assert.match(log, /src/);
+  assert.doesNotMatch(log, /\x1b\[/);
+});
+
+test('a crash is reported at once; without a restart policy the component stays down, with on-failure it comes back', async (t) => {
+  const env = runEnv();
+  t.after(() => {
+    killMarked(env.marker);
+    removeTempDir(env.dir);
+  });
+  const starts = path.join(env.dir, 'starts.txt');
+  const file = writePipeline(
+    env.dir,
+    `apiVersion: flowctl/v1
+kind: Pipeline
+metadata: { name: crash-test }
+spec:
+  sources:
+    - id: src
+      command: ${node('components/count-source.js')}
+  sinks:
+    - id: once
+      command: ${node('run/crasher.js')}
+      inputs: [src]
+      env: { EXIT_CODE: "3", CRASH_AFTER_MS: "1500" }
+    - id: again
+      command: ${node('run/crasher.js')}
+      inputs: [src]
+      restart_policy: on-failure
+      env: { EXIT_CODE: "4", CRASH_AFTER_MS: "1500", STARTS_FILE: "${starts}" }
+`,
+  );
+  const run = startRun(file, ['--show-status=false'], env);
+  await run.waitForOutput('Pipeline is running');
+  await run.waitForOutput(/once exited with code 3/);
+  await run.waitForOutput(/again exited with code 4; restarting in/);
+  await run.waitForOutput(/again restarted \(pid \d+, restart 1\)/);
+  await waitFor(() => fs.existsSync(starts) && fs.readFileSync(starts, 'utf8').trim().split('\n').length >= 2, 15_000, 'a second start');
+  // The status shows the crashed component as not healthy.
+  const status = await runCli(['status', '--json'], env.env);
+  const once = JSON.parse(status.stdout).components.find((c: any) => c.component.id === 'once');
+  assert.equal(once?.status, 4, 'the crashed component is reported UNHEALTHY at once, not after the heartbeat TTL');
+  const result = await stopRun(run, 'SIGTERM');
+  assert.equal(result.code, 0, run.stdout());
+  assert.deepEqual(markedProcesses(env.marker), [], 'no process left');
+});
+
+test('after the runner is killed with -9, the next run stops the processes it left behind', async (t) => {
+  const env = runEnv();
+  t.after(() => {
+    killMarked(env.marker);
+    removeTempDir(env.dir);
+  });
+  const file = writePipeline(env.dir, chain(10));
+  const first = startRun(file, ['--show-status=false'], env);
+  await first.waitForOutput('Pipeline is running');
+  const leftovers = markedProcesses(env.marker, [first.child.pid!]);
+  assert.ok(leftovers.length >= 3);
+  first.child.kill('SIGKILL');
+  await first.exited;
+  // The components survive their runner (own process groups)…
+  assert.ok(leftovers.every((pid) => markedProcesses(env.marker).includes(pid)), 'components outlive a killed runner');
+  // …until the next run reaps them.
+  const second = startRun(file, ['--show-status=false'], env);
+  await second.waitForOutput('Pipeline is running');
+  assert.match(second.stdout(), /stopped leftover process \d+ \(src\)/);
+  const alive = markedProcesses(env.marker);
+  for (const pid of leftovers) assert.ok(!alive.includes(pid), `leftover ${pid} was stopped`);
+  const result = await stopRun(second);
+  assert.equal(result.code, 0);
+  assert.deepEqual(markedProcesses(env.marker), []);
+});
