@@ -91,6 +91,8 @@ export class Runner implements PipelineRunner {
   private rateWindow: Array<{ t: number; n: number }> = [];
   private wiredOnce = false;
   private rewireTimer?: NodeJS.Timeout;
+  /** Time marks of the start-up (ms, performance.now()), for `bench:run` and diagnostics. */
+  readonly marks: { start?: number; controlPlaneReady?: number; firstSpawn?: number; lastSpawn?: number; lastRegistration?: number; running?: number } = {};
   private baseCounts = new Map<string, { eventsIn: number; eventsOut: number; bytesIn: number; bytesOut: number }>();
 
   constructor(options: RunnerOptions) {
@@ -134,6 +136,7 @@ export class Runner implements PipelineRunner {
     if (this.state !== 'idle') throw new Error(`this run was already started (state: ${this.state})`);
     this.setState('starting');
     this.startedAt = Date.now();
+    this.marks.start = performance.now();
     try {
       await Promise.race([this.startSteps(), this.startAbort.promise]);
     } catch (err) {
@@ -198,6 +201,7 @@ export class Runner implements PipelineRunner {
       tls: opts.tls,
     });
     const cp = this.cp;
+    this.marks.controlPlaneReady = performance.now();
     this.emit({ type: 'controlPlane', endpoint: cp.endpoint, address: cp.address, port: cp.port });
     writeEndpointFile({
       address: cp.address,
@@ -234,6 +238,7 @@ export class Runner implements PipelineRunner {
     await cp.registry.updateRun({ runId: this.runId, status: RunStatus.RUNNING });
     this.metricsTimer = setInterval(() => this.publishMetrics(), METRICS_INTERVAL_MS);
     this.metricsTimer.unref();
+    this.marks.running = performance.now();
     this.setState('running');
   }
 
@@ -276,6 +281,8 @@ export class Runner implements PipelineRunner {
     this.table.setPhase(c.id, 'starting', { waitingFor: [] });
     this.spawnedAt.set(c.id, Date.now());
     proc.start();
+    this.marks.firstSpawn ??= performance.now();
+    this.marks.lastSpawn = performance.now();
     if (!this.mustRegister(c.id)) {
       this.registered.get(c.id)!.resolve();
       return;
@@ -409,6 +416,7 @@ export class Runner implements PipelineRunner {
       problem: undefined,
     });
     this.notice('info', `${id} registered${how}${viaLegacy}`, id);
+    if (this.state === 'starting') this.marks.lastRegistration = performance.now();
     this.registered.get(id)?.resolve();
     // A component that comes back after a restart needs its streams re-opened.
     if (this.state === 'running' && this.wiredOnce) this.scheduleRewire();
