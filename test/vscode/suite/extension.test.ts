@@ -228,6 +228,35 @@ describe('flowctl extension', () => {
       pids.set(id, v.pid!);
     });
 
+    it('closing a component terminal stops it; Restart Component opens a new one', async () => {
+      const [id, pid] = [...pids.entries()].at(-1)!;
+      const term = terminalFor(id);
+      assert.ok(term, `terminal of ${id}`);
+      term.dispose();
+      await waitFor(`${id} stopped after its terminal closed`, () => api.snapshot()?.components.find((c) => c.id === id)?.phase === 'stopped', 30_000);
+      await waitFor(`pid ${pid} gone`, () => !isAlive(pid), 15_000);
+      await vscode.commands.executeCommand('flowctl.restartComponent', { key: api.snapshot()!.file, id });
+      const v = await waitFor(`${id} running again`, () => {
+        const c = api.snapshot()?.components.find((x) => x.id === id);
+        return c?.phase === 'running' && c.pid ? c : undefined;
+      });
+      pids.set(id, v.pid!);
+      await waitFor(`a new terminal for ${id}`, () => terminalFor(id) && terminalFor(id) !== term, 10_000);
+    });
+
+    it('tree refreshes are skipped while the Services view is hidden, and done once when it shows', async () => {
+      await vscode.commands.executeCommand('workbench.view.explorer');
+      await sleep(500);
+      const hidden = api.treeStats().refreshes;
+      for (let i = 0; i < 20; i++) api.context.model.notify();
+      await sleep(600);
+      assert.equal(api.treeStats().refreshes, hidden, 'no refresh while hidden');
+      await vscode.commands.executeCommand('flowctl.services.focus');
+      await waitFor('one refresh when the view shows again', () => api.treeStats().refreshes > hidden, 5_000);
+      await sleep(600);
+      assert.ok(api.treeStats().refreshes - hidden <= 2, `refreshes after showing: ${api.treeStats().refreshes - hidden}`);
+    });
+
     it('Stop Pipeline ends every component process and closes the control-plane port', async () => {
       await vscode.commands.executeCommand('flowctl.stopPipeline', vscode.Uri.file(demoFile));
       for (const [id, pid] of pids) assert.ok(!isAlive(pid), `${id} (pid ${pid}) is gone after stop`);
