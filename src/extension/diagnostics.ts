@@ -50,7 +50,7 @@ export class PipelineDiagnostics implements vscode.Disposable {
   }
 
   private schedule(doc: vscode.TextDocument, delay: number): void {
-    if (!couldBePipeline(doc) || doc.uri.scheme === 'output' || doc.uri.scheme === 'git') return;
+    if (!couldBePipeline(doc) || (doc.uri.scheme !== 'file' && doc.uri.scheme !== 'untitled')) return;
     this.cancel(doc);
     const key = doc.uri.toString();
     this.timers.set(
