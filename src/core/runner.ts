@@ -9,6 +9,7 @@ import type { ComponentView, RegistryEvent, RunnerEvent, RunSnapshot, RunState }
 import type { PipelineRunner, RunnerOptions } from './runnerTypes';
 import { HealthStatus, RunStatus, emptyRunMetrics, type RunMetrics, type ServiceRecord } from './controlplane/model';
 import { ControlPlaneServer } from './controlplane/server';
+import { EmbeddedLink, ExternalLink, type ControlPlaneLink } from './runner/controlPlaneLink';
 import { MemoryStorage } from './controlplane/storage/memory';
 import { LmdbStorage } from './controlplane/storage/lmdb';
 import type { Storage } from './controlplane/storage/types';
@@ -74,7 +75,7 @@ export class Runner implements PipelineRunner {
   private pipeline?: Pipeline;
   private specs = new Map<string, ComponentSpec>();
   private table = new ComponentTable([], () => undefined);
-  private cp?: ControlPlaneServer;
+  private cp?: ControlPlaneLink;
   private supervisor?: Supervisor;
   private dataPlane?: DataPlane;
   private runId?: string;
@@ -121,8 +122,8 @@ export class Runner implements PipelineRunner {
     };
   }
 
-  /** The embedded control plane (undefined before start and after stop). */
-  get controlPlane(): ControlPlaneServer | undefined {
+  /** The control plane this run uses (undefined before start). */
+  get controlPlane(): ControlPlaneLink | undefined {
     return this.cp;
   }
 
@@ -185,45 +186,49 @@ export class Runner implements PipelineRunner {
     }
     this.checkAborted();
 
-    // 3. The control plane.
+    // 3. The control plane: embedded (default) or one already running at address:port.
     if (opts.useExternalControlPlane) {
-      throw new Error('--use-external-control-plane is not supported by this runner yet; run without it to embed the control plane');
+      this.cp = await ExternalLink.connect(opts.address ?? DEFAULTS.address, opts.port ?? DEFAULTS.port, { tls: opts.tls });
+    } else {
+      const storage: Storage = opts.noPersistence
+        ? new MemoryStorage()
+        : new LmdbStorage(opts.dbPath ?? defaultRunDbPath(this.file, pipeline.metadata.name));
+      const server = await ControlPlaneServer.start({
+        address: opts.address ?? DEFAULTS.address,
+        port: opts.port ?? DEFAULTS.port,
+        storage,
+        heartbeatTtlMs: opts.heartbeatTtlMs ?? DEFAULTS.heartbeatTtlMs,
+        janitorIntervalMs: opts.janitorIntervalMs ?? DEFAULTS.janitorIntervalMs,
+        tls: opts.tls,
+      });
+      this.cp = new EmbeddedLink(server);
     }
-    const storage: Storage = opts.noPersistence
-      ? new MemoryStorage()
-      : new LmdbStorage(opts.dbPath ?? defaultRunDbPath(this.file, pipeline.metadata.name));
-    this.cp = await ControlPlaneServer.start({
-      address: opts.address ?? DEFAULTS.address,
-      port: opts.port ?? DEFAULTS.port,
-      storage,
-      heartbeatTtlMs: opts.heartbeatTtlMs ?? DEFAULTS.heartbeatTtlMs,
-      janitorIntervalMs: opts.janitorIntervalMs ?? DEFAULTS.janitorIntervalMs,
-      tls: opts.tls,
-    });
     const cp = this.cp;
     this.marks.controlPlaneReady = performance.now();
     this.emit({ type: 'controlPlane', endpoint: cp.endpoint, address: cp.address, port: cp.port });
-    writeEndpointFile({
-      address: cp.address,
-      port: cp.port,
-      pid: process.pid,
-      pipeline: pipeline.metadata.name,
-      file: this.file,
-      startedAt: new Date().toISOString(),
-      tls: !!opts.tls,
-    });
-    this.subscriptions.push(cp.registry.events.on((e) => this.onRegistryEvent(e)));
+    if (!cp.external) {
+      writeEndpointFile({
+        address: cp.address,
+        port: cp.port,
+        pid: process.pid,
+        pipeline: pipeline.metadata.name,
+        file: this.file,
+        startedAt: new Date().toISOString(),
+        tls: !!opts.tls,
+      });
+    }
+    this.subscriptions.push(cp.events.on((e) => this.onRegistryEvent(e)));
     this.checkAborted();
 
     // 4. The pipeline run record (legacy service's run RPCs read it).
     this.runId = crypto.randomUUID();
-    await cp.registry.createRun({
+    await cp.createRun({
       runId: this.runId,
       pipelineName: pipeline.metadata.name,
       configYaml: fs.readFileSync(this.file, 'utf8'),
       componentIds: components.map((c) => c.id),
     });
-    cp.registry.registerRunStopper(this.runId, () => void this.stop('stopped through StopPipelineRun'));
+    this.subscriptions.push(cp.onStopRequested(this.runId, () => void this.stop('stopped through StopPipelineRun')));
 
     // 5. Components, in dependency order: each waits for what it depends on to register.
     this.supervisor = new Supervisor({ stateDir, runnerFile: this.file });
@@ -235,7 +240,7 @@ export class Runner implements PipelineRunner {
 
     // 6. Wire the data plane and go.
     this.wireDataPlane();
-    await cp.registry.updateRun({ runId: this.runId, status: RunStatus.RUNNING });
+    await cp.updateRun({ runId: this.runId, status: RunStatus.RUNNING });
     this.metricsTimer = setInterval(() => this.publishMetrics(), METRICS_INTERVAL_MS);
     this.metricsTimer.unref();
     this.marks.running = performance.now();
@@ -310,8 +315,8 @@ export class Runner implements PipelineRunner {
       `component ${id} did not register with the control plane within ${Math.round(timeoutMs / 1000)}s` +
         (alive ? ` (its process ${proc?.pid} is still running)` : ` (its process is not running${proc?.exitCode != null ? `: exited with code ${proc.exitCode}` : ''})`),
     ];
-    const strangers = this.cp?.registry
-      .list({ includeUnhealthy: true })
+    const strangers = this.cp
+      ?.list()
       .filter((r) => !this.componentOf.has(r.serviceId) && (r.registeredAt ?? 0) >= (this.startedAt ?? 0));
     if (strangers?.length) {
       lines.push(
@@ -335,7 +340,7 @@ export class Runner implements PipelineRunner {
     // Unblock every launch still waiting, so nothing new is spawned after the cleanup.
     this.startAbort.reject(new Error(message));
     if (this.runId && this.cp) {
-      await this.cp.registry.updateRun({ runId: this.runId, status: RunStatus.FAILED, error: message }).catch(() => undefined);
+      await this.cp.updateRun({ runId: this.runId, status: RunStatus.FAILED, error: message }).catch(() => undefined);
     }
     await this.teardown();
     this.setState('failed', message);
@@ -395,6 +400,9 @@ export class Runner implements PipelineRunner {
       return;
     }
     const id = match.id;
+    const spawned = this.spawnedAt.get(id);
+    // A record older than the process (an earlier run's, kept by persistence or another control plane) is not this one.
+    if (spawned === undefined || record.registeredAt + 1000 < spawned) return;
     const previous = this.serviceOf.get(id);
     if (previous && previous !== record.serviceId) this.componentOf.delete(previous);
     this.serviceOf.set(id, record.serviceId);
@@ -453,7 +461,7 @@ export class Runner implements PipelineRunner {
         });
         if (this.stopping) break;
         const serviceId = this.serviceOf.get(id);
-        if (serviceId) this.cp?.registry.markExited(serviceId);
+        if (serviceId) this.cp?.markExited(serviceId);
         if (event.willRestart) {
           this.notice('warning', `${id} ${how}; restarting in ${Math.round((event.restartInMs ?? 0) / 100) / 10}s (restart ${event.restarts + 1})`, id);
         } else {
@@ -573,7 +581,7 @@ export class Runner implements PipelineRunner {
 
   private recordOf(id: string): ServiceRecord | undefined {
     const serviceId = this.serviceOf.get(id);
-    return serviceId ? this.cp?.registry.get(serviceId) : undefined;
+    return serviceId ? this.cp?.get(serviceId) : undefined;
   }
 
   private counts(): Map<string, { eventsIn: number; eventsOut: number; bytesIn: number; bytesOut: number }> {
@@ -631,7 +639,7 @@ export class Runner implements PipelineRunner {
       bytes_processed: totals.bytes,
       component_metrics: perComponent,
     };
-    void this.cp.registry.updateRun({ runId: this.runId, metrics }).catch(() => undefined);
+    void this.cp.updateRun({ runId: this.runId, metrics }).catch(() => undefined);
     this.emit({ type: 'metrics', snapshot: this.snapshot() });
   }
 
@@ -679,7 +687,7 @@ export class Runner implements PipelineRunner {
       if (reason) this.notice('info', `stopping the pipeline (${reason})`);
       if (wasStarting) this.startAbort.reject(new Error('pipeline stopped during start-up'));
       if (this.runId && this.cp) {
-        await this.cp.registry
+        await this.cp
           .updateRun({ runId: this.runId, status, metrics: this.finalMetrics(), error: error ?? '' })
           .catch(() => undefined);
       }
@@ -734,9 +742,8 @@ export class Runner implements PipelineRunner {
     }
     for (const s of this.subscriptions.splice(0)) s.dispose();
     if (this.cp) {
-      if (this.runId) this.cp.registry.unregisterRunStopper(this.runId);
-      await this.cp.stop().catch((err: Error) => this.notice('error', `stopping the control plane: ${err.message}`));
-      removeEndpointFile();
+      await this.cp.close().catch((err: Error) => this.notice('error', `closing the control plane: ${err.message}`));
+      if (!this.cp.external) removeEndpointFile();
     }
   }
 

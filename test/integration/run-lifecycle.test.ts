@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { runCli } from '../helpers/cli';
+import { runCli, startCliServer } from '../helpers/cli';
 import { removeTempDir } from '../helpers/paths';
 import { waitFor } from '../helpers/net';
 import { killMarked, markedProcesses, node, runEnv, startRun, stopRun, writePipeline } from './run-helpers';
@@ -241,4 +241,32 @@ test('after the runner is killed with -9, the next run stops the processes it le
   const result = await stopRun(second);
   assert.equal(result.code, 0);
   assert.deepEqual(markedProcesses(env.marker), []);
+});
+
+test('--use-external-control-plane registers the components with a running flowctl server, and pipelines stop reaches the run', async (t) => {
+  const env = runEnv();
+  const server = await startCliServer(['--address', '127.0.0.1', '--port', '0', '--no-persistence'], env.env);
+  t.after(async () => {
+    server.child.kill('SIGTERM');
+    await server.exited;
+    killMarked(env.marker);
+    removeTempDir(env.dir);
+  });
+  const file = writePipeline(env.dir, chain(20));
+  const run = startRun(file, ['--use-external-control-plane', '--control-plane-port', String(server.port), '--show-status=false'], env);
+  await run.waitForOutput('Pipeline is running');
+  // The server's registry holds the run's components, healthy.
+  const status = await runCli(['status', '--json', '--control-plane-port', String(server.port)], env.env);
+  const comps = JSON.parse(status.stdout).components;
+  assert.deepEqual(comps.map((c: any) => c.component.id).sort(), ['relay', 'sink', 'src']);
+  // flowctl could not stop an external-mode run; ours watches the run record.
+  const active = await runCli(['pipelines', 'active', '--json', '--control-plane-port', String(server.port)], env.env);
+  const runId = JSON.parse(active.stdout)[0].runId;
+  await runCli(['pipelines', 'stop', runId, '--control-plane-port', String(server.port)], env.env);
+  const result = await run.exited;
+  assert.equal(result.code, 0, run.stdout());
+  assert.deepEqual(markedProcesses(env.marker, [server.child.pid!]), [], 'no component left');
+  // The server keeps running after the run ended.
+  const after = await runCli(['pipelines', 'runs', 'chain-test', '--json', '--control-plane-port', String(server.port)], env.env);
+  assert.equal(JSON.parse(after.stdout)[0].status, 'stopped');
 });

@@ -100,7 +100,7 @@ export async function runCommand(args: ParsedArgs<typeof flags>): Promise<number
       `Pipeline:      ${p.bold(path.basename(absFile))}`,
       `Config file:   ${absFile}`,
       `Orchestrator:  ${orchestrator}`,
-      `Control plane: embedded (${address}:${port === 0 ? 'auto' : port})`,
+      `Control plane: ${options.useExternalControlPlane ? `external (${address}:${port})` : `embedded (${address}:${port === 0 ? 'auto' : port})`}`,
       `Logs:          ${logDir}`,
       '',
       '',
