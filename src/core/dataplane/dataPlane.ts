@@ -148,16 +148,29 @@ export class DataPlane {
       'grpc.max_reconnect_backoff_ms': 2_000,
     }) as any;
     const timeout = this.opts.connectTimeoutMs ?? 30_000;
-    try {
-      await new Promise<void>((resolve, reject) => {
-        const call = st.client!.GetInfo({}, { deadline: new Date(Date.now() + timeout), waitForReady: true }, (err: grpc.ServiceError | null) => {
+    const deadline = Date.now() + timeout;
+    const getInfo = () =>
+      new Promise<void>((resolve, reject) => {
+        // waitForReady: queue the call while the port is not listening yet (the Go SDK registers first).
+        const md = new grpc.Metadata({ waitForReady: true });
+        const call = st.client!.GetInfo({}, md, { deadline: new Date(deadline) }, (err: grpc.ServiceError | null) => {
           this.pending.delete(call);
           if (err) reject(err);
           else resolve();
         });
         this.pending.add(call);
       });
-      return true;
+    try {
+      for (;;) {
+        try {
+          await getInfo();
+          return true;
+        } catch (err) {
+          const e = err as grpc.ServiceError;
+          if (e.code !== grpc.status.UNAVAILABLE || this.stopping || Date.now() >= deadline) throw e;
+          await new Promise((r) => setTimeout(r, 200));
+        }
+      }
     } catch (err) {
       const e = err as grpc.ServiceError;
       if (this.stopping) return false;
