@@ -41,6 +41,8 @@ export interface HostOptions {
   onLog?: (line: string) => void;
   /** Name used for failure screenshots (default: `host`). */
   name?: string;
+  /** Extra environment for code-server and so for the extension host and what it starts. */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface HostInfo {
@@ -133,7 +135,7 @@ export function workbenchUrl(port: number, o: Pick<HostOptions, 'workspace' | 'e
 
 interface Profile { root: string; env: NodeJS.ProcessEnv; args: string[] }
 
-function makeProfile(settings: Record<string, unknown> | undefined): Profile {
+function makeProfile(settings: Record<string, unknown> | undefined, extraEnv: NodeJS.ProcessEnv = {}): Profile {
   // Short base path: VS Code puts unix sockets into TMPDIR/XDG_RUNTIME_DIR (108-byte limit).
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'fvh-'));
   const dirs = { ud: 'ud', exts: 'exts', config: 'config', data: 'data', cache: 'cache', run: 'run', tmp: 'tmp' };
@@ -151,8 +153,11 @@ function makeProfile(settings: Record<string, unknown> | undefined): Profile {
     XDG_CACHE_HOME: path.join(root, 'cache'),
     XDG_RUNTIME_DIR: path.join(root, 'run'),
     TMPDIR: path.join(root, 'tmp'),
+    // flowctl's per-user state (endpoint files of runs) stays in the profile, not in ~/.flowctl.
+    FLOWCTL_HOME: path.join(root, 'flowctl-home'),
     // Let the host's own Node find nothing from a surrounding test runner.
     NODE_OPTIONS: '',
+    ...extraEnv,
   };
   delete env.NODE_TEST_CONTEXT; // set by `node --test` in its children; not meant for the host
   delete env.VSCODE_IPC_HOOK_CLI;
@@ -282,7 +287,7 @@ export async function runInHost(opts: HostOptions): Promise<HostResult> {
     logs.push(l);
     opts.onLog?.(l);
   };
-  const profile = makeProfile(opts.settings);
+  const profile = makeProfile(opts.settings, opts.env);
   let server: { child: ChildProcess; port: number } | undefined;
   let browser: Browser | undefined;
   let page: Page | undefined;
