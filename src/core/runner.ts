@@ -731,7 +731,8 @@ export class Runner implements PipelineRunner {
           bytesOut: base.bytesOut + c.bytesOut,
         });
       }
-      await withTimeout(dp.stop(), 3000).catch(() => undefined);
+      // Let the streams drain so the counts match what the sinks consumed (bounded by the grace period).
+      await withTimeout(dp.stop(), this.options.shutdownGraceMs ?? DEFAULTS.shutdownGraceMs).catch(() => undefined);
     }
     if (this.supervisor) {
       for (const v of this.table.list()) if (v.phase !== 'exited' && v.phase !== 'stopped') this.table.setPhase(v.id, 'stopping');

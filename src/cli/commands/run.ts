@@ -3,6 +3,7 @@
 // only maps flags to RunnerOptions and renders the runner's events.
 import * as path from 'node:path';
 import { createRunner, PipelineInvalidError } from '../../core/runner';
+import { loadPipelineFileSync } from '../../core/pipeline/load';
 import type { RunnerOptions } from '../../core/runnerTypes';
 import { colorEnabled, palette } from '../render/color';
 import { RunView } from '../render/runView';
@@ -93,11 +94,13 @@ export async function runCommand(args: ParsedArgs<typeof flags>): Promise<number
   process.on('SIGHUP', onSignal);
 
   const absFile = path.resolve(file);
+  // Only for the summary line; the runner loads and validates the file itself.
+  const pipelineName = loadPipelineFileSync(absFile, { checkCommands: false }).pipeline?.metadata.name || path.basename(absFile);
   out.write(
     [
       'Starting pipeline',
       '-----------------',
-      `Pipeline:      ${p.bold(path.basename(absFile))}`,
+      `Pipeline:      ${p.bold(pipelineName)}`,
       `Config file:   ${absFile}`,
       `Orchestrator:  ${orchestrator}`,
       `Control plane: ${options.useExternalControlPlane ? `external (${address}:${port})` : `embedded (${address}:${port === 0 ? 'auto' : port})`}`,

@@ -1,0 +1,166 @@
+// The shipped examples and data-flow shapes under `flowctl run`, as a user runs them.
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { runCli } from '../helpers/cli';
+import { repoRoot, removeTempDir } from '../helpers/paths';
+import { waitFor } from '../helpers/net';
+import { killMarked, markedProcesses, node, runEnv, startRun, stopRun, writePipeline } from './run-helpers';
+
+function lines(file: string): any[] {
+  if (!fs.existsSync(file)) return [];
+  return fs.readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+}
+
+/** Copies an example folder next to a temp dir so its relative commands still point at dist/. */
+function exampleCopy(name: string, env: { dir: string }): string {
+  const src = path.join(repoRoot(), 'examples', name, 'flow.yml');
+  const text = fs.readFileSync(src, 'utf8').replaceAll('../../dist/', `${path.join(repoRoot(), 'dist')}/`);
+  return writePipeline(env.dir, text);
+}
+
+test('the demo runs end to end: events reach both sinks, run metrics agree with the sinks', async (t) => {
+  const env = runEnv();
+  t.after(() => {
+    killMarked(env.marker);
+    removeTempDir(env.dir);
+  });
+  const file = exampleCopy('demo', env);
+  const run = startRun(file, ['--show-status=false'], env);
+  await run.waitForOutput('Pipeline is running');
+  const status = await runCli(['status'], env.env);
+  assert.match(status.stdout, /Pipeline: demo-trades\nStatus: RUNNING\nComponents: 4 total \(4 healthy\)/);
+  const out = path.join(env.dir, 'output', 'events.jsonl');
+  await waitFor(() => lines(out).length >= 20, 20_000, 'events in the JSONL sink');
+  const written = lines(out);
+  assert.ok(written.every((e) => e.type === 'demo.trade.enriched.v1' || e.event?.type === 'demo.trade.enriched.v1' || JSON.stringify(e).includes('notional')), 'enriched events');
+  const withCounts = await runCli(['status'], env.env);
+  assert.match(withCounts.stdout, /counter-sink \(HEALTH_STATUS_HEALTHY\)(.|\n)*Events: [1-9]\d* in, 0 out/);
+  const result = await stopRun(run);
+  assert.equal(result.code, 0);
+  assert.deepEqual(markedProcesses(env.marker), []);
+  // Final figures: events processed = deliveries to the two sinks = 2 × the JSONL sink's lines.
+  const total = Number(/Pipeline stopped — (\d+) events processed/.exec(run.stdout())?.[1]);
+  assert.equal(total, 2 * lines(out).length, run.stdout().slice(-2000));
+});
+
+test('fan-out (one source, two sinks) and fan-in (two sources, one sink) follow inputs', async (t) => {
+  const env = runEnv();
+  t.after(() => {
+    killMarked(env.marker);
+    removeTempDir(env.dir);
+  });
+  const file = writePipeline(
+    env.dir,
+    `apiVersion: flowctl/v1
+kind: Pipeline
+metadata: { name: shapes }
+spec:
+  sources:
+    - id: a
+      command: ${node('components/count-source.js')}
+      env: { COUNT: "40", RATE: "200" }
+    - id: b
+      command: ${node('components/count-source.js')}
+      env: { COUNT: "25", RATE: "200" }
+  sinks:
+    - id: both
+      command: ${node('components/record-sink.js')}
+      inputs: [a, b]
+      env: { OUTPUT_FILE: "both.jsonl" }
+    - id: only-a
+      command: ${node('components/record-sink.js')}
+      inputs: [a]
+      env: { OUTPUT_FILE: "only-a.jsonl" }
+`,
+  );
+  const run = startRun(file, ['--show-status=false'], env);
+  await run.waitForOutput('Pipeline is running');
+  await waitFor(() => lines(path.join(env.dir, 'both.jsonl')).length === 65 && lines(path.join(env.dir, 'only-a.jsonl')).length === 40, 20_000, 'all events delivered');
+  const both = lines(path.join(env.dir, 'both.jsonl'));
+  assert.deepEqual([...new Set(both.map((e) => e.source))].sort(), ['a', 'b'], 'fan-in: both sources reach one sink');
+  assert.deepEqual(new Set(lines(path.join(env.dir, 'only-a.jsonl')).map((e) => e.source)), new Set(['a']), 'only-a gets only a');
+  const result = await stopRun(run);
+  assert.equal(result.code, 0);
+  assert.match(run.stdout(), /Pipeline stopped — 105 events processed/);
+  assert.deepEqual(markedProcesses(env.marker), []);
+});
+
+test('a Go-SDK-like component (other id, ":port" endpoint, registers before listening, UNKNOWN heartbeats) is matched by process and wired', async (t) => {
+  const env = runEnv();
+  t.after(() => {
+    killMarked(env.marker);
+    removeTempDir(env.dir);
+  });
+  const file = exampleCopy('go-sdk-like', env);
+  const run = startRun(file, ['--show-status=false', '--heartbeat-ttl', '3s'], env);
+  await run.waitForOutput('Pipeline is running');
+  assert.match(run.stdout(), /ledgers registered under id "go-like-ledger-source" \(matched by its process\)/);
+  const out = path.join(env.dir, 'output', 'ledgers.jsonl');
+  await waitFor(() => lines(out).length >= 5, 20_000, 'ledgers in the sink');
+  // With a 3 s TTL and heartbeats every 10 s it goes stale (UNHEALTHY)… and its next heartbeat, whose status is
+  // UNKNOWN like every Go SDK heartbeat, brings it back to HEALTHY (flowctl kept it UNHEALTHY for good).
+  const statusOf = async () => {
+    const st = JSON.parse((await runCli(['status', '--json'], env.env)).stdout);
+    return st.components.find((c: any) => c.component.id === 'go-like-ledger-source')?.status;
+  };
+  await waitFor(async () => (await statusOf()) === 4, 10_000, 'stale → UNHEALTHY', 200);
+  await waitFor(async () => (await statusOf()) === 2, 15_000, 'UNKNOWN heartbeat → HEALTHY again', 200);
+  assert.match(run.stdout(), /ledgers is healthy again/);
+  const result = await stopRun(run);
+  assert.equal(result.code, 0);
+  assert.deepEqual(markedProcesses(env.marker), []);
+});
+
+test('a legacy-API component runs under flowctl run: registered, healthy, with its double metrics', async (t) => {
+  const env = runEnv();
+  t.after(() => {
+    killMarked(env.marker);
+    removeTempDir(env.dir);
+  });
+  const file = exampleCopy('legacy-component', env);
+  const run = startRun(file, ['--show-status=false'], env);
+  await run.waitForOutput('Pipeline is running');
+  assert.match(run.stdout(), /legacy-source registered through the legacy flowctl\.ControlPlane API/);
+  await waitFor(async () => {
+    const list = await runCli(['list', '--json'], env.env);
+    const legacy = JSON.parse(list.stdout).find((s: any) => s.service_id === 'legacy-source');
+    return legacy?.is_healthy && Object.keys(legacy.metrics ?? {}).length > 0;
+  }, 20_000, 'legacy heartbeat metrics');
+  const result = await stopRun(run);
+  assert.equal(result.code, 0);
+  assert.deepEqual(markedProcesses(env.marker), []);
+});
+
+test('an invalid pipeline is not started: every problem is printed with file:line:column', async (t) => {
+  const env = runEnv();
+  t.after(() => {
+    killMarked(env.marker);
+    removeTempDir(env.dir);
+  });
+  const file = writePipeline(
+    env.dir,
+    `apiVersion: flowctl/v1
+kind: Pipeline
+metadata: { name: broken }
+spec:
+  sources:
+    - id: src
+      command: ${node('components/count-source.js')}
+  sinks:
+    - id: sink
+      command: ${node('components/record-sink.js')}
+      inputs: [nope]
+      restart_policy: sometimes
+`,
+  );
+  const run = startRun(file, [], env);
+  const result = await run.exited;
+  assert.equal(result.code, 1);
+  const out = run.stdout();
+  assert.match(out, /Pipeline validation failed/);
+  assert.match(out, new RegExp(`${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:11:\\d+: error: .*nope`));
+  assert.match(out, /:12:\d+: error: .*restart_policy/);
+  assert.deepEqual(markedProcesses(env.marker), [], 'nothing was started');
+});
