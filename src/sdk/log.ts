@@ -11,10 +11,12 @@ function stamp(): string {
   return `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${p(d.getMilliseconds(), 3)}`;
 }
 
-export function createLogger(): Logger {
+/** Under `flowctl run` (FLOWCTL_COMPONENT_ID set) the runner timestamps every line itself, so we don't. */
+export function createLogger(env: NodeJS.ProcessEnv = process.env): Logger {
+  const prefix = env.FLOWCTL_COMPONENT_ID ? () => '' : () => `${stamp()} `;
   return {
-    info: (msg) => process.stdout.write(`${stamp()} INFO  ${msg}\n`),
-    warn: (msg) => process.stderr.write(`${stamp()} WARN  ${msg}\n`),
-    error: (msg) => process.stderr.write(`${stamp()} ERROR ${msg}\n`),
+    info: (msg) => process.stdout.write(`${prefix()}INFO  ${msg}\n`),
+    warn: (msg) => process.stderr.write(`${prefix()}WARN  ${msg}\n`),
+    error: (msg) => process.stderr.write(`${prefix()}ERROR ${msg}\n`),
   };
 }

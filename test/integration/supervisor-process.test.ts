@@ -130,7 +130,7 @@ test('lines: ANSI kept in events and tail, stderr tagged, CRLF and a final parti
   const pid = spawned.pid;
   assert.match(text, new RegExp(`^--- \\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z started pid ${pid} \\(attempt 1\\) ---$`, 'm'));
   for (const l of ['line 1 ok', 'line 3 ok', 'error line', 'split across writes', 'partial at end']) {
-    assert.match(text, new RegExp(`^${l}$`, 'm'));
+    assert.match(text, new RegExp(`^\\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z ${l}$`, 'm'));
   }
 });
 

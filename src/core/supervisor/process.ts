@@ -390,8 +390,10 @@ export class ManagedProcess {
       this.ring[this.ringStart] = line;
       this.ringStart = (this.ringStart + 1) % this.ringCap;
     }
-    this.log?.write(stripAnsi(line));
-    this.events.emit({ type: 'line', stream, line, time: Date.now() });
+    const time = Date.now();
+    // Log files get a timestamp per line (components need not print their own), like `docker logs -t`.
+    this.log?.write(`${new Date(time).toISOString()} ${stripAnsi(line)}`);
+    this.events.emit({ type: 'line', stream, line, time });
   }
 
   private onExit(run: Run, code: number | null, signal: NodeJS.Signals | null): void {
