@@ -122,7 +122,8 @@ export function statusLine(s: RunSnapshot, p: Palette): string {
   const healthy = s.components.filter((c) => c.health === HealthStatus.HEALTHY).length;
   const parts = s.components.map((c) => {
     const figure = c.role === 'sink' ? formatEvents(c.eventsIn) : c.eventsPerSecond ? `${c.eventsPerSecond}/s` : formatEvents(c.eventsOut);
-    return `${c.id} ${healthMark(c, p)} ${p.dim(figure)}`;
+    const restarts = c.restarts ? p.yellow(` ↻${c.restarts}`) : '';
+    return `${c.id} ${healthMark(c, p)}${restarts} ${p.dim(figure)}`;
   });
   return `${p.bold('●')} ${s.pipelineName} ${s.state} ${healthy}/${s.components.length} healthy | ${parts.join(' · ')} | events ${formatEvents(s.eventsProcessed)} (${Math.round(s.eventsPerSecond)}/s)`;
 }
