@@ -63,6 +63,8 @@ if (args.has('--tests')) {
       entryPoints: [...walk('examples', (f) => f.endsWith('.ts') && !f.endsWith('.d.ts')), ...walk('bench', (f) => f.endsWith('.ts'))],
       outdir: 'dist',
       outbase: '.',
+      // bench/extension.ts drives code-server through playwright-core, which cannot be bundled.
+      external: [...external, 'playwright-core'],
     },
   ].filter((b) => {
     const eps = Array.isArray(b.entryPoints) ? b.entryPoints : Object.values(b.entryPoints);

@@ -62,6 +62,12 @@ export class ComponentTerminal implements vscode.Pseudoterminal {
     return this.batcher.totalDropped;
   }
 
+  /** Output figures (read-only, for the bench): lines written, dropped, drop notices, still queued. */
+  get stats(): { written: number; dropped: number; dropNotices: number; queued: number } {
+    const b = this.batcher;
+    return { written: b.totalWritten, dropped: b.totalDropped, dropNotices: b.dropNotices, queued: b.queued };
+  }
+
   /** A log line from the component (ANSI kept). stderr lines without colour get a red tint. */
   line(text: string, stream: 'stdout' | 'stderr' = 'stdout'): void {
     if (this.closed) return;

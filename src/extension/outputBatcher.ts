@@ -34,6 +34,9 @@ export class OutputBatcher {
   private readonly maxLines: number;
   /** Lines dropped over the batcher's life (for tests and the summary). */
   totalDropped = 0;
+  /** Lines written over the batcher's life, and `… N lines dropped …` notices written (for the bench). */
+  totalWritten = 0;
+  dropNotices = 0;
 
   constructor(
     private readonly write: (text: string) => void,
@@ -73,6 +76,7 @@ export class OutputBatcher {
     if (this.dropped > 0) {
       out += droppedNotice(this.dropped);
       this.dropped = 0;
+      this.dropNotices++;
     }
     let taken = 0;
     while (taken < this.queue.length) {
@@ -82,6 +86,7 @@ export class OutputBatcher {
       taken++;
     }
     this.queue.splice(0, taken);
+    this.totalWritten += taken;
     if (out) this.write(out);
     if (this.queue.length > 0) this.schedule();
     return this.queue.length > 0;

@@ -1,0 +1,76 @@
+// bench:extension heartbeat driver. Registers its own pipeline id (FLOWCTL_COMPONENT_ID) plus the
+// ids in BENCH_EXTRA_IDS (comma-separated; their pipeline processes are cheap placeholders) with
+// the flowctl.v1 control plane, then heartbeats every id every FLOWCTL_HEARTBEAT_INTERVAL_MS (the
+// runner forces FLOWCTL_HEARTBEAT_INTERVAL to 10s, so the bench sets the _MS variant),
+// spread evenly over the interval. One Node process per 20 components instead of one per
+// component: a thousand Node processes do not fit in this machine's memory.
+//
+// The runner only accepts a registration once the component's process exists, and it spawns a
+// thousand processes over several seconds; so while the run is still starting, the extra ids are
+// registered again every second (a re-registration overwrites the record).
+import { BenchControlPlane, RUN_STARTING, heartbeatMs, sleep } from './ext-grpc';
+
+const own = process.env.FLOWCTL_COMPONENT_ID ?? '';
+const extras = (process.env.BENCH_EXTRA_IDS ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+const interval = heartbeatMs();
+if (!own) {
+  console.error('ext-heartbeats: FLOWCTL_COMPONENT_ID is not set');
+  process.exit(2);
+}
+
+const cp = new BenchControlPlane(process.env.FLOWCTL_ENDPOINT ?? '');
+const timers: NodeJS.Timeout[] = [];
+let beats = 0;
+let failures = 0;
+let stopping = false;
+
+function stop(): void {
+  if (stopping) return;
+  stopping = true;
+  for (const t of timers) clearInterval(t);
+  cp.close();
+  console.log(`ext-heartbeats ${own}: ${beats} heartbeats sent, ${failures} failed`);
+  process.exit(0);
+}
+process.on('SIGTERM', stop);
+process.on('SIGINT', stop);
+
+async function registerAll(ids: string[]): Promise<void> {
+  await Promise.all(ids.map((id) => cp.register(id, `bench ${id}`)));
+}
+
+function startHeartbeats(ids: string[]): void {
+  ids.forEach((id, i) => {
+    const beat = () => {
+      cp.heartbeat(id, { beats: String(++beats) }).then(
+        () => undefined,
+        () => void failures++,
+      );
+    };
+    // Spread the ids over the interval so the control plane sees a steady rate, not bursts.
+    const t = setTimeout(() => timers.push(setInterval(beat, interval)), Math.round(((i + Math.random()) * interval) / ids.length));
+    timers.push(t);
+  });
+}
+
+async function main(): Promise<void> {
+  await cp.register(own, `bench ${own}`);
+  await registerAll(extras);
+  console.log(`ext-heartbeats ${own}: registered ${1 + extras.length} ids, heartbeat every ${interval} ms`);
+  startHeartbeats([own, ...extras]);
+  const deadline = Date.now() + 120_000;
+  while (!stopping && extras.length && Date.now() < deadline) {
+    await sleep(1000);
+    const status = await cp.latestRunStatus().catch(() => undefined);
+    if (status !== RUN_STARTING) break;
+    await registerAll(extras).catch((err: Error) => console.error(`re-register: ${err.message}`));
+  }
+  setInterval(() => {
+    if (failures) console.log(`ext-heartbeats ${own}: ${beats} heartbeats, ${failures} failed`);
+  }, 10_000);
+}
+
+main().catch((err: Error) => {
+  console.error(`ext-heartbeats ${own}: ${err.message}`);
+  process.exit(1);
+});

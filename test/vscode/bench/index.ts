@@ -1,0 +1,247 @@
+// The in-host half of `npm run bench:extension` (bench/extension.ts starts code-server with this
+// module as `extensionTestsPath`). It runs inside the real VS Code extension host, drives the
+// extension through the test API its activate() returns, and measures:
+//   1. activation (the API's activationMs and the wall time of getExtension().activate()),
+//   2. event-loop lag with nothing running (baseline), then with a pipeline of N components that
+//      all heartbeat against the embedded control plane (plus Services-tree refreshes per second),
+//   3. event-loop lag while one component prints up to 100,000 lines/s, and how the component's
+//      terminal copes (lines written vs produced, lines dropped and the drop notices shown).
+// It reads its plan from bench-config.json in the workspace folder and writes results.json there.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import * as vscode from 'vscode';
+import type { RunnerEvent } from '../../../src/core/events';
+import type { FlowctlExtensionApi } from '../../../src/extension/extension';
+
+const EXTENSION_ID = 'flowctl.flowctl-vscode';
+const LAG_RESOLUTION_MS = 10;
+
+export interface BenchConfig {
+  /** Pipeline file of the heartbeat phase and how many components it has. */
+  heartbeatFile: string;
+  components: number;
+  /** Node driver processes (each registers components/drivers ids). */
+  drivers: number;
+  /** Pipeline file of the flood phase, the flood component's id, and its go/count files. */
+  floodFile: string;
+  floodId: string;
+  floodGoFile: string;
+  floodCountFile: string;
+  /** Length of each measurement window (s). */
+  seconds: number;
+}
+
+export interface LagFigures {
+  p50: number;
+  p99: number;
+  max: number;
+  mean: number;
+  samples: number;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const log = (msg: string) => console.log(`[bench] ${msg}`);
+const round = (n: number, d = 1) => Math.round(n * 10 ** d) / 10 ** d;
+
+async function waitFor<T>(what: string, check: () => T | Promise<T>, timeoutMs: number, everyMs = 250): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v) return v as NonNullable<T>;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(everyMs);
+  }
+}
+
+/** Event-loop lag of this (extension host) process over `ms`: delay beyond the timer's resolution, in ms. */
+async function measureLag(ms: number, during?: () => PromiseLike<unknown>): Promise<LagFigures> {
+  const h = monitorEventLoopDelay({ resolution: LAG_RESOLUTION_MS });
+  h.enable();
+  await Promise.all([sleep(ms), during?.()]);
+  h.disable();
+  const lag = (ns: number) => round(Math.max(0, ns / 1e6 - LAG_RESOLUTION_MS));
+  return { p50: lag(h.percentile(50)), p99: lag(h.percentile(99)), max: lag(h.max), mean: lag(h.mean), samples: h.count };
+}
+
+function rssMb(pid: number | undefined): number | undefined {
+  if (!pid) return undefined;
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? round(Number(m[1]) / 1024) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function activation(): Promise<{ api: FlowctlExtensionApi; figures: Record<string, unknown> }> {
+  const ext = vscode.extensions.getExtension<FlowctlExtensionApi>(EXTENSION_ID);
+  if (!ext) throw new Error(`extension ${EXTENSION_ID} is not loaded`);
+  const wasActive = ext.isActive;
+  const t0 = performance.now();
+  const api = await ext.activate();
+  const wallMs = performance.now() - t0;
+  if (!api || typeof api.treeStats !== 'function') throw new Error('activate() did not return the test API');
+  log(`activation: ${api.activationMs.toFixed(1)} ms (activate() wall ${wallMs.toFixed(1)} ms, already active: ${wasActive})`);
+  return { api, figures: { activationMs: round(api.activationMs), activateWallMs: round(wallMs), wasActiveBefore: wasActive } };
+}
+
+async function stopRun(api: FlowctlExtensionApi, file: string): Promise<{ stopMs: number; leftAlive: number }> {
+  const pids = (api.context.session(file)?.snapshot().components ?? []).map((c) => c.pid).filter((p): p is number => !!p);
+  const t0 = performance.now();
+  await vscode.commands.executeCommand('flowctl.stopPipeline', vscode.Uri.file(file));
+  const stopMs = performance.now() - t0;
+  await waitFor('component processes gone', () => pids.every((p) => !isAlive(p)), 15_000).catch(() => undefined);
+  return { stopMs: round(stopMs), leftAlive: pids.filter(isAlive).length };
+}
+
+async function heartbeatPhase(api: FlowctlExtensionApi, cfg: BenchConfig): Promise<Record<string, unknown>> {
+  const file = cfg.heartbeatFile;
+  log(`heartbeats: starting ${cfg.components} components (${cfg.drivers} Node drivers) from ${path.basename(file)}`);
+  const t0 = performance.now();
+  const run = vscode.commands.executeCommand('flowctl.runPipeline', vscode.Uri.file(file));
+  // The start-up (1,000 terminals, spawns, registrations) is itself a load; sample it too.
+  const startLag = measureLag(1000, () => run.then(undefined, () => undefined));
+  await run;
+  const startMs = performance.now() - t0;
+  const lagDuringStart = await startLag;
+  const session = api.context.session(file);
+  if (!session) throw new Error('the heartbeat pipeline did not start (see the flowctl output channel)');
+  const snap = session.snapshot();
+  if (snap.state !== 'running') throw new Error(`heartbeat pipeline state ${snap.state}: ${snap.error ?? ''}`);
+  const registered = snap.components.filter((c) => c.phase === 'running').length;
+  log(`heartbeats: running after ${(startMs / 1000).toFixed(1)} s; ${registered}/${snap.components.length} registered`);
+
+  // Drivers stop re-registering once the run is RUNNING; let that and the start-up settle.
+  await sleep(3000);
+  const treeT0 = performance.now();
+  const items = await api.treeItems();
+  const treeItemsMs = performance.now() - treeT0;
+  const itemCount = items.reduce((n, i) => n + 1 + i.children.length, 0);
+
+  let componentEvents = 0;
+  const sub = session.runner.onEvent((e: RunnerEvent) => {
+    if (e.type === 'component') componentEvents++;
+  });
+  const before = api.treeStats();
+  const w0 = performance.now();
+  const lag = await measureLag(cfg.seconds * 1000);
+  const windowS = (performance.now() - w0) / 1000;
+  const after = api.treeStats();
+  sub.dispose();
+
+  const comps = session.snapshot().components;
+  const healthy = comps.filter((c) => c.health === 2).length;
+  const driverPid = comps.find((c) => c.pid && c.id.startsWith('driver-'))?.pid;
+  const placeholderPid = comps.find((c) => c.pid && !c.id.startsWith('driver-'))?.pid;
+  const figures = {
+    components: comps.length,
+    drivers: cfg.drivers,
+    startMs: round(startMs),
+    lagDuringStart,
+    healthy,
+    windowSeconds: round(windowS, 2),
+    heartbeatEventsPerSecond: round(componentEvents / windowS),
+    modelChangesPerSecond: round((after.modelChanges - before.modelChanges) / windowS),
+    treeRefreshes: after.refreshes - before.refreshes,
+    treeRefreshesPerSecond: round((after.refreshes - before.refreshes) / windowS, 2),
+    treeItems: itemCount,
+    treeItemsMs: round(treeItemsMs),
+    lag,
+    driverRssMb: rssMb(driverPid),
+    placeholderRssMb: rssMb(placeholderPid),
+    extensionHostRssMb: round(process.memoryUsage().rss / 2 ** 20),
+    terminals: vscode.window.terminals.length,
+  };
+  log(`heartbeats: ${JSON.stringify(figures)}`);
+  const stop = await stopRun(api, file);
+  log(`heartbeats: stopped in ${stop.stopMs} ms; processes left alive: ${stop.leftAlive}`);
+  return { ...figures, ...stop };
+}
+
+async function floodPhase(api: FlowctlExtensionApi, cfg: BenchConfig): Promise<Record<string, unknown>> {
+  const file = cfg.floodFile;
+  log(`flood: starting ${path.basename(file)}`);
+  await vscode.commands.executeCommand('flowctl.runPipeline', vscode.Uri.file(file));
+  const session = api.context.session(file);
+  if (!session || session.snapshot().state !== 'running') throw new Error(`the flood pipeline did not start: ${session?.snapshot().error ?? 'no session'}`);
+  const terminal = await waitFor('the flood terminal to open', () => session.terminalFor(cfg.floodId), 30_000);
+  await sleep(1000);
+  let received = 0;
+  const sub = session.runner.onEvent((e: RunnerEvent) => {
+    if (e.type === 'log' && e.componentId === cfg.floodId) received++;
+  });
+  const before = terminal.stats;
+  const readCount = (): { produced: number; seconds: number; done: boolean } => JSON.parse(fs.readFileSync(cfg.floodCountFile, 'utf8'));
+  fs.writeFileSync(cfg.floodGoFile, 'go');
+  log('flood: go');
+  const lag = await measureLag(cfg.seconds * 1000, () => waitFor('the flood to finish', () => readCount().done, cfg.seconds * 1000 + 60_000, 100));
+  const count = readCount();
+  // Whatever the terminal still has queued is written within a few flushes.
+  await waitFor('the terminal queue to drain', () => terminal.stats.queued === 0, 30_000, 50).catch(() => undefined);
+  await sleep(500);
+  sub.dispose();
+  const after = terminal.stats;
+  const written = after.written - before.written;
+  const dropped = after.dropped - before.dropped;
+  const figures = {
+    targetRate: 100_000,
+    produced: count.produced,
+    floodSeconds: round(count.seconds, 2),
+    producedPerSecond: Math.round(count.produced / count.seconds),
+    receivedByRunner: received,
+    writtenToTerminal: written,
+    writtenPerSecond: Math.round(written / count.seconds),
+    dropped,
+    dropNotices: after.dropNotices - before.dropNotices,
+    stillQueued: after.queued,
+    accounted: written + dropped >= received,
+    lag,
+    extensionHostRssMb: round(process.memoryUsage().rss / 2 ** 20),
+  };
+  log(`flood: ${JSON.stringify(figures)}`);
+  const stop = await stopRun(api, file);
+  log(`flood: stopped in ${stop.stopMs} ms; processes left alive: ${stop.leftAlive}`);
+  return { ...figures, ...stop };
+}
+
+export async function run(): Promise<void> {
+  const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+  if (!folder) throw new Error('bench: no workspace folder open');
+  const cfg = JSON.parse(fs.readFileSync(path.join(folder, 'bench-config.json'), 'utf8')) as BenchConfig;
+  const results: Record<string, unknown> = { vscode: vscode.version, node: process.version };
+  const write = () => fs.writeFileSync(path.join(folder, 'results.json'), JSON.stringify(results, null, 2));
+  let api: FlowctlExtensionApi | undefined;
+  try {
+    const a = await activation();
+    api = a.api;
+    results.activation = a.figures;
+    write();
+    // The Services view must be visible: its refreshes are skipped while it is hidden.
+    await vscode.commands.executeCommand('flowctl.services.focus');
+    await sleep(2000);
+    log(`baseline: measuring event-loop lag for ${cfg.seconds} s with nothing running`);
+    results.baseline = { lag: await measureLag(cfg.seconds * 1000), extensionHostRssMb: round(process.memoryUsage().rss / 2 ** 20) };
+    log(`baseline: ${JSON.stringify(results.baseline)}`);
+    write();
+    results.heartbeats = await heartbeatPhase(api, cfg);
+    write();
+    results.flood = await floodPhase(api, cfg);
+    write();
+  } catch (err) {
+    results.error = String((err as Error)?.stack ?? err);
+    write();
+    throw err;
+  } finally {
+    await api?.context.stopAll('bench finished');
+  }
+}
