@@ -1,0 +1,29 @@
+// rootPidOfPeer finds which spawned process (or its descendant) owns a client connection, through /proc.
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as net from 'node:net';
+import { spawn } from 'node:child_process';
+import { rootPidOfPeer } from '../../src/core/runner/peerPid';
+
+test('a connection from a grandchild process is attributed to the child we spawned', { skip: process.platform !== 'linux' }, async (t) => {
+  const sockets: net.Socket[] = [];
+  const server = net.createServer((s) => sockets.push(s));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as net.AddressInfo).port;
+  // child = a shell; grandchild = node that connects and stays connected.
+  const script = `const s=require('net').connect(${port},'127.0.0.1',()=>console.log('connected'));setInterval(()=>{},1000)`;
+  const child = spawn('sh', ['-c', `${JSON.stringify(process.execPath)} -e ${JSON.stringify(script)}`], { stdio: ['ignore', 'pipe', 'inherit'], detached: true });
+  const other = spawn(process.execPath, ['-e', 'setInterval(()=>{},1000)'], { stdio: 'ignore' });
+  t.after(() => {
+    process.kill(-child.pid!, 'SIGKILL'); // the whole group: shell and grandchild
+    other.kill('SIGKILL');
+    for (const s of sockets) s.destroy();
+    server.close();
+  });
+  await new Promise<void>((r) => child.stdout!.once('data', () => r()));
+  while (sockets.length === 0) await new Promise((r) => setTimeout(r, 10));
+  const peer = `ipv4:127.0.0.1:${sockets[0].remotePort}`;
+  assert.equal(await rootPidOfPeer(peer, port, [other.pid!, child.pid!]), child.pid);
+  assert.equal(await rootPidOfPeer(peer, port, [other.pid!]), undefined, 'not attributed to an unrelated process');
+  assert.equal(await rootPidOfPeer('ipv4:127.0.0.1:1', port, [child.pid!]), undefined, 'unknown port');
+});
