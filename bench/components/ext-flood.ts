@@ -68,7 +68,7 @@ async function flood(): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const serviceId = await cp.register(id, 'bench log flood');
+  const serviceId = await cp.registerWithRetry(id, 'bench log flood');
   let beats = 0;
   setInterval(() => void cp.heartbeat(serviceId, { beats: String(++beats), lines: String(produced) }).catch(() => undefined), heartbeatMs());
   console.log(`ext-flood: registered as ${serviceId}; waiting for ${goFile}`);

@@ -37,6 +37,24 @@ export class BenchControlPlane {
     return res.service_id || id;
   }
 
+  /**
+   * register() until it succeeds, with backoff (the control plane lives in the extension host, whose
+   * event loop can be busy for seconds while it spawns a thousand processes). Gives up after `withinMs`.
+   */
+  async registerWithRetry(id: string, name: string, withinMs = 180_000): Promise<string> {
+    const deadline = Date.now() + withinMs;
+    let delay = 250;
+    for (;;) {
+      try {
+        return await this.register(id, name);
+      } catch (err) {
+        if (Date.now() + delay > deadline) throw err;
+        await sleep(delay);
+        delay = Math.min(delay * 2, 2000);
+      }
+    }
+  }
+
   heartbeat(serviceId: string, metrics: Record<string, string>): Promise<unknown> {
     return this.call(this.v1, 'Heartbeat', { service_id: serviceId, status: 0, metrics });
   }

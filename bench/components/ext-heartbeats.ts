@@ -36,7 +36,7 @@ process.on('SIGTERM', stop);
 process.on('SIGINT', stop);
 
 async function registerAll(ids: string[]): Promise<void> {
-  await Promise.all(ids.map((id) => cp.register(id, `bench ${id}`)));
+  await Promise.all(ids.map((id) => cp.registerWithRetry(id, `bench ${id}`)));
 }
 
 function startHeartbeats(ids: string[]): void {
@@ -54,7 +54,7 @@ function startHeartbeats(ids: string[]): void {
 }
 
 async function main(): Promise<void> {
-  await cp.register(own, `bench ${own}`);
+  await cp.registerWithRetry(own, `bench ${own}`);
   await registerAll(extras);
   console.log(`ext-heartbeats ${own}: registered ${1 + extras.length} ids, heartbeat every ${interval} ms`);
   startHeartbeats([own, ...extras]);

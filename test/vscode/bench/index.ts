@@ -95,6 +95,12 @@ async function activation(): Promise<{ api: FlowctlExtensionApi; figures: Record
   return { api, figures: { activationMs: round(api.activationMs), activateWallMs: round(wallMs), wasActiveBefore: wasActive } };
 }
 
+/** Why the last run failed to start (the extension keeps it for the Services view's message). */
+function failureOf(api: FlowctlExtensionApi): string {
+  const error = api.context.model.lastFailure?.error;
+  return error ? error.split('\n').slice(0, 15).join('\n') : 'no failure recorded (see the flowctl output channel)';
+}
+
 async function stopRun(api: FlowctlExtensionApi, file: string): Promise<{ stopMs: number; leftAlive: number }> {
   const pids = (api.context.session(file)?.snapshot().components ?? []).map((c) => c.pid).filter((p): p is number => !!p);
   const t0 = performance.now();
@@ -108,14 +114,23 @@ async function heartbeatPhase(api: FlowctlExtensionApi, cfg: BenchConfig): Promi
   const file = cfg.heartbeatFile;
   log(`heartbeats: starting ${cfg.components} components (${cfg.drivers} Node drivers) from ${path.basename(file)}`);
   const t0 = performance.now();
+  // When the runner starts (after the extension opened a terminal per component): from its time marks.
+  let runnerStartedAt: number | undefined;
+  const watch = api.context.model.onDidChange(() => {
+    const marks = (api.context.session(file)?.runner as { marks?: { start?: number } } | undefined)?.marks;
+    if (marks?.start !== undefined) runnerStartedAt ??= marks.start;
+  });
   const run = vscode.commands.executeCommand('flowctl.runPipeline', vscode.Uri.file(file));
   // The start-up (1,000 terminals, spawns, registrations) is itself a load; sample it too.
   const startLag = measureLag(1000, () => run.then(undefined, () => undefined));
   await run;
   const startMs = performance.now() - t0;
+  watch.dispose();
+  const terminalsMs = runnerStartedAt !== undefined ? runnerStartedAt - t0 : undefined;
+  log(`heartbeats: start took ${(startMs / 1000).toFixed(1)} s, of which ${terminalsMs !== undefined ? (terminalsMs / 1000).toFixed(1) : '?'} s opening terminals before the runner started`);
   const lagDuringStart = await startLag;
   const session = api.context.session(file);
-  if (!session) throw new Error('the heartbeat pipeline did not start (see the flowctl output channel)');
+  if (!session) throw new Error(`the heartbeat pipeline did not start: ${failureOf(api)}`);
   const snap = session.snapshot();
   if (snap.state !== 'running') throw new Error(`heartbeat pipeline state ${snap.state}: ${snap.error ?? ''}`);
   const registered = snap.components.filter((c) => c.phase === 'running').length;
@@ -135,6 +150,7 @@ async function heartbeatPhase(api: FlowctlExtensionApi, cfg: BenchConfig): Promi
   const before = api.treeStats();
   const w0 = performance.now();
   const lag = await measureLag(cfg.seconds * 1000);
+  // A blocked event loop stretches the window (and leaves few lag samples): report how long it really took.
   const windowS = (performance.now() - w0) / 1000;
   const after = api.treeStats();
   sub.dispose();
@@ -147,6 +163,7 @@ async function heartbeatPhase(api: FlowctlExtensionApi, cfg: BenchConfig): Promi
     components: comps.length,
     drivers: cfg.drivers,
     startMs: round(startMs),
+    terminalsMs: terminalsMs !== undefined ? round(terminalsMs) : undefined,
     lagDuringStart,
     healthy,
     windowSeconds: round(windowS, 2),
@@ -173,8 +190,12 @@ async function floodPhase(api: FlowctlExtensionApi, cfg: BenchConfig): Promise<R
   log(`flood: starting ${path.basename(file)}`);
   await vscode.commands.executeCommand('flowctl.runPipeline', vscode.Uri.file(file));
   const session = api.context.session(file);
-  if (!session || session.snapshot().state !== 'running') throw new Error(`the flood pipeline did not start: ${session?.snapshot().error ?? 'no session'}`);
-  const terminal = await waitFor('the flood terminal to open', () => session.terminalFor(cfg.floodId), 30_000);
+  if (!session || session.snapshot().state !== 'running') throw new Error(`the flood pipeline did not start: ${session?.snapshot().error ?? failureOf(api)}`);
+  // Lines are only written once VS Code has opened the Pseudoterminal (queued, bounded, before that).
+  const terminal = await waitFor('the flood terminal to open', () => {
+    const t = session.terminalFor(cfg.floodId);
+    return t?.opened ? t : undefined;
+  }, 60_000);
   await sleep(1000);
   let received = 0;
   const sub = session.runner.onEvent((e: RunnerEvent) => {
@@ -233,9 +254,10 @@ export async function run(): Promise<void> {
     results.baseline = { lag: await measureLag(cfg.seconds * 1000), extensionHostRssMb: round(process.memoryUsage().rss / 2 ** 20) };
     log(`baseline: ${JSON.stringify(results.baseline)}`);
     write();
-    results.heartbeats = await heartbeatPhase(api, cfg);
-    write();
+    // The flood first: the thousand-component phase leaves the workbench busy closing its terminals.
     results.flood = await floodPhase(api, cfg);
+    write();
+    results.heartbeats = await heartbeatPhase(api, cfg);
     write();
   } catch (err) {
     results.error = String((err as Error)?.stack ?? err);
