@@ -17,6 +17,8 @@ export function parseLogLevel(text: string): LogLevel {
 export interface Logger {
   readonly level: LogLevel;
   log: LogFn;
+  /** Prints whatever the level (e.g. the listening address, which scripts and tests read). */
+  always: LogFn;
   debug(msg: string): void;
   info(msg: string): void;
   warn(msg: string): void;
@@ -29,13 +31,16 @@ export function createLogger(
   clock: () => Date = () => new Date(),
 ): Logger {
   const min = ORDER[level];
-  const log: LogFn = (lvl, msg) => {
-    if (ORDER[lvl] < min) return;
+  const always: LogFn = (lvl, msg) => {
     out.write(`${clock().toISOString()} ${LABEL[lvl]} ${msg}\n`);
+  };
+  const log: LogFn = (lvl, msg) => {
+    if (ORDER[lvl] >= min) always(lvl, msg);
   };
   return {
     level,
     log,
+    always,
     debug: (m) => log('debug', m),
     info: (m) => log('info', m),
     warn: (m) => log('warn', m),

@@ -58,6 +58,12 @@ export const command = defineCommand({
     if (flags['no-persistence'] && flags['db-path']) logger.warn('--db-path is ignored with --no-persistence');
     const storage: Storage = flags['no-persistence'] ? new MemoryStorage() : new LmdbStorage(flags['db-path'] || defaultDbPath());
 
+    // Listen for signals before anything is printed: a script may signal as soon as it reads the address.
+    const signalled = new Promise<NodeJS.Signals>((resolve) => {
+      process.once('SIGINT', () => resolve('SIGINT'));
+      process.once('SIGTERM', () => resolve('SIGTERM'));
+    });
+
     const cp = await ControlPlaneServer.start({
       address: flags.address,
       port,
@@ -69,15 +75,12 @@ export const command = defineCommand({
       logLevel: logger.level,
     });
     const where = storage.location ? `${storage.kind} ${storage.location}` : 'memory (no persistence)';
-    logger.info(`control plane listening on ${cp.endpoint} (${cp.security}, storage ${where}, heartbeat TTL ${formatMs(flags['heartbeat-ttl'])})`);
+    logger.always('info', `control plane listening on ${cp.endpoint} (${cp.security}, storage ${where}, heartbeat TTL ${formatMs(flags['heartbeat-ttl'])})`);
     const restored = cp.registry.size;
     if (restored > 0) logger.info(`restored ${restored} registration(s) from storage`);
     writeEndpointFile({ address: cp.address, port: cp.port, pid: process.pid, startedAt: new Date().toISOString(), tls: !!tls });
 
-    const signal = await new Promise<NodeJS.Signals>((resolve) => {
-      process.once('SIGINT', () => resolve('SIGINT'));
-      process.once('SIGTERM', () => resolve('SIGTERM'));
-    });
+    const signal = await signalled;
     logger.info(`received ${signal}, shutting down (in-flight calls get ${SHUTDOWN_GRACE_MS}ms)`);
     const again = (s: NodeJS.Signals) => {
       logger.warn(`received ${s} again, exiting now`);

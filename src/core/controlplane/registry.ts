@@ -253,10 +253,8 @@ export class Registry {
    * Synchronous: storage is only marked (coalesced write), nothing is awaited.
    */
   heartbeat(serviceId: string, status: number = HealthStatus.UNKNOWN, metrics?: Record<string, string> | null): ServiceRecord {
-    if (!serviceId) throw invalidArgument('service_id is required');
     if (status !== HealthStatus.UNKNOWN && !isKnownHealthStatus(status)) throw invalidArgument(`unknown health status ${status}`);
-    const entry = this.services.get(serviceId);
-    if (entry === undefined) throw notFound(`service ${serviceId} not found`);
+    const entry = this.lookup(serviceId);
     const record = entry.record;
     if (metrics) {
       const target = record.metrics;
@@ -268,9 +266,7 @@ export class Registry {
 
   /** Legacy heartbeat: keeps the doubles (and the component's timestamp) and merges them as strings into the v1 metrics. */
   heartbeatLegacy(serviceId: string, metrics?: Record<string, number> | null, timestampMs?: number): ServiceRecord {
-    if (!serviceId) throw invalidArgument('service_id is required');
-    const entry = this.services.get(serviceId);
-    if (entry === undefined) throw notFound(`service ${serviceId} not found`);
+    const entry = this.lookup(serviceId);
     const record = entry.record;
     let legacy = record.legacy;
     if (!legacy) {
@@ -318,10 +314,14 @@ export class Registry {
 
   /** The live record; NOT_FOUND (`service <id> not found`) if unknown. */
   mustGet(serviceId: string): ServiceRecord {
-    if (!serviceId) throw invalidArgument('service_id is required');
+    return this.lookup(serviceId).record;
+  }
+
+  private lookup(serviceId: string): Entry {
     const entry = this.services.get(serviceId);
-    if (!entry) throw notFound(`service ${serviceId} not found`);
-    return entry.record;
+    if (entry !== undefined) return entry;
+    checkId('service_id', serviceId, true);
+    throw notFound(`service ${serviceId} not found`);
   }
 
   /** Records in registration order; without includeUnhealthy only exactly-HEALTHY ones (like flowctl). */

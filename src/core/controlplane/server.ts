@@ -31,7 +31,7 @@ export interface ControlPlaneServerOptions {
   heartbeatTtlMs?: number;
   janitorIntervalMs?: number;
   tls?: TlsFiles;
-  /** Largest request/response accepted (default 4 MiB); larger requests get RESOURCE_EXHAUSTED. */
+  /** Largest request accepted (default 4 MiB); larger requests get RESOURCE_EXHAUSTED. */
   maxMessageBytes?: number;
   /** Serve gRPC server reflection (default true). */
   reflection?: boolean;
@@ -115,10 +115,8 @@ export class ControlPlaneServer {
     });
     await registry.open();
 
-    const server = new grpc.Server({
-      'grpc.max_receive_message_length': maxMessageBytes,
-      'grpc.max_send_message_length': maxMessageBytes,
-    });
+    // Only requests are capped: a large ListComponents answer is the client's to accept or refuse.
+    const server = new grpc.Server({ 'grpc.max_receive_message_length': maxMessageBytes });
     const def = packageDefinition();
     server.addService(def[V1_SERVICE_NAME] as grpc.ServiceDefinition, v1Handlers(registry, log));
     server.addService(def[LEGACY_SERVICE_NAME] as grpc.ServiceDefinition, legacyHandlers(registry, log));

@@ -1,0 +1,57 @@
+// Test certificates made with the openssl CLI at test time: a CA, a server certificate for
+// localhost/127.0.0.1 signed by it, a client certificate signed by it, and a second, unrelated CA.
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+export interface TestCerts {
+  dir: string;
+  caCert: string;
+  serverCert: string;
+  serverKey: string;
+  clientCert: string;
+  clientKey: string;
+  /** A CA that signed nothing here (a client trusting only it must fail). */
+  otherCaCert: string;
+}
+
+function openssl(dir: string, args: string[]): void {
+  execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+}
+
+function keyAndCsr(dir: string, name: string, cn: string): void {
+  openssl(dir, ['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${cn}`]);
+}
+
+function selfSignedCa(dir: string, name: string, cn: string): void {
+  openssl(dir, [
+    'req', '-x509', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
+    '-keyout', `${name}.key`, '-out', `${name}.crt`, '-days', '2', '-subj', `/CN=${cn}`,
+    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
+  ]);
+}
+
+function sign(dir: string, name: string, ext: string): void {
+  fs.writeFileSync(path.join(dir, `${name}.ext`), ext);
+  openssl(dir, ['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.crt`, '-days', '2', '-extfile', `${name}.ext`]);
+}
+
+export function generateCerts(dir: string): TestCerts {
+  fs.mkdirSync(dir, { recursive: true });
+  selfSignedCa(dir, 'ca', 'flowctl test CA');
+  selfSignedCa(dir, 'other-ca', 'unrelated CA');
+  keyAndCsr(dir, 'server', 'localhost');
+  sign(dir, 'server', 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n');
+  keyAndCsr(dir, 'client', 'flowctl test client');
+  sign(dir, 'client', 'extendedKeyUsage=clientAuth\nbasicConstraints=CA:FALSE\n');
+  const p = (f: string) => path.join(dir, f);
+  return {
+    dir,
+    caCert: p('ca.crt'),
+    serverCert: p('server.crt'),
+    serverKey: p('server.key'),
+    clientCert: p('client.crt'),
+    clientKey: p('client.key'),
+    otherCaCert: p('other-ca.crt'),
+  };
+}
