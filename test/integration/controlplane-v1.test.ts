@@ -437,3 +437,48 @@ describe('Registry in-process (no gRPC)', () => {
     }
   });
 });
+
+describe('stop()', () => {
+  function slowStorage(delayMs: number) {
+    const storage = new MemoryStorage();
+    const put = storage.putService.bind(storage);
+    storage.putService = async (r) => {
+      await new Promise((res) => setTimeout(res, delayMs));
+      return put(r);
+    };
+    return storage;
+  }
+
+  test('in-flight calls finish before the server goes down', async () => {
+    const cp = await ControlPlaneServer.start({ port: 0, storage: slowStorage(300) });
+    const client = v1Client(cp.endpoint);
+    try {
+      const pending = call(client, 'RegisterComponent', { component: componentInfo('late') });
+      await waitFor(() => cp.registry.get('late'), 2000, 'registration in progress');
+      const t0 = Date.now();
+      await cp.stop({ graceMs: 5000 });
+      assert.equal((await pending).service_id, 'late', 'the in-flight registration was answered');
+      assert.ok(Date.now() - t0 >= 150, 'stop waited for it');
+      assert.equal(cp.stopped, true);
+      await cp.stop(); // idempotent
+    } finally {
+      client.close();
+    }
+  });
+
+  test('calls still running after graceMs are cut off', async () => {
+    const cp = await ControlPlaneServer.start({ port: 0, storage: slowStorage(3_000) });
+    const client = v1Client(cp.endpoint);
+    try {
+      const pending = call(client, 'RegisterComponent', { component: componentInfo('stuck') }, 10_000);
+      await waitFor(() => cp.registry.get('stuck'), 2000, 'registration in progress');
+      const t0 = Date.now();
+      await cp.stop({ graceMs: 200 });
+      const took = Date.now() - t0;
+      assert.ok(took < 3000, `stop took ${took}ms`);
+      await assert.rejects(pending);
+    } finally {
+      client.close();
+    }
+  });
+});

@@ -144,7 +144,6 @@ export class Registry {
   /** Opens storage and loads records and runs; records silent for longer than the TTL come back UNHEALTHY (stale). */
   async open(): Promise<void> {
     if (this.opened) return;
-    this.opened = true;
     if (this.storage) {
       await this.storage.open();
       const records = await this.storage.loadServices();
@@ -152,6 +151,7 @@ export class Registry {
       this.loadRecords(records);
       this.runs.load(runs);
     }
+    this.opened = true;
     this.startJanitor();
   }
 
