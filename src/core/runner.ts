@@ -201,7 +201,12 @@ export class Runner implements PipelineRunner {
         janitorIntervalMs: opts.janitorIntervalMs ?? DEFAULTS.janitorIntervalMs,
         tls: opts.tls,
       });
-      this.cp = new EmbeddedLink(server);
+      const link = new EmbeddedLink(server);
+      this.cp = link;
+      const interrupted = await link.reconcileInterruptedRuns();
+      if (interrupted.length) {
+        this.notice('warning', `marked ${interrupted.length} earlier run(s) that never ended as failed (${interrupted.map((r) => r.slice(0, 8)).join(', ')})`);
+      }
     }
     const cp = this.cp;
     this.marks.controlPlaneReady = performance.now();

@@ -67,7 +67,9 @@ export interface RunningCli extends CliProcess {
 }
 
 export function startRun(file: string, args: string[], env: RunEnv): RunningCli {
-  const p = spawnCli(['run', file, '--control-plane-port', '0', '--no-persistence', '--log-dir', path.join(env.dir, 'logs'), ...args], env.env);
+  // In-memory registry unless the test asks for a database.
+  const persistence = args.includes('--db-path') ? [] : ['--no-persistence'];
+  const p = spawnCli(['run', file, '--control-plane-port', '0', ...persistence, '--log-dir', path.join(env.dir, 'logs'), ...args], env.env);
   return {
     ...p,
     waitForOutput: async (pattern, timeoutMs = 20_000) => {

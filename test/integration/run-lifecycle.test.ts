@@ -270,3 +270,32 @@ test('--use-external-control-plane registers the components with a running flowc
   const after = await runCli(['pipelines', 'runs', 'chain-test', '--json', '--control-plane-port', String(server.port)], env.env);
   assert.equal(JSON.parse(after.stdout)[0].status, 'stopped');
 });
+
+test('with persistence, run history survives and a run left "running" by a killed runner is marked failed', async (t) => {
+  const env = runEnv();
+  t.after(() => {
+    killMarked(env.marker);
+    removeTempDir(env.dir);
+  });
+  const db = path.join(env.dir, 'registry.lmdb');
+  const file = writePipeline(env.dir, chain(10));
+  const first = startRun(file, ['--show-status=false', '--db-path', db], env);
+  await first.waitForOutput('Pipeline is running');
+  first.child.kill('SIGKILL');
+  await first.exited;
+  const second = startRun(file, ['--show-status=false', '--db-path', db], env);
+  await second.waitForOutput('Pipeline is running');
+  assert.match(second.stdout(), /marked 1 earlier run\(s\) that never ended as failed/);
+  const runs = JSON.parse((await runCli(['pipelines', 'runs', 'chain-test', '--json'], env.env)).stdout);
+  assert.deepEqual(runs.map((r: any) => r.status), ['running', 'failed'], 'newest first: this run, then the interrupted one');
+  assert.match(runs[1].error, /interrupted/);
+  assert.equal((await stopRun(second)).code, 0);
+  // A third run sees both earlier runs in its history, the second one stopped cleanly.
+  const third = startRun(file, ['--show-status=false', '--db-path', db], env);
+  await third.waitForOutput('Pipeline is running');
+  const history = JSON.parse((await runCli(['pipelines', 'runs', 'chain-test', '--json'], env.env)).stdout);
+  assert.deepEqual(history.map((r: any) => r.status), ['running', 'stopped', 'failed']);
+  assert.ok(history[1].eventsProcessed > 0, 'the stopped run kept its final event count');
+  assert.equal((await stopRun(third)).code, 0);
+  assert.deepEqual(markedProcesses(env.marker), []);
+});

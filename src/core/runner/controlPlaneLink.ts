@@ -78,6 +78,23 @@ export class EmbeddedLink implements ControlPlaneLink {
   markExited(serviceId: string): void {
     this.server.registry.markExited(serviceId);
   }
+  /**
+   * Runs still STARTING/RUNNING in a registry we just opened were left by a runner that died (the database
+   * lock means nobody else is using it): mark them FAILED instead of leaving them "running" forever.
+   */
+  async reconcileInterruptedRuns(): Promise<string[]> {
+    const stale = this.server.registry
+      .listRuns({ limit: -1 })
+      .filter((r) => r.status === RunStatus.STARTING || r.status === RunStatus.RUNNING);
+    for (const run of stale) {
+      await this.server.registry.updateRun({
+        runId: run.runId,
+        status: RunStatus.FAILED,
+        error: 'interrupted: the flowctl process running it stopped without ending it (killed or crashed)',
+      });
+    }
+    return stale.map((r) => r.runId);
+  }
   close(): Promise<void> {
     return this.server.stop();
   }
