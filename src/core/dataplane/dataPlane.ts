@@ -6,20 +6,18 @@
 // queues without bound (HTTP/2 flow control carries the pause back to the producing component).
 import * as grpc from '@grpc/grpc-js';
 import type { Readable } from 'node:stream';
-import { protos } from '../proto';
 import { Emitter } from '../typedEmitter';
 import { normalizeEndpoint } from './endpoint';
 import { planGraph } from './graph';
+import { rawClientConstructor, scanEvent } from './rawCodec';
 import type { ConsumeResult, DataPlaneEvent, DataPlaneNode, DataPlaneOptions, NodeCounts } from './types';
 
 const SERVICE = { source: 'SourceService', processor: 'ProcessorService', sink: 'ConsumerService' } as const;
 const DEFAULT_MAX_MESSAGE_BYTES = 50 * 1024 * 1024;
 const RATE_WINDOW_MS = 5_000;
 
-interface WireEvent {
-  type: string;
-  payload?: Buffer | Uint8Array;
-}
+/** A serialized flowctl.v1.Event: the data plane forwards the bytes it received (see rawCodec.ts). */
+type WireEvent = Buffer;
 
 type InputStream = grpc.ClientWritableStream<WireEvent> | grpc.ClientDuplexStream<WireEvent, WireEvent>;
 
@@ -139,7 +137,8 @@ export class DataPlane {
   /** Dials and calls GetInfo (waitForReady) to prove this is a flowctl.v1 server of the right kind. */
   private async connect(st: NodeState): Promise<boolean> {
     const service = SERVICE[st.node.role];
-    const Ctor = protos().v1[service];
+    // Event streams carry serialized Events end to end (see rawCodec.ts); GetInfo/HealthCheck decode as usual.
+    const Ctor = rawClientConstructor(st.node.role);
     const max = this.opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
     st.client = new Ctor(st.address!, grpc.credentials.createInsecure(), {
       'grpc.max_send_message_length': max,
@@ -215,15 +214,17 @@ export class DataPlane {
   /** Reads a source's or processor's output and writes each event to its dependents. */
   private pump(st: NodeState, out: Readable & { cancel(): void }): void {
     st.output = out;
-    out.on('data', (ev: WireEvent) => {
+    const wantType = st.dependents.some((d) => d.filter);
+    out.on('data', (ev: Buffer) => {
       if (st.outputEnded) return;
-      const bytes = ev.payload?.length ?? 0;
+      const scanned = scanEvent(ev, wantType);
+      const bytes = scanned.payloadBytes;
       st.counts.eventsOut++;
       st.counts.bytesOut += bytes;
       const blocked: NodeState[] = [];
       for (const d of st.dependents) {
         if (d.inputClosed || d.failed || !d.input) continue;
-        if (d.filter && !d.filter.has(ev.type)) continue;
+        if (d.filter && !d.filter.has(scanned.type)) continue;
         d.counts.eventsIn++;
         d.counts.bytesIn += bytes;
         if (d.node.role === 'sink') this.sample();
