@@ -1,0 +1,21 @@
+// Bench source: emits COUNT events (0 = endless) of type bench.event.v1, RATE per second (0 = as fast
+// as backpressure allows). Payload: PAD_BYTES bytes (default 256), the sequence number in the first 8.
+import { runSource, sleep } from '../../src/sdk';
+
+const count = Number(process.env.COUNT ?? '0');
+const rate = Number(process.env.RATE ?? '0');
+const size = Math.max(8, Number(process.env.PAD_BYTES ?? '256'));
+
+void runSource({
+  name: 'bench-source',
+  outputEventTypes: ['bench.event.v1'],
+  async *produce(ctx) {
+    for (let seq = 1; count === 0 || seq <= count; seq++) {
+      if (ctx.signal.aborted) return;
+      const payload = Buffer.alloc(size, 0x61);
+      payload.writeDoubleBE(seq, 0);
+      yield { payload };
+      if (rate > 0) await sleep(1000 / rate, ctx.signal);
+    }
+  },
+});
