@@ -12,7 +12,7 @@
 import * as grpc from '@grpc/grpc-js';
 import * as net from 'node:net';
 import { protos } from '../../src/core/proto';
-import { parseGoDuration } from '../../src/sdk/duration';
+import { parseGoDuration } from '../../src/core/duration';
 
 const log = (msg: string) => console.log(`${new Date().toISOString()} go-like-source: ${msg}`);
 

@@ -10,7 +10,7 @@ import * as grpc from '@grpc/grpc-js';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { protos } from '../../src/core/proto';
-import { parseGoDuration } from '../../src/sdk/duration';
+import { parseGoDuration } from '../../src/core/duration';
 
 const log = (msg: string) => console.log(`${new Date().toISOString()} legacy-source: ${msg}`);
 

@@ -1,7 +1,7 @@
 // A tiny argument parser for the CLI (no framework): `--flag value`, `--flag=value`, booleans
 // (`--x`, `--x=false`, `--no-x`), short aliases (`-e value`), repeated flags, `--` to end flags,
 // and Go-style durations (`30s`, `500ms`, `1m30s`) parsed to milliseconds. Errors read like cobra's.
-import { parseGoDuration } from '../sdk/duration';
+import { parseGoDuration } from '../core/duration';
 
 export type FlagType = 'string' | 'boolean' | 'number' | 'duration' | 'strings';
 

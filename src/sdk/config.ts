@@ -1,5 +1,5 @@
 // Reads the environment contract flowctl gives a component (see docs in index.ts).
-import { parseGoDuration } from './duration';
+import { parseGoDuration } from '../core/duration';
 
 export const DEFAULT_HEARTBEAT_MS = 10_000;
 export const DEFAULT_CONTROL_PLANE = '127.0.0.1:8080';

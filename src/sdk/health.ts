@@ -3,7 +3,7 @@
 // /metrics (200, JSON with native numbers). Body: {status, uptime, timestamp[, metrics]}.
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { formatGoSeconds } from './duration';
+import { formatGoSeconds } from '../core/duration';
 
 export type HealthName = 'UNKNOWN' | 'STARTING' | 'HEALTHY' | 'DEGRADED' | 'UNHEALTHY' | 'STOPPING';
 

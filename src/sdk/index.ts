@@ -29,7 +29,7 @@ export type { EventInit, FlowEvent } from './events';
 export type { HealthName } from './health';
 export type { MetricsApi } from './metrics';
 export { ComponentMetrics } from './metrics';
-export { parseGoDuration } from './duration';
+export { parseGoDuration } from '../core/duration';
 export { readSdkConfig, parseListenAddress, kebabCase, type SdkConfig } from './config';
 
 function requireTypes(kind: string, field: string, value: unknown): string[] {

@@ -1,7 +1,7 @@
 // Go duration parsing and the SDK's reading of the environment contract.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatGoSeconds, parseGoDuration } from '../../src/sdk/duration';
+import { formatGoSeconds, parseGoDuration } from '../../src/core/duration';
 import { advertisedEndpoint, kebabCase, parseListenAddress, readSdkConfig, stripScheme } from '../../src/sdk/config';
 
 describe('parseGoDuration', () => {
