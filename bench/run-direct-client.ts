@@ -5,6 +5,7 @@
 // child → {type:'ready'} | {type:'count', n} | {type:'error', message} | {type:'stopped', n}.
 import * as grpc from '@grpc/grpc-js';
 import { protos } from '../src/core/proto';
+import { rawClientConstructor } from '../src/core/dataplane/rawCodec';
 
 type Msg = { type: 'start'; source: string; sink: string } | { type: 'count' } | { type: 'stop' };
 
@@ -28,9 +29,12 @@ function ready(client: grpc.Client): Promise<void> {
 }
 
 async function start(sourceAddr: string, sinkAddr: string): Promise<void> {
-  const v1 = protos().v1;
-  source = new v1.SourceService(sourceAddr, grpc.credentials.createInsecure(), channelOptions);
-  sink = new v1.ConsumerService(sinkAddr, grpc.credentials.createInsecure(), channelOptions);
+  // BENCH_DIRECT_RAW=1: forward the bytes like the data plane does, instead of decode + encode.
+  const raw = process.env.BENCH_DIRECT_RAW === '1';
+  const Source = raw ? rawClientConstructor('source') : protos().v1.SourceService;
+  const Sink = raw ? rawClientConstructor('sink') : protos().v1.ConsumerService;
+  source = new Source(sourceAddr, grpc.credentials.createInsecure(), channelOptions);
+  sink = new Sink(sinkAddr, grpc.credentials.createInsecure(), channelOptions);
   await Promise.all([ready(source), ready(sink)]);
   const call = sink.Consume((err: grpc.ServiceError | null) => {
     if (err && !stopping) send({ type: 'error', message: `Consume: ${err.details || err.message}` });

@@ -9,7 +9,8 @@
 //      Both stay up; measurement windows alternate (the idle pipeline's source is SIGSTOPped), for
 //      BENCH_SECONDS (default 10) per pipeline. Target ratio ≥ 0.5×. Also: this process's RSS (sampled
 //      every 50 ms; it hosts only the runner) and CPU of every process of both pipelines.
-// Env: BENCH_RUNS, BENCH_SECONDS, BENCH_PAYLOAD_BYTES (256), BENCH_CRASHERS (3), BENCH_CRASHES (3 per crasher).
+// Env: BENCH_RUNS, BENCH_SECONDS, BENCH_PAYLOAD_BYTES (256), BENCH_CRASHERS (3), BENCH_CRASHES (3 per crasher),
+// BENCH_DIRECT_RAW=1 (the direct client forwards bytes like the data plane instead of decoding and re-encoding).
 // Prints a table with targets and a final JSON line.
 import { fork, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -433,7 +434,7 @@ async function main(): Promise<void> {
     { what: `2. crash → runner reports it (median of ${crash.samples})`, value: ms(crash.medianMs), target: '< 1000 ms', ok: crash.medianMs < TARGETS.crashMs },
     { what: '   min / max', value: `${crash.minMs} / ${crash.maxMs} ms` },
     { what: '3. through the runner: src → proc → sink', value: `${Math.round(tp.runner.eventsPerSecond)} ev/s` },
-    { what: '   direct grpc-js: src → sink', value: `${Math.round(tp.direct.eventsPerSecond)} ev/s` },
+    { what: `   direct grpc-js: src → sink${process.env.BENCH_DIRECT_RAW === '1' ? ' (bytes forwarded)' : ''}`, value: `${Math.round(tp.direct.eventsPerSecond)} ev/s` },
     { what: '   ratio runner / direct', value: `${round(ratio, 2)}×`, target: '≥ 0.5×', ok: ratio >= TARGETS.ratio },
     { what: '   ratio per round (min / median / max)', value: `${round(Math.min(...tp.roundRatios), 2)} / ${round(median(tp.roundRatios), 2)} / ${round(Math.max(...tp.roundRatios), 2)}` },
     { what: '   runner process peak RSS during throughput (sampled)', value: `${round(tp.throughputRssPeak)} MiB` },
@@ -460,7 +461,7 @@ async function main(): Promise<void> {
     bench: 'run',
     node: process.version,
     cpus: os.cpus().length,
-    params: { runs: RUNS, seconds: SECONDS, payloadBytes: PAYLOAD, crashers: CRASHERS, crashes: CRASHES },
+    params: { runs: RUNS, seconds: SECONDS, payloadBytes: PAYLOAD, crashers: CRASHERS, crashes: CRASHES, directRaw: process.env.BENCH_DIRECT_RAW === '1' },
     startup,
     crash,
     throughput: {
