@@ -12,18 +12,21 @@
 // that each register and heartbeat their own id plus 19 others through the flowctl.v1 API; the
 // other 950 components' processes are `sleep` placeholders (the runner matches registrations by
 // id, so each tree item is a component the runner started). Prints a table with targets and a
-// final JSON line.
+// final JSON line. BENCH_PROFILE=1 also CPU-profiles the extension host and prints its hot spots.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { REPO_ROOT, runInHost } from '../test/vscode/host';
 import type { BenchConfig, LagFigures } from '../test/vscode/bench/index';
+import type { HotFunction } from '../test/vscode/bench/profile';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const COMPONENTS = Number(process.env.BENCH_COMPONENTS ?? 1000);
 const DRIVERS = Number(process.env.BENCH_DRIVERS ?? 50);
 const HEARTBEAT_MS = Number(process.env.BENCH_HEARTBEAT_MS ?? 1000);
 const FLOOD_RATE = 100_000;
+/** BENCH_PROFILE=1: CPU-profile the extension host and print its hottest functions per phase. */
+const PROFILE = process.env.BENCH_PROFILE === '1';
 const TARGETS = { activationMs: 2000, treeRefreshesPerSecond: 4, lagP99Ms: 50 };
 if (!(HEARTBEAT_MS > 0)) throw new Error(`BENCH_HEARTBEAT_MS must be a positive number (got ${process.env.BENCH_HEARTBEAT_MS})`);
 if (!(SECONDS > 0)) throw new Error(`BENCH_SECONDS must be a positive number (got ${process.env.BENCH_SECONDS})`);
@@ -146,6 +149,7 @@ async function main(): Promise<void> {
       floodGoFile: path.join(path.dirname(floodFile), 'flood.go'),
       floodCountFile: path.join(path.dirname(floodFile), 'flood.count.json'),
       seconds: SECONDS,
+      profile: PROFILE,
     };
     fs.writeFileSync(path.join(workspace, 'bench-config.json'), JSON.stringify(cfg, null, 2));
     console.log(`bench:extension — ${COMPONENTS} components (${DRIVERS} Node drivers + ${COMPONENTS - DRIVERS} sleep placeholders), heartbeat every ${HEARTBEAT_MS} ms, ${SECONDS} s windows; workspace ${workspace}`);
@@ -214,6 +218,12 @@ async function main(): Promise<void> {
         `≈ ${hb.driverRssMb ? ((hb.driverRssMb * COMPONENTS) / 1024).toFixed(0) : '?'} GB (machine: ${(os.totalmem() / 2 ** 30).toFixed(0)} GB, ${os.cpus().length} cores); a placeholder is ${hb.placeholderRssMb ?? '?'} MB.`,
     );
     console.log('Lag = monitorEventLoopDelay (10 ms resolution) minus the resolution, in the extension host process.');
+    for (const [phase, profiles] of [['flood', fl.profiles], ['heartbeats', hb.profiles]] as const) {
+      for (const [name, hot] of Object.entries((profiles ?? {}) as Record<string, HotFunction[]>)) {
+        console.log(`\nHottest functions in the extension host (self time), ${phase} ${name}:`);
+        for (const h of hot) console.log(`  ${String(h.selfMs).padStart(7)} ms ${String(h.percent).padStart(5)}%  ${h.fn}  ${h.where}`);
+      }
+    }
 
     const leftovers = processesIn(workspace);
     if (leftovers.length) {

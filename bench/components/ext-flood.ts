@@ -23,7 +23,9 @@ let floodSeconds = 0;
 let done = false;
 
 function writeCount(): void {
-  fs.writeFileSync(countFile, JSON.stringify({ produced, seconds: floodSeconds, done }));
+  // Atomic (temp file + rename): the bench polls this file.
+  fs.writeFileSync(`${countFile}.tmp`, JSON.stringify({ produced, seconds: floodSeconds, done }));
+  fs.renameSync(`${countFile}.tmp`, countFile);
 }
 
 process.on('SIGTERM', () => {

@@ -13,6 +13,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import * as vscode from 'vscode';
 import type { RunnerEvent } from '../../../src/core/events';
 import type { FlowctlExtensionApi } from '../../../src/extension/extension';
+import { profiled, type HotFunction } from './profile';
 
 const EXTENSION_ID = 'flowctl.flowctl-vscode';
 const LAG_RESOLUTION_MS = 10;
@@ -30,6 +31,16 @@ export interface BenchConfig {
   floodCountFile: string;
   /** Length of each measurement window (s). */
   seconds: number;
+  /** CPU-profile the extension host during the start-up and the measurement windows. */
+  profile?: boolean;
+}
+
+/** `body` under the CPU profiler when the plan asks for it; the hot functions go into `profiles[name]`. */
+async function maybeProfiled<T>(cfg: BenchConfig, profiles: Record<string, HotFunction[]>, name: string, body: () => Promise<T>): Promise<T> {
+  if (!cfg.profile) return body();
+  const { result, hot } = await profiled(body);
+  profiles[name] = hot;
+  return result;
 }
 
 export interface LagFigures {
@@ -120,7 +131,8 @@ async function heartbeatPhase(api: FlowctlExtensionApi, cfg: BenchConfig): Promi
     const marks = (api.context.session(file)?.runner as { marks?: { start?: number } } | undefined)?.marks;
     if (marks?.start !== undefined) runnerStartedAt ??= marks.start;
   });
-  const run = vscode.commands.executeCommand('flowctl.runPipeline', vscode.Uri.file(file));
+  const profiles: Record<string, HotFunction[]> = {};
+  const run = maybeProfiled(cfg, profiles, 'start', async () => vscode.commands.executeCommand('flowctl.runPipeline', vscode.Uri.file(file)));
   // The start-up (1,000 terminals, spawns, registrations) is itself a load; sample it too.
   const startLag = measureLag(1000, () => run.then(undefined, () => undefined));
   await run;
@@ -149,7 +161,7 @@ async function heartbeatPhase(api: FlowctlExtensionApi, cfg: BenchConfig): Promi
   });
   const before = api.treeStats();
   const w0 = performance.now();
-  const lag = await measureLag(cfg.seconds * 1000);
+  const lag = await maybeProfiled(cfg, profiles, 'window', () => measureLag(cfg.seconds * 1000));
   // A blocked event loop stretches the window (and leaves few lag samples): report how long it really took.
   const windowS = (performance.now() - w0) / 1000;
   const after = api.treeStats();
@@ -178,6 +190,7 @@ async function heartbeatPhase(api: FlowctlExtensionApi, cfg: BenchConfig): Promi
     placeholderRssMb: rssMb(placeholderPid),
     extensionHostRssMb: round(process.memoryUsage().rss / 2 ** 20),
     terminals: vscode.window.terminals.length,
+    profiles: cfg.profile ? profiles : undefined,
   };
   log(`heartbeats: ${JSON.stringify(figures)}`);
   const stop = await stopRun(api, file);
@@ -202,10 +215,19 @@ async function floodPhase(api: FlowctlExtensionApi, cfg: BenchConfig): Promise<R
     if (e.type === 'log' && e.componentId === cfg.floodId) received++;
   });
   const before = terminal.stats;
-  const readCount = (): { produced: number; seconds: number; done: boolean } => JSON.parse(fs.readFileSync(cfg.floodCountFile, 'utf8'));
+  const readCount = (): { produced: number; seconds: number; done: boolean } => {
+    try {
+      return JSON.parse(fs.readFileSync(cfg.floodCountFile, 'utf8'));
+    } catch {
+      return { produced: 0, seconds: 0, done: false }; // not written yet
+    }
+  };
   fs.writeFileSync(cfg.floodGoFile, 'go');
   log('flood: go');
-  const lag = await measureLag(cfg.seconds * 1000, () => waitFor('the flood to finish', () => readCount().done, cfg.seconds * 1000 + 60_000, 100));
+  const profiles: Record<string, HotFunction[]> = {};
+  const lag = await maybeProfiled(cfg, profiles, 'window', () =>
+    measureLag(cfg.seconds * 1000, () => waitFor('the flood to finish', () => readCount().done, cfg.seconds * 1000 + 60_000, 100)),
+  );
   const count = readCount();
   // Whatever the terminal still has queued is written within a few flushes.
   await waitFor('the terminal queue to drain', () => terminal.stats.queued === 0, 30_000, 50).catch(() => undefined);
@@ -228,6 +250,7 @@ async function floodPhase(api: FlowctlExtensionApi, cfg: BenchConfig): Promise<R
     accounted: written + dropped >= received,
     lag,
     extensionHostRssMb: round(process.memoryUsage().rss / 2 ** 20),
+    profiles: cfg.profile ? profiles : undefined,
   };
   log(`flood: ${JSON.stringify(figures)}`);
   const stop = await stopRun(api, file);
