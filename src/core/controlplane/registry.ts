@@ -93,12 +93,20 @@ interface Entry {
   /** Delay the timer was created with (refresh() reuses it). */
   armedDelay: number;
   onTimer: () => void;
+  /** The record's encoded wire form (listEncoded), dropped whenever the record changes. */
+  encoded: Uint8Array | undefined;
 }
 
 function checkId(what: string, id: string, required: boolean): void {
   if (typeof id !== 'string') throw invalidArgument(`${what} must be a string`);
   if (required && id === '') throw invalidArgument(`${what} is required`);
   if (id.length > MAX_ID_LENGTH) throw invalidArgument(`${what} is too long (${id.length} characters, at most ${MAX_ID_LENGTH})`);
+}
+
+function listTypeFilter(input: ListInput): number {
+  const typeFilter = input.typeFilter ?? ComponentType.UNSPECIFIED;
+  if (!isKnownComponentType(typeFilter)) throw invalidArgument(`unknown component type ${typeFilter}`);
+  return typeFilter;
 }
 
 export class Registry {
@@ -114,6 +122,7 @@ export class Registry {
   private janitorMs: number;
   private janitor: NodeJS.Timeout | undefined;
   private lastNanos = 0n;
+  private encoder: ((record: ServiceRecord) => Uint8Array) | undefined;
   private opened = false;
   private closed = false;
 
@@ -288,6 +297,7 @@ export class Registry {
 
   private beat(entry: Entry, status: number): void {
     const record = entry.record;
+    entry.encoded = undefined;
     record.lastHeartbeat = this.now();
     const previous = record.status;
     let next = previous;
@@ -326,13 +336,34 @@ export class Registry {
 
   /** Records in registration order; without includeUnhealthy only exactly-HEALTHY ones (like flowctl). */
   list(input: ListInput = {}): ServiceRecord[] {
-    const typeFilter = input.typeFilter ?? ComponentType.UNSPECIFIED;
-    if (!isKnownComponentType(typeFilter)) throw invalidArgument(`unknown component type ${typeFilter}`);
+    const typeFilter = listTypeFilter(input);
     const out: ServiceRecord[] = [];
     for (const { record } of this.services.values()) {
       if (typeFilter !== ComponentType.UNSPECIFIED && record.info.type !== typeFilter) continue;
       if (!input.includeUnhealthy && record.status !== HealthStatus.HEALTHY) continue;
       out.push(record);
+    }
+    return out;
+  }
+
+  /**
+   * list(), as each record's encoded form. Encodings are kept per record and reused until the record
+   * changes (heartbeat, health change, re-registration), so listing unchanged records encodes nothing.
+   * `encode` must be a pure function of the record, the same one on every call (a different function
+   * drops every kept encoding).
+   */
+  listEncoded(input: ListInput, encode: (record: ServiceRecord) => Uint8Array): Uint8Array[] {
+    const typeFilter = listTypeFilter(input);
+    if (encode !== this.encoder) {
+      this.encoder = encode;
+      for (const entry of this.services.values()) entry.encoded = undefined;
+    }
+    const out: Uint8Array[] = [];
+    for (const entry of this.services.values()) {
+      const record = entry.record;
+      if (typeFilter !== ComponentType.UNSPECIFIED && record.info.type !== typeFilter) continue;
+      if (!input.includeUnhealthy && record.status !== HealthStatus.HEALTHY) continue;
+      out.push((entry.encoded ??= encode(record)));
     }
     return out;
   }
@@ -416,7 +447,7 @@ export class Registry {
   }
 
   private newEntry(record: ServiceRecord): Entry {
-    const entry: Entry = { record, timer: undefined, armedDelay: 0, onTimer: () => {} };
+    const entry: Entry = { record, timer: undefined, armedDelay: 0, onTimer: () => {}, encoded: undefined };
     entry.onTimer = () => {
       if (this.services.get(record.serviceId) === entry) this.markStale(entry);
     };
@@ -453,6 +484,7 @@ export class Registry {
     this.disarm(entry);
     record.stale = true;
     if (previous === HealthStatus.UNHEALTHY) return;
+    entry.encoded = undefined;
     record.status = HealthStatus.UNHEALTHY;
     this.storage?.touchService(record);
     this.events.emit({ type: 'healthChanged', record, previous, reason: 'exited' });
@@ -461,6 +493,7 @@ export class Registry {
   private markStale(entry: Entry): void {
     const record = entry.record;
     if (record.status !== HealthStatus.HEALTHY) return;
+    entry.encoded = undefined;
     record.status = HealthStatus.UNHEALTHY;
     record.stale = true;
     this.storage?.touchService(record);

@@ -16,7 +16,7 @@ import { MemoryStorage } from './storage/memory';
 import type { Storage } from './storage/types';
 import { loadServerCredentials, type TlsFiles, type TransportSecurity } from './tls';
 import { LEGACY_SERVICE_NAME, legacyHandlers } from './legacyService';
-import { V1_SERVICE_NAME, v1Handlers } from './v1Service';
+import { V1_SERVICE_NAME, v1Handlers, v1ServiceDefinition } from './v1Service';
 
 export const HEALTH_SERVICE_NAME = 'grpc.health.v1.Health';
 export const DEFAULT_MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
@@ -118,7 +118,7 @@ export class ControlPlaneServer {
     // Only requests are capped: a large ListComponents answer is the client's to accept or refuse.
     const server = new grpc.Server({ 'grpc.max_receive_message_length': maxMessageBytes });
     const def = packageDefinition();
-    server.addService(def[V1_SERVICE_NAME] as grpc.ServiceDefinition, v1Handlers(registry, log));
+    server.addService(v1ServiceDefinition(), v1Handlers(registry, log));
     server.addService(def[LEGACY_SERVICE_NAME] as grpc.ServiceDefinition, legacyHandlers(registry, log));
     const health = new HealthImplementation({ '': 'SERVING', [V1_SERVICE_NAME]: 'SERVING', [LEGACY_SERVICE_NAME]: 'SERVING' });
     health.addToServer(server);

@@ -1,12 +1,34 @@
-// flowctl.v1.ControlPlaneService over the registry.
+// flowctl.v1.ControlPlaneService over the registry. ListComponents answers from each record's kept
+// encoding (listCache.ts): serve these handlers with v1ServiceDefinition(), not the plain definition.
 import type * as grpc from '@grpc/grpc-js';
+import { packageDefinition } from '../proto';
 import { statusResponseToWire } from './convert';
 import { EMPTY, unary } from './grpcUtil';
+import { EncodedMessage, frameRepeatedField1, preEncodedListComponents } from './listCache';
+import type { ServiceRecord } from './model';
 import type { LogFn, Registry } from './registry';
 
 export const V1_SERVICE_NAME = 'flowctl.v1.ControlPlaneService';
 
+let cached: { definition: grpc.ServiceDefinition; encodeRecord: (r: ServiceRecord) => Uint8Array } | undefined;
+
+function v1Service() {
+  if (!cached) {
+    const { definition, encodeStatus } = preEncodedListComponents(packageDefinition()[V1_SERVICE_NAME] as grpc.ServiceDefinition);
+    // Copied out of the encoder's Buffer: small Buffers are slices of a shared 8 KiB pool, and a kept
+    // slice would keep its whole slab alive long after its neighbours were re-encoded.
+    cached = { definition, encodeRecord: (r) => new Uint8Array(encodeStatus(statusResponseToWire(r))) };
+  }
+  return cached;
+}
+
+/** The service definition v1Handlers must be served with (ListComponents takes pre-encoded answers). */
+export function v1ServiceDefinition(): grpc.ServiceDefinition {
+  return v1Service().definition;
+}
+
 export function v1Handlers(registry: Registry, log: LogFn): grpc.UntypedServiceImplementation {
+  const { encodeRecord } = v1Service();
   return {
     RegisterComponent: unary(
       'RegisterComponent',
@@ -40,7 +62,8 @@ export function v1Handlers(registry: Registry, log: LogFn): grpc.UntypedServiceI
     GetComponentStatus: unary('GetComponentStatus', (req) => statusResponseToWire(registry.mustGet(req.service_id)), log),
     ListComponents: unary(
       'ListComponents',
-      (req) => ({ components: registry.list({ typeFilter: req.type_filter, includeUnhealthy: req.include_unhealthy }).map(statusResponseToWire) }),
+      (req) =>
+        new EncodedMessage(frameRepeatedField1(registry.listEncoded({ typeFilter: req.type_filter, includeUnhealthy: req.include_unhealthy }, encodeRecord))),
       log,
     ),
   };
