@@ -176,16 +176,53 @@ test('installed from the .vsix: CodeLens runs the pipeline; tree, status bar and
         async () => {
           if (!fs.existsSync(logFile)) return undefined;
           const text = (await activeTerminalText(page)).replace(/\s+/g, ' ');
-          const lines = fs.readFileSync(logFile, 'utf8').split('\n').map((l) => l.trim()).filter((l) => l.length > 12);
-          return lines.find((l) => text.includes(l.replace(/\s+/g, ' ')));
+          // The log file stamps each line; the terminal shows the component's own text.
+          const lines = fs
+            .readFileSync(logFile, 'utf8')
+            .split('\n')
+            .filter((l) => !l.startsWith('---'))
+            .map((l) => l.replace(/^(\d{4}-\d\d-\d\dT\S+|\d\d:\d\d:\d\d(\.\d+)?)\s+/, '').replace(/\s+/g, ' ').trim())
+            .filter((l) => l.length > 12);
+          return lines.find((l) => text.includes(l));
         },
         30_000,
       );
       step(`terminal of ${target} shows "${shown}"`);
 
-      // The picture for the README: editor with lenses, Services view, terminal, status bar.
+      // The lenses follow: `n/n healthy` at the top and `<id>: healthy` above each component.
+      // VS Code drops a pending CodeLens refresh when the editor loses focus and refreshes on focus
+      // (codelensController: onDidBlurEditorText → cancel), so look at them the way a user would:
+      // back in the editor.
+      await page.locator('.editor-instance .view-lines .view-line').nth(2).click();
+      const n = ids.length;
+      await codeLens(page, new RegExp(`^\\s*${n}/${n} healthy`)).first().waitFor({ timeout: 30_000 });
+      // Only lenses in the viewport count: the editor keeps off-screen lens widgets in the DOM,
+      // hidden and not refreshed until they scroll into view.
+      const componentLenses = await until(
+        'every component lens in view to say healthy',
+        async () => {
+          const texts = await codeLens(page, /^\s*[\w.-]+: /).evaluateAll((els) =>
+            els
+              .filter((el) => {
+                const view = el.closest('.monaco-editor')?.querySelector('.monaco-scrollable-element')?.getBoundingClientRect();
+                const r = el.getBoundingClientRect();
+                return !!view && r.height > 0 && r.top >= view.top && r.bottom <= view.bottom && el.checkVisibility({ checkVisibilityCSS: true } as CheckVisibilityOptions);
+              })
+              .map((el) => (el.textContent ?? '').trim()),
+          );
+          const mine = texts.filter((x) => ids.some((id) => x.startsWith(`${id}: `)));
+          if (mine.length === 0 || !mine.every((x) => x.endsWith(': healthy'))) throw new Error(`lenses: ${JSON.stringify(texts)}`);
+          return mine;
+        },
+        30_000,
+      );
+      step(`CodeLens: ${n}/${n} healthy; ${componentLenses.join(', ')}`);
+
+      // The picture for the README: editor with lenses, Services view, terminal, status bar. Give
+      // the tree a moment to show throughput figures (not required: a slow machine may not have them).
+      await until('throughput figures in the tree', async () => (await readTreeRows(rows)).every((r) => /ev\/s|events/.test(r.description)), 10_000).catch(() => undefined);
       await page.mouse.move(0, 0);
-      await page.waitForTimeout(500);
+      await page.waitForTimeout(300);
       fs.mkdirSync(path.dirname(SCREENSHOT), { recursive: true });
       await page.screenshot({ path: SCREENSHOT });
       step(`screenshot ${path.relative(REPO_ROOT, SCREENSHOT)} (${(fs.statSync(SCREENSHOT).size / 1024).toFixed(0)} KB)`);
