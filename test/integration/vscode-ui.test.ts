@@ -206,7 +206,7 @@ test('installed from the .vsix: CodeLens runs the pipeline; tree, status bar and
               .filter((el) => {
                 const view = el.closest('.monaco-editor')?.querySelector('.monaco-scrollable-element')?.getBoundingClientRect();
                 const r = el.getBoundingClientRect();
-                return !!view && r.height > 0 && r.top >= view.top && r.bottom <= view.bottom && el.checkVisibility({ checkVisibilityCSS: true } as CheckVisibilityOptions);
+                return !!view && r.height > 0 && r.top >= view.top && r.bottom <= view.bottom && (el as unknown as { checkVisibility(o: object): boolean }).checkVisibility({ checkVisibilityCSS: true });
               })
               .map((el) => (el.textContent ?? '').trim()),
           );
