@@ -38,6 +38,8 @@ function walk(dir, pred, out = []) {
 /** @type {import('esbuild').BuildOptions[]} */
 let builds;
 if (args.has('--tests')) {
+  // Start clean: a bundle whose source was deleted must not keep running as a test.
+  fs.rmSync('out/test', { recursive: true, force: true });
   const entryPoints = [
     ...walk('test', (f) => f.endsWith('.test.ts') && !f.startsWith(path.join('test', 'vscode'))),
     ...walk('test/fixtures', (f) => f.endsWith('.ts')),

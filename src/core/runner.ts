@@ -181,6 +181,9 @@ export class Runner implements PipelineRunner {
       for (const r of reaped.reaped) {
         this.notice('warning', `stopped leftover process ${r.pid} (${r.id}) from an earlier run that did not shut down (${r.file})`);
       }
+      for (const r of reaped.skipped) {
+        this.notice('warning', `left process ${r.pid} (${r.id}) of an earlier run alone: ${r.reason}`);
+      }
     } catch (err) {
       this.notice('warning', `could not check for leftover processes: ${(err as Error).message}`);
     }
