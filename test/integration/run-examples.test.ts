@@ -4,9 +4,9 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { runCli } from '../helpers/cli';
-import { repoRoot, removeTempDir } from '../helpers/paths';
+import { repoRoot } from '../helpers/paths';
 import { waitFor } from '../helpers/net';
-import { killMarked, markedProcesses, node, runEnv, startRun, stopRun, writePipeline } from './run-helpers';
+import { markedProcesses, node, runEnv, startRun, stopRun, writePipeline } from './run-helpers';
 
 function lines(file: string): any[] {
   if (!fs.existsSync(file)) return [];
@@ -21,11 +21,7 @@ function exampleCopy(name: string, env: { dir: string }): string {
 }
 
 test('the demo runs end to end: events reach both sinks, run metrics agree with the sinks', async (t) => {
-  const env = runEnv();
-  t.after(() => {
-    killMarked(env.marker);
-    removeTempDir(env.dir);
-  });
+  const env = runEnv(t);
   const file = exampleCopy('demo', env);
   const run = startRun(file, ['--show-status=false'], env);
   await run.waitForOutput('Pipeline is running');
@@ -46,11 +42,7 @@ test('the demo runs end to end: events reach both sinks, run metrics agree with 
 });
 
 test('fan-out (one source, two sinks) and fan-in (two sources, one sink) follow inputs', async (t) => {
-  const env = runEnv();
-  t.after(() => {
-    killMarked(env.marker);
-    removeTempDir(env.dir);
-  });
+  const env = runEnv(t);
   const file = writePipeline(
     env.dir,
     `apiVersion: flowctl/v1
@@ -88,11 +80,7 @@ spec:
 });
 
 test('a Go-SDK-like component (other id, ":port" endpoint, registers before listening, UNKNOWN heartbeats) is matched by process and wired', async (t) => {
-  const env = runEnv();
-  t.after(() => {
-    killMarked(env.marker);
-    removeTempDir(env.dir);
-  });
+  const env = runEnv(t);
   const file = exampleCopy('go-sdk-like', env);
   const run = startRun(file, ['--show-status=false', '--heartbeat-ttl', '3s'], env);
   await run.waitForOutput('Pipeline is running');
@@ -114,11 +102,7 @@ test('a Go-SDK-like component (other id, ":port" endpoint, registers before list
 });
 
 test('a legacy-API component runs under flowctl run: registered, healthy, with its double metrics', async (t) => {
-  const env = runEnv();
-  t.after(() => {
-    killMarked(env.marker);
-    removeTempDir(env.dir);
-  });
+  const env = runEnv(t);
   const file = exampleCopy('legacy-component', env);
   const run = startRun(file, ['--show-status=false'], env);
   await run.waitForOutput('Pipeline is running');
@@ -134,11 +118,7 @@ test('a legacy-API component runs under flowctl run: registered, healthy, with i
 });
 
 test('an invalid pipeline is not started: every problem is printed with file:line:column', async (t) => {
-  const env = runEnv();
-  t.after(() => {
-    killMarked(env.marker);
-    removeTempDir(env.dir);
-  });
+  const env = runEnv(t);
   const file = writePipeline(
     env.dir,
     `apiVersion: flowctl/v1

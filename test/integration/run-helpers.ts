@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as crypto from 'node:crypto';
-import { repoRoot, makeTempDir } from '../helpers/paths';
+import { repoRoot, makeTempDir, removeTempDir } from '../helpers/paths';
 import { spawnCli, type CliProcess } from '../helpers/cli';
 import { waitFor } from '../helpers/net';
 
@@ -19,10 +19,15 @@ export interface RunEnv {
   env: NodeJS.ProcessEnv;
 }
 
-export function runEnv(prefix = 'flowctl-run-'): RunEnv {
+/** A temp folder, a private FLOWCTL_HOME and a process marker; after the test, leftovers are killed and the folder removed. */
+export function runEnv(t: { after(fn: () => void | Promise<void>): void }, prefix = 'flowctl-run-'): RunEnv {
   const dir = makeTempDir(prefix);
   const home = path.join(dir, 'home');
   const marker = crypto.randomUUID();
+  t.after(() => {
+    killMarked(marker);
+    removeTempDir(dir);
+  });
   return { dir, home, marker, env: { FLOWCTL_HOME: home, FLOWCTL_TEST_MARKER: marker } };
 }
 

@@ -5,9 +5,8 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { runCli, startCliServer } from '../helpers/cli';
-import { removeTempDir } from '../helpers/paths';
 import { waitFor } from '../helpers/net';
-import { killMarked, markedProcesses, node, runEnv, startRun, stopRun, writePipeline } from './run-helpers';
+import { markedProcesses, node, runEnv, startRun, stopRun, writePipeline } from './run-helpers';
 
 function chain(rate = 50): string {
   return `apiVersion: flowctl/v1
@@ -33,11 +32,7 @@ spec:
 }
 
 test('a chain runs; status, list and pipelines find it through the endpoint file; pipelines stop ends it with exit 0', async (t) => {
-  const env = runEnv();
-  t.after(() => {
-    killMarked(env.marker);
-    removeTempDir(env.dir);
-  });
+  const env = runEnv(t);
   const file = writePipeline(env.dir, chain());
   const run = startRun(file, ['--show-status=false'], env);
   await run.waitForOutput('Pipeline is running');
@@ -94,11 +89,7 @@ test('a chain runs; status, list and pipelines find it through the endpoint file
 });
 
 test('a component that never registers fails the start with a clear message and nothing left running', async (t) => {
-  const env = runEnv();
-  t.after(() => {
-    killMarked(env.marker);
-    removeTempDir(env.dir);
-  });
+  const env = runEnv(t);
   const file = writePipeline(
     env.dir,
     `apiVersion: flowctl/v1
@@ -124,11 +115,7 @@ spec:
 });
 
 test('Ctrl+C during start-up stops everything that was started', async (t) => {
-  const env = runEnv();
-  t.after(() => {
-    killMarked(env.marker);
-    removeTempDir(env.dir);
-  });
+  const env = runEnv(t);
   const file = writePipeline(
     env.dir,
     `apiVersion: flowctl/v1
@@ -157,11 +144,7 @@ spec:
 });
 
 test('Ctrl+C while running stops every component and exits 0', async (t) => {
-  const env = runEnv();
-  t.after(() => {
-    killMarked(env.marker);
-    removeTempDir(env.dir);
-  });
+  const env = runEnv(t);
   const run = startRun(writePipeline(env.dir, chain()), [], env);
   await run.waitForOutput('Pipeline is running');
   const result = await stopRun(run, 'SIGINT');
@@ -175,11 +158,7 @@ test('Ctrl+C while running stops every component and exits 0', async (t) => {
 });
 
 test('a crash is reported at once; without a restart policy the component stays down, with on-failure it comes back', async (t) => {
-  const env = runEnv();
-  t.after(() => {
-    killMarked(env.marker);
-    removeTempDir(env.dir);
-  });
+  const env = runEnv(t);
   const starts = path.join(env.dir, 'starts.txt');
   const file = writePipeline(
     env.dir,
@@ -218,11 +197,7 @@ spec:
 });
 
 test('after the runner is killed with -9, the next run stops the processes it left behind', async (t) => {
-  const env = runEnv();
-  t.after(() => {
-    killMarked(env.marker);
-    removeTempDir(env.dir);
-  });
+  const env = runEnv(t);
   // Components that never write output: a component that logs dies of EPIPE once its runner is gone.
   const file = writePipeline(
     env.dir,
@@ -259,13 +234,11 @@ spec:
 });
 
 test('--use-external-control-plane registers the components with a running flowctl server, and pipelines stop reaches the run', async (t) => {
-  const env = runEnv();
+  const env = runEnv(t);
   const server = await startCliServer(['--address', '127.0.0.1', '--port', '0', '--no-persistence'], env.env);
   t.after(async () => {
     server.child.kill('SIGTERM');
     await server.exited;
-    killMarked(env.marker);
-    removeTempDir(env.dir);
   });
   const file = writePipeline(env.dir, chain(20));
   const run = startRun(file, ['--use-external-control-plane', '--control-plane-port', String(server.port), '--show-status=false'], env);
@@ -287,11 +260,7 @@ test('--use-external-control-plane registers the components with a running flowc
 });
 
 test('with persistence, run history survives and a run left "running" by a killed runner is marked failed', async (t) => {
-  const env = runEnv();
-  t.after(() => {
-    killMarked(env.marker);
-    removeTempDir(env.dir);
-  });
+  const env = runEnv(t);
   const db = path.join(env.dir, 'registry.lmdb');
   const file = writePipeline(env.dir, chain(10));
   const first = startRun(file, ['--show-status=false', '--db-path', db], env);
