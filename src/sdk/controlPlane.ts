@@ -3,20 +3,11 @@
 // plane no longer knows us (it restarted), unregister on stop.
 import * as grpc from '@grpc/grpc-js';
 import { protos } from '../core/proto';
+import type { ComponentInfo } from '../core/controlplane/model';
 import type { Logger } from './log';
 
 export interface RegisterRequestWire {
-  component: {
-    id: string;
-    name: string;
-    description: string;
-    version: string;
-    type: number;
-    input_event_types: string[];
-    output_event_types: string[];
-    endpoint: string;
-    metadata: Record<string, string>;
-  };
+  component: ComponentInfo;
   component_id: string;
 }
 
