@@ -126,8 +126,8 @@ export class FlowctlContext implements vscode.Disposable {
   }
 
   /** Stops every run of this window; resolves when every process and control plane is gone. */
-  async stopAll(reason = 'VS Code window closing'): Promise<void> {
-    await Promise.allSettled(this.runs().map((s) => s.stop(reason)));
+  async stopAll(reason = 'VS Code window closing', graceMs?: number): Promise<void> {
+    await Promise.allSettled(this.runs().map((s) => s.stop(reason, graceMs)));
   }
 
   get connected(): ConnectedControlPlane | undefined {

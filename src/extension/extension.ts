@@ -139,5 +139,7 @@ export async function deactivate(): Promise<void> {
   const ctx = current;
   current = undefined;
   if (!ctx) return;
-  await ctx.stopAll('VS Code window closing');
+  // VS Code gives deactivate only a few seconds: a short grace, then SIGKILL. Anything still left is
+  // reaped through the runner's state file on the next activation.
+  await ctx.stopAll('VS Code window closing', 2000);
 }

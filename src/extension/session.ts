@@ -122,7 +122,9 @@ export class RunSession implements ModelSource, vscode.Disposable {
     if (term) term.show(false);
   }
 
-  async stop(reason = 'stopped from VS Code'): Promise<RunSnapshot> {
+  /** graceMs shortens the SIGTERM → SIGKILL grace (VS Code waits only a few seconds for deactivate). */
+  async stop(reason = 'stopped from VS Code', graceMs?: number): Promise<RunSnapshot> {
+    if (graceMs !== undefined) this.runner.options.shutdownGraceMs = Math.min(this.runner.options.shutdownGraceMs ?? graceMs, graceMs);
     await this.runner.stop(reason);
     return this.ended;
   }
