@@ -11,7 +11,8 @@
 // 1,000 real components of which BENCH_DRIVERS (50) are Node drivers (bench/components/ext-heartbeats)
 // that each register and heartbeat their own id plus 19 others through the flowctl.v1 API; the
 // other 950 components' processes are `sleep` placeholders (the runner matches registrations by
-// id, so each tree item is a component the runner started). Prints a table with targets and a
+// id, so each tree item is a component the runner started). The start goes in waves (a depends_on
+// chain through the drivers): all at once it can exceed the runner's 30 s registration timeout. Prints a table with targets and a
 // final JSON line. BENCH_PROFILE=1 also CPU-profiles the extension host and prints its hot spots.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -65,12 +66,16 @@ function heartbeatPipeline(): string {
       `    - id: driver-${String(d).padStart(2, '0')}`,
       `      command: [${q(process.execPath)}, ${q(HEARTBEATS_JS)}]`,
       '      output_event_types: [bench.ext.v1]',
+      ...(d > 0 ? [`      depends_on: [driver-${String(d - 1).padStart(2, '0')}]`] : []),
       '      env:',
       `        FLOWCTL_HEARTBEAT_INTERVAL_MS: "${HEARTBEAT_MS}"`,
       `        BENCH_EXTRA_IDS: ${q(owned.join(','))}`,
     );
+    // depends_on: the start goes in waves (driver k+1 and driver k's placeholders once driver k has
+    // registered). All at once, spawning 1,000 processes blocks the extension host (and with it the
+    // embedded control plane) for 25-40 s on this machine, past the runner's 30 s registration timeout.
     for (const id of owned) {
-      lines.push(`    - id: ${id}`, '      command: ["sleep", "86400"]', '      output_event_types: [bench.ext.v1]');
+      lines.push(`    - id: ${id}`, '      command: ["sleep", "86400"]', '      output_event_types: [bench.ext.v1]', `      depends_on: [driver-${String(d).padStart(2, '0')}]`);
     }
   }
   return lines.join('\n') + '\n';
@@ -186,12 +191,14 @@ async function main(): Promise<void> {
     const base = r.baseline?.lag as LagFigures | undefined;
     const hb = r.heartbeats ?? {};
     const fl = r.flood ?? {};
+    for (const f of (hb.startFailures ?? []) as string[]) console.log(`heartbeat pipeline start failed: ${f.split('\n')[0]}`);
     const ratio = (a?: number, b?: number) => (a !== undefined && b !== undefined ? Math.round((a / Math.max(b, 0.1)) * 10) / 10 : undefined);
     const hbRatioP99 = ratio(hb.lag?.p99, base?.p99);
     const rows: Row[] = [
       ['activation (activationMs)', ms(act.activationMs), `< ${TARGETS.activationMs} ms`, check(act.activationMs !== undefined ? act.activationMs < TARGETS.activationMs : undefined)],
       ['activate() wall time', ms(act.activateWallMs), `< ${TARGETS.activationMs} ms`, check(act.activateWallMs !== undefined ? act.activateWallMs < TARGETS.activationMs : undefined)],
       ['baseline lag p50/p99/max (no pipeline)', lagText(base), 'reference', ''],
+      ['  start attempts (failed starts)', hb.startFailures ? `${hb.startFailures.length + (hb.startMs !== undefined ? 1 : 0)} (${hb.startFailures.length})` : 'n/a', '1 (0)', check(hb.startFailures ? hb.startFailures.length === 0 : undefined)],
       [`${hb.components ?? COMPONENTS} components: start until running`, hb.startMs !== undefined ? `${(hb.startMs / 1000).toFixed(1)} s` : 'n/a', 'reported', ''],
       ['  of which opening terminals', hb.terminalsMs !== undefined ? `${(hb.terminalsMs / 1000).toFixed(1)} s` : 'n/a', 'reported', ''],
       ['  event-loop lag max during start', hb.lagDuringStart ? `${hb.lagDuringStart.max} ms` : 'n/a', 'reported', ''],
@@ -214,7 +221,7 @@ async function main(): Promise<void> {
     console.log('');
     console.log(
       `Setup: ${COMPONENTS} components = ${DRIVERS} Node drivers (each registers and heartbeats ${Math.round(COMPONENTS / DRIVERS)} ids over flowctl.v1) + ` +
-        `${COMPONENTS - DRIVERS} \`sleep\` placeholder processes. One Node process per component would need ~${hb.driverRssMb ?? '?'} MB × ${COMPONENTS} ` +
+        `${COMPONENTS - DRIVERS} \`sleep\` placeholder processes, started in ${DRIVERS} waves (depends_on chain). One Node process per component would need ~${hb.driverRssMb ?? '?'} MB × ${COMPONENTS} ` +
         `≈ ${hb.driverRssMb ? ((hb.driverRssMb * COMPONENTS) / 1024).toFixed(0) : '?'} GB (machine: ${(os.totalmem() / 2 ** 30).toFixed(0)} GB, ${os.cpus().length} cores); a placeholder is ${hb.placeholderRssMb ?? '?'} MB.`,
     );
     console.log('Lag = monitorEventLoopDelay (10 ms resolution) minus the resolution, in the extension host process.');

@@ -58,7 +58,7 @@ async function main(): Promise<void> {
   await registerAll(extras);
   console.log(`ext-heartbeats ${own}: registered ${1 + extras.length} ids, heartbeat every ${interval} ms`);
   startHeartbeats([own, ...extras]);
-  const deadline = Date.now() + 120_000;
+  const deadline = Date.now() + 300_000;
   while (!stopping && extras.length && Date.now() < deadline) {
     await sleep(1000);
     const status = await cp.latestRunStatus().catch(() => undefined);

@@ -121,7 +121,28 @@ async function stopRun(api: FlowctlExtensionApi, file: string): Promise<{ stopMs
   return { stopMs: round(stopMs), leftAlive: pids.filter(isAlive).length };
 }
 
+/**
+ * The thousand-component phase. A start can fail when spawning a thousand processes blocks the host
+ * (and so the embedded control plane) longer than the runner's 30 s registration timeout; that is
+ * recorded and the start tried once more.
+ */
 async function heartbeatPhase(api: FlowctlExtensionApi, cfg: BenchConfig): Promise<Record<string, unknown>> {
+  const startFailures: string[] = [];
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return { startFailures, ...(await heartbeatAttempt(api, cfg)) };
+    } catch (err) {
+      const message = String((err as Error)?.message ?? err);
+      if (message.includes('did not start')) startFailures.push(message);
+      if (attempt >= 2 || !message.includes('did not start')) throw Object.assign(err as Error, { startFailures });
+      log(`heartbeats: start failed (${message.split('\n')[0]}); trying once more`);
+      await api.context.stopAll('bench retry');
+      await sleep(5000);
+    }
+  }
+}
+
+async function heartbeatAttempt(api: FlowctlExtensionApi, cfg: BenchConfig): Promise<Record<string, unknown>> {
   const file = cfg.heartbeatFile;
   log(`heartbeats: starting ${cfg.components} components (${cfg.drivers} Node drivers) from ${path.basename(file)}`);
   const t0 = performance.now();
@@ -283,6 +304,8 @@ export async function run(): Promise<void> {
     results.heartbeats = await heartbeatPhase(api, cfg);
     write();
   } catch (err) {
+    const failures = (err as { startFailures?: string[] }).startFailures;
+    if (failures) results.heartbeats = { startFailures: failures };
     results.error = String((err as Error)?.stack ?? err);
     write();
     throw err;
