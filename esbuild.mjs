@@ -40,6 +40,7 @@ let builds;
 if (args.has('--tests')) {
   // Start clean: a bundle whose source was deleted must not keep running as a test.
   fs.rmSync('out/test', { recursive: true, force: true });
+  fs.rmSync('out/vscode/suite', { recursive: true, force: true }); // suite/index.js loads every *.test.js there
   const entryPoints = [
     ...walk('test', (f) => f.endsWith('.test.ts') && !f.startsWith(path.join('test', 'vscode'))),
     ...walk('test/fixtures', (f) => f.endsWith('.ts')),
