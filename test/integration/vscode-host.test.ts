@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { REPO_ROOT, codeServerBin, runInHost } from '../vscode/host';
 
 const skip =
@@ -48,4 +49,60 @@ test('the mocha suite passes inside a real VS Code extension host (code-server 4
   const summary = hostLines.filter((l) => /\d+ (passing|pending)/.test(l));
   assert.ok(summary.length > 0, `mocha summary in the host log:\n${hostLines.join('\n')}`);
   for (const l of summary) t.diagnostic(l.replace(/^.*\[host \w+\]\s*/, 'mocha in the extension host: '));
+});
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+test('the harness reports a failing tests entry (exit 1, host log) and leaves no process or profile behind', { skip, timeout: 120_000 }, async (t) => {
+  // A throwaway extension that starts a process in its own process group (as pipeline components
+  // are), and a tests entry that fails on purpose after talking to the real `vscode` API.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fvh-self-'));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const ext = path.join(dir, 'ext');
+  const ws = path.join(dir, 'ws');
+  fs.mkdirSync(ext);
+  fs.mkdirSync(ws);
+  const pidFile = path.join(dir, 'child.pid');
+  fs.writeFileSync(
+    path.join(ext, 'package.json'),
+    JSON.stringify({ name: 'harness-probe', publisher: 'flowctl-test', version: '0.0.1', engines: { vscode: '^1.100.0' }, main: './ext.js', activationEvents: ['*'] }),
+  );
+  fs.writeFileSync(
+    path.join(ext, 'ext.js'),
+    `const cp = require('child_process'); const fs = require('fs');
+exports.activate = () => {
+  const c = cp.spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { detached: true, stdio: 'ignore' });
+  c.unref();
+  fs.writeFileSync(${JSON.stringify(pidFile)}, String(c.pid));
+};`,
+  );
+  const entry = path.join(dir, 'run.js');
+  fs.writeFileSync(
+    entry,
+    `exports.run = async () => {
+  const vscode = require('vscode');
+  const ext = vscode.extensions.getExtension('flowctl-test.harness-probe');
+  await ext.activate();
+  console.log('probe: vscode ' + vscode.version + ', workspace ' + vscode.workspace.workspaceFolders[0].uri.fsPath);
+  throw new Error('deliberate failure from the probe');
+};`,
+  );
+
+  const result = await runInHost({ workspace: ws, extensionDevelopmentPath: ext, testsEntry: entry, timeoutMs: 90_000, name: 'harness-self-test' });
+  const text = result.logs.join('\n');
+  assert.equal(result.exitCode, 1, `a failing run() gives exit code 1; log:\n${text}`);
+  assert.match(text, new RegExp(`probe: vscode 1\\.100\\.\\d+, workspace ${ws.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`), 'the host ran the entry against the opened folder');
+  assert.match(text, /deliberate failure from the probe/, 'the error reaches the host log');
+
+  const childPid = Number(fs.readFileSync(pidFile, 'utf8'));
+  for (let i = 0; i < 20 && alive(childPid); i++) await sleep(100);
+  assert.equal(alive(childPid), false, `the extension's detached child ${childPid} was killed`);
+  assert.equal(fs.existsSync(result.root), false, `the profile ${result.root} was removed`);
 });

@@ -60,6 +60,8 @@ export interface HostResult {
   logs: string[];
   /** Screenshot saved because the run failed, if any. */
   screenshot?: string;
+  /** The temp profile folder the run used (already removed when runInHost returns). */
+  root: string;
 }
 
 /** Path of the locally installed code-server, or undefined when it is not installed. */
@@ -334,7 +336,7 @@ export async function runInHost(opts: HostOptions): Promise<HostResult> {
       await withDeadline(opts.onPage(page, info), deadline, `runInHost: UI checks did not finish within ${opts.timeoutMs} ms`);
     }
     if (code !== 0 && code !== null) screenshot = await snap(page, opts.name ?? 'host', log);
-    return { exitCode: code, logs, screenshot };
+    return { exitCode: code, logs, screenshot, root: profile.root };
   } catch (err) {
     if (page) screenshot = await snap(page, opts.name ?? 'host', log);
     const e = err instanceof Error ? err : new Error(String(err));
