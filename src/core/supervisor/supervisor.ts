@@ -4,6 +4,9 @@ import { Emitter } from '../typedEmitter';
 import { ManagedProcess, type ManagedProcessSpec, type ProcessEvent } from './process';
 import { RunStateFile, type RunStateChild } from './stateFile';
 
+/** How long spawns/exits are gathered before the state file is rewritten. */
+const SAVE_COALESCE_MS = 20;
+
 export interface SupervisorOptions {
   /** Folder for `runs/<runnerPid>.json`; no state file when undefined. */
   stateDir?: string;
@@ -39,7 +42,7 @@ export class Supervisor {
     this.procs.set(spec.id, proc);
     proc.events.on((event) => {
       if (event.type === 'spawned' || event.type === 'exited' || event.type === 'stopped' || event.type === 'spawnError') {
-        this.saveState();
+        this.scheduleSave();
       }
       this.events.emit({ id: spec.id, event });
     });
@@ -75,7 +78,20 @@ export class Supervisor {
     return out;
   }
 
+  private saveTimer?: NodeJS.Timeout;
+
+  /**
+   * Spawns and exits that come close together share one write (starting 1,000 components must not rewrite
+   * the file 1,000 times). The window is short, so a runner killed with -9 loses at most a few ms of pids.
+   */
+  private scheduleSave(): void {
+    if (!this.stateFile || this.saveTimer) return;
+    this.saveTimer = setTimeout(() => this.saveState(), SAVE_COALESCE_MS);
+  }
+
   private saveState(): void {
+    clearTimeout(this.saveTimer);
+    this.saveTimer = undefined;
     if (!this.stateFile) return;
     try {
       this.stateFile.write({
