@@ -163,6 +163,18 @@ export class Runner implements PipelineRunner {
       this.notice('warning', `${path.basename(d.file)}:${d.line}:${d.column}: ${d.message}`);
     }
     const components = allComponents(pipeline);
+    // flowctl would download registry components or fall back to built-in binaries by type; offline we can
+    // only run what has a command. Say so for all of them at once, before anything starts.
+    const commandless = components.filter((c) => !c.command?.length);
+    if (commandless.length) {
+      throw new Error(
+        `${commandless.length} component(s) have nothing to run (no command):\n` +
+          commandless
+            .map((c) => `  ${path.basename(this.file)}:${c.position.line}:${c.position.column}: ${c.id}` + (c.type ? ` (type ${c.type}${c.image ? `, image ${c.image}` : ''})` : c.image ? ` (image ${c.image})` : ''))
+            .join('\n') +
+          `\ngive each one a \`command\` that starts it from a local build (registry and container images are not used offline)`,
+      );
+    }
     const logDir = opts.logDir ? path.resolve(path.dirname(this.file), opts.logDir) : path.join(path.dirname(this.file), 'logs');
     this.table = new ComponentTable(
       components.map((c) => ({ id: c.id, role: c.role, position: c.position, logFile: path.join(logDir, `${c.id}.log`) })),

@@ -144,3 +144,27 @@ spec:
   assert.match(out, /:12:\d+: error: .*restart_policy/);
   assert.deepEqual(markedProcesses(env.marker), [], 'nothing was started');
 });
+
+test('components without a command (registry or type-only, as flowctl would download) are named before anything starts', async (t) => {
+  const env = runEnv(t);
+  const file = writePipeline(
+    env.dir,
+    `apiVersion: flowctl/v1
+kind: Pipeline
+metadata: { name: registry-only }
+spec:
+  sources:
+    - id: stellar
+      type: stellar-live-source@v1.0.0
+  sinks:
+    - id: duck
+      type: duckdb-consumer@v1.0.0
+      inputs: [stellar]
+`,
+  );
+  const run = startRun(file, [], env);
+  const result = await run.exited;
+  assert.equal(result.code, 1);
+  assert.match(run.stdout(), /2 component\(s\) have nothing to run \(no command\):\n  flow\.yml:7:7: stellar \(type stellar-live-source@v1\.0\.0\)\n  flow\.yml:10:7: duck/);
+  assert.doesNotMatch(run.stdout(), /Control plane ready/, 'nothing was started');
+});
