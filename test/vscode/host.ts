@@ -304,7 +304,9 @@ export async function runInHost(opts: HostOptions): Promise<HostResult> {
     const port = server.port;
     log(`code-server ready on 127.0.0.1:${port}`);
 
-    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS, env: { ...process.env, TMPDIR: path.join(profile.root, 'tmp') } });
+    // Chromium's crash reporter writes under XDG_CONFIG_HOME/chromium: keep it in the profile too.
+    const browserEnv = { ...process.env, TMPDIR: path.join(profile.root, 'tmp'), XDG_CONFIG_HOME: path.join(profile.root, 'config'), XDG_CACHE_HOME: path.join(profile.root, 'cache') };
+    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS, env: browserEnv });
     const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
     page = await context.newPage();
     page.on('console', (m) => {
