@@ -12,18 +12,52 @@ export class PipelineCodeLensProvider implements vscode.CodeLensProvider, vscode
   readonly onDidChangeCodeLenses = this.changed.event;
   private readonly coalescer: Coalescer;
   private readonly subscriptions: vscode.Disposable[] = [];
+  /** Sources changed since the last check (undefined in the set: everything). */
+  private readonly changedKeys = new Set<string | undefined>();
+  /** What the lenses of each file said when last provided (the lenses are re-requested only when it differs). */
+  private readonly shown = new Map<string, string>();
 
   constructor(
     private readonly model: RunModel,
     private readonly enabled: () => boolean,
   ) {
-    this.coalescer = coalesce(() => this.changed.fire(), 150, 500);
+    this.coalescer = coalesce(() => this.maybeFire(), 150, 500);
     this.subscriptions.push(
-      model.onDidChange(() => this.coalescer.trigger()),
+      // O(1) per change (heartbeats included): remember the source, check once per coalesced burst.
+      model.onDidChange((key) => {
+        this.changedKeys.add(key);
+        this.coalescer.trigger();
+      }),
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration('flowctl.codeLens')) this.changed.fire();
       }),
     );
+  }
+
+  /** Fires onDidChangeCodeLenses only when a visible pipeline file's lenses would read differently. */
+  private maybeFire(): void {
+    const all = this.changedKeys.has(undefined);
+    const keys = new Set(this.changedKeys);
+    this.changedKeys.clear();
+    for (const editor of vscode.window.visibleTextEditors) {
+      const file = editor.document.uri.fsPath;
+      if (editor.document.uri.scheme !== 'file' || !(all || keys.has(file)) || !this.shown.has(file)) continue;
+      if (this.shown.get(file) !== this.signature(file)) {
+        this.changed.fire();
+        return;
+      }
+    }
+  }
+
+  /** The text of a file's run lenses, as one string (O(components), once per coalesced check). */
+  private signature(file: string): string {
+    const source = this.model.get(file);
+    const snap = source?.snapshot();
+    if (!source || !snap || !isActiveState(snap.state)) return 'idle';
+    const { healthy, total } = healthCount(snap);
+    let sig = `${snap.state} ${healthy}/${total}`;
+    for (const c of snap.components) sig += `\n${c.id}: ${stateLabel(c)}`;
+    return sig;
   }
 
   async provideCodeLenses(doc: vscode.TextDocument, token: vscode.CancellationToken): Promise<vscode.CodeLens[]> {
@@ -34,7 +68,8 @@ export class PipelineCodeLensProvider implements vscode.CodeLensProvider, vscode
     const top = new vscode.Range(0, 0, 0, 0);
     const source = this.model.get(file);
     const snap = source?.snapshot();
-    if (!snap || !isActiveState(snap.state)) {
+    this.shown.set(file, this.signature(file));
+    if (!source || !snap || !isActiveState(snap.state)) {
       return [new vscode.CodeLens(top, { title: '$(play) Run Pipeline', command: 'flowctl.runPipeline', arguments: [doc.uri] })];
     }
     const { healthy, total } = healthCount(snap);
@@ -48,7 +83,7 @@ export class PipelineCodeLensProvider implements vscode.CodeLensProvider, vscode
     ];
     if (parsed.pipeline) {
       for (const spec of allComponents(parsed.pipeline)) {
-        const view = snap.components.find((c) => c.id === spec.id);
+        const view = source.view(spec.id);
         if (!view || !spec.position) continue;
         const at = toRange({ line: spec.position.line, column: 1 });
         const where = new vscode.Range(at.start, at.start);
@@ -64,6 +99,7 @@ export class PipelineCodeLensProvider implements vscode.CodeLensProvider, vscode
 
   dispose(): void {
     this.coalescer.dispose();
+    this.shown.clear();
     for (const d of this.subscriptions) d.dispose();
     this.changed.dispose();
   }

@@ -66,7 +66,7 @@ async function pickComponent(ctx: FlowctlContext, arg: unknown): Promise<{ sessi
     return undefined;
   }
   if (typeof arg === 'string') return { session, id: arg };
-  const id = await vscode.window.showQuickPick(session.componentIds(), { placeHolder: 'Which component?' });
+  const id = await vscode.window.showQuickPick([...session.componentIds()], { placeHolder: 'Which component?' });
   return id ? { session, id } : undefined;
 }
 
@@ -126,7 +126,7 @@ export function registerCommands(ctx: FlowctlContext, hooks: { revealInTree(ref:
     if (!isComponentRef(arg) || !arg.key || arg.key.startsWith('connect:')) return;
     const doc = await openPipelineDocument(arg.key);
     const parsed = await parseDocument(doc);
-    const view = ctx.session(arg.key)?.snapshot().components.find((c) => c.id === arg.id);
+    const view = ctx.session(arg.key)?.view(arg.id);
     const spec = parsed.pipeline && [...parsed.pipeline.spec.sources, ...parsed.pipeline.spec.processors, ...parsed.pipeline.spec.sinks, ...parsed.pipeline.spec.pipelines].find((c) => c.id === arg.id);
     const pos = spec?.position ?? view?.position;
     const editor = await vscode.window.showTextDocument(doc, { preview: false });
@@ -240,7 +240,7 @@ export function registerCommands(ctx: FlowctlContext, hooks: { revealInTree(ref:
 
   register('flowctl.openLogFile', async (arg?: unknown) => {
     const target = await pickComponent(ctx, arg);
-    const logFile = target && target.session.snapshot().components.find((c) => c.id === target.id)?.logFile;
+    const logFile = target && target.session.view(target.id)?.logFile;
     if (!logFile || !fs.existsSync(logFile)) throw new Error('no log file for this component yet');
     await vscode.window.showTextDocument(vscode.Uri.file(logFile), { preview: true });
   });

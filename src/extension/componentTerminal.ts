@@ -23,6 +23,8 @@ export class ComponentTerminal implements vscode.Pseudoterminal {
   private readonly batcher: OutputBatcher;
   private closedByUs = false;
   private closed = false;
+  /** Exit code of a run that ended before VS Code opened the terminal (closed right after open). */
+  private exitBeforeOpen: number | undefined;
   opened = false;
 
   constructor(
@@ -36,6 +38,13 @@ export class ComponentTerminal implements vscode.Pseudoterminal {
   open(): void {
     this.opened = true;
     this.batcher.resume();
+    if (this.exitBeforeOpen !== undefined) {
+      // The run ended while the terminal was being created: show what was queued, then close.
+      const code = this.exitBeforeOpen;
+      this.batcher.drain();
+      this.batcher.dispose();
+      setTimeout(() => this.closeEmitter.fire(code), 0);
+    }
   }
 
   close(): void {
@@ -84,7 +93,13 @@ export class ComponentTerminal implements vscode.Pseudoterminal {
   finish(exitCode: number): void {
     if (this.closed) return;
     this.closedByUs = true;
-    if (this.opened) this.batcher.drain();
+    if (!this.opened) {
+      // VS Code has not opened the terminal yet: keep the queued lines for open(), take no more.
+      this.closed = true;
+      this.exitBeforeOpen = exitCode;
+      return;
+    }
+    this.batcher.drain();
     this.closed = true;
     this.batcher.dispose();
     this.closeEmitter.fire(exitCode);

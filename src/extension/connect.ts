@@ -68,6 +68,8 @@ export async function listComponents(target: ConnectTarget, timeoutMs = 5000): P
 export class ConnectedControlPlane implements ModelSource {
   readonly readonly = true;
   private components: ComponentView[] = [];
+  private byId = new Map<string, ComponentView>();
+  private ids: string[] = [];
   private error: string | undefined;
   private readonly since = Date.now();
 
@@ -79,11 +81,24 @@ export class ConnectedControlPlane implements ModelSource {
 
   async refresh(): Promise<void> {
     try {
-      this.components = await listComponents(this.target);
+      const components = await listComponents(this.target);
+      this.components = components;
+      this.byId = new Map(components.map((c) => [c.id, c]));
+      const ids = components.map((c) => c.id);
+      // The same array while the set of services stays the same (the tree keys its nodes off it).
+      if (ids.length !== this.ids.length || ids.some((id, i) => id !== this.ids[i])) this.ids = ids;
       this.error = undefined;
     } catch (err) {
       this.error = String((err as Error)?.message ?? err);
     }
+  }
+
+  componentIds(): readonly string[] {
+    return this.ids;
+  }
+
+  view(id: string): ComponentView | undefined {
+    return this.byId.get(id);
   }
 
   snapshot(): RunSnapshot {

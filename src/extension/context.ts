@@ -55,7 +55,7 @@ export class FlowctlContext implements vscode.Disposable {
       void vscode.window.showInformationMessage(`flowctl: ${path.basename(file)} is already running.`);
       return existing;
     }
-    const others = this.runs().filter((s) => isActiveState(s.snapshot().state));
+    const others = this.runs().filter((s) => isActiveState(s.state));
     if (others.length > 0 && opts.confirmSecond !== true) {
       const answer = await vscode.window.showWarningMessage(
         `The pipeline ${others[0].name()} is already running in this window. Run ${path.basename(file)} as well?`,
@@ -94,7 +94,10 @@ export class FlowctlContext implements vscode.Disposable {
         if (this.sessions.get(file) === session) this.sessions.delete(file);
       });
       try {
-        await session.start(allComponents(parsed.pipeline).map((c) => c.id));
+        await session.start(
+          allComponents(parsed.pipeline).map((c) => c.id),
+          parsed.pipeline.metadata.name,
+        );
       } catch (err) {
         const message = String((err as Error)?.message ?? err);
         this.output.error(`Pipeline ${path.basename(file)} failed to start: ${message}`);

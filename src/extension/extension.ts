@@ -28,8 +28,13 @@ export interface FlowctlExtensionApi {
   activationMs: number;
   /** The context object (sessions, model, output); for tests. */
   readonly context: FlowctlContext;
-  /** Tree refreshes actually delivered and model changes seen (coalescing figures). */
-  treeStats(): { refreshes: number; modelChanges: number };
+  /**
+   * Tree refreshes actually delivered and model changes seen (coalescing figures); of the
+   * refreshes, how many re-sent the whole tree, and how many items the partial ones re-sent.
+   */
+  treeStats(): { refreshes: number; modelChanges: number; fullRefreshes: number; itemsRefreshed: number };
+  /** The module's deactivate(): stops every run of this window (what VS Code calls on shutdown). */
+  deactivate(): Promise<void>;
 }
 
 let current: FlowctlContext | undefined;
@@ -58,16 +63,24 @@ export function activate(extContext: vscode.ExtensionContext): FlowctlExtensionA
     vscode.languages.registerCodeLensProvider([{ language: 'yaml', scheme: 'file' }, { pattern: '**/flow.{yml,yaml}', scheme: 'file' }], codeLens),
   );
 
-  // Context keys for menus and welcome views, and the failure message above the tree.
+  // Context keys for menus and welcome views, and the failure message above the tree. Set only when
+  // they change (each setContext is a message to the workbench; this runs up to 4 times a second).
+  const contextValues = new Map<string, boolean>();
+  const setContext = (key: string, value: boolean) => {
+    if (contextValues.get(key) === value) return;
+    contextValues.set(key, value);
+    void vscode.commands.executeCommand('setContext', key, value);
+  };
   const updateContext = () => {
     const sources = ctx.model.sources();
-    const running = ctx.runs().some((s) => isActiveState(s.snapshot().state));
+    const running = ctx.runs().some((s) => isActiveState(s.state));
     const failure = ctx.model.lastFailure;
-    void vscode.commands.executeCommand('setContext', 'flowctl.running', running);
-    void vscode.commands.executeCommand('setContext', 'flowctl.hasServices', sources.length > 0);
-    void vscode.commands.executeCommand('setContext', 'flowctl.connected', !!ctx.connected);
-    void vscode.commands.executeCommand('setContext', 'flowctl.lastRunFailed', !!failure && sources.length === 0);
-    treeView.message = failure && sources.length === 0 ? `Last run of ${failure.pipelineName || 'the pipeline'} failed: ${failure.error.split('\n')[0]}` : undefined;
+    setContext('flowctl.running', running);
+    setContext('flowctl.hasServices', sources.length > 0);
+    setContext('flowctl.connected', !!ctx.connected);
+    setContext('flowctl.lastRunFailed', !!failure && sources.length === 0);
+    const message = failure && sources.length === 0 ? `Last run of ${failure.pipelineName || 'the pipeline'} failed: ${failure.error.split('\n')[0]}` : undefined;
+    if (treeView.message !== message) treeView.message = message;
   };
   const contextCoalescer = coalesce(updateContext, 50, 250);
   ctx.pushExtCleanup(ctx.model.onDidChange(() => contextCoalescer.trigger()), { dispose: () => contextCoalescer.dispose() });
@@ -89,7 +102,7 @@ export function activate(extContext: vscode.ExtensionContext): FlowctlExtensionA
 
   registerCommands(ctx, {
     revealInTree: async (ref) => {
-      const node: ServiceNode = { kind: 'component', key: ref.key, id: ref.id };
+      const node: ServiceNode = tree.nodeFor(ref.key, ref.id);
       await treeView.reveal(node, { select: true, focus: true }).then(undefined, () => vscode.commands.executeCommand(`${SERVICES_VIEW_ID}.focus`));
     },
     refreshTree: () => tree.refresh(),
@@ -113,7 +126,13 @@ export function activate(extContext: vscode.ExtensionContext): FlowctlExtensionA
     },
     activationMs,
     context: ctx,
-    treeStats: () => ({ refreshes: tree.refreshCount, modelChanges: ctx.model.changeCount }),
+    treeStats: () => ({
+      refreshes: tree.refreshCount,
+      modelChanges: ctx.model.changeCount,
+      fullRefreshes: tree.fullRefreshCount,
+      itemsRefreshed: tree.itemsRefreshed,
+    }),
+    deactivate,
   };
 }
 

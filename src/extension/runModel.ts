@@ -2,15 +2,31 @@
 // AppHostDataRepository pattern): it holds the sources of component data (runs started in this
 // window, or a control plane connected read-only) and says when something changed. Views only
 // map its data to UI; they never talk to the runner themselves.
+//
+// Per-event cost is O(1): a component change (a heartbeat, ~1,000/s with a thousand components)
+// fires two events without copying anything; views read single components through
+// `ModelSource.view(id)` and take a snapshot (which copies every component) at most once per
+// coalesced update.
 import * as vscode from 'vscode';
-import type { RunSnapshot } from '../core/events';
+import type { ComponentView, RunSnapshot } from '../core/events';
 
 export interface ModelSource {
   /** Stable key: the pipeline file, or `connect:<endpoint>`. */
   readonly key: string;
   readonly readonly: boolean;
-  /** Current picture (cheap). */
+  /** Current picture. O(components): call it once per update, not per item or per event. */
   snapshot(): RunSnapshot;
+  /** Component ids in pipeline order (O(1): the same array until the set of components changes). */
+  componentIds(): readonly string[];
+  /** One component's current view (O(1)); do not modify it. */
+  view(id: string): ComponentView | undefined;
+}
+
+/** What changed: a whole source (or everything, without key), or one component of a source. */
+export interface ModelChange {
+  key: string | undefined;
+  /** Set when only this component of `key` changed (its view; not the set of components). */
+  componentId?: string;
 }
 
 export interface RunFailure {
@@ -23,9 +39,12 @@ export interface RunFailure {
 export class RunModel implements vscode.Disposable {
   private readonly sourcesByKey = new Map<string, ModelSource>();
   private readonly changed = new vscode.EventEmitter<string | undefined>();
+  private readonly detailed = new vscode.EventEmitter<ModelChange>();
   private failure: RunFailure | undefined;
   /** Fires on every change (un-coalesced; consumers coalesce). The argument is the source key. */
   readonly onDidChange = this.changed.event;
+  /** Fires on every change too (just before onDidChange), saying whether only one component changed. */
+  readonly onDidChangeDetail = this.detailed.event;
   /** How many change notifications came in (for tests and the coalescing figures). */
   changeCount = 0;
 
@@ -51,8 +70,17 @@ export class RunModel implements vscode.Disposable {
     return this.sources().filter((s) => !s.readonly);
   }
 
+  /** A source changed as a whole (state, endpoint, its set of components), or everything (no key). */
   notify(key?: string): void {
     this.changeCount++;
+    this.detailed.fire({ key });
+    this.changed.fire(key);
+  }
+
+  /** Only one component of a source changed (its phase, health, heartbeat, metrics…). */
+  notifyComponent(key: string, componentId: string): void {
+    this.changeCount++;
+    this.detailed.fire({ key, componentId });
     this.changed.fire(key);
   }
 
@@ -68,5 +96,6 @@ export class RunModel implements vscode.Disposable {
   dispose(): void {
     this.sourcesByKey.clear();
     this.changed.dispose();
+    this.detailed.dispose();
   }
 }

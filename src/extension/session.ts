@@ -3,9 +3,10 @@
 // "current run" disposal lifetime, next to the extension lifetime owned by FlowctlContext.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { ComponentPhase, ComponentView, RunnerEvent, RunSnapshot } from '../core/events';
+import type { ComponentView, RunnerEvent, RunSnapshot, RunState } from '../core/events';
 import type { PipelineRunner, RunnerOptions } from '../core/runnerTypes';
 import { ComponentTerminal } from './componentTerminal';
+import { EAGER_TERMINAL_LIMIT } from './limits';
 import { formatDuration, stateLabel } from './presentation';
 import type { ModelSource, RunModel } from './runModel';
 
@@ -25,13 +26,27 @@ export function loadRunnerModule(): Promise<RunnerModule> {
   return (runnerModule ??= import('../core/runner'));
 }
 
+export { EAGER_TERMINAL_LIMIT };
+
 export class RunSession implements ModelSource, vscode.Disposable {
   readonly readonly = false;
   private readonly runDisposables: vscode.Disposable[] = [];
   private readonly terminals = new Map<string, ComponentTerminal>();
-  private readonly lastPhase = new Map<string, ComponentPhase>();
+  /** Task executions being started (VS Code creates the terminal, then calls the pty's open()). */
+  private readonly executions = new Map<ComponentTerminal, Thenable<vscode.TaskExecution | undefined>>();
+  /** The latest view of every component, fed by the runner's component events (O(1) per event). */
+  private readonly views = new Map<string, ComponentView>();
+  private ids: string[] = [];
+  private idsView: readonly string[] = [];
+  /** Ids declared by the pipeline file (known before the runner reports them). */
+  private declared = new Set<string>();
+  private cached: RunSnapshot | undefined;
+  private runState: RunState = 'idle';
+  private pipelineName = '';
   private disposed = false;
   private startedAt = Date.now();
+  /** True when the run has too many components for a terminal each: they open on demand. */
+  lazyTerminals = false;
   /** Resolves when the run has ended and its resources are released. */
   readonly ended: Promise<RunSnapshot>;
 
@@ -42,6 +57,9 @@ export class RunSession implements ModelSource, vscode.Disposable {
     private readonly output: vscode.LogOutputChannel,
     private readonly workspaceFolder: vscode.WorkspaceFolder | undefined,
   ) {
+    for (const v of runner.snapshot().components) this.views.set(v.id, v);
+    this.ids = [...this.views.keys()];
+    this.idsView = this.ids.slice();
     this.pushRunCleanup(runner.onEvent((e) => this.onEvent(e)));
     this.ended = runner.done.then(
       (snap) => this.end(snap),
@@ -60,8 +78,23 @@ export class RunSession implements ModelSource, vscode.Disposable {
     return this.file;
   }
 
+  /** The run's state (O(1)). */
+  get state(): RunState {
+    return this.runState;
+  }
+
+  /** The runner's picture, copied at most once per batch of changes (it copies every component). */
   snapshot(): RunSnapshot {
-    return this.runner.snapshot();
+    return (this.cached ??= this.runner.snapshot());
+  }
+
+  componentIds(): readonly string[] {
+    if (this.idsView.length !== this.ids.length) this.idsView = this.ids.slice();
+    return this.idsView;
+  }
+
+  view(id: string): ComponentView | undefined {
+    return this.views.get(id);
   }
 
   /** Registers a disposable that dies with this run. */
@@ -70,18 +103,33 @@ export class RunSession implements ModelSource, vscode.Disposable {
     else this.runDisposables.push(d);
   }
 
-  /** Opens one terminal per component, then starts the run. Rejects (after cleanup) if the start fails. */
-  async start(componentIds: string[]): Promise<void> {
+  /**
+   * Starts the run. Terminals do not hold it up: for up to EAGER_TERMINAL_LIMIT components one
+   * terminal each is requested (all at once, not awaited; lines queue in each until VS Code opens
+   * it); for more, terminals open on demand and the runner keeps every component's log tail.
+   * Rejects (after cleanup) if the start fails.
+   */
+  async start(componentIds: string[], pipelineName?: string): Promise<void> {
     this.startedAt = Date.now();
+    if (pipelineName) this.pipelineName = pipelineName;
+    const ids = this.ids.length ? this.ids : componentIds;
+    this.declared = new Set(componentIds);
     this.model.add(this);
-    const ids = this.runner.snapshot().components.map((c) => c.id);
-    for (const [i, id] of (ids.length ? ids : componentIds).entries()) await this.openTerminal(id, i === 0);
+    this.lazyTerminals = ids.length > EAGER_TERMINAL_LIMIT;
+    if (this.lazyTerminals) {
+      this.output.info(
+        `${ids.length} components (more than ${EAGER_TERMINAL_LIMIT}): terminals open on demand — Show Logs or a click on a component in the Services view opens its terminal with the last lines of its log.`,
+      );
+    } else {
+      ids.forEach((id, i) => this.openTerminal(id, i === 0));
+    }
     this.output.info(`Starting pipeline ${this.name()} (${this.file})`);
     await this.runner.start();
   }
 
   name(): string {
-    return this.runner.snapshot().pipelineName || path.basename(path.dirname(this.file));
+    if (!this.pipelineName) this.pipelineName = this.runner.snapshot().pipelineName;
+    return this.pipelineName || path.basename(path.dirname(this.file));
   }
 
   terminalFor(id: string): ComponentTerminal | undefined {
@@ -89,13 +137,9 @@ export class RunSession implements ModelSource, vscode.Disposable {
     return t && !t.isClosed ? t : undefined;
   }
 
-  componentIds(): string[] {
-    return this.runner.snapshot().components.map((c) => c.id);
-  }
-
   async restartComponent(id: string): Promise<void> {
     this.requireComponent(id);
-    if (!this.terminalFor(id)) await this.openTerminal(id, true);
+    if (!this.terminalFor(id) && !this.lazyTerminals) this.openTerminal(id, true);
     this.terminalFor(id)?.notice(`restart requested`);
     await this.runner.restartComponent(id);
   }
@@ -106,20 +150,20 @@ export class RunSession implements ModelSource, vscode.Disposable {
     await this.runner.stopComponent(id);
   }
 
-  /** Brings the component's terminal to the front (re-opening it with the log tail if it was closed). */
+  /** Brings the component's terminal to the front (opening it with the log tail if it is not open). */
   async showLogs(id: string): Promise<void> {
     this.requireComponent(id);
-    if (!this.terminalFor(id)) {
-      await this.openTerminal(id, true);
-      const t = this.terminalFor(id);
-      if (t) {
-        t.notice(`last lines of ${id}:`);
-        for (const line of this.runner.logTail(id, 200)) t.line(line);
-      }
+    let term = this.terminalFor(id);
+    if (!term) {
+      // The tail goes in first, synchronously: lines that arrive meanwhile queue after it.
+      this.openTerminal(id, true, this.runner.logTail(id, 200));
+      await this.executions.get(this.terminals.get(id)!);
       return;
     }
-    const term = findComponentTerminal(id);
-    if (term) term.show(false);
+    await this.executions.get(term);
+    term = this.terminalFor(id);
+    const shown = term && findComponentTerminal(id);
+    if (shown) shown.show(false);
   }
 
   /** graceMs shortens the SIGTERM → SIGKILL grace (VS Code waits only a few seconds for deactivate). */
@@ -130,18 +174,29 @@ export class RunSession implements ModelSource, vscode.Disposable {
   }
 
   private requireComponent(id: string): void {
-    if (!this.runner.snapshot().components.some((c) => c.id === id)) throw new Error(`No component "${id}" in ${this.name()}.`);
+    if (!this.views.has(id) && !this.declared.has(id)) throw new Error(`No component "${id}" in ${this.name()}.`);
   }
 
-  private async openTerminal(id: string, reveal: boolean): Promise<void> {
+  /**
+   * Creates the component's pseudoterminal now (it queues lines, bounded, until VS Code opens it)
+   * and asks VS Code for the terminal without waiting for it.
+   */
+  private openTerminal(id: string, reveal: boolean, tail?: string[]): void {
+    const lazy = this.lazyTerminals;
     const pty = new ComponentTerminal(id, {
       onInterrupt: () => this.stopFromTerminal(id, 'Ctrl+C'),
       onUserClose: () => {
-        this.terminals.delete(id);
-        this.stopFromTerminal(id, 'terminal closed');
+        if (this.terminals.get(id) === pty) this.terminals.delete(id);
+        // An on-demand terminal is a log view: closing it leaves the component running.
+        if (!lazy) this.stopFromTerminal(id, 'terminal closed');
       },
     });
+    if (tail) {
+      pty.notice(`last lines of ${id}:`);
+      for (const line of tail) pty.line(line);
+    }
     this.terminals.set(id, pty);
+    this.pushRunCleanup({ dispose: () => pty.finish(this.exitCodeOf(id)) });
     const def: FlowctlTaskDefinition = { type: TASK_TYPE, component: id, file: this.file };
     const task = new vscode.Task(def, this.workspaceFolder ?? vscode.TaskScope.Workspace, id, TASK_TYPE, new vscode.CustomExecution(async () => pty));
     task.isBackground = true;
@@ -153,28 +208,31 @@ export class RunSession implements ModelSource, vscode.Disposable {
       showReuseMessage: false,
       clear: true,
     };
-    try {
-      const execution = await vscode.tasks.executeTask(task);
-      this.pushRunCleanup({ dispose: () => pty.finish(this.exitCodeOf(id)) });
-      void execution;
-    } catch (err) {
-      this.terminals.delete(id);
-      this.output.warn(`Could not open a terminal for ${id}: ${String((err as Error)?.message ?? err)}`);
-    }
+    const execution = vscode.tasks.executeTask(task).then(
+      (e) => e,
+      (err) => {
+        if (this.terminals.get(id) === pty) this.terminals.delete(id);
+        this.output.warn(`Could not open a terminal for ${id}: ${String((err as Error)?.message ?? err)}`);
+        return undefined;
+      },
+    );
+    this.executions.set(pty, execution);
+    void Promise.resolve(execution).then(() => this.executions.delete(pty));
   }
 
   private stopFromTerminal(id: string, why: string): void {
-    const view = this.runner.snapshot().components.find((c) => c.id === id);
+    const view = this.views.get(id);
     if (this.disposed || !view || view.phase === 'stopped' || view.phase === 'exited' || view.phase === 'stopping') return;
     this.output.info(`[${id}] stopping (${why})`);
     this.runner.stopComponent(id).catch((err) => this.output.error(`[${id}] stop failed: ${String(err?.message ?? err)}`));
   }
 
   private exitCodeOf(id: string): number {
-    const view = this.runner.snapshot().components.find((c) => c.id === id);
+    const view = this.views.get(id);
     return typeof view?.exitCode === 'number' ? view.exitCode : 0;
   }
 
+  /** Every runner event lands here (heartbeats ~1,000/s, log lines up to 100,000/s): O(1) each. */
   private onEvent(e: RunnerEvent): void {
     switch (e.type) {
       case 'log':
@@ -182,33 +240,46 @@ export class RunSession implements ModelSource, vscode.Disposable {
         return; // logs do not change the model
       case 'component':
         this.componentChanged(e.view);
-        break;
+        return;
       case 'state':
+        this.runState = e.state;
+        this.cached = undefined;
         this.output.info(`Pipeline ${this.name()}: ${e.previous} → ${e.state}${e.error ? ` (${e.error})` : ''}`);
         break;
       case 'controlPlane':
+        this.cached = undefined;
         this.output.info(`Control plane listening on ${e.endpoint}`);
         break;
       case 'notice': {
         const where = e.componentId ? `[${e.componentId}] ` : '';
         this.output[e.level === 'warning' ? 'warn' : e.level](`${where}${e.message}`);
         if (e.componentId) this.terminals.get(e.componentId)?.notice(e.message, e.level);
-        break;
+        return; // notices do not change the model
       }
       case 'metrics':
-        break;
+        // A fresh snapshot the runner made anyway: it is the cache until the next change. The
+        // totals it carries are not shown anywhere live, so no change notification.
+        this.cached = e.snapshot;
+        return;
     }
     this.model.notify(this.key);
   }
 
   /**
-   * Writes phase transitions the runner does not already announce as notices (waiting, started,
-   * stopped) into the component's terminal. Registered/unhealthy/restarted/exited come as notices.
+   * Keeps the component's view and writes phase transitions the runner does not already announce
+   * as notices (waiting, started, stopped) into its terminal. Registered/unhealthy/restarted/exited
+   * come as notices.
    */
   private componentChanged(view: ComponentView): void {
-    const prevPhase = this.lastPhase.get(view.id);
-    this.lastPhase.set(view.id, view.phase);
-    if (prevPhase === view.phase) return;
+    const prev = this.views.get(view.id);
+    this.views.set(view.id, view);
+    this.cached = undefined;
+    if (prev) this.model.notifyComponent(this.key, view.id);
+    else {
+      this.ids.push(view.id);
+      this.model.notify(this.key); // the set of components changed
+    }
+    if (prev?.phase === view.phase) return;
     const term = this.terminals.get(view.id);
     if (!term) return;
     if (view.phase === 'waiting' && view.waitingFor.length) term.notice(`waiting for ${view.waitingFor.join(', ')} to register`);
@@ -218,6 +289,7 @@ export class RunSession implements ModelSource, vscode.Disposable {
 
   private end(snap: RunSnapshot): RunSnapshot {
     if (this.disposed) return snap;
+    this.runState = snap.state;
     const took = formatDuration(Date.now() - (snap.startedAt ?? this.startedAt));
     const lines = [`Run of ${snap.pipelineName || this.name()} ended: ${snap.state}${snap.error ? ` (${snap.error})` : ''} after ${took}; ${snap.eventsProcessed} events processed.`];
     for (const c of snap.components) {

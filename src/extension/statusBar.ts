@@ -20,16 +20,18 @@ export class PipelineStatusBar implements vscode.Disposable {
     this.update();
   }
 
-  /** Re-renders now (also used by tests to avoid waiting for the coalescer). */
+  /**
+   * Re-renders now (also used by tests to avoid waiting for the coalescer). Runs once per coalesced
+   * burst of changes (≤ 4/s), O(components); the item is only touched when its text, colour or
+   * tooltip really changed (each touch is a message to the workbench).
+   */
   update(): void {
     const runs = this.model.runs();
     const sources = runs.length ? runs : this.model.sources();
     const failure = this.model.lastFailure;
     if (sources.length === 0) {
       if (failure) {
-        this.item.text = `$(error) ${failure.pipelineName || 'pipeline'} failed`;
-        this.item.backgroundColor = new vscode.ThemeColor('statusBarItem.errorBackground');
-        this.item.tooltip = this.tooltip([`**${failure.pipelineName}** failed: ${failure.error}`]);
+        this.render(`$(error) ${failure.pipelineName || 'pipeline'} failed`, 'statusBarItem.errorBackground', [`**${failure.pipelineName}** failed: ${failure.error}`]);
         this.show(true);
       } else {
         this.show(false);
@@ -41,8 +43,10 @@ export class PipelineStatusBar implements vscode.Disposable {
     let level: ReturnType<typeof runLevel> = 'ok';
     const rank = { ok: 0, stopped: 1, busy: 2, warning: 3, error: 4 } as const;
     const lines: string[] = [];
+    let firstName = '';
     for (const s of sources) {
       const snap = s.snapshot();
+      if (!firstName) firstName = snap.pipelineName;
       const count = healthCount(snap);
       healthy += count.healthy;
       total += count.total;
@@ -53,18 +57,28 @@ export class PipelineStatusBar implements vscode.Disposable {
       );
       if (snap.error) lines.push(`  ${snap.error}`);
     }
-    const first = sources[0].snapshot();
-    const name = sources.length > 1 ? `${first.pipelineName} +${sources.length - 1}` : first.pipelineName;
+    const name = sources.length > 1 ? `${firstName} +${sources.length - 1}` : firstName;
     const icon = level === 'busy' ? '$(loading~spin)' : level === 'error' ? '$(error)' : level === 'warning' ? '$(warning)' : '$(pulse)';
-    this.item.text = `${icon} ${name} ${healthy}/${total}`;
-    this.item.backgroundColor =
-      level === 'error'
-        ? new vscode.ThemeColor('statusBarItem.errorBackground')
-        : level === 'warning'
-          ? new vscode.ThemeColor('statusBarItem.warningBackground')
-          : undefined;
-    this.item.tooltip = this.tooltip(lines);
+    const background = level === 'error' ? 'statusBarItem.errorBackground' : level === 'warning' ? 'statusBarItem.warningBackground' : undefined;
+    this.render(`${icon} ${name} ${healthy}/${total}`, background, lines);
     this.show(true);
+  }
+
+  private lastText: string | undefined;
+  private lastBackground: string | undefined;
+  private lastTooltip: string | undefined;
+
+  private render(text: string, background: string | undefined, tooltipLines: string[]): void {
+    if (text !== this.lastText) this.item.text = this.lastText = text;
+    if (background !== this.lastBackground) {
+      this.lastBackground = background;
+      this.item.backgroundColor = background ? new vscode.ThemeColor(background) : undefined;
+    }
+    const tooltip = tooltipLines.join('\n\n');
+    if (tooltip !== this.lastTooltip) {
+      this.lastTooltip = tooltip;
+      this.item.tooltip = this.tooltip(tooltipLines);
+    }
   }
 
   private tooltip(lines: string[]): vscode.MarkdownString {
@@ -85,6 +99,7 @@ export class PipelineStatusBar implements vscode.Disposable {
   private shown = false;
 
   private show(on: boolean): void {
+    if (this.shown === on) return;
     this.shown = on;
     if (on) this.item.show();
     else this.item.hide();
