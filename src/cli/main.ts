@@ -1,6 +1,7 @@
 // `flowctl <command> [flags]`: a small dispatcher. Each command lives in commands/<name>.ts and
 // exports `command` (see command.ts); register it below with one line. Failures print
 // `Error: <message>` on stderr and exit 1, like flowctl.
+import * as grpc from '@grpc/grpc-js';
 import { UsageError, formatFlagHelp, parseArgs } from './args';
 import type { Command } from './command';
 
@@ -51,6 +52,10 @@ function commandHelp(command: Command<any>): string {
     formatFlagHelp(command.flags),
   ].join('\n');
 }
+
+// grpc-js prints its own errors (e.g. "No address added out of total 1 resolved") next to ours, which
+// already say what went wrong; GRPC_VERBOSITY / GRPC_TRACE still turn them on for debugging.
+if (process.env.GRPC_VERBOSITY === undefined) grpc.setLogVerbosity(grpc.logVerbosity.NONE);
 
 export async function main(argv: string[] = process.argv.slice(2)): Promise<number> {
   const [name, ...rest] = argv;

@@ -215,6 +215,7 @@ export class Runner implements PipelineRunner {
         heartbeatTtlMs: opts.heartbeatTtlMs ?? DEFAULTS.heartbeatTtlMs,
         janitorIntervalMs: opts.janitorIntervalMs ?? DEFAULTS.janitorIntervalMs,
         tls: opts.tls,
+        portFlag: opts.portHint ?? '--control-plane-port',
       });
       const link = new EmbeddedLink(server);
       this.cp = link;

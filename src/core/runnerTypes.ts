@@ -16,6 +16,8 @@ export interface RunnerOptions {
   address?: string;
   /** Control plane port (default 8080; 0 = pick a free one). */
   port?: number;
+  /** How the front end calls the port option, for the "port in use" hint (default `--control-plane-port`). */
+  portHint?: string;
   /** Folder for per-component log files (default `logs`, relative to the pipeline file's folder). */
   logDir?: string;
   heartbeatTtlMs?: number;

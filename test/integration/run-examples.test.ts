@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { runCli } from '../helpers/cli';
 import { repoRoot } from '../helpers/paths';
-import { waitFor } from '../helpers/net';
+import { occupyPort, waitFor } from '../helpers/net';
 import { markedProcesses, node, runEnv, startRun, stopRun, writePipeline } from './run-helpers';
 
 function lines(file: string): any[] {
@@ -167,4 +167,33 @@ spec:
   assert.equal(result.code, 1);
   assert.match(run.stdout(), /2 component\(s\) have nothing to run \(no command\):\n  flow\.yml:6:7: stellar \(type stellar-live-source@v1\.0\.0\)\n  flow\.yml:9:7: duck/);
   assert.doesNotMatch(run.stdout(), /Control plane ready/, 'nothing was started');
+});
+
+test('a control-plane port in use fails clearly, names the port and the flag, and starts nothing', async (t) => {
+  const env = runEnv(t);
+  const busy = await occupyPort();
+  t.after(() => busy.close());
+  const file = writePipeline(
+    env.dir,
+    `apiVersion: flowctl/v1
+kind: Pipeline
+metadata: { name: busy-port }
+spec:
+  sources:
+    - id: src
+      command: ${node('components/count-source.js')}
+`,
+  );
+  const run = startRun(file, ['--control-plane-port', String(busy.port)], env);
+  const result = await run.exited;
+  assert.equal(result.code, 1);
+  assert.match(run.stdout(), new RegExp(`failed to create listener on 127\\.0\\.0\\.1:${busy.port}: address already in use\\ntry a different port with --control-plane-port or use --control-plane-port 0`));
+  assert.doesNotMatch(run.stderr(), /No address added/, 'no grpc-js noise next to our message');
+  assert.deepEqual(markedProcesses(env.marker), []);
+});
+
+test('a missing pipeline file is one clear error', async () => {
+  const r = await runCli(['run', 'no-such-flow.yml']);
+  assert.equal(r.code, 1);
+  assert.equal(r.stderr, 'Error: pipeline file not found: no-such-flow.yml\n');
 });

@@ -1,6 +1,7 @@
 // `flowctl run [pipeline-file]`: starts the embedded control plane and every component, shows their
 // merged logs, stops everything on Ctrl+C / SIGTERM. All logic lives in the core runner; this file
 // only maps flags to RunnerOptions and renders the runner's events.
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createRunner, PipelineInvalidError } from '../../core/runner';
 import { loadPipelineFileSync } from '../../core/pipeline/load';
@@ -42,6 +43,7 @@ export const command = defineCommand({
 export async function runCommand(args: ParsedArgs<typeof flags>): Promise<number> {
   const f = args.flags;
   const file = args.positionals[0] ?? 'flow.yml';
+  if (!fs.existsSync(file)) throw new Error(`pipeline file not found: ${file}`);
   const orchestrator = f.orchestrator;
   if (orchestrator !== 'process') {
     throw new Error(
