@@ -290,6 +290,10 @@ export class ServicesTreeProvider implements vscode.TreeDataProvider<ServiceNode
 
   /** Every item rendered to plain data (children included). */
   async itemsData(element?: ServiceNode): Promise<TreeItemData[]> {
+    return this.itemsDataNow(element);
+  }
+
+  private itemsDataNow(element?: ServiceNode): TreeItemData[] {
     const out: TreeItemData[] = [];
     for (const node of this.getChildren(element)) {
       const item = this.resolveTreeItem(this.getTreeItem(node), node);
@@ -302,7 +306,7 @@ export class ServicesTreeProvider implements vscode.TreeDataProvider<ServiceNode
         contextValue: item.contextValue,
         icon: icon?.id,
         iconColor: icon?.color?.id,
-        children: await this.itemsData(node),
+        children: this.itemsDataNow(node),
       });
     }
     return out;
