@@ -74,6 +74,8 @@ export class Runner implements PipelineRunner {
   private file: string;
   private pipeline?: Pipeline;
   private specs = new Map<string, ComponentSpec>();
+  /** The pipeline's component ids (registration matching looks them up on every registration). */
+  private readonly specIds = new Set<string>();
   private table = new ComponentTable([], () => undefined);
   private cp?: ControlPlaneLink;
   private supervisor?: Supervisor;
@@ -182,6 +184,7 @@ export class Runner implements PipelineRunner {
     );
     for (const c of components) {
       this.specs.set(c.id, c);
+      this.specIds.add(c.id);
       this.registered.set(c.id, deferred<void>());
     }
     for (const view of this.table.list()) this.emit({ type: 'component', view });
@@ -410,12 +413,9 @@ export class Runner implements PipelineRunner {
 
   private async onRegistered(record: ServiceRecord): Promise<void> {
     if (!this.cp) return;
-    const candidates: Candidate[] = this.table.ids().map((id) => ({
-      id,
-      pid: this.supervisor?.get(id)?.pid,
-      spawnedAt: this.spawnedAt.get(id),
-    }));
-    const match = await matchRegistration(record, candidates, this.cp.port);
+    const candidates = (): Candidate[] =>
+      this.table.ids().map((id) => ({ id, pid: this.supervisor?.get(id)?.pid, spawnedAt: this.spawnedAt.get(id) }));
+    const match = await matchRegistration(record, this.specIds, candidates, this.cp.port);
     if (!match) {
       this.notice('warning', `a component registered as "${record.serviceId}" that is not part of this pipeline`);
       return;

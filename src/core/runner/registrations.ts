@@ -32,14 +32,19 @@ export function matchByIdentity(record: ServiceRecord, ids: ReadonlySet<string>)
   return undefined;
 }
 
+/**
+ * Identity first (cheap: set lookups); only a registration that names no pipeline component costs a look
+ * at the processes (`candidates` is called only then).
+ */
 export async function matchRegistration(
   record: ServiceRecord,
-  candidates: Candidate[],
+  ids: ReadonlySet<string>,
+  candidates: () => Candidate[],
   serverPort: number,
 ): Promise<Match | undefined> {
-  const byIdentity = matchByIdentity(record, new Set(candidates.map((c) => c.id)));
+  const byIdentity = matchByIdentity(record, ids);
   if (byIdentity) return byIdentity;
-  const withPid = candidates.filter((c) => c.pid !== undefined);
+  const withPid = candidates().filter((c) => c.pid !== undefined);
   const root = await rootPidOfPeer(
     record.peer,
     serverPort,
