@@ -204,6 +204,9 @@ export class Runner implements PipelineRunner {
     }
     this.checkAborted();
 
+    if (opts.tls && !opts.useExternalControlPlane) {
+      this.notice('warning', 'the control plane serves TLS: components that dial it in plaintext (the Go flowctl-sdk, the legacy components, this project\'s SDK) cannot register');
+    }
     // 3. The control plane: embedded (default) or one already running at address:port.
     if (opts.useExternalControlPlane) {
       this.cp = await ExternalLink.connect(opts.address ?? DEFAULTS.address, opts.port ?? DEFAULTS.port, { tls: opts.tls });
