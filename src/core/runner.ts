@@ -26,6 +26,8 @@ import { removeEndpointFile, writeEndpointFile } from './endpointFile';
 import { ComponentTable } from './runner/componentTable';
 import { matchRegistration, type Candidate } from './runner/registrations';
 import { deferred, type Deferred } from './runner/deferred';
+import { RunCounters } from './runner/counters';
+import { planWiring, sourceParams } from './runner/wiring';
 
 /** Thrown by start() when the pipeline file has errors; carries every diagnostic. */
 export class PipelineInvalidError extends Error {
@@ -91,12 +93,11 @@ export class Runner implements PipelineRunner {
   private metricsTimer?: NodeJS.Timeout;
   private stopping?: Promise<void>;
   private resolveDone!: (s: RunSnapshot) => void;
-  private rateWindow: Array<{ t: number; n: number }> = [];
   private wiredOnce = false;
   private rewireTimer?: NodeJS.Timeout;
   /** Time marks of the start-up (ms, performance.now()), for `bench:run` and diagnostics. */
   readonly marks: { start?: number; controlPlaneReady?: number; firstSpawn?: number; lastSpawn?: number; lastRegistration?: number; running?: number } = {};
-  private baseCounts = new Map<string, { eventsIn: number; eventsOut: number; bytesIn: number; bytesOut: number }>();
+  private readonly counters = new RunCounters((id) => this.specs.get(id)?.role === 'sink');
 
   constructor(options: RunnerOptions) {
     this.options = options;
@@ -528,41 +529,16 @@ export class Runner implements PipelineRunner {
 
   private wireDataPlane(): void {
     if (!this.pipeline || !this.cp) return;
-    const nodes = allComponents(this.pipeline)
-      .filter((c) => c.role !== 'pipeline')
-      .filter((c) => {
-        const rec = this.recordOf(c.id);
-        if (rec?.legacy) {
-          this.notice('info', `${c.id} registered through the legacy API; it wires its own data (not through flowctl)`, c.id);
-          return false;
-        }
-        return true;
-      })
-      .map((c) => ({
-        id: c.id,
-        role: c.role as 'source' | 'processor' | 'sink',
-        inputs: (c.inputs ?? []).filter((i) => this.specs.has(i)),
-        inputEventTypes: this.recordOf(c.id)?.info.input_event_types?.length
-          ? this.recordOf(c.id)!.info.input_event_types
-          : c.input_event_types,
-      }));
-    const kept = new Set(nodes.map((n) => n.id));
-    for (const n of nodes) n.inputs = n.inputs.filter((i) => kept.has(i));
-    const connected = nodes.filter((n) => n.inputs.length > 0 || nodes.some((m) => m.inputs.includes(n.id)));
-    if (connected.length === 0) {
-      this.wiredOnce = true;
-      return;
+    this.wiredOnce = true;
+    const plan = planWiring(allComponents(this.pipeline), (id) => this.recordOf(id));
+    for (const id of plan.legacy) {
+      this.notice('info', `${id} registered through the legacy API; it wires its own data (not through flowctl)`, id);
     }
+    if (plan.nodes.length === 0) return;
     const dp = new DataPlane({
-      nodes: connected,
+      nodes: plan.nodes,
       endpointOf: (id) => this.recordOf(id)?.info.endpoint || undefined,
-      params: (id) => {
-        const env = this.specs.get(id)?.env ?? {};
-        const p: Record<string, string> = {};
-        if (env.START_LEDGER) p.start_ledger = String(env.START_LEDGER);
-        if (env.END_LEDGER) p.end_ledger = String(env.END_LEDGER);
-        return p;
-      },
+      params: (id) => sourceParams(this.specs.get(id)),
     });
     this.subscriptions.push(
       dp.events.on((ev) => {
@@ -571,8 +547,7 @@ export class Runner implements PipelineRunner {
       }),
     );
     this.dataPlane = dp;
-    dp.start();
-    this.wiredOnce = true;
+    void dp.start();
   }
 
   private scheduleRewire(): void {
@@ -583,24 +558,20 @@ export class Runner implements PipelineRunner {
 
   private async rewire(): Promise<void> {
     if (this.state !== 'running' || this.stopping) return;
-    const old = this.dataPlane;
-    if (old) {
-      for (const [id, c] of Object.entries(old.counts())) {
-        const base = this.baseCounts.get(id) ?? { eventsIn: 0, eventsOut: 0, bytesIn: 0, bytesOut: 0 };
-        this.baseCounts.set(id, {
-          eventsIn: base.eventsIn + c.eventsIn,
-          eventsOut: base.eventsOut + c.eventsOut,
-          bytesIn: base.bytesIn + c.bytesIn,
-          bytesOut: base.bytesOut + c.bytesOut,
-        });
-      }
-      this.dataPlane = undefined;
-      await old.stop().catch(() => undefined);
-    }
+    await this.drainDataPlane(this.options.shutdownGraceMs ?? DEFAULTS.shutdownGraceMs);
     if (this.state === 'running' && !this.stopping) {
       this.notice('info', 're-wiring the data plane after a component restart');
       this.wireDataPlane();
     }
+  }
+
+  /** Ends the data plane's streams (sources first, so what is in flight reaches the sinks), then keeps its counts. */
+  private async drainDataPlane(timeoutMs: number): Promise<void> {
+    const dp = this.dataPlane;
+    if (!dp) return;
+    await withTimeout(dp.stop(), timeoutMs).catch(() => undefined);
+    this.counters.absorb(dp.counts());
+    if (this.dataPlane === dp) this.dataPlane = undefined;
   }
 
   private recordOf(id: string): ServiceRecord | undefined {
@@ -608,62 +579,36 @@ export class Runner implements PipelineRunner {
     return serviceId ? this.cp?.get(serviceId) : undefined;
   }
 
-  private counts(): Map<string, { eventsIn: number; eventsOut: number; bytesIn: number; bytesOut: number }> {
-    const out = new Map(this.baseCounts);
-    for (const [id, c] of Object.entries(this.dataPlane?.counts() ?? {})) {
-      const base = out.get(id) ?? { eventsIn: 0, eventsOut: 0, bytesIn: 0, bytesOut: 0 };
-      out.set(id, {
-        eventsIn: base.eventsIn + c.eventsIn,
-        eventsOut: base.eventsOut + c.eventsOut,
-        bytesIn: base.bytesIn + c.bytesIn,
-        bytesOut: base.bytesOut + c.bytesOut,
-      });
-    }
-    return out;
-  }
-
-  /** Events processed = events delivered to sinks (what the sinks' own counts say). */
   private totals(): { eventsProcessed: number; eventsPerSecond: number; bytes: number } {
-    let eventsProcessed = 0;
-    let bytes = 0;
-    for (const [id, c] of this.counts()) {
-      if (this.specs.get(id)?.role === 'sink') {
-        eventsProcessed += c.eventsIn;
-        bytes += c.bytesIn;
-      }
-    }
-    const now = Date.now();
-    const window = this.rateWindow;
-    const first = window[0];
-    const eventsPerSecond = first && now > first.t ? ((eventsProcessed - first.n) * 1000) / (now - first.t) : 0;
-    return { eventsProcessed, eventsPerSecond: Math.max(0, eventsPerSecond), bytes };
+    const { eventsProcessed, bytes } = this.counters.totals(this.counters.current(this.dataPlane?.counts()));
+    return { eventsProcessed, bytes, eventsPerSecond: this.counters.rate(eventsProcessed) };
   }
 
+  /** Run metrics for the registry's run record: per-component counts and totals. */
+  private runMetrics(eventsPerSecond: number): RunMetrics {
+    const counts = this.counters.current(this.dataPlane?.counts());
+    const { eventsProcessed, bytes } = this.counters.totals(counts);
+    const component_metrics: RunMetrics['component_metrics'] = {};
+    for (const id of this.table.ids()) {
+      const c = this.counters.of(counts, id);
+      component_metrics[id] = { events_in: c.eventsIn, events_out: c.eventsOut, bytes_in: c.bytesIn, bytes_out: c.bytesOut, processing_time_ms: 0 };
+    }
+    return { ...emptyRunMetrics(), events_processed: eventsProcessed, events_per_second: round1(eventsPerSecond), bytes_processed: bytes, component_metrics };
+  }
+
+  /** Every second: per-component figures into the views, the run record, and a `metrics` event. */
   private publishMetrics(): void {
     if (!this.cp || !this.runId) return;
-    const now = Date.now();
-    const counts = this.counts();
-    const totalsBefore = this.totals();
-    this.rateWindow.push({ t: now, n: totalsBefore.eventsProcessed });
-    while (this.rateWindow.length > 5) this.rateWindow.shift();
-    const perComponent: RunMetrics['component_metrics'] = {};
+    const counts = this.counters.current(this.dataPlane?.counts());
+    const { eventsProcessed } = this.counters.totals(counts);
+    this.counters.sample(eventsProcessed);
     for (const id of this.table.ids()) {
-      const c = counts.get(id) ?? { eventsIn: 0, eventsOut: 0, bytesIn: 0, bytesOut: 0 };
-      const prev = this.table.get(id);
-      const dt = prev?.eventsPerSecond !== undefined ? METRICS_INTERVAL_MS / 1000 : 1;
-      const rate = prev ? Math.max(0, (Math.max(c.eventsIn, c.eventsOut) - Math.max(prev.eventsIn, prev.eventsOut)) / dt) : 0;
-      this.table.update(id, { eventsIn: c.eventsIn, eventsOut: c.eventsOut, eventsPerSecond: Math.round(rate * 10) / 10 });
-      perComponent[id] = { events_in: c.eventsIn, events_out: c.eventsOut, bytes_in: c.bytesIn, bytes_out: c.bytesOut, processing_time_ms: 0 };
+      const c = this.counters.of(counts, id);
+      const prev = this.table.get(id)!;
+      const rate = Math.max(0, Math.max(c.eventsIn, c.eventsOut) - Math.max(prev.eventsIn, prev.eventsOut)) / (METRICS_INTERVAL_MS / 1000);
+      this.table.update(id, { eventsIn: c.eventsIn, eventsOut: c.eventsOut, eventsPerSecond: round1(rate) });
     }
-    const totals = this.totals();
-    const metrics: RunMetrics = {
-      ...emptyRunMetrics(),
-      events_processed: totals.eventsProcessed,
-      events_per_second: Math.round(totals.eventsPerSecond * 10) / 10,
-      bytes_processed: totals.bytes,
-      component_metrics: perComponent,
-    };
-    void this.cp.updateRun({ runId: this.runId, metrics }).catch(() => undefined);
+    void this.cp.updateRun({ runId: this.runId, metrics: this.runMetrics(this.counters.rate(eventsProcessed)) }).catch(() => undefined);
     this.emit({ type: 'metrics', snapshot: this.snapshot() });
   }
 
@@ -710,10 +655,13 @@ export class Runner implements PipelineRunner {
       this.setState('stopping');
       if (reason) this.notice('info', `stopping the pipeline (${reason})`);
       if (wasStarting) this.startAbort.reject(new Error('pipeline stopped during start-up'));
+      // Drain first, so the run record's final counts match what the sinks consumed.
+      await this.drainDataPlane(this.options.shutdownGraceMs ?? DEFAULTS.shutdownGraceMs);
       if (this.runId && this.cp) {
-        await this.cp
-          .updateRun({ runId: this.runId, status, metrics: this.finalMetrics(), error: error ?? '' })
-          .catch(() => undefined);
+        this.publishMetrics();
+        const elapsed = this.startedAt ? (Date.now() - this.startedAt) / 1000 : 0;
+        const metrics = this.runMetrics(elapsed > 0 ? this.totals().eventsProcessed / elapsed : 0);
+        await this.cp.updateRun({ runId: this.runId, status, metrics, error: error ?? '' }).catch(() => undefined);
       }
       await this.teardown();
       if (error) this.error = error;
@@ -723,49 +671,18 @@ export class Runner implements PipelineRunner {
     return this.finishing;
   }
 
-  private finalMetrics(): RunMetrics {
-    this.publishMetrics();
-    const totals = this.totals();
-    const component_metrics: RunMetrics['component_metrics'] = {};
-    for (const [id, c] of this.counts()) {
-      component_metrics[id] = { events_in: c.eventsIn, events_out: c.eventsOut, bytes_in: c.bytesIn, bytes_out: c.bytesOut, processing_time_ms: 0 };
-    }
-    const elapsed = this.startedAt ? (Date.now() - this.startedAt) / 1000 : 0;
-    return {
-      events_processed: totals.eventsProcessed,
-      events_per_second: elapsed > 0 ? Math.round((totals.eventsProcessed / elapsed) * 10) / 10 : 0,
-      bytes_processed: totals.bytes,
-      component_metrics,
-    };
-  }
-
   /** Stops everything this run started, in order: data plane, processes, control plane. Never throws. */
   private async teardown(): Promise<void> {
     clearInterval(this.metricsTimer);
     clearTimeout(this.rewireTimer);
-    const dp = this.dataPlane;
-    this.dataPlane = undefined;
-    if (dp) {
-      for (const [id, c] of Object.entries(dp.counts())) {
-        const base = this.baseCounts.get(id) ?? { eventsIn: 0, eventsOut: 0, bytesIn: 0, bytesOut: 0 };
-        this.baseCounts.set(id, {
-          eventsIn: base.eventsIn + c.eventsIn,
-          eventsOut: base.eventsOut + c.eventsOut,
-          bytesIn: base.bytesIn + c.bytesIn,
-          bytesOut: base.bytesOut + c.bytesOut,
-        });
-      }
-      // Let the streams drain so the counts match what the sinks consumed (bounded by the grace period).
-      await withTimeout(dp.stop(), this.options.shutdownGraceMs ?? DEFAULTS.shutdownGraceMs).catch(() => undefined);
-    }
+    const graceMs = this.options.shutdownGraceMs ?? DEFAULTS.shutdownGraceMs;
+    await this.drainDataPlane(graceMs);
     if (this.supervisor) {
       for (const v of this.table.list()) if (v.phase !== 'exited' && v.phase !== 'stopped') this.table.setPhase(v.id, 'stopping');
-      await this.supervisor.stopAll(this.options.shutdownGraceMs ?? DEFAULTS.shutdownGraceMs).catch((err: Error) =>
-        this.notice('error', `stopping components: ${err.message}`),
-      );
+      await this.supervisor.stopAll(graceMs).catch((err: Error) => this.notice('error', `stopping components: ${err.message}`));
       for (const v of this.table.list()) if (v.phase === 'stopping') this.table.setPhase(v.id, 'stopped');
     }
-    for (const s of this.subscriptions.splice(0)) s.dispose();
+    for (const sub of this.subscriptions.splice(0)) sub.dispose();
     if (this.cp) {
       await this.cp.close().catch((err: Error) => this.notice('error', `closing the control plane: ${err.message}`));
       if (!this.cp.external) removeEndpointFile();
@@ -788,6 +705,10 @@ export class Runner implements PipelineRunner {
   private emit(event: RunnerEvent): void {
     this.emitter.emit(event);
   }
+}
+
+function round1(n: number): number {
+  return Math.round(n * 10) / 10;
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
