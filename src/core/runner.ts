@@ -8,11 +8,8 @@ import { Emitter, type Disposable } from './typedEmitter';
 import type { ComponentView, RegistryEvent, RunnerEvent, RunSnapshot, RunState } from './events';
 import type { PipelineRunner, RunnerOptions } from './runnerTypes';
 import { HealthStatus, RunStatus, emptyRunMetrics, type RunMetrics, type ServiceRecord } from './controlplane/model';
-import { ControlPlaneServer } from './controlplane/server';
-import { EmbeddedLink, ExternalLink, type ControlPlaneLink } from './runner/controlPlaneLink';
-import { MemoryStorage } from './controlplane/storage/memory';
-import { LmdbStorage } from './controlplane/storage/lmdb';
-import type { Storage } from './controlplane/storage/types';
+import type { ControlPlaneLink } from './runner/controlPlaneLink';
+import { openControlPlane } from './runner/openControlPlane';
 import { loadPipelineFile } from './pipeline/load';
 import { allComponents, type ComponentSpec, type Pipeline } from './pipeline/model';
 import type { Diagnostic } from './pipeline/diagnostics';
@@ -22,12 +19,13 @@ import type { ProcessEvent } from './supervisor/process';
 import { reapLeftovers } from './supervisor/stateFile';
 import { DataPlane } from './dataplane';
 import { flowctlHome } from './paths';
-import { removeEndpointFile, writeEndpointFile } from './endpointFile';
+import { removeEndpointFile } from './endpointFile';
 import { ComponentTable } from './runner/componentTable';
 import { matchRegistration, type Candidate } from './runner/registrations';
 import { deferred, type Deferred } from './runner/deferred';
 import { RunCounters } from './runner/counters';
 import { planWiring, sourceParams } from './runner/wiring';
+import { commandlessMessage, registrationTimeoutMessage } from './runner/messages';
 
 /** Thrown by start() when the pipeline file has errors; carries every diagnostic. */
 export class PipelineInvalidError extends Error {
@@ -45,22 +43,11 @@ export class PipelineInvalidError extends Error {
 }
 
 const DEFAULTS = {
-  address: '127.0.0.1',
-  port: 8080,
-  heartbeatTtlMs: 30_000,
-  janitorIntervalMs: 10_000,
   registrationTimeoutMs: 30_000,
   shutdownGraceMs: 10_000,
 };
 
 const METRICS_INTERVAL_MS = 1000;
-
-/** Per-pipeline default registry: two different pipelines can run at once without fighting over one file. */
-export function defaultRunDbPath(pipelineFile: string, pipelineName: string): string {
-  const hash = crypto.createHash('sha256').update(path.resolve(pipelineFile)).digest('hex').slice(0, 8);
-  const safe = pipelineName.replace(/[^A-Za-z0-9._-]+/g, '-').slice(0, 40) || 'pipeline';
-  return path.join(flowctlHome(), 'pipelines', `${safe}-${hash}`, 'registry.lmdb');
-}
 
 export function createRunner(options: RunnerOptions): PipelineRunner {
   return new Runner(options);
@@ -169,15 +156,7 @@ export class Runner implements PipelineRunner {
     // flowctl would download registry components or fall back to built-in binaries by type; offline we can
     // only run what has a command. Say so for all of them at once, before anything starts.
     const commandless = components.filter((c) => !c.command?.length);
-    if (commandless.length) {
-      throw new Error(
-        `${commandless.length} component(s) have nothing to run (no command):\n` +
-          commandless
-            .map((c) => `  ${path.basename(this.file)}:${c.position.line}:${c.position.column}: ${c.id}` + (c.type ? ` (type ${c.type}${c.image ? `, image ${c.image}` : ''})` : c.image ? ` (image ${c.image})` : ''))
-            .join('\n') +
-          `\ngive each one a \`command\` that starts it from a local build (registry and container images are not used offline)`,
-      );
-    }
+    if (commandless.length) throw new Error(commandlessMessage(this.file, commandless));
     const logDir = opts.logDir ? path.resolve(path.dirname(this.file), opts.logDir) : path.join(path.dirname(this.file), 'logs');
     this.table = new ComponentTable(
       components.map((c) => ({ id: c.id, role: c.role, position: c.position, logFile: path.join(logDir, `${c.id}.log`) })),
@@ -205,46 +184,17 @@ export class Runner implements PipelineRunner {
     }
     this.checkAborted();
 
-    if (opts.tls && !opts.useExternalControlPlane) {
-      this.notice('warning', 'the control plane serves TLS: components that dial it in plaintext (the Go flowctl-sdk, the legacy components, this project\'s SDK) cannot register');
-    }
     // 3. The control plane: embedded (default) or one already running at address:port.
-    if (opts.useExternalControlPlane) {
-      this.cp = await ExternalLink.connect(opts.address ?? DEFAULTS.address, opts.port ?? DEFAULTS.port, { tls: opts.tls });
-    } else {
-      const storage: Storage = opts.noPersistence
-        ? new MemoryStorage()
-        : new LmdbStorage(opts.dbPath ?? defaultRunDbPath(this.file, pipeline.metadata.name));
-      const server = await ControlPlaneServer.start({
-        address: opts.address ?? DEFAULTS.address,
-        port: opts.port ?? DEFAULTS.port,
-        storage,
-        heartbeatTtlMs: opts.heartbeatTtlMs ?? DEFAULTS.heartbeatTtlMs,
-        janitorIntervalMs: opts.janitorIntervalMs ?? DEFAULTS.janitorIntervalMs,
-        tls: opts.tls,
-        portFlag: opts.portHint ?? '--control-plane-port',
-      });
-      const link = new EmbeddedLink(server);
-      this.cp = link;
-      const interrupted = await link.reconcileInterruptedRuns();
-      if (interrupted.length) {
-        this.notice('warning', `marked ${interrupted.length} earlier run(s) that never ended as failed (${interrupted.map((r) => r.slice(0, 8)).join(', ')})`);
-      }
+    const cp = await openControlPlane(opts, { file: this.file, name: pipeline.metadata.name }, (m) => this.notice('warning', m));
+    if (this.stopping || this.startAbort.settled) {
+      // Stopped while it was opening: the teardown has already run without it.
+      await cp.close().catch(() => undefined);
+      if (!cp.external) removeEndpointFile();
+      this.checkAborted();
     }
-    const cp = this.cp;
+    this.cp = cp;
     this.marks.controlPlaneReady = performance.now();
     this.emit({ type: 'controlPlane', endpoint: cp.endpoint, address: cp.address, port: cp.port });
-    if (!cp.external) {
-      writeEndpointFile({
-        address: cp.address,
-        port: cp.port,
-        pid: process.pid,
-        pipeline: pipeline.metadata.name,
-        file: this.file,
-        startedAt: new Date().toISOString(),
-        tls: !!opts.tls,
-      });
-    }
     this.subscriptions.push(cp.events.on((e) => this.onRegistryEvent(e)));
     this.checkAborted();
 
@@ -338,25 +288,16 @@ export class Runner implements PipelineRunner {
 
   private registrationTimeoutMessage(id: string, timeoutMs: number): string {
     const proc = this.supervisor?.get(id);
-    const alive = proc?.state === 'running';
-    const lines = [
-      `component ${id} did not register with the control plane within ${Math.round(timeoutMs / 1000)}s` +
-        (alive ? ` (its process ${proc?.pid} is still running)` : ` (its process is not running${proc?.exitCode != null ? `: exited with code ${proc.exitCode}` : ''})`),
-    ];
-    const strangers = this.cp
-      ?.list()
-      .filter((r) => !this.componentOf.has(r.serviceId) && (r.registeredAt ?? 0) >= (this.startedAt ?? 0));
-    if (strangers?.length) {
-      lines.push(
-        `  registrations that match no pipeline component: ${strangers.map((r) => `${r.serviceId} (component.id "${r.info.id}")`).join(', ')}`,
-        `  → if one of them is ${id}, set its id to "${id}" (FLOWCTL_COMPONENT_ID is in its environment)`,
-      );
-    } else {
-      lines.push(`  it must call RegisterComponent on FLOWCTL_ENDPOINT (${this.cp?.endpoint}) with component id "${id}"`);
-    }
-    const tail = proc?.tail(10) ?? [];
-    if (tail.length) lines.push(`  last lines of its log:`, ...tail.map((l) => `    ${l}`));
-    return lines.join('\n');
+    const strangers = this.cp?.list().filter((r) => !this.componentOf.has(r.serviceId) && (r.registeredAt ?? 0) >= (this.startedAt ?? 0));
+    return registrationTimeoutMessage({
+      id,
+      timeoutMs,
+      pid: proc?.state === 'running' ? proc.pid : undefined,
+      exitCode: proc?.exitCode,
+      strangers: strangers ?? [],
+      endpoint: this.cp?.endpoint,
+      tail: proc?.tail(10) ?? [],
+    });
   }
 
   private checkAborted(): void {
