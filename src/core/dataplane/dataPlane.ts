@@ -4,42 +4,54 @@
 // that is half-closed when the last upstream ends. Backpressure: when a dependent's write()
 // returns false the upstream stream is paused until every blocked dependent drained, so nothing
 // queues without bound (HTTP/2 flow control carries the pause back to the producing component).
+// Events travel as the gRPC frames they arrived in: each DATA chunk read from a component is split
+// at frame boundaries (frames.ts) and the run of whole frames is written on in one piece (h2call.ts).
 import * as grpc from '@grpc/grpc-js';
-import type { Readable } from 'node:stream';
+import { protos } from '../proto';
 import { Emitter } from '../typedEmitter';
 import { normalizeEndpoint } from './endpoint';
+import { FRAME_HEADER_BYTES, FrameSplitter, frameMessage, type FrameSink } from './frames';
+import { GrpcCall, H2Channel } from './h2call';
 import { planGraph } from './graph';
-import { rawClientConstructor, scanEvent } from './rawCodec';
+import { eventTypeOf, payloadBytesOf, rawClientConstructor } from './rawCodec';
 import type { ConsumeResult, DataPlaneEvent, DataPlaneNode, DataPlaneOptions, NodeCounts } from './types';
 
 const SERVICE = { source: 'SourceService', processor: 'ProcessorService', sink: 'ConsumerService' } as const;
 const DEFAULT_MAX_MESSAGE_BYTES = 50 * 1024 * 1024;
 const RATE_WINDOW_MS = 5_000;
 
-/** A serialized flowctl.v1.Event: the data plane forwards the bytes it received (see rawCodec.ts). */
-type WireEvent = Buffer;
-
-type InputStream = grpc.ClientWritableStream<WireEvent> | grpc.ClientDuplexStream<WireEvent, WireEvent>;
-
 interface NodeState {
   node: DataPlaneNode;
   address?: string;
+  /** grpc-js client for GetInfo (closed once the component answered). */
   client?: grpc.Client & Record<string, any>;
+  /** The HTTP/2 connection carrying the event streams. */
+  channel?: H2Channel;
   counts: NodeCounts;
   filter?: Set<string>;
   dependents: NodeState[];
   /** Upstreams that have not ended yet (processors and sinks). */
   openInputs: number;
-  input?: InputStream;
+  input?: GrpcCall;
   inputClosed: boolean;
-  output?: Readable & { cancel(): void };
+  output?: GrpcCall;
   outputEnded: boolean;
   failed: boolean;
   ended: boolean;
   /** Resolved when the node fails (wakes upstreams waiting for its drain). */
   onFail: Array<() => void>;
   result?: ConsumeResult;
+  /** Whether the node is a sink (counts as processed). */
+  isSink: boolean;
+  /** Frames accepted for this node during the chunk being forwarded: buf[runStart, runEnd), written on flush. */
+  runBuf: Buffer | null;
+  runStart: number;
+  runEnd: number;
+  /** Set when a write to this node returned false. */
+  blocked: boolean;
 }
+
+const STATUS_OK = 0;
 
 export class DataPlane {
   readonly events = new Emitter<DataPlaneEvent>();
@@ -69,6 +81,11 @@ export class DataPlane {
         failed: false,
         ended: false,
         onFail: [],
+        isSink: node.role === 'sink',
+        runBuf: null,
+        runStart: 0,
+        runEnd: 0,
+        blocked: false,
       });
     }
   }
@@ -145,6 +162,7 @@ export class DataPlane {
       'grpc.max_receive_message_length': max,
       'grpc.initial_reconnect_backoff_ms': 200,
       'grpc.max_reconnect_backoff_ms': 2_000,
+      'grpc.enable_channelz': 0,
     }) as any;
     const timeout = this.opts.connectTimeoutMs ?? 30_000;
     const deadline = Date.now() + timeout;
@@ -163,6 +181,9 @@ export class DataPlane {
       for (;;) {
         try {
           await getInfo();
+          // The event streams use their own HTTP/2 connection (h2call.ts); GetInfo was all grpc-js was for.
+          st.client!.close();
+          st.channel = new H2Channel(st.address!);
           return true;
         } catch (err) {
           const e = err as grpc.ServiceError;
@@ -184,75 +205,105 @@ export class DataPlane {
     }
   }
 
+  private maxMessageBytes(): number {
+    return this.opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+  }
+
   private openSink(st: NodeState): void {
-    const call = st.client!.Consume((err: grpc.ServiceError | null, res: { events_consumed: number; events_failed: number; errors: string[] }) => {
-      if (err) {
-        if (!(this.stopping && err.code === grpc.status.CANCELLED)) this.error(st.node.id, `Consume failed: ${err.details || err.message}`);
-        this.fail(st);
-      } else {
-        st.result = { eventsConsumed: Number(res.events_consumed), eventsFailed: Number(res.events_failed), errors: res.errors ?? [] };
-        if (st.result.eventsFailed > 0) this.error(st.node.id, `${st.result.eventsFailed} event(s) failed in the sink${st.result.errors[0] ? `: ${st.result.errors[0]}` : ''}`);
-      }
-      this.markEnded(st);
-    }) as grpc.ClientWritableStream<WireEvent>;
-    call.on('error', () => undefined); // reported through the callback
-    st.input = call;
+    const response: Buffer[] = [];
+    st.input = st.channel!.call(protos().v1.ConsumerService.service.Consume.path, {
+      data: (chunk) => response.push(chunk),
+      done: (status) => {
+        if (status.code !== STATUS_OK) {
+          if (!(this.stopping && status.code === grpc.status.CANCELLED)) this.error(st.node.id, `Consume failed: ${status.details}`);
+          this.fail(st);
+        } else {
+          const res = decodeConsumeResponse(Buffer.concat(response));
+          if (!res) {
+            this.error(st.node.id, 'Consume failed: the sink answered without a ConsumeResponse');
+            this.fail(st);
+          } else {
+            st.result = { eventsConsumed: Number(res.events_consumed), eventsFailed: Number(res.events_failed), errors: res.errors ?? [] };
+            if (st.result.eventsFailed > 0) this.error(st.node.id, `${st.result.eventsFailed} event(s) failed in the sink${st.result.errors[0] ? `: ${st.result.errors[0]}` : ''}`);
+          }
+        }
+        this.markEnded(st);
+      },
+    });
   }
 
   private openProcessor(st: NodeState): void {
-    const call = st.client!.Process() as grpc.ClientDuplexStream<WireEvent, WireEvent>;
+    const call = this.pump(st, protos().v1.ProcessorService.service.Process.path);
     st.input = call;
-    this.pump(st, call as any);
   }
 
   private openSource(st: NodeState): void {
     const params = this.opts.params?.(st.node.id) ?? {};
-    const call = st.client!.StreamEvents({ params, resume: false, resume_token: '' }) as grpc.ClientReadableStream<WireEvent>;
-    this.pump(st, call as any);
+    const method = protos().v1.SourceService.service.StreamEvents;
+    const call = this.pump(st, method.path);
+    call.write(frameMessage(method.requestSerialize({ params, resume: false, resume_token: '' })));
+    call.end();
   }
 
-  /** Reads a source's or processor's output and writes each event to its dependents. */
-  private pump(st: NodeState, out: Readable & { cancel(): void }): void {
-    st.output = out;
-    const wantType = st.dependents.some((d) => d.filter);
-    out.on('data', (ev: Buffer) => {
-      if (st.outputEnded) return;
-      const scanned = scanEvent(ev, wantType);
-      const bytes = scanned.payloadBytes;
-      st.counts.eventsOut++;
-      st.counts.bytesOut += bytes;
-      const blocked: NodeState[] = [];
-      for (const d of st.dependents) {
-        if (d.inputClosed || d.failed || !d.input) continue;
-        if (d.filter && !d.filter.has(scanned.type)) continue;
-        d.counts.eventsIn++;
-        d.counts.bytesIn += bytes;
-        if (d.node.role === 'sink') this.sample();
-        if (!d.input.write(ev)) blocked.push(d);
-      }
-      if (blocked.length > 0) {
-        out.pause();
-        void Promise.all(blocked.map((d) => this.drained(d))).then(() => {
-          if (!st.outputEnded) out.resume();
-        });
-      }
+  /** Opens a source's or processor's output call and writes each event it returns to the node's dependents. */
+  private pump(st: NodeState, path: string): GrpcCall {
+    const splitter = new FrameSplitter(this.maxMessageBytes());
+    const forward = new Forwarder(st, st.dependents.some((d) => d.filter));
+    const deps = st.dependents;
+    const what = st.node.role === 'source' ? 'StreamEvents' : 'Process';
+    let problem: string | undefined;
+    const call = st.channel!.call(path, {
+      data: (chunk) => {
+        if (st.outputEnded || problem) return;
+        problem = splitter.feed(chunk, forward);
+        let blocked: NodeState[] | undefined;
+        let sinkEvents = false;
+        for (let i = 0; i < deps.length; i++) {
+          const d = deps[i];
+          const buf = d.runBuf;
+          if (buf !== null) {
+            d.runBuf = null;
+            if (d.isSink) sinkEvents = true;
+            if (d.input && !d.inputClosed && !d.failed) {
+              if (!d.input.write(d.runStart === 0 && d.runEnd === buf.length ? buf : buf.subarray(d.runStart, d.runEnd))) d.blocked = true;
+            }
+          }
+          if (d.blocked) {
+            d.blocked = false;
+            (blocked ??= []).push(d);
+          }
+        }
+        if (sinkEvents) this.sample();
+        if (problem) {
+          call.cancel(); // reported with the status
+          return;
+        }
+        if (blocked) {
+          call.pause();
+          void Promise.all(blocked.map((d) => this.drained(d))).then(() => {
+            if (!st.outputEnded) call.resume();
+          });
+        }
+      },
+      done: (status) => {
+        let why = problem;
+        if (!why && status.code !== STATUS_OK && !(this.stopping && status.code === grpc.status.CANCELLED)) why = status.details;
+        if (!why && status.code === STATUS_OK && splitter.partialBytes > 0) why = 'the stream ended inside a message';
+        if (why && !st.outputEnded) {
+          this.error(st.node.id, `${what} failed: ${why}`);
+          if (st.node.role === 'processor') this.fail(st);
+        }
+        this.outputDone(st);
+      },
     });
-    out.on('end', () => this.outputDone(st));
-    out.on('error', (err: grpc.ServiceError) => {
-      const quiet = (this.stopping && err.code === grpc.status.CANCELLED) || st.outputEnded;
-      if (!quiet) {
-        const what = st.node.role === 'source' ? 'StreamEvents' : 'Process';
-        this.error(st.node.id, `${what} failed: ${err.details || err.message}`);
-        if (st.node.role === 'processor') this.fail(st);
-      }
-      this.outputDone(st);
-    });
+    st.output = call;
+    return call;
   }
 
   private drained(d: NodeState): Promise<void> {
     return new Promise((resolve) => {
       if (d.failed || d.inputClosed || !d.input) return resolve();
-      const input = d.input;
+      const input = d.input.stream;
       const done = () => {
         input.off('drain', done);
         input.off('close', done);
@@ -298,6 +349,7 @@ export class DataPlane {
     st.ended = true;
     this.events.emit({ type: 'ended', id: st.node.id });
     st.client?.close();
+    st.channel?.close();
     if (this.allEnded && this.activeStates().every((s) => s.ended)) this.allEnded();
   }
 
@@ -332,10 +384,11 @@ export class DataPlane {
     }
     for (const st of this.states.values()) {
       if (!st.ended) {
-        (st.input as any)?.cancel?.();
+        st.input?.cancel();
         st.output?.cancel();
       }
       st.client?.close();
+      st.channel?.close();
     }
   }
 
@@ -369,16 +422,68 @@ export class DataPlane {
     return n;
   }
 
+  /** Called after events reached a sink. */
   private sample(): void {
     const now = Date.now();
     const last = this.samples[this.samples.length - 1];
     if (!last || now - last.t >= 100) {
-      this.samples.push({ t: now, n: this.processed() - 1 });
+      this.samples.push({ t: now, n: this.processed() });
       this.prune(now);
     }
   }
 
   private prune(now: number): void {
     while (this.samples.length > 1 && now - this.samples[1].t > RATE_WINDOW_MS) this.samples.shift();
+  }
+}
+
+/**
+ * Counts each frame of one node's output and adds it to the pending run of every dependent that
+ * takes it (consecutive frames of a chunk extend one run, written in one piece after the chunk).
+ */
+class Forwarder implements FrameSink {
+  constructor(
+    private readonly st: NodeState,
+    private readonly wantType: boolean,
+  ) {}
+
+  frame(buf: Buffer, start: number, end: number): void {
+    const st = this.st;
+    const bytes = payloadBytesOf(buf, start + FRAME_HEADER_BYTES, end);
+    const type = this.wantType ? eventTypeOf(buf, start + FRAME_HEADER_BYTES, end) : '';
+    st.counts.eventsOut++;
+    st.counts.bytesOut += bytes;
+    const deps = st.dependents;
+    for (let i = 0; i < deps.length; i++) {
+      const d = deps[i];
+      if (d.inputClosed || d.failed || !d.input) continue;
+      if (d.filter && !d.filter.has(type)) continue;
+      d.counts.eventsIn++;
+      d.counts.bytesIn += bytes;
+      if (d.runBuf === buf && d.runEnd === start) {
+        d.runEnd = end;
+      } else {
+        if (d.runBuf !== null) {
+          // Not contiguous (a frame completed across chunks, or a filtered one in between): write what we have.
+          const ok = d.input.write(d.runBuf.subarray(d.runStart, d.runEnd));
+          if (!ok) d.blocked = true;
+        }
+        d.runBuf = buf;
+        d.runStart = start;
+        d.runEnd = end;
+      }
+    }
+  }
+}
+
+/** The ConsumeResponse of a Consume call: its one frame, decoded (undefined when there is none). */
+function decodeConsumeResponse(bytes: Buffer): { events_consumed: number; events_failed: number; errors: string[] } | undefined {
+  if (bytes.length < FRAME_HEADER_BYTES) return undefined;
+  const len = bytes.readUInt32BE(1);
+  if (bytes.length < FRAME_HEADER_BYTES + len) return undefined;
+  try {
+    return protos().v1.ConsumerService.service.Consume.responseDeserialize(bytes.subarray(FRAME_HEADER_BYTES, FRAME_HEADER_BYTES + len));
+  } catch {
+    return undefined;
   }
 }

@@ -29,17 +29,71 @@ export function rawClientConstructor(role: RawRole): grpc.ServiceClientConstruct
   return ctor;
 }
 
-/** Reads a protobuf varint at `pos`: [value, next position]; next = -1 when the buffer ends first. */
-function varint(buf: Uint8Array, pos: number): [number, number] {
+// Varint reads leave the position after the varint here (-1 = the buffer ended first), so the
+// scanners allocate nothing per event.
+let vpos = 0;
+
+function varint(buf: Uint8Array, pos: number, end: number): number {
   let value = 0;
   let mul = 1;
-  for (let i = 0; i < 10 && pos < buf.length; i++) {
+  for (let i = 0; i < 10 && pos < end; i++) {
     const b = buf[pos++];
     value += (b & 0x7f) * mul;
-    if (b < 0x80) return [value, pos];
+    if (b < 0x80) {
+      vpos = pos;
+      return value;
+    }
     mul *= 128;
   }
-  return [0, -1];
+  vpos = -1;
+  return 0;
+}
+
+/** Set by findField: where the field's bytes start. */
+let fieldStart = 0;
+
+/**
+ * Finds the last occurrence of length-delimited field `field` in the message buf[start, end):
+ * its length (fieldStart = where its bytes start), or -1 when absent. Stops at damage (a truncated
+ * or malformed message yields what was found before it; the receiving component reports the error).
+ */
+function findField(buf: Uint8Array, start: number, end: number, field: number): number {
+  let found = -1;
+  let pos = start;
+  while (pos < end) {
+    const tag = varint(buf, pos, end);
+    if (vpos < 0) break;
+    const wire = tag & 7;
+    if (wire === 2) {
+      const len = varint(buf, vpos, end);
+      const p2 = vpos;
+      if (p2 < 0 || p2 + len > end) break;
+      if (Math.floor(tag / 8) === field) {
+        found = len;
+        fieldStart = p2;
+      }
+      pos = p2 + len;
+    } else if (wire === 0) {
+      varint(buf, vpos, end);
+      if (vpos < 0) break;
+      pos = vpos;
+    } else if (wire === 1) pos = vpos + 8;
+    else if (wire === 5) pos = vpos + 4;
+    else break;
+  }
+  return found;
+}
+
+/** Length of Event.payload (field 3) of the serialized flowctl.v1.Event in buf[start, end) (0 when absent). */
+export function payloadBytesOf(buf: Uint8Array, start = 0, end = buf.length): number {
+  const len = findField(buf, start, end, 3);
+  return len < 0 ? 0 : len;
+}
+
+/** Event.type (field 2) of the serialized flowctl.v1.Event in buf[start, end) ('' when absent). */
+export function eventTypeOf(buf: Uint8Array, start = 0, end = buf.length): string {
+  const len = findField(buf, start, end, 2);
+  return len <= 0 ? '' : Buffer.from(buf.buffer, buf.byteOffset + fieldStart, len).toString('utf8');
 }
 
 /**
@@ -48,27 +102,5 @@ function varint(buf: Uint8Array, pos: number): [number, number] {
  * before the damage (the receiving component's decoder reports the error).
  */
 export function scanEvent(buf: Uint8Array, wantType = true): { type: string; payloadBytes: number } {
-  let type = '';
-  let payloadBytes = 0;
-  let pos = 0;
-  while (pos < buf.length) {
-    const [tag, p1] = varint(buf, pos);
-    if (p1 < 0) break;
-    const wire = tag & 7;
-    if (wire === 2) {
-      const [len, p2] = varint(buf, p1);
-      if (p2 < 0 || p2 + len > buf.length) break;
-      const field = Math.floor(tag / 8);
-      if (field === 3) payloadBytes = len;
-      else if (field === 2 && wantType) type = Buffer.from(buf.buffer, buf.byteOffset + p2, len).toString('utf8');
-      pos = p2 + len;
-    } else if (wire === 0) {
-      const [, p2] = varint(buf, p1);
-      if (p2 < 0) break;
-      pos = p2;
-    } else if (wire === 1) pos = p1 + 8;
-    else if (wire === 5) pos = p1 + 4;
-    else break;
-  }
-  return { type, payloadBytes };
+  return { type: wantType ? eventTypeOf(buf) : '', payloadBytes: payloadBytesOf(buf) };
 }
