@@ -160,9 +160,10 @@ export class GrpcCall {
   private statusFromReset(): CallStatus {
     const rst = this.stream.rstCode;
     const err = this.streamError ?? this.sessionError() ?? null;
-    const netCode = (err as NodeJS.ErrnoException | null)?.code;
-    if (netCode === 'ECONNREFUSED' || netCode === 'ECONNRESET' || netCode === 'ETIMEDOUT' || netCode === 'EPIPE') {
-      return { code: Status.UNAVAILABLE, details: err!.message };
+    // A pending stream whose connection failed errors with ERR_HTTP2_STREAM_CANCEL caused by the socket error.
+    const net = (err?.cause instanceof Error ? err.cause : err) as NodeJS.ErrnoException | null;
+    if (net && (net.code === 'ECONNREFUSED' || net.code === 'ECONNRESET' || net.code === 'ETIMEDOUT' || net.code === 'EPIPE')) {
+      return { code: Status.UNAVAILABLE, details: net.message };
     }
     switch (rst) {
       case NGHTTP2_NO_ERROR:
