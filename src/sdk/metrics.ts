@@ -3,11 +3,20 @@
 /** Counts events in one-second buckets and reports the rate over the last `windowSeconds`. */
 export class RateWindow {
   private buckets = new Map<number, number>();
+  /** The current second's count, kept out of the map until the second changes (add() is per event). */
+  private sec = Number.NaN;
+  private n = 0;
   constructor(private readonly windowSeconds = 5, private readonly now: () => number = Date.now) {}
 
-  add(n = 1): void {
-    const sec = Math.floor(this.now() / 1000);
-    this.buckets.set(sec, (this.buckets.get(sec) ?? 0) + n);
+  add(n = 1, nowMs = this.now()): void {
+    const sec = Math.floor(nowMs / 1000);
+    if (sec === this.sec) {
+      this.n += n;
+      return;
+    }
+    this.flush();
+    this.sec = sec;
+    this.n = n;
     this.prune(sec);
   }
 
@@ -15,11 +24,18 @@ export class RateWindow {
   perSecond(): number {
     const t = this.now();
     const sec = Math.floor(t / 1000);
+    this.flush();
     this.prune(sec);
     let total = 0;
     for (const [s, n] of this.buckets) if (s > sec - this.windowSeconds) total += n;
     const span = this.windowSeconds - 1 + (t % 1000) / 1000;
     return span > 0 ? total / span : 0;
+  }
+
+  private flush(): void {
+    if (this.n === 0) return;
+    this.buckets.set(this.sec, (this.buckets.get(this.sec) ?? 0) + this.n);
+    this.n = 0;
   }
 
   private prune(sec: number): void {
@@ -46,9 +62,10 @@ export class ComponentMetrics implements MetricsApi {
 
   /** One unit of work done (an event produced, processed or consumed). */
   recordProcessed(n = 1): void {
+    const now = Date.now();
     this.processed += n;
-    this.rate.add(n);
-    this.lastUpdate = Date.now();
+    this.rate.add(n, now);
+    this.lastUpdate = now;
   }
 
   recordError(): void {

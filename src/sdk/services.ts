@@ -2,9 +2,9 @@
 // a write that returns false waits for 'drain', and inputs are read one event at a time, so a slow
 // downstream slows its upstream through gRPC/HTTP2 flow control instead of growing a queue.
 import * as grpc from '@grpc/grpc-js';
-import { fromWireEvent, toWireEvent, type EventInit, type WireEvent } from './events';
+import { fromWireEvent, toWireEvent, type EventInit, type FlowEvent, type WireEvent } from './events';
 import type { ComponentRuntime } from './runtime';
-import type { ConsumerOptions, Context, ProcessorOptions, ProcessResult, SourceContext, SourceOptions } from './types';
+import type { Awaitable, ConsumerOptions, Context, ProcessorOptions, ProcessResult, SourceContext, SourceOptions } from './types';
 
 type Writable = { write(chunk: unknown): boolean; once(ev: string, fn: () => void): unknown; off(ev: string, fn: () => void): unknown };
 
@@ -25,41 +25,53 @@ function waitDrain(stream: Writable, signal: AbortSignal): Promise<void> {
   });
 }
 
+type ObjectStream = NodeJS.ReadableStream & { readableEnded?: boolean; destroyed?: boolean };
+
 /**
- * Reads a gRPC server stream one object at a time. Unlike `for await (… of stream)` it does not
- * destroy the stream when the input ends, which for a bidi call would drop the outputs still
- * being written and the final status.
+ * Runs `handle` on each message of a gRPC server stream, one at a time, in order. Messages already
+ * buffered are taken synchronously; `handle` returns a promise only when it has to wait (an async
+ * handler, or backpressure on the output) and the next message is read once it settled. Unlike
+ * `for await (… of stream)` it does not destroy the stream when the input ends, which for a bidi
+ * call would drop the outputs still being written and the final status. Stops early when `stop()`.
  */
-async function* readObjects<T>(stream: NodeJS.ReadableStream & { readableEnded?: boolean; destroyed?: boolean }): AsyncGenerator<T> {
-  for (;;) {
-    const chunk = stream.read() as T | null;
-    if (chunk !== null) {
-      yield chunk;
-      continue;
+async function readEach<T>(stream: ObjectStream, stop: () => boolean, handle: (msg: T) => void | Promise<void>): Promise<void> {
+  let wake: (() => void) | null = null;
+  let ended = false;
+  const onReadable = () => {
+    const w = wake;
+    wake = null;
+    w?.();
+  };
+  const onEnd = () => {
+    ended = true;
+    onReadable();
+  };
+  stream.on('readable', onReadable);
+  stream.on('end', onEnd);
+  stream.on('close', onEnd);
+  stream.on('error', onEnd);
+  try {
+    for (;;) {
+      // Anything buffered is delivered, also after the input ended.
+      let msg: T | null;
+      while ((msg = stream.read() as T | null) !== null) {
+        if (stop()) return;
+        const pending = handle(msg);
+        if (pending) await pending;
+      }
+      if (ended || stream.readableEnded || stream.destroyed) return;
+      await new Promise<void>((resolve) => (wake = resolve));
     }
-    if (stream.readableEnded || stream.destroyed) return;
-    const ended = await new Promise<boolean>((resolve) => {
-      const finish = (value: boolean) => {
-        stream.off('readable', onReadable);
-        stream.off('end', onEnd);
-        stream.off('close', onEnd);
-        stream.off('error', onEnd);
-        resolve(value);
-      };
-      const onReadable = () => finish(false);
-      const onEnd = () => finish(true);
-      stream.on('readable', onReadable);
-      stream.on('end', onEnd);
-      stream.on('close', onEnd);
-      stream.on('error', onEnd);
-    });
-    if (ended) {
-      // Anything still buffered is delivered before we stop.
-      let rest: T | null;
-      while ((rest = stream.read() as T | null) !== null) yield rest;
-      return;
-    }
+  } finally {
+    stream.off('readable', onReadable);
+    stream.off('end', onEnd);
+    stream.off('close', onEnd);
+    stream.off('error', onEnd);
   }
+}
+
+function isThenable(v: unknown): v is PromiseLike<unknown> {
+  return v !== null && typeof v === 'object' && typeof (v as { then?: unknown }).then === 'function';
 }
 
 function message(err: unknown): string {
@@ -138,12 +150,8 @@ export function sourceHandlers(rt: ComponentRuntime, opts: SourceOptions): grpc.
   };
 }
 
-function outputs(result: ProcessResult): EventInit[] {
-  if (result === null || result === undefined) return [];
-  return Array.isArray(result) ? result : [result];
-}
-
 export function processorHandlers(rt: ComponentRuntime, opts: ProcessorOptions): grpc.UntypedServiceImplementation {
+  const outputType = opts.outputEventTypes[0];
   return {
     ...commonHandlers(rt),
     Process: async (call: grpc.ServerDuplexStream<WireEvent, WireEvent>) => {
@@ -153,38 +161,66 @@ export function processorHandlers(rt: ComponentRuntime, opts: ProcessorOptions):
       });
       const ctx = baseContext(rt, ac.signal);
       let reported = 0;
-      try {
-        for await (const wire of readObjects<WireEvent>(call)) {
-          if (tracked.finished || call.cancelled) break;
-          rt.metrics.eventsIn++;
-          const ev = fromWireEvent(wire);
-          tracked.busy = (async () => {
-            let result: ProcessResult;
-            try {
-              result = await opts.process(ev, ctx);
-              rt.metrics.recordProcessed();
-            } catch (err) {
-              rt.metrics.recordError();
-              if (reported++ < 20) rt.log.error(`${rt.id}: process(${ev.id}) failed: ${message(err)}`);
-              return;
-            }
-            for (const out of outputs(result)) {
-              if (call.cancelled || call.writableEnded) return;
-              let w: WireEvent;
-              try {
-                w = toWireEvent(out, { id: ev.id, type: opts.outputEventTypes[0] ?? ev.type, sourceComponentId: rt.id });
-              } catch (err) {
-                rt.metrics.recordError();
-                if (reported++ < 20) rt.log.error(`${rt.id}: invalid output for ${ev.id}: ${message(err)}`);
-                continue;
-              }
-              rt.metrics.eventsOut++;
-              if (!call.write(w)) await waitDrain(call, ac.signal);
-            }
-          })();
-          await tracked.busy;
-          tracked.busy = null;
+      const failed = (ev: FlowEvent, err: unknown) => {
+        rt.metrics.recordError();
+        if (reported++ < 20) rt.log.error(`${rt.id}: process(${ev.id}) failed: ${message(err)}`);
+      };
+      /** Writes one output: 'ok', 'drain' (wait for the stream before the next), or 'stop' (the call is over). */
+      const writeOut = (ev: FlowEvent, out: EventInit): 'ok' | 'drain' | 'stop' => {
+        if (call.cancelled || call.writableEnded) return 'stop';
+        let w: WireEvent;
+        try {
+          w = toWireEvent(out, { id: ev.id, type: outputType ?? ev.type, sourceComponentId: rt.id });
+        } catch (err) {
+          rt.metrics.recordError();
+          if (reported++ < 20) rt.log.error(`${rt.id}: invalid output for ${ev.id}: ${message(err)}`);
+          return 'ok';
         }
+        rt.metrics.eventsOut++;
+        return call.write(w) ? 'ok' : 'drain';
+      };
+      // Outputs are written in order; a full stream is waited for before the next one.
+      const emit = (ev: FlowEvent, result: ProcessResult, from: number): void | Promise<void> => {
+        if (result === null || result === undefined) return;
+        if (!Array.isArray(result)) {
+          return writeOut(ev, result) === 'drain' ? waitDrain(call, ac.signal) : undefined;
+        }
+        for (let i = from; i < result.length; i++) {
+          const r = writeOut(ev, result[i]);
+          if (r === 'stop') return;
+          if (r === 'drain') return waitDrain(call, ac.signal).then(() => emit(ev, result, i + 1));
+        }
+      };
+      const handle = (wire: WireEvent): void | Promise<void> => {
+        rt.metrics.eventsIn++;
+        const ev = fromWireEvent(wire);
+        let result: Awaitable<ProcessResult>;
+        try {
+          result = opts.process(ev, ctx);
+        } catch (err) {
+          return failed(ev, err);
+        }
+        if (isThenable(result)) {
+          return Promise.resolve(result).then(
+            (r) => {
+              rt.metrics.recordProcessed();
+              return emit(ev, r, 0);
+            },
+            (err) => failed(ev, err),
+          );
+        }
+        rt.metrics.recordProcessed();
+        return emit(ev, result, 0);
+      };
+      try {
+        await readEach<WireEvent>(call, () => tracked.finished || call.cancelled, (wire) => {
+          const pending = handle(wire);
+          if (!pending) return;
+          tracked.busy = pending;
+          return pending.then(() => {
+            tracked.busy = null;
+          });
+        });
       } catch (err) {
         if (!call.cancelled) rt.log.warn(`${rt.id}: process stream failed: ${message(err)}`);
       } finally {
@@ -208,26 +244,34 @@ export function consumerHandlers(rt: ComponentRuntime, opts: ConsumerOptions): g
         if (!call.cancelled) cb(null, { events_consumed: consumed, events_failed: failed, errors });
       });
       const ctx = baseContext(rt, ac.signal);
-      try {
-        for await (const wire of readObjects<WireEvent>(call)) {
-          if (tracked.finished || call.cancelled) break;
-          rt.metrics.eventsIn++;
-          const ev = fromWireEvent(wire);
-          tracked.busy = (async () => {
-            try {
-              await opts.consume(ev, ctx);
-              consumed++;
-              rt.metrics.recordProcessed();
-            } catch (err) {
-              failed++;
-              rt.metrics.recordError();
-              if (errors.length < 100) errors.push(`${ev.id}: ${message(err)}`);
-              if (failed <= 20) rt.log.error(`${rt.id}: consume(${ev.id}) failed: ${message(err)}`);
-            }
-          })();
-          await tracked.busy;
-          tracked.busy = null;
+      const ok = () => {
+        consumed++;
+        rt.metrics.recordProcessed();
+      };
+      const fail = (ev: FlowEvent, err: unknown) => {
+        failed++;
+        rt.metrics.recordError();
+        if (errors.length < 100) errors.push(`${ev.id}: ${message(err)}`);
+        if (failed <= 20) rt.log.error(`${rt.id}: consume(${ev.id}) failed: ${message(err)}`);
+      };
+      const handle = (wire: WireEvent): void | Promise<void> => {
+        rt.metrics.eventsIn++;
+        const ev = fromWireEvent(wire);
+        let r: Awaitable<void>;
+        try {
+          r = opts.consume(ev, ctx);
+        } catch (err) {
+          return fail(ev, err);
         }
+        if (!isThenable(r)) return ok();
+        const pending = Promise.resolve(r).then(ok, (err) => fail(ev, err));
+        tracked.busy = pending;
+        return pending.then(() => {
+          tracked.busy = null;
+        });
+      };
+      try {
+        await readEach<WireEvent>(call, () => tracked.finished || call.cancelled, handle);
       } catch (err) {
         if (!call.cancelled) rt.log.warn(`${rt.id}: consume stream failed: ${message(err)}`);
       } finally {
