@@ -10,8 +10,8 @@ import { status as Status } from '@grpc/grpc-js';
 
 const { NGHTTP2_CANCEL, NGHTTP2_NO_ERROR, NGHTTP2_REFUSED_STREAM, NGHTTP2_ENHANCE_YOUR_CALM, NGHTTP2_FLAG_END_STREAM } = http2.constants;
 
-/** HTTP/2 receive window per stream and per connection: fewer WINDOW_UPDATE round trips than 64 KiB. */
-const DEFAULT_WINDOW_BYTES = 1024 * 1024;
+/** HTTP/2 receive window per stream and per connection (measured: 64 KiB costs ~20% more CPU per event; 1 MiB no better). */
+const DEFAULT_WINDOW_BYTES = 256 * 1024;
 
 export interface CallStatus {
   code: number;
