@@ -2,7 +2,9 @@
 // bytes it received instead of decoding it into an object and encoding it again at every hop
 // (measured by `npm run bench:run`: ~20% of the runner's CPU per event). It reads only what it
 // needs off the wire: the event type (for sink input_event_types filters) and the payload size
-// (for byte counts). Sources' StreamRequest and sinks' ConsumeResponse keep the normal codec.
+// (for byte counts), without allocating. The event streams themselves run on node:http2 (h2call.ts);
+// rawClientConstructor is the grpc-js form of the same idea (events as Buffers, everything else
+// through the proto codec), used by bench/run-direct-client.ts with BENCH_DIRECT_RAW=1.
 import * as grpc from '@grpc/grpc-js';
 import { protos } from '../proto';
 
