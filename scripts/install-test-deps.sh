@@ -10,7 +10,7 @@ set -euo pipefail
 CODE_SERVER_VERSION=4.100.3
 RIPGREP_CACHE_NAME=vscode-ripgrep-cache-1.15.11
 RIPGREP_ARCHIVE=ripgrep-v13.0.0-10-x86_64-unknown-linux-musl.tar.gz
-APT_PACKAGES=(build-essential python3 pkg-config libkrb5-dev ripgrep chromium openssl)
+APT_PACKAGES=(build-essential python3 pkg-config libkrb5-dev ripgrep chromium openssl python3-grpcio)
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 CS_DIR="$ROOT/.cache/code-server"

@@ -228,6 +228,8 @@ describe('DataPlane', () => {
     const errors: Array<{ id: string; message: string }> = [];
     dp.events.on((e) => e.type === 'error' && errors.push({ id: e.id, message: e.message }));
     await dp.start();
+    // A gRPC server of another kind answers the event stream itself with UNIMPLEMENTED (GetInfo is optional).
+    await waitFor(() => errors.some((e) => e.id === 'wrong-kind'), 10_000, 'the wrong-kind error');
     server.close();
     const byId = Object.fromEntries(errors.map((e) => [e.id, e.message]));
     assert.match(byId.legacy, /HTTP URL/);

@@ -187,6 +187,13 @@ export class DataPlane {
           return true;
         } catch (err) {
           const e = err as grpc.ServiceError;
+          if (e.code === grpc.status.UNIMPLEMENTED) {
+            // A gRPC server that does not implement GetInfo (flowctl never calls it): reachable all the same;
+            // if it is not a data-plane server either, the event stream itself will say so.
+            st.client!.close();
+            st.channel = new H2Channel(st.address!);
+            return true;
+          }
           if (e.code !== grpc.status.UNAVAILABLE || this.stopping || Date.now() >= deadline) throw e;
           await new Promise((r) => setTimeout(r, 200));
         }
@@ -195,14 +202,21 @@ export class DataPlane {
       const e = err as grpc.ServiceError;
       if (this.stopping) return false;
       let why: string;
-      if (e.code === grpc.status.UNIMPLEMENTED) why = `the server at ${st.address} is not a flowctl.v1 ${service} (GetInfo: UNIMPLEMENTED)`;
-      else if (e.code === grpc.status.DEADLINE_EXCEEDED)
+      if (e.code === grpc.status.DEADLINE_EXCEEDED)
         why = `no flowctl.v1 ${service} answered at ${st.address} within ${Math.round(timeout / 1000)} s (is it a gRPC data-plane server?)`;
       else why = `cannot reach the flowctl.v1 ${service} at ${st.address}: ${e.details || e.message}`;
       this.error(st.node.id, why);
       st.client?.close();
       return false;
     }
+  }
+
+  /** A call's failure in words; UNIMPLEMENTED means the component is not this kind of data-plane server. */
+  private explain(st: NodeState, status: { code: number; details: string }): string {
+    if (status.code === grpc.status.UNIMPLEMENTED) {
+      return `the server at ${st.address} is not a flowctl.v1 ${SERVICE[st.node.role]} (UNIMPLEMENTED: ${status.details})`;
+    }
+    return status.details;
   }
 
   private maxMessageBytes(): number {
@@ -215,7 +229,7 @@ export class DataPlane {
       data: (chunk) => response.push(chunk),
       done: (status) => {
         if (status.code !== STATUS_OK) {
-          if (!(this.stopping && status.code === grpc.status.CANCELLED)) this.error(st.node.id, `Consume failed: ${status.details}`);
+          if (!(this.stopping && status.code === grpc.status.CANCELLED)) this.error(st.node.id, `Consume failed: ${this.explain(st, status)}`);
           this.fail(st);
         } else {
           const res = decodeConsumeResponse(Buffer.concat(response));
@@ -287,7 +301,7 @@ export class DataPlane {
       },
       done: (status) => {
         let why = problem;
-        if (!why && status.code !== STATUS_OK && !(this.stopping && status.code === grpc.status.CANCELLED)) why = status.details;
+        if (!why && status.code !== STATUS_OK && !(this.stopping && status.code === grpc.status.CANCELLED)) why = this.explain(st, status);
         if (!why && status.code === STATUS_OK && splitter.partialBytes > 0) why = 'the stream ended inside a message';
         if (why && !st.outputEnded) {
           this.error(st.node.id, `${what} failed: ${why}`);
