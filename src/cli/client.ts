@@ -3,6 +3,7 @@
 import * as fs from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
 import { protos } from '../core/proto';
+import { fastV1ControlPlaneClient } from '../core/wire/fastClient';
 import { dialAddress, readEndpointFile, type EndpointInfo } from '../core/endpointFile';
 
 export interface EndpointFlags {
@@ -71,7 +72,7 @@ export async function connect(flags: EndpointFlags, timeoutMs = 2000): Promise<C
   const creds = credentials(flags);
   const options: grpc.ChannelOptions = flags['tls-server-name'] ? { 'grpc.ssl_target_name_override': flags['tls-server-name'] } : {};
   const p = protos();
-  const v1 = new p.v1.ControlPlaneService(target, creds, options);
+  const v1 = fastV1ControlPlaneClient(target, creds, options); // ListComponents decoded by src/core/wire
   const legacy = new p.legacy.ControlPlane(target, creds, options);
   try {
     await new Promise<void>((resolve, reject) =>

@@ -44,14 +44,13 @@ export function viewFromStatus(status: any): ComponentView {
 /** One ListComponents call (include_unhealthy: true), with a deadline. */
 export async function listComponents(target: ConnectTarget, timeoutMs = 5000): Promise<ComponentView[]> {
   const grpc = await import('@grpc/grpc-js');
-  const { protos } = await import('../core/proto');
+  const { fastV1ControlPlaneClient } = await import('../core/wire/fastClient');
   let creds = grpc.credentials.createInsecure();
   if (target.tls) {
     const read = (f?: string) => (f ? fs.readFileSync(f) : null);
     creds = grpc.credentials.createSsl(read(target.tls.caFile), read(target.tls.keyFile), read(target.tls.certFile));
   }
-  const ControlPlaneService = protos().v1.ControlPlaneService;
-  const client = new ControlPlaneService(target.address, creds) as any;
+  const client = fastV1ControlPlaneClient(target.address, creds); // ListComponents decoded by src/core/wire
   try {
     const response: any = await new Promise((resolve, reject) => {
       client.ListComponents({ include_unhealthy: true }, { deadline: Date.now() + timeoutMs }, (err: Error | null, res: unknown) =>

@@ -9,6 +9,7 @@ import { HealthStatus, RunStatus, type RunMetrics, type ServiceRecord } from '..
 import type { ControlPlaneServer } from '../controlplane/server';
 import { componentInfoFromWire, fromTimestamp } from '../controlplane/convert';
 import { protos } from '../proto';
+import { fastV1ControlPlaneClient } from '../wire/fastClient';
 import type { TlsFiles } from '../runnerTypes';
 
 export interface CreateRunInput {
@@ -119,7 +120,7 @@ export class ExternalLink implements ControlPlaneLink {
     creds: grpc.ChannelCredentials,
   ) {
     const p = protos();
-    this.v1 = new p.v1.ControlPlaneService(this.endpoint, creds);
+    this.v1 = fastV1ControlPlaneClient(this.endpoint, creds); // ListComponents decoded by src/core/wire
     this.legacy = new p.legacy.ControlPlane(this.endpoint, creds);
   }
 
