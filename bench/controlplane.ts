@@ -4,15 +4,19 @@
 //   (a) our control plane, in memory   (b) our control plane, persistent (LMDB in a temp dir)
 //   (c) a no-op grpc-js server of the same flowctl.v1.ControlPlaneService
 // Load: 1000 registered components, 64 concurrent heartbeat callers for BENCH_SECONDS (default 10).
-// For (a) and (b) also: RSS with 10,000 registered components and ListComponents latency over them:
-// end to end with the normal (decoding) proto-loader client, and without decoding (a client whose
-// deserializer keeps the received bytes), plus the client's decode time alone, and the latency when
-// every record changed since the last list (each record re-encoded).
+// For each server also: RSS with 10,000 registered components and ListComponents latency over them:
+// end to end with the client our CLI uses (src/cli/client.ts connect(): fastV1ControlPlaneClient,
+// ListComponents decoded by src/core/wire/listComponents.ts), end to end with the plain proto-loader
+// client, and without decoding (a client whose deserializer keeps the received bytes), plus each
+// decoder's time alone, and the latency when every record changed since the last list (each record
+// re-encoded).
 // Prints a table, the ratios against their targets, and a final JSON line.
 import { fork, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { packageDefinition, protos } from '../src/core/proto';
+import { call as cliCall, connect as cliConnect, type Clients as CliClients } from '../src/cli/client';
+import { decodeListComponentsResponse } from '../src/core/wire/listComponents';
 import type { FromServer, ServerStats, ToServer } from './protocol';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -213,12 +217,16 @@ interface ModeResult {
   /** RSS right after start (after GC), for reference. */
   rssMbStart?: number;
   rssMb10k?: number;
-  /** End to end: call → decoded list in the client (normal proto-loader client). Median. */
+  /** End to end: call → decoded list, with the client our CLI uses (fast decoder). Median. */
   listComponents10kMs?: number;
+  /** End to end: call → decoded list, with the plain proto-loader client. Median. */
+  listComponents10kPlainMs?: number;
   /** Call → response bytes in the client, not decoded (server + transfer). Median. */
   listComponents10kRawMs?: number;
-  /** The client's proto-loader decoding of those bytes alone. Median. */
+  /** Our decoder (src/core/wire) on those bytes alone. Median. */
   listComponents10kDecodeMs?: number;
+  /** proto-loader's decoding of those bytes alone. Median. */
+  listComponents10kPlainDecodeMs?: number;
   /** Like listComponents10kRawMs, but every record heartbeated (changed) since the last list. Median. */
   listComponents10kColdRawMs?: number;
   /** Server CPU spent per ListComponents call over 10,000 components (unchanged records). */
@@ -253,39 +261,55 @@ async function heartbeatAll(cs: Client[], n: number, round: number): Promise<voi
 
 /**
  * A fresh server of this mode with 10,000 registered components: RSS after GC (and at start, for
- * reference), then ListComponents: median latency decoded (end to end) and not decoded, the client's
- * decode time, the server CPU per call, and the not-decoded latency right after all 10,000 changed.
+ * reference), then ListComponents: median latency end to end with the CLI's client and with the plain
+ * proto-loader client, not decoded, each decoder's time, the server CPU per call, and the not-decoded
+ * latency right after all 10,000 changed.
  */
 async function bigRegistry(mode: Mode, r: ModeResult): Promise<void> {
   const server = await ServerChild.start(mode);
   const cs = clients(server.port);
+  let cli: CliClients | undefined;
   try {
     r.rssMbStart = (await server.stats(true)).rss / MB;
     await registerRange(cs, 0, BIG);
     await new Promise((res) => setTimeout(res, 500));
     r.rssMb10k = (await server.stats(true)).rss / MB;
+    // The client `flowctl status` uses: connect() and call() of src/cli/client.ts, its own channel
+    // with the CLI's default options.
+    cli = await cliConnect({ 'control-plane-addr': `127.0.0.1:${server.port}` });
+    const cliClient = cli.v1;
     const req = { type_filter: 0, include_unhealthy: true };
-    const first = await call<{ components: unknown[] }>(cs[0]!, 'ListComponents', req); // warm-up
+    const first = await cliCall<{ components: unknown[] }>(cliClient, 'ListComponents', req); // warm-up
     r.listComponentsCount = first.components.length;
+    const firstPlain = await call<{ components: unknown[] }>(cs[0]!, 'ListComponents', req);
+    if (JSON.stringify(first) !== JSON.stringify(firstPlain)) throw new Error('the CLI client and the proto-loader client decoded different lists');
     await rawList(cs[0]!, req);
-    const decoded: number[] = [];
+    const fast: number[] = [];
+    const plain: number[] = [];
     const raw: number[] = [];
     const decode: number[] = [];
+    const plainDecode: number[] = [];
     const before = await server.stats();
     for (let i = 0; i < LIST_CALLS; i++) {
-      decoded.push(await timed(() => call(cs[0]!, 'ListComponents', req)));
+      fast.push(await timed(() => cliCall(cliClient, 'ListComponents', req)));
+      plain.push(await timed(() => call(cs[0]!, 'ListComponents', req)));
       let bytes: Buffer | undefined;
       raw.push(await timed(async () => (bytes = await rawList(cs[0]!, req))));
-      const t0 = performance.now();
-      const n = (LIST_METHOD.responseDeserialize(bytes!) as { components: unknown[] }).components.length;
+      let t0 = performance.now();
+      const n = decodeListComponentsResponse(bytes!).components.length;
       decode.push(performance.now() - t0);
-      if (n !== r.listComponentsCount) throw new Error(`ListComponents decoded ${n} components, first call ${r.listComponentsCount}`);
+      t0 = performance.now();
+      const nPlain = (LIST_METHOD.responseDeserialize(bytes!) as { components: unknown[] }).components.length;
+      plainDecode.push(performance.now() - t0);
+      if (n !== r.listComponentsCount || nPlain !== n) throw new Error(`ListComponents decoded ${n} (proto-loader ${nPlain}) components, first call ${r.listComponentsCount}`);
     }
     const after = await server.stats();
-    r.listComponents10kMs = median(decoded);
+    r.listComponents10kMs = median(fast);
+    r.listComponents10kPlainMs = median(plain);
     r.listComponents10kRawMs = median(raw);
     r.listComponents10kDecodeMs = median(decode);
-    r.listComponents10kServerCpuMs = cpuUs(before.cpu, after.cpu) / (2 * LIST_CALLS) / 1000;
+    r.listComponents10kPlainDecodeMs = median(plainDecode);
+    r.listComponents10kServerCpuMs = cpuUs(before.cpu, after.cpu) / (3 * LIST_CALLS) / 1000;
     const cold: number[] = [];
     for (let i = 0; i < 3; i++) {
       await heartbeatAll(cs, BIG, i);
@@ -293,6 +317,7 @@ async function bigRegistry(mode: Mode, r: ModeResult): Promise<void> {
     }
     r.listComponents10kColdRawMs = median(cold);
   } finally {
+    cli?.close();
     for (const c of cs) c.close();
     await server.stop();
   }
@@ -383,23 +408,27 @@ async function main(): Promise<void> {
   console.log('');
   console.log(
     `${'server'.padEnd(22)}${'heartbeats/s'.padStart(14)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'CPU µs/hb'.padStart(11)}` +
-      `${'RSS@start'.padStart(11)}${'RSS@10k MB'.padStart(12)}${'List e2e ms'.padStart(13)}${'List raw ms'.padStart(13)}` +
-      `${'decode ms'.padStart(11)}${'srv CPU ms'.padStart(12)}${'cold raw ms'.padStart(13)}`,
+      `${'RSS@start'.padStart(11)}${'RSS@10k MB'.padStart(12)}${'List e2e ms'.padStart(13)}${'e2e PL ms'.padStart(11)}${'List raw ms'.padStart(13)}` +
+      `${'decode ms'.padStart(11)}${'PL dec ms'.padStart(11)}${'srv CPU ms'.padStart(12)}${'cold raw ms'.padStart(13)}`,
   );
   for (const mode of MODES) {
     const r = results[mode]!;
     console.log(
       `${LABELS[mode].padEnd(22)}${fmt(r.heartbeatsPerSec, 0).padStart(14)}${fmt(r.p50Ms, 2).padStart(9)}${fmt(r.p99Ms, 2).padStart(9)}` +
         `${fmt(r.cpuUsPerHeartbeat, 1).padStart(11)}${fmt(r.rssMbStart).padStart(11)}${fmt(r.rssMb10k).padStart(12)}${fmt(r.listComponents10kMs).padStart(13)}` +
-        `${fmt(r.listComponents10kRawMs).padStart(13)}${fmt(r.listComponents10kDecodeMs).padStart(11)}${fmt(r.listComponents10kServerCpuMs).padStart(12)}` +
+        `${fmt(r.listComponents10kPlainMs).padStart(11)}${fmt(r.listComponents10kRawMs).padStart(13)}${fmt(r.listComponents10kDecodeMs).padStart(11)}` +
+        `${fmt(r.listComponents10kPlainDecodeMs).padStart(11)}${fmt(r.listComponents10kServerCpuMs).padStart(12)}` +
         `${fmt(r.listComponents10kColdRawMs).padStart(13)}`,
     );
   }
   console.log('per-round heartbeats/s: ' + MODES.map((m) => `${m} [${results[m]!.roundHeartbeatsPerSec.join(', ')}]`).join('; '));
   console.log('ListComponents over 10,000 components, medians of ' + LIST_CALLS + ' calls:');
-  console.log('  List e2e    = end to end as a user sees it: call → list decoded by the normal proto-loader client');
+  console.log('  List e2e    = end to end as `flowctl status` sees it: call → decoded list, with the CLI\'s client');
+  console.log('                (src/cli/client.ts connect(): fastV1ControlPlaneClient, our decoder in src/core/wire)');
+  console.log('  e2e PL      = the same call with the plain @grpc/proto-loader client (protobufjs decode + toObject)');
   console.log('  List raw    = call → response bytes in the client, NOT decoded (server work + transfer)');
-  console.log('  decode      = the client decoding those bytes with proto-loader, alone (≈ e2e − raw)');
+  console.log('  decode      = our decoder (src/core/wire/listComponents.ts) on those bytes, alone (≈ List e2e − raw)');
+  console.log('  PL dec      = proto-loader\'s deserializer on the same bytes, alone (≈ e2e PL − raw)');
   console.log('  srv CPU     = server process CPU per call, records unchanged since the last list');
   console.log('  cold raw    = List raw right after all 10,000 components heartbeated (every record re-encoded)');
   console.log('(c) answers ListComponents from a ready-made list encoded by proto-loader on each call: the grpc-js floor without kept encodings.');
@@ -439,8 +468,8 @@ async function main(): Promise<void> {
     throughputRatio_b_over_a: 'heartbeat throughput, b/a',
     rssMb10k_memory: 'RSS with 10,000 components (a), MB',
     rssMb10k_lmdb: 'RSS with 10,000 components (b), MB',
-    listComponents10kMs_memory: 'ListComponents 10,000 (a) e2e decoded, ms',
-    listComponents10kMs_lmdb: 'ListComponents 10,000 (b) e2e decoded, ms',
+    listComponents10kMs_memory: 'ListComponents 10,000 (a) e2e CLI client, ms',
+    listComponents10kMs_lmdb: 'ListComponents 10,000 (b) e2e CLI client, ms',
     listComponents10kRawMs_memory: 'ListComponents 10,000 (a) not decoded, ms',
     listComponents10kRawMs_lmdb: 'ListComponents 10,000 (b) not decoded, ms',
   };
