@@ -23,9 +23,10 @@
 // None of these messages has a repeated scalar field, so packed encoding never applies.
 // A known field number with an unexpected wire type is skipped as unknown, as protobuf specifies
 // (protobufjs would misread it), and a length or tag varint padded past 5 bytes is read as written
-// (protobufjs assumes such a varint is 10 bytes long); no encoder writes either. Malformed input — truncated varints or lengths, a length past the
-// end of its message, a varint longer than 10 bytes, field number 0, wire types 4 (outside a group),
-// 6 and 7, an unclosed or mismatched group, groups nested deeper than 100 — throws WireDecodeError.
+// (protobufjs assumes such a varint is 10 bytes long); no encoder writes either.
+// Malformed input — truncated varints or lengths, a length past the end of its message, a varint
+// longer than 10 bytes, field number 0, wire types 4 (outside a group), 6 and 7, an unclosed or
+// mismatched group, groups nested deeper than 100 — throws WireDecodeError.
 
 export interface WireTimestamp {
   seconds: number;
