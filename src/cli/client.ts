@@ -6,6 +6,9 @@ import { protos } from '../core/proto';
 import { fastV1ControlPlaneClient } from '../core/wire/fastClient';
 import { dialAddress, readEndpointFile, type EndpointInfo } from '../core/endpointFile';
 
+/** How large an answer (e.g. ListComponents of a big registry) our clients accept. */
+export const LIST_ANSWER_LIMIT_BYTES = 256 * 1024 * 1024;
+
 export interface EndpointFlags {
   'control-plane-address'?: string;
   'control-plane-port'?: string | number;
@@ -70,7 +73,9 @@ export interface Clients {
 export async function connect(flags: EndpointFlags, timeoutMs = 2000): Promise<Clients> {
   const { target } = resolveEndpoint(flags);
   const creds = credentials(flags);
-  const options: grpc.ChannelOptions = flags['tls-server-name'] ? { 'grpc.ssl_target_name_override': flags['tls-server-name'] } : {};
+  // Answers are not size-capped by our server (a registry of many components with rich metadata can pass 4 MB).
+  const options: grpc.ChannelOptions = { 'grpc.max_receive_message_length': LIST_ANSWER_LIMIT_BYTES };
+  if (flags['tls-server-name']) options['grpc.ssl_target_name_override'] = flags['tls-server-name'];
   const p = protos();
   const v1 = fastV1ControlPlaneClient(target, creds, options); // ListComponents decoded by src/core/wire
   const legacy = new p.legacy.ControlPlane(target, creds, options);

@@ -50,7 +50,7 @@ export async function listComponents(target: ConnectTarget, timeoutMs = 5000): P
     const read = (f?: string) => (f ? fs.readFileSync(f) : null);
     creds = grpc.credentials.createSsl(read(target.tls.caFile), read(target.tls.keyFile), read(target.tls.certFile));
   }
-  const client = fastV1ControlPlaneClient(target.address, creds); // ListComponents decoded by src/core/wire
+  const client = fastV1ControlPlaneClient(target.address, creds, { 'grpc.max_receive_message_length': 256 * 1024 * 1024 }); // ListComponents decoded by src/core/wire
   try {
     const response: any = await new Promise((resolve, reject) => {
       client.ListComponents({ include_unhealthy: true }, { deadline: Date.now() + timeoutMs }, (err: Error | null, res: unknown) =>

@@ -120,7 +120,7 @@ export class ExternalLink implements ControlPlaneLink {
     creds: grpc.ChannelCredentials,
   ) {
     const p = protos();
-    this.v1 = fastV1ControlPlaneClient(this.endpoint, creds); // ListComponents decoded by src/core/wire
+    this.v1 = fastV1ControlPlaneClient(this.endpoint, creds, { 'grpc.max_receive_message_length': 256 * 1024 * 1024 }); // ListComponents decoded by src/core/wire
     this.legacy = new p.legacy.ControlPlane(this.endpoint, creds);
   }
 
