@@ -4,6 +4,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { endpointFilePath } from './paths';
+import { isProcessAlive } from './supervisor/procfs';
+import { joinHostPort } from './hostPort';
 
 export interface EndpointInfo {
   address: string;
@@ -13,16 +15,6 @@ export interface EndpointInfo {
   file?: string;
   startedAt: string;
   tls?: boolean;
-}
-
-export function isAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** Writes the endpoint file atomically (temp file + rename). */
@@ -42,7 +34,7 @@ export function readEndpointFile(file = endpointFilePath()): EndpointInfo | unde
     return undefined;
   }
   if (typeof info?.port !== 'number' || typeof info.address !== 'string') return undefined;
-  if (!isAlive(info.pid)) return undefined;
+  if (!isProcessAlive(info.pid)) return undefined;
   return info;
 }
 
@@ -58,6 +50,6 @@ export function removeEndpointFile(pid = process.pid, file = endpointFilePath())
 
 /** host:port to dial for an endpoint: a wildcard bind address is reached through loopback. */
 export function dialAddress(info: Pick<EndpointInfo, 'address' | 'port'>): string {
-  const host = info.address === '0.0.0.0' || info.address === '' ? '127.0.0.1' : info.address === '::' ? '[::1]' : info.address;
-  return `${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${info.port}`;
+  const host = info.address === '0.0.0.0' || info.address === '' ? '127.0.0.1' : info.address === '::' ? '::1' : info.address;
+  return joinHostPort(host, info.port);
 }

@@ -47,9 +47,8 @@ export interface ControlPlaneServerOptions {
 const LEVELS: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 };
 
 /** host:port with IPv6 literals bracketed. */
-export function joinHostPort(host: string, port: number): string {
-  return host.includes(':') && !host.startsWith('[') ? `[${host}]:${port}` : `${host}:${port}`;
-}
+import { joinHostPort } from '../hostPort';
+export { joinHostPort };
 
 function bind(server: grpc.Server, target: string, credentials: grpc.ServerCredentials): Promise<number> {
   return new Promise((resolve, reject) => {

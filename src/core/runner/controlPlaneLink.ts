@@ -7,6 +7,7 @@ import { Emitter, type Disposable } from '../typedEmitter';
 import type { RegistryEvent } from '../events';
 import { HealthStatus, RunStatus, type RunMetrics, type ServiceRecord } from '../controlplane/model';
 import type { ControlPlaneServer } from '../controlplane/server';
+import { joinHostPort } from '../hostPort';
 import { componentInfoFromWire, fromTimestamp } from '../controlplane/convert';
 import { protos } from '../proto';
 import { fastV1ControlPlaneClient } from '../wire/fastClient';
@@ -125,7 +126,7 @@ export class ExternalLink implements ControlPlaneLink {
   }
 
   get endpoint(): string {
-    return `${this.address.includes(':') ? `[${this.address}]` : this.address}:${this.port}`;
+    return joinHostPort(this.address, this.port);
   }
 
   /** Connects (waits up to timeoutMs for the control plane) and starts watching its registry. */
