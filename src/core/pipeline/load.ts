@@ -221,40 +221,36 @@ function buildSection(c: Converter, node: unknown, role: Role, secLoc: FieldLoc)
   return out;
 }
 
+/** What a file that cannot be read gives: `pipeline file not found: <path>` or the read error. */
+function unreadable(file: string, err: unknown): ParseResult {
+  const e = err as NodeJS.ErrnoException;
+  const bag = new DiagnosticBag(file);
+  bag.error({
+    code: e.code === 'ENOENT' ? 'file-not-found' : 'file-read',
+    message: e.code === 'ENOENT' ? `pipeline file not found: ${file}` : `failed to read pipeline file: ${e.message}`,
+    at: START,
+  });
+  return finish(bag);
+}
+
 /** Reads and parses a pipeline file. A missing file gives `pipeline file not found: <path>`. */
 export async function loadPipelineFile(file: string, opts: ParseOptions = {}): Promise<ParseResult> {
-  const resolved = path.resolve(opts.cwd ?? process.cwd(), file);
   let text: string;
   try {
-    text = await fs.promises.readFile(resolved, 'utf8');
+    text = await fs.promises.readFile(path.resolve(opts.cwd ?? process.cwd(), file), 'utf8');
   } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    const bag = new DiagnosticBag(file);
-    bag.error({
-      code: e.code === 'ENOENT' ? 'file-not-found' : 'file-read',
-      message: e.code === 'ENOENT' ? `pipeline file not found: ${file}` : `failed to read pipeline file: ${e.message}`,
-      at: START,
-    });
-    return finish(bag);
+    return unreadable(file, err);
   }
   return parsePipeline(text, file, opts);
 }
 
 /** Synchronous twin of loadPipelineFile. */
 export function loadPipelineFileSync(file: string, opts: ParseOptions = {}): ParseResult {
-  const resolved = path.resolve(opts.cwd ?? process.cwd(), file);
   let text: string;
   try {
-    text = fs.readFileSync(resolved, 'utf8');
+    text = fs.readFileSync(path.resolve(opts.cwd ?? process.cwd(), file), 'utf8');
   } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    const bag = new DiagnosticBag(file);
-    bag.error({
-      code: e.code === 'ENOENT' ? 'file-not-found' : 'file-read',
-      message: e.code === 'ENOENT' ? `pipeline file not found: ${file}` : `failed to read pipeline file: ${e.message}`,
-      at: START,
-    });
-    return finish(bag);
+    return unreadable(file, err);
   }
   return parsePipeline(text, file, opts);
 }

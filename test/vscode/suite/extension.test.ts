@@ -4,12 +4,12 @@
 // component process is gone and the control-plane port is closed; and check diagnostics.
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { FlowctlExtensionApi } from '../../../src/extension/extension';
 import type { TreeItemData } from '../../../src/extension/servicesTree';
+import { isAlive, portAccepts } from './helpers';
 
 const EXTENSION_ID = 'flowctl.flowctl-vscode';
 
@@ -47,26 +47,6 @@ function show(v: unknown): string {
   } catch {
     return String(v);
   }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-function portAccepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const sock = net.connect({ host: '127.0.0.1', port });
-    sock.once('connect', () => {
-      sock.destroy();
-      resolve(true);
-    });
-    sock.once('error', () => resolve(false));
-  });
 }
 
 function componentItems(items: TreeItemData[]): TreeItemData[] {

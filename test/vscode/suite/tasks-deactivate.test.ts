@@ -3,11 +3,11 @@
 // deactivate(). Runs after extension.test.js (files load in name order): deactivate comes last.
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { FlowctlExtensionApi } from '../../../src/extension/extension';
 import { EAGER_TERMINAL_LIMIT } from '../../../src/extension/limits';
+import { isAlive, portAccepts } from './helpers';
 
 const EXTENSION_ID = 'flowctl.flowctl-vscode';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -34,26 +34,6 @@ async function waitFor<T>(what: string, check: () => T | Promise<T>, timeoutMs =
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${last instanceof Error ? last.message : String(last)}`);
     await sleep(200);
   }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-function portAccepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const sock = net.connect({ host: '127.0.0.1', port });
-    sock.once('connect', () => {
-      sock.destroy();
-      resolve(true);
-    });
-    sock.once('error', () => resolve(false));
-  });
 }
 
 function terminalNamed(id: string): vscode.Terminal | undefined {
