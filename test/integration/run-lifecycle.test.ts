@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { runCli, startCliServer } from '../helpers/cli';
+import { runCli, spawnCli, startCliServer } from '../helpers/cli';
 import { waitFor } from '../helpers/net';
 import { markedProcesses, node, runEnv, startRun, stopRun, writePipeline } from './run-helpers';
 
@@ -48,6 +48,13 @@ test('a chain runs; status, list and pipelines find it through the endpoint file
   assert.match(text.stdout, /Pipeline: chain-test/);
   assert.match(text.stdout, /Components: 3 total \(3 healthy\)/);
   assert.match(text.stdout, /SOURCES \(1\)\n  src \(HEALTH_STATUS_HEALTHY\)/);
+
+  // --watch refreshes: two screens within ~2.5 s at a 1 s interval, each after a clear-screen.
+  const watch = spawnCli(['status', '--watch', '--interval', '1'], env.env);
+  await waitFor(() => (watch.stdout().match(/Pipeline: chain-test/g) ?? []).length >= 2, 10_000, 'two status screens');
+  watch.child.kill('SIGINT');
+  await watch.exited;
+  assert.ok(watch.stdout().split('\x1b[H\x1b[2J').length >= 3, 'each screen starts with a clear-screen');
 
   const list = await runCli(['list'], env.env);
   assert.equal(list.code, 0, list.stderr);
