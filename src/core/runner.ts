@@ -5,7 +5,7 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Emitter, type Disposable } from './typedEmitter';
-import type { ComponentView, RegistryEvent, RunnerEvent, RunSnapshot, RunState } from './events';
+import type { RegistryEvent, RunnerEvent, RunSnapshot, RunState } from './events';
 import type { PipelineRunner, RunnerOptions } from './runnerTypes';
 import { HealthStatus, RunStatus, emptyRunMetrics, type RunMetrics, type ServiceRecord } from './controlplane/model';
 import type { ControlPlaneLink } from './runner/controlPlaneLink';
@@ -663,4 +663,3 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
   ]).finally(() => clearTimeout(timer));
 }
 
-export type { ComponentView };

@@ -1,5 +1,5 @@
 // `flowctl status` output (reference §6), plus per-component event counts from the active run.
-import { COMPONENT_TYPE_NAMES, HEALTH_STATUS_NAMES, HealthStatus } from '../../core/controlplane/model';
+import { HEALTH_STATUS_NAMES, HealthStatus } from '../../core/controlplane/model';
 import type { Palette } from './color';
 import { formatLastHeartbeat, formatStatusDuration, timestampMs } from './format';
 
@@ -95,8 +95,4 @@ export function renderStatus(
     out.push('');
   }
   return out.join('\n') + '\n';
-}
-
-export function componentTypeName(type: number): string {
-  return COMPONENT_TYPE_NAMES[type] ?? String(type);
 }

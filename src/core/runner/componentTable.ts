@@ -74,17 +74,4 @@ export class ComponentTable {
   setPhase(id: string, phase: ComponentPhase, extra: Partial<ComponentView> = {}): void {
     this.update(id, { ...extra, phase });
   }
-
-  /** Counts of views by health / phase, for summaries ("3/4 healthy"). */
-  counts(): { total: number; healthy: number; running: number; exited: number } {
-    let healthy = 0;
-    let running = 0;
-    let exited = 0;
-    for (const v of this.views.values()) {
-      if (v.health === 2) healthy++;
-      if (v.phase === 'running') running++;
-      if (v.phase === 'exited') exited++;
-    }
-    return { total: this.views.size, healthy, running, exited };
-  }
 }
