@@ -77,6 +77,8 @@ export class Runner implements PipelineRunner {
   private readonly registered = new Map<string, Deferred<void>>();
   private readonly subscriptions: Disposable[] = [];
   private readonly startAbort = deferred<never>();
+  /** Resolved by forceStop(): waits for draining streams and grace periods end at once. */
+  private readonly forced = deferred<void>();
   private metricsTimer?: NodeJS.Timeout;
   private stopping?: Promise<void>;
   private resolveDone!: (s: RunSnapshot) => void;
@@ -510,7 +512,7 @@ export class Runner implements PipelineRunner {
   private async drainDataPlane(timeoutMs: number): Promise<void> {
     const dp = this.dataPlane;
     if (!dp) return;
-    await withTimeout(dp.stop(), timeoutMs).catch(() => undefined);
+    await Promise.race([withTimeout(dp.stop(), timeoutMs).catch(() => undefined), this.forced.promise]);
     this.counters.absorb(dp.counts());
     if (this.dataPlane === dp) this.dataPlane = undefined;
   }
@@ -587,6 +589,12 @@ export class Runner implements PipelineRunner {
     return this.stopping;
   }
 
+  forceStop(reason = 'stopped at once'): Promise<void> {
+    this.forced.resolve();
+    this.supervisor?.killAll();
+    return this.stop(reason);
+  }
+
   private finishing?: Promise<void>;
 
   private finish(status: number, error?: string, reason?: string): Promise<void> {
@@ -616,7 +624,7 @@ export class Runner implements PipelineRunner {
   private async teardown(): Promise<void> {
     clearInterval(this.metricsTimer);
     clearTimeout(this.rewireTimer);
-    const graceMs = this.options.shutdownGraceMs ?? DEFAULTS.shutdownGraceMs;
+    const graceMs = this.forced.settled ? 0 : (this.options.shutdownGraceMs ?? DEFAULTS.shutdownGraceMs);
     await this.drainDataPlane(graceMs);
     if (this.supervisor) {
       for (const v of this.table.list()) if (v.phase !== 'exited' && v.phase !== 'stopped') this.table.setPhase(v.id, 'stopping');

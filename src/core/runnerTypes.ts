@@ -48,6 +48,8 @@ export interface PipelineRunner {
   start(): Promise<void>;
   /** Stops everything (idempotent); resolves when every process is gone and the control plane is closed. */
   stop(reason?: string): Promise<void>;
+  /** No more grace (a second Ctrl+C): SIGKILL every component now and stop without waiting for streams to drain. */
+  forceStop(reason?: string): Promise<void>;
   /** Resolves when the run has ended (stopped, failed, or every component exited). */
   readonly done: Promise<RunSnapshot>;
   restartComponent(id: string): Promise<void>;

@@ -290,3 +290,35 @@ test('with persistence, run history survives and a run left "running" by a kille
   assert.equal((await stopRun(third)).code, 0);
   assert.deepEqual(markedProcesses(env.marker), []);
 });
+
+test('a second Ctrl+C stops at once: a component that ignores SIGTERM is killed without waiting for the grace period', async (t) => {
+  const env = runEnv(t);
+  const file = writePipeline(
+    env.dir,
+    `apiVersion: flowctl/v1
+kind: Pipeline
+metadata: { name: stubborn-test }
+spec:
+  sources:
+    - id: src
+      command: ${node('components/count-source.js')}
+  pipelines:
+    - id: stubborn
+      command: ${node('proc/ignore-term.js')}
+`,
+  );
+  const run = startRun(file, ['--show-status=false', '--shutdown-grace', '60s'], env);
+  await run.waitForOutput('Pipeline is running');
+  await run.waitForOutput(/stubborn: +ready \d+/);
+  run.child.kill('SIGINT');
+  await run.waitForOutput('got SIGTERM, ignoring');
+  await new Promise((r) => setTimeout(r, 500));
+  assert.ok(markedProcesses(env.marker, [run.child.pid!]).length > 0, 'the stubborn component is still there after the first Ctrl+C');
+  const started = Date.now();
+  run.child.kill('SIGINT');
+  const result = await run.exited;
+  assert.ok(Date.now() - started < 10_000, `stopped at once (${Date.now() - started} ms), not after the 60 s grace`);
+  assert.equal(result.code, 0);
+  assert.match(run.stdout(), /stopping at once \(SIGKILL, no grace period\)/);
+  assert.deepEqual(markedProcesses(env.marker), []);
+});

@@ -86,9 +86,8 @@ export async function runCommand(args: ParsedArgs<typeof flags>): Promise<number
       view.line(`\n${p.yellow('■')} ${sig === 'SIGINT' ? 'Ctrl+C' : sig}: stopping the pipeline… (press Ctrl+C again to stop at once)`);
       void runner.stop(`${sig} received`);
     } else {
-      view.line(`${p.red('■')} stopping at once (no grace period)`);
-      runner.options.shutdownGraceMs = 0;
-      void runner.stop(`${sig} received`);
+      view.line(`${p.red('■')} stopping at once (SIGKILL, no grace period)`);
+      void runner.forceStop(`${sig} received twice`);
     }
   };
   process.on('SIGINT', onSignal);

@@ -217,6 +217,17 @@ export class ManagedProcess {
    * Stops the current process (if any) and starts it again now; resets the backoff. Concurrent calls
    * share one restart. Resolves once the new process has spawned (or failed to).
    */
+  /** SIGKILLs the process group now, without a grace period (a stop() in progress then finishes at once). */
+  kill(): void {
+    const pgid = this.pgid ?? this.lastPgid;
+    if (pgid === undefined || pgid <= 1) return;
+    try {
+      process.kill(-pgid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+
   restart(graceMs = 10_000): Promise<void> {
     if (this.restarting) return this.restarting;
     const p = (async () => {

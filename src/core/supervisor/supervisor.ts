@@ -67,6 +67,11 @@ export class Supervisor {
     if (this.stateFile && this.liveChildren().length === 0) this.stateFile.remove();
   }
 
+  /** SIGKILLs every process group now (the user asked twice); stops in progress finish at once. */
+  killAll(): void {
+    for (const p of this.procs.values()) p.kill();
+  }
+
   /** The children that currently have a process (what a reaper would have to end). */
   liveChildren(): RunStateChild[] {
     const out: RunStateChild[] = [];
