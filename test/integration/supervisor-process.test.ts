@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ManagedProcess, type ManagedProcessSpec, type ProcessEvent } from '../../src/core/supervisor/process';
+import { isProcessAlive } from '../../src/core/supervisor/procfs';
 
 const FIXTURES = path.join(__dirname, '..', 'fixtures', 'proc');
 const fixture = (name: string, ...args: string[]) => [process.execPath, path.join(FIXTURES, `${name}.js`), ...args];
@@ -48,19 +49,9 @@ function next<T extends ProcessEvent['type']>(
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Gone = kill(pid, 0) fails, or the pid is a zombie (an orphan whose reaper, PID 1 here, does not reap). */
+/** Gone = no such process, or a zombie (an orphan whose reaper, PID 1 here, does not reap). */
 function gone(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'ESRCH';
-  }
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z';
-  } catch {
-    return true;
-  }
+  return !isProcessAlive(pid);
 }
 
 async function waitGone(pid: number, ms = 5000): Promise<boolean> {

@@ -8,6 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Supervisor, type SupervisorEvent } from '../../src/core/supervisor/supervisor';
 import { RunStateFile, processStartTime, reapLeftovers, type RunState } from '../../src/core/supervisor/stateFile';
+import { isProcessAlive } from '../../src/core/supervisor/procfs';
 
 const FIXTURES = path.join(__dirname, '..', 'fixtures', 'proc');
 const fixture = (name: string, ...args: string[]) => [process.execPath, path.join(FIXTURES, `${name}.js`), ...args];
@@ -18,19 +19,9 @@ const newDir = () => fs.mkdtempSync(path.join(tmpRoot, 'state-'));
 const tracked = new Set<number>();
 const cleanups: Array<() => Promise<void> | void> = [];
 
-/** Gone = kill(pid, 0) fails, or the pid is a zombie (an orphan whose reaper, PID 1 here, does not reap). */
+/** Gone = no such process, or a zombie (an orphan whose reaper, PID 1 here, does not reap). */
 function gone(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'ESRCH';
-  }
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.charAt(stat.lastIndexOf(')') + 2) === 'Z';
-  } catch {
-    return true;
-  }
+  return !isProcessAlive(pid);
 }
 
 afterEach(async () => {

@@ -9,45 +9,9 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { FlowctlExtensionApi } from '../../../src/extension/extension';
 import type { TreeItemData } from '../../../src/extension/servicesTree';
-import { isAlive, portAccepts } from './helpers';
+import { isAlive, portAccepts, repoRoot, show, sleep, waitFor } from './helpers';
 
 const EXTENSION_ID = 'flowctl.flowctl-vscode';
-
-function repoRoot(): string {
-  for (let dir = __dirname; ; dir = path.dirname(dir)) {
-    const pj = path.join(dir, 'package.json');
-    if (fs.existsSync(pj) && JSON.parse(fs.readFileSync(pj, 'utf8')).name === 'flowctl-vscode') return dir;
-    if (path.dirname(dir) === dir) throw new Error(`no flowctl-vscode package.json above ${__dirname}`);
-  }
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Polls `check` until it returns a truthy value; fails with `what` (and the last value) after timeoutMs. */
-async function waitFor<T>(what: string, check: () => T | Promise<T>, timeoutMs = 60_000): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await check();
-      if (v) return v as NonNullable<T>;
-      last = v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${show(last)}`);
-    await sleep(200);
-  }
-}
-
-function show(v: unknown): string {
-  if (v instanceof Error) return v.message;
-  try {
-    return JSON.stringify(v)?.slice(0, 2000) ?? String(v);
-  } catch {
-    return String(v);
-  }
-}
 
 function componentItems(items: TreeItemData[]): TreeItemData[] {
   // One pipeline: components at the root; several sources: components under each pipeline node.

@@ -1,5 +1,7 @@
 // Small helpers shared by the in-host suites (processes and ports seen from the extension host).
+import * as fs from 'node:fs';
 import * as net from 'node:net';
+import * as path from 'node:path';
 
 export function isAlive(pid: number): boolean {
   try {
@@ -19,4 +21,42 @@ export function portAccepts(port: number): Promise<boolean> {
     });
     sock.once('error', () => resolve(false));
   });
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The repository (the folder whose package.json is flowctl-vscode) above this bundle. */
+export function repoRoot(): string {
+  for (let dir = __dirname; ; dir = path.dirname(dir)) {
+    const pj = path.join(dir, 'package.json');
+    if (fs.existsSync(pj) && JSON.parse(fs.readFileSync(pj, 'utf8')).name === 'flowctl-vscode') return dir;
+    if (path.dirname(dir) === dir) throw new Error(`no flowctl-vscode package.json above ${__dirname}`);
+  }
+}
+
+/** A value for a failure message. */
+export function show(v: unknown): string {
+  if (v instanceof Error) return v.message;
+  try {
+    return JSON.stringify(v)?.slice(0, 2000) ?? String(v);
+  } catch {
+    return String(v);
+  }
+}
+
+/** Polls `check` until it returns a truthy value; fails with `what` (and the last value) after timeoutMs. */
+export async function waitFor<T>(what: string, check: () => T | Promise<T>, timeoutMs = 60_000): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await check();
+      if (v) return v as NonNullable<T>;
+      last = v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${show(last)}`);
+    await sleep(200);
+  }
 }

@@ -7,35 +7,9 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { FlowctlExtensionApi } from '../../../src/extension/extension';
 import { EAGER_TERMINAL_LIMIT } from '../../../src/extension/limits';
-import { isAlive, portAccepts } from './helpers';
+import { isAlive, portAccepts, repoRoot, sleep, waitFor } from './helpers';
 
 const EXTENSION_ID = 'flowctl.flowctl-vscode';
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function repoRoot(): string {
-  for (let dir = __dirname; ; dir = path.dirname(dir)) {
-    const pj = path.join(dir, 'package.json');
-    if (fs.existsSync(pj) && JSON.parse(fs.readFileSync(pj, 'utf8')).name === 'flowctl-vscode') return dir;
-    if (path.dirname(dir) === dir) throw new Error(`no flowctl-vscode package.json above ${__dirname}`);
-  }
-}
-
-async function waitFor<T>(what: string, check: () => T | Promise<T>, timeoutMs = 60_000): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await check();
-      if (v) return v as NonNullable<T>;
-      last = v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${last instanceof Error ? last.message : String(last)}`);
-    await sleep(200);
-  }
-}
-
 function terminalNamed(id: string): vscode.Terminal | undefined {
   return vscode.window.terminals.find((t) => t.name === id || t.name === `Task - ${id}` || t.name === `flowctl: ${id}`);
 }
