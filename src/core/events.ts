@@ -57,6 +57,39 @@ export interface ComponentView {
   position?: { line: number; column: number };
   /** Why it failed / why it is not healthy, if known. */
   problem?: string;
+  /**
+   * Whether data reaches it (computed by the runner, never by a front end): `flowing` events move;
+   * `idle` alive, inputs up, but nothing arrived lately; `waiting` alive but an upstream is down or
+   * stalled (see waitingOn). Undefined before the data plane is wired or for components off the graph.
+   */
+  flow?: 'flowing' | 'idle' | 'waiting';
+  /** Upstream ids that are down or stalled (when flow is `waiting`). */
+  waitingOn?: string[];
+  /** Per-second rates from the runner's own counts (not heartbeats). */
+  eventsInPerSecond?: number;
+  eventsOutPerSecond?: number;
+  /** Events meant for this component that were dropped (buffer full, in flight inside a killed process, type mismatch). */
+  dropped?: number;
+  /** Drops by reason, e.g. { 'buffer full': 3, 'type mismatch: trade.v2': 12 }. */
+  droppedBy?: Record<string, number>;
+  /** Events held for it while it is down (bounded buffer). */
+  queued?: number;
+  /** How it runs. */
+  driver?: 'process' | 'docker';
+  image?: string;
+  containerId?: string;
+}
+
+/** One `inputs` link as the data plane sees it. */
+export interface EdgeView {
+  from: string;
+  to: string;
+  events: number;
+  eventsPerSecond: number;
+  dropped: number;
+  queued: number;
+  /** open: streaming; held: the downstream is down and events are buffered; closed: ended. */
+  state: 'open' | 'held' | 'closed';
 }
 
 export interface RunSnapshot {
@@ -70,6 +103,12 @@ export interface RunSnapshot {
   components: ComponentView[];
   eventsProcessed: number;
   eventsPerSecond: number;
+  /** The data plane's links (undefined before wiring). */
+  edges?: EdgeView[];
+  /** Events dropped anywhere in the run (sum of components' dropped). */
+  dropped?: number;
+  /** This run's own log folder. */
+  logDir?: string;
 }
 
 /** What the runner emits while a run lives. */

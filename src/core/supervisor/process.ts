@@ -6,6 +6,7 @@ import { execa } from 'execa';
 import { Emitter } from '../typedEmitter';
 import { LineSplitter, stripAnsi } from './lines';
 import { LogFile } from './logFile';
+import type { ComponentHandle } from '../drivers/types';
 import { isGroupAlive, processStartTime, signalGroup, terminateGroup, waitGroupGone } from './procfs';
 
 export type RestartPolicy = 'no' | 'on-failure' | 'always' | 'unless-stopped';
@@ -73,7 +74,7 @@ const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const within = (p: Promise<unknown>, ms: number) =>
   Promise.race([p.then(() => true), delay(Math.max(0, ms)).then(() => false)]);
 
-export class ManagedProcess {
+export class ManagedProcess implements ComponentHandle {
   readonly events = new Emitter<ProcessEvent>();
   readonly id: string;
   readonly spec: Readonly<ManagedProcessSpec>;
