@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Emitter, type Disposable } from './typedEmitter';
 import type { RegistryEvent, RunnerEvent, RunSnapshot, RunState } from './events';
-import type { PipelineRunner, RunnerOptions } from './runnerTypes';
+import type { ApplyResult, PipelineRunner, RestartOptions, RunnerOptions } from './runnerTypes';
 import { HealthStatus, RunStatus, emptyRunMetrics, type RunMetrics, type ServiceRecord } from './controlplane/model';
 import type { ControlPlaneLink } from './runner/controlPlaneLink';
 import { openControlPlane } from './runner/openControlPlane';
@@ -557,7 +557,8 @@ export class Runner implements PipelineRunner {
 
   // ---------------------------------------------------------------- component actions
 
-  async restartComponent(id: string): Promise<void> {
+  async restartComponent(id: string, options?: RestartOptions): Promise<void> {
+    if (options?.override) throw new Error('restart with an override is not implemented yet');
     const proc = this.supervisor?.get(id);
     if (!proc) throw new Error(`no component ${id} in this run`);
     this.notice('info', `restarting ${id}`, id);
@@ -571,6 +572,18 @@ export class Runner implements PipelineRunner {
     this.table.setPhase(id, 'stopping');
     await proc.stop(this.options.shutdownGraceMs ?? DEFAULTS.shutdownGraceMs);
     this.table.setPhase(id, 'stopped');
+  }
+
+  async startComponent(id: string): Promise<void> {
+    const proc = this.supervisor?.get(id);
+    if (!proc) throw new Error(`no component ${id} in this run`);
+    if (proc.state === 'running' || proc.state === 'backoff') return;
+    this.notice('info', `starting ${id}`, id);
+    proc.start();
+  }
+
+  applyPipeline(): Promise<ApplyResult> {
+    return Promise.reject(new Error('applying a changed pipeline to a live run is not implemented yet'));
   }
 
   // ---------------------------------------------------------------- stop

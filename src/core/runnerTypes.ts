@@ -38,6 +38,28 @@ export interface RunnerOptions {
   env?: Record<string, string>;
 }
 
+/** For one start of a component only (e.g. under a debugger); the next restart uses the pipeline's spec again. */
+export interface ComponentOverride {
+  command?: string[];
+  args?: string[];
+  env?: Record<string, string>;
+}
+
+export interface RestartOptions {
+  override?: ComponentOverride;
+}
+
+/**
+ * What applyPipeline() did: components whose spec changed were restarted, added ones started and wired,
+ * removed ones stopped and unwired; unchanged ones kept running (same pids).
+ */
+export interface ApplyResult {
+  restarted: string[];
+  added: string[];
+  removed: string[];
+  unchanged: string[];
+}
+
 export interface PipelineRunner {
   readonly options: RunnerOptions;
   /** Typed events: state changes, component views, log lines, notices, metrics. */
@@ -52,8 +74,14 @@ export interface PipelineRunner {
   forceStop(reason?: string): Promise<void>;
   /** Resolves when the run has ended (stopped, failed, or every component exited). */
   readonly done: Promise<RunSnapshot>;
-  restartComponent(id: string): Promise<void>;
+  /** Restarts one component with the grace period; only the edges that end or start at it are touched. */
+  restartComponent(id: string, options?: RestartOptions): Promise<void>;
+  /** Stops one component (it becomes `stopped`, not failed; the run stays running). */
   stopComponent(id: string): Promise<void>;
+  /** Starts a component that was stopped (or exited). */
+  startComponent(id: string): Promise<void>;
+  /** Re-reads the pipeline file and applies it to the live run (see ApplyResult). */
+  applyPipeline(): Promise<ApplyResult>;
   /** Last lines of a component's log (ANSI kept). */
   logTail(id: string, lines?: number): string[];
 }
