@@ -70,7 +70,7 @@ async function pickComponent(ctx: FlowctlContext, arg: unknown): Promise<{ sessi
   return id ? { session, id } : undefined;
 }
 
-export function registerCommands(ctx: FlowctlContext, hooks: { revealInTree(ref: ComponentRef): Promise<void>; refreshTree(): void }): void {
+export function registerCommands(ctx: FlowctlContext, hooks: { revealInTree(ref: ComponentRef): Promise<void>; refreshTree(): void; showAllLogs(): unknown }): void {
   const register = (id: string, fn: (...args: any[]) => unknown) =>
     ctx.pushExtCleanup(
       vscode.commands.registerCommand(id, async (...args: unknown[]) => {
@@ -117,9 +117,33 @@ export function registerCommands(ctx: FlowctlContext, hooks: { revealInTree(ref:
     if (target) await target.session.stopComponent(target.id);
   });
 
+  register('flowctl.startComponent', async (arg?: unknown) => {
+    const target = await pickComponent(ctx, arg);
+    if (target) await target.session.startComponent(target.id);
+  });
+
+  // Show Logs: the component's terminal, with the keyboard in it.
   register('flowctl.showComponentLogs', async (arg?: unknown) => {
     const target = await pickComponent(ctx, arg);
     if (target) await target.session.showLogs(target.id);
+  });
+
+  // A click on a component in the Services view: its terminal comes forward, the keyboard stays in the tree.
+  register('flowctl.revealComponentTerminal', async (arg?: unknown) => {
+    const target = await pickComponent(ctx, arg);
+    if (target) target.session.showTerminal(target.id, true);
+  });
+
+  register('flowctl.showAllLogs', () => hooks.showAllLogs());
+
+  register('flowctl.applyPipeline', async (arg?: unknown) => {
+    const file = await pickPipelineFile(ctx, arg, 'running');
+    const session = file ? ctx.session(file) : undefined;
+    if (!session) {
+      void vscode.window.showInformationMessage('flowctl: no pipeline is running.');
+      return undefined;
+    }
+    return ctx.staleness.apply(session);
   });
 
   register('flowctl.revealComponent', async (arg?: unknown) => {
@@ -163,29 +187,33 @@ export function registerCommands(ctx: FlowctlContext, hooks: { revealInTree(ref:
   });
 
   register('flowctl.connect', async (arg?: unknown) => {
-    const { readEndpointFile, dialAddress } = await import('../core/endpointFile');
+    const [{ readEndpointFile, dialAddress }, { endpointFilePath }] = await Promise.all([import('../core/endpointFile'), import('../core/paths')]);
     let address = typeof arg === 'string' ? arg : undefined;
     let pipeline: string | undefined;
+    let pipelineFile: string | undefined;
     let tls = false;
     if (!address) {
-      const info = readEndpointFile();
-      const items: (vscode.QuickPickItem & { address?: string; pipeline?: string; tls?: boolean })[] = [];
+      const where = endpointFilePath();
+      const info = readEndpointFile(where);
+      const items: (vscode.QuickPickItem & { address?: string; pipeline?: string; file?: string; tls?: boolean })[] = [];
       if (info) {
         items.push({
           label: `$(plug) ${dialAddress(info)}`,
           description: `${info.pipeline ?? 'control plane'} (pid ${info.pid})`,
-          detail: `from ~/.flowctl/endpoint.json, started ${info.startedAt}`,
+          detail: `from ${where}${info.file ? ` · ${info.file}` : ''}, started ${info.startedAt}`,
           address: dialAddress(info),
           pipeline: info.pipeline,
+          file: info.file,
           tls: info.tls,
         });
       }
-      items.push({ label: '$(edit) Enter host:port…' });
-      const pick = await vscode.window.showQuickPick(items, { placeHolder: 'Control plane to connect to' });
+      items.push({ label: '$(edit) Enter host:port…', detail: info ? undefined : `No running control plane is listed in ${where}` });
+      const pick = await vscode.window.showQuickPick(items, { placeHolder: 'Control plane to connect to', matchOnDetail: true });
       if (!pick) return undefined;
       if (pick.address) {
         address = pick.address;
         pipeline = pick.pipeline;
+        pipelineFile = pick.file;
         tls = !!pick.tls;
       } else {
         address = await vscode.window.showInputBox({
@@ -196,6 +224,13 @@ export function registerCommands(ctx: FlowctlContext, hooks: { revealInTree(ref:
         if (!address) return undefined;
         address = address.trim();
       }
+    } else {
+      // An address from a caller: the endpoint file may still tell which pipeline runs there.
+      const info = readEndpointFile(endpointFilePath());
+      if (info && dialAddress(info) === address) {
+        pipeline = info.pipeline;
+        pipelineFile = info.file;
+      }
     }
     const s = readSettings();
     const base = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? process.cwd();
@@ -204,6 +239,7 @@ export function registerCommands(ctx: FlowctlContext, hooks: { revealInTree(ref:
     const conn = await ctx.connect({
       address,
       pipeline,
+      file: pipelineFile,
       tls: useTls
         ? {
             caFile: s.caFile ? resolveSettingPath(s.caFile, file) : undefined,

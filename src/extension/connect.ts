@@ -1,5 +1,7 @@
 // "Connect to Control Plane…": lists the services of a control plane running elsewhere (a CLI run,
-// `flowctl server`, another window) through ListComponents and shows them read-only in the tree.
+// `flowctl server`, another window) through ListComponents and shows them read-only in the tree:
+// in pipeline order (sources → processors → sinks, in the order of the pipeline file when the run's
+// file is known and readable), under the pipeline's name.
 import * as fs from 'node:fs';
 import type { ComponentView, RunSnapshot } from '../core/events';
 import type { ModelSource } from './runModel';
@@ -8,7 +10,31 @@ export interface ConnectTarget {
   /** host:port to dial. */
   address: string;
   pipeline?: string;
+  /** The run's pipeline file, when the endpoint file names it (order and roles come from it). */
+  file?: string;
   tls?: { caFile?: string; certFile?: string; keyFile?: string };
+}
+
+const ROLE_RANK: Record<ComponentView['role'], number> = { source: 0, processor: 1, sink: 2, pipeline: 3 };
+
+/** Order and roles of a pipeline file's components (undefined when it cannot be read or parsed). */
+export async function pipelineOrder(file: string | undefined): Promise<{ name: string; order: Map<string, { index: number; role: ComponentView['role'] }> } | undefined> {
+  if (!file) return undefined;
+  try {
+    const [{ loadPipelineFile }, { allComponents }] = await Promise.all([import('../core/pipeline/load'), import('../core/pipeline/model')]);
+    const parsed = await loadPipelineFile(file);
+    if (!parsed.pipeline) return undefined;
+    const order = new Map<string, { index: number; role: ComponentView['role'] }>();
+    allComponents(parsed.pipeline).forEach((c, index) => order.set(c.id, { index, role: c.role }));
+    return { name: parsed.pipeline.metadata.name, order };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Pipeline order: by role (sources, processors, sinks, pipelines), then as in the file, then by id. */
+export function sortInPipelineOrder(views: ComponentView[], order?: Map<string, { index: number }>): ComponentView[] {
+  return views.sort((a, b) => ROLE_RANK[a.role] - ROLE_RANK[b.role] || (order?.get(a.id)?.index ?? 1e9) - (order?.get(b.id)?.index ?? 1e9) || a.id.localeCompare(b.id));
 }
 
 const ROLE_OF_TYPE: Record<number, ComponentView['role']> = { 1: 'source', 2: 'processor', 3: 'sink' };
@@ -57,7 +83,7 @@ export async function listComponents(target: ConnectTarget, timeoutMs = 5000): P
         err ? reject(err) : resolve(res),
       );
     });
-    return ((response?.components ?? []) as unknown[]).map(viewFromStatus).sort((a, b) => a.id.localeCompare(b.id));
+    return ((response?.components ?? []) as unknown[]).map(viewFromStatus);
   } finally {
     client.close();
   }
@@ -71,6 +97,9 @@ export class ConnectedControlPlane implements ModelSource {
   private ids: string[] = [];
   private error: string | undefined;
   private readonly since = Date.now();
+  private order: Map<string, { index: number; role: ComponentView['role'] }> | undefined;
+  private fileName: string | undefined;
+  private orderLoaded = false;
 
   constructor(readonly target: ConnectTarget) {}
 
@@ -78,17 +107,42 @@ export class ConnectedControlPlane implements ModelSource {
     return `connect:${this.target.address}`;
   }
 
-  async refresh(): Promise<void> {
+  /** True when the run's pipeline file was read (order and roles come from it). */
+  get pipelineKnown(): boolean {
+    return !!this.order;
+  }
+
+  /**
+   * Lists the services again. Returns what changed: `set` when services came or went (or the error
+   * changed), else the ids whose view differs — so the tree re-renders only those (a full refresh
+   * every few seconds would close open tooltips).
+   */
+  async refresh(): Promise<{ set: boolean; changed: string[] }> {
+    if (!this.orderLoaded) {
+      this.orderLoaded = true;
+      const known = await pipelineOrder(this.target.file);
+      this.order = known?.order;
+      this.fileName = known?.name;
+    }
+    const previousError = this.error;
     try {
-      const components = await listComponents(this.target);
+      let components = await listComponents(this.target);
+      if (this.order) components = components.map((c) => ({ ...c, role: this.order!.get(c.id)?.role ?? c.role }));
+      components = sortInPipelineOrder(components, this.order);
+      const changed = components.filter((c) => JSON.stringify(c) !== JSON.stringify(this.byId.get(c.id))).map((c) => c.id);
       this.components = components;
       this.byId = new Map(components.map((c) => [c.id, c]));
       const ids = components.map((c) => c.id);
-      // The same array while the set of services stays the same (the tree keys its nodes off it).
-      if (ids.length !== this.ids.length || ids.some((id, i) => id !== this.ids[i])) this.ids = ids;
       this.error = undefined;
+      // The same array while the set of services stays the same (the tree keys its nodes off it).
+      if (ids.length !== this.ids.length || ids.some((id, i) => id !== this.ids[i])) {
+        this.ids = ids;
+        return { set: true, changed };
+      }
+      return { set: previousError !== undefined, changed };
     } catch (err) {
       this.error = String((err as Error)?.message ?? err);
+      return { set: this.error !== previousError, changed: [] };
     }
   }
 
@@ -102,8 +156,8 @@ export class ConnectedControlPlane implements ModelSource {
 
   snapshot(): RunSnapshot {
     return {
-      pipelineName: this.target.pipeline ? `${this.target.pipeline} @ ${this.target.address}` : this.target.address,
-      file: '',
+      pipelineName: this.target.pipeline || this.fileName || `control plane ${this.target.address}`,
+      file: this.target.file ?? '',
       state: this.error ? 'failed' : 'running',
       endpoint: this.target.address,
       startedAt: this.since,

@@ -6,6 +6,7 @@ const moduleLoadedAt = performance.now();
 import * as vscode from 'vscode';
 import type { RunSnapshot } from '../core/events';
 import type { PipelineRunner } from '../core/runnerTypes';
+import { AllLogsPanel } from './allLogs';
 import { coalesce } from './coalesce';
 import { PipelineCodeLensProvider } from './codeLens';
 import { registerCommands } from './commands';
@@ -17,6 +18,10 @@ import { PipelineStatusBar, SERVICES_VIEW_ID } from './statusBar';
 import { readSettings } from './settings';
 import { registerTaskProvider } from './tasks';
 import { isActiveState } from './presentation';
+import { installInterruptHandlers } from './interrupt';
+import type { ShownNotification } from './notifications';
+import { ComponentTerminalLinks } from './terminalLinks';
+import type { TerminalEntry } from './terminals';
 
 /** What activate() returns; the in-host tests drive the extension through it. */
 export interface FlowctlExtensionApi {
@@ -35,6 +40,18 @@ export interface FlowctlExtensionApi {
   treeStats(): { refreshes: number; modelChanges: number; fullRefreshes: number; itemsRefreshed: number };
   /** The module's deactivate(): stops every run of this window (what VS Code calls on shutdown). */
   deactivate(): Promise<void>;
+  /** The component terminals of the session (one per component, kept across runs). */
+  terminals(): TerminalEntry[];
+  /** Notifications the extension showed (newest last), with the user's choice once made. */
+  notifications(): readonly ShownNotification[];
+  /** What screen readers announce for the status bar item, and its Markdown tooltip. */
+  statusBarAccessibility(): { label: string; tooltip: string };
+  /** Context keys as last set by the extension (welcome views and menus depend on them). */
+  contextKeys(): Record<string, boolean>;
+  /** The merged log view, if open. */
+  allLogsPanel(): AllLogsPanel | undefined;
+  /** The terminal link provider (file:line in component terminals). */
+  readonly terminalLinks: ComponentTerminalLinks;
 }
 
 let current: FlowctlContext | undefined;
@@ -86,19 +103,32 @@ export function activate(extContext: vscode.ExtensionContext): FlowctlExtensionA
   ctx.pushExtCleanup(ctx.model.onDidChange(() => contextCoalescer.trigger()), { dispose: () => contextCoalescer.dispose() });
   updateContext();
 
-  const updateEditorContext = async (editor: vscode.TextEditor | undefined) => {
+  // "A pipeline file is open": any visible editor shows one (the active editor is undefined while
+  // the Services view or a terminal has the focus, which is exactly when the welcome view is read).
+  let editorCheck = 0;
+  const updateEditorContext = async () => {
+    const check = ++editorCheck;
     let isPipeline = false;
-    if (editor && editor.document.uri.scheme === 'file') {
+    for (const editor of vscode.window.visibleTextEditors) {
+      if (editor.document.uri.scheme !== 'file') continue;
       try {
-        isPipeline = (await parseDocument(editor.document)).isPipeline;
+        if ((await parseDocument(editor.document)).isPipeline) {
+          isPipeline = true;
+          break;
+        }
       } catch {
-        isPipeline = false;
+        /* not a pipeline */
       }
     }
-    void vscode.commands.executeCommand('setContext', 'flowctl.pipelineFileOpen', isPipeline);
+    if (check === editorCheck) setContext('flowctl.pipelineFileOpen', isPipeline);
   };
-  ctx.pushExtCleanup(vscode.window.onDidChangeActiveTextEditor((e) => void updateEditorContext(e)));
-  void updateEditorContext(vscode.window.activeTextEditor);
+  ctx.pushExtCleanup(
+    vscode.window.onDidChangeVisibleTextEditors(() => void updateEditorContext()),
+    vscode.window.onDidChangeActiveTextEditor(() => void updateEditorContext()),
+    vscode.workspace.onDidSaveTextDocument(() => void updateEditorContext()),
+    vscode.workspace.onDidOpenTextDocument(() => void updateEditorContext()),
+  );
+  void updateEditorContext();
 
   registerCommands(ctx, {
     revealInTree: async (ref) => {
@@ -106,8 +136,24 @@ export function activate(extContext: vscode.ExtensionContext): FlowctlExtensionA
       await treeView.reveal(node, { select: true, focus: true }).then(undefined, () => vscode.commands.executeCommand(`${SERVICES_VIEW_ID}.focus`));
     },
     refreshTree: () => tree.refresh(),
+    showAllLogs: () => {
+      AllLogsPanel.show(extContext.extensionUri, ctx.log, ctx.model, ctx.output);
+    },
   });
-  ctx.pushExtCleanup(registerTaskProvider(ctx));
+  ctx.pushExtCleanup(registerTaskProvider(ctx), { dispose: () => AllLogsPanel.instance?.dispose() });
+
+  // file:line links in the component terminals.
+  const terminalLinks = new ComponentTerminalLinks(ctx.terminals);
+  ctx.pushExtCleanup(vscode.window.registerTerminalLinkProvider(terminalLinks));
+
+  // Ctrl+C of a VS Code server reaches the extension host without a deactivate(): stop the runs first.
+  ctx.pushExtCleanup(
+    installInterruptHandlers({
+      stopAll: (reason, graceMs) => ctx.stopAll(reason, graceMs),
+      livePids: () => ctx.runs().flatMap((s) => s.livePids()),
+      log: (m) => ctx.output.warn(m),
+    }),
+  );
 
   // Leftovers of a window that crashed while a pipeline ran: found through the runner's state files.
   setTimeout(() => void reapLeftovers(ctx), 0);
@@ -133,6 +179,15 @@ export function activate(extContext: vscode.ExtensionContext): FlowctlExtensionA
       itemsRefreshed: tree.itemsRefreshed,
     }),
     deactivate,
+    terminals: () => ctx.terminals.all(),
+    notifications: () => ctx.notifications.shown,
+    statusBarAccessibility: () => {
+      statusBar.update();
+      return { label: statusBar.accessibleLabel, tooltip: statusBar.tooltipText };
+    },
+    contextKeys: () => Object.fromEntries(contextValues),
+    allLogsPanel: () => AllLogsPanel.instance,
+    terminalLinks,
   };
 }
 

@@ -20,6 +20,10 @@ export interface ModelSource {
   componentIds(): readonly string[];
   /** One component's current view (O(1)); do not modify it. */
   view(id: string): ComponentView | undefined;
+  /** Per-second rates of the component's counter metrics between its last two heartbeats, if known. */
+  metricRates?(id: string): ReadonlyMap<string, number> | undefined;
+  /** A connected run's file: whether its component order and roles come from the pipeline file. */
+  readonly pipelineKnown?: boolean;
 }
 
 /** What changed: a whole source (or everything, without key), or one component of a source. */

@@ -6,21 +6,30 @@
 // O(1) to render (views are looked up by id, never by scanning a snapshot).
 import * as vscode from 'vscode';
 import type { ComponentView, RunSnapshot } from '../core/events';
+import { flowFigures } from '../core/present/component';
+import { presentMetrics, type PresentedMetric } from '../core/present/metrics';
 import { coalesce, type Coalescer } from './coalesce';
 import {
   componentContextValue,
   componentDescription,
   componentIcon,
   componentTooltip,
-  healthCount,
+  summarizeRun,
   type IconSpec,
 } from './presentation';
 import type { ModelChange, ModelSource, RunModel } from './runModel';
 
+export type Role = ComponentView['role'];
+
 export type ServiceNode =
   | { kind: 'source'; key: string }
+  | { kind: 'group'; key: string; role: Role }
   | { kind: 'component'; key: string; id: string }
   | { kind: 'metric'; key: string; id: string; name: string };
+
+const ROLE_ORDER: readonly Role[] = ['source', 'processor', 'sink', 'pipeline'];
+const GROUP_LABELS: Record<Role, string> = { source: 'Sources', processor: 'Processors', sink: 'Sinks', pipeline: 'Pipelines' };
+const GROUP_ICONS: Record<Role, string> = { source: 'debug-start', processor: 'symbol-event', sink: 'database', pipeline: 'type-hierarchy' };
 
 /** Plain data of one rendered item (what the in-host tests read). */
 export interface TreeItemData {
@@ -44,12 +53,17 @@ const FULL_REFRESH_SHARE = 0.5;
 type ComponentNode = Extract<ServiceNode, { kind: 'component' }>;
 type SourceNode = Extract<ServiceNode, { kind: 'source' }>;
 
-/** What a component item looks like; an item is re-sent to VS Code only when this changes. */
+/** What a component item (and its metric rows) looks like; an item is re-sent to VS Code only when this changes. */
 function componentSignature(view: ComponentView, readonly: boolean): string {
   const icon = componentIcon(view);
-  let sig = `${componentDescription(view)}|${icon.id}|${icon.color ?? ''}|${componentContextValue(view, readonly)}`;
+  let sig = `${componentDescription(view)}|${icon.id}|${icon.color ?? ''}|${componentContextValue(view, readonly)}|${view.eventsIn}|${view.eventsOut}|${view.lastHeartbeat ?? ''}|${view.dropped ?? ''}|${view.queued ?? ''}`;
   for (const name in view.metrics) sig += `|${name}=${view.metrics[name]}`;
   return sig;
+}
+
+/** A component's rows under it: the runner's own figures (every second), then what the component reports (humanised). */
+export function metricRows(view: ComponentView, rates?: ReadonlyMap<string, number>): PresentedMetric[] {
+  return [...flowFigures(view), ...presentMetrics(view.metrics, { rates })];
 }
 
 export class ServicesTreeProvider implements vscode.TreeDataProvider<ServiceNode>, vscode.Disposable {
@@ -66,6 +80,7 @@ export class ServicesTreeProvider implements vscode.TreeDataProvider<ServiceNode
   /** Stable node objects (VS Code matches refreshed elements by identity), per source key and id. */
   private readonly componentNodes = new Map<string, Map<string, ComponentNode>>();
   private readonly sourceNodes = new Map<string, SourceNode>();
+  private readonly groupNodes = new Map<string, Extract<ServiceNode, { kind: 'group' }>>();
   /** The node list last returned per source, reused while its component ids stay the same array. */
   private readonly childLists = new Map<string, { ids: readonly string[]; nodes: ComponentNode[] }>();
   /** Signature of each component item as last handed to VS Code. */
@@ -140,8 +155,8 @@ export class ServicesTreeProvider implements vscode.TreeDataProvider<ServiceNode
         sourceChanged = true;
         nodes.push(this.nodeFor(key, id));
       }
-      // Several sources: the pipeline item's healthy count may have changed too.
-      if (multi && sourceChanged) nodes.push(this.sourceNode(key));
+      // A pipeline item is shown (several sources, or a read-only one): its healthy count may have changed too.
+      if ((multi || source.readonly) && sourceChanged) nodes.push(this.sourceNode(key));
     }
     this.changedComponents.clear();
     if (nodes.length === 0) return;
@@ -162,7 +177,19 @@ export class ServicesTreeProvider implements vscode.TreeDataProvider<ServiceNode
       this.childLists.delete(key);
       this.rendered.delete(key);
       this.sourceNodes.delete(key);
+      for (const role of ROLE_ORDER) this.groupNodes.delete(`${key}|${role}`);
     }
+  }
+
+  private groupNode(key: string, role: Role): Extract<ServiceNode, { kind: 'group' }> {
+    let node = this.groupNodes.get(`${key}|${role}`);
+    if (!node) this.groupNodes.set(`${key}|${role}`, (node = { kind: 'group', key, role }));
+    return node;
+  }
+
+  /** Read-only (connected) runs are grouped by role: sources → processors → sinks. */
+  private grouped(source: ModelSource): boolean {
+    return source.readonly;
   }
 
   /** The tree's node object for a component (the same object every time, as VS Code needs). */
@@ -192,23 +219,41 @@ export class ServicesTreeProvider implements vscode.TreeDataProvider<ServiceNode
   getChildren(element?: ServiceNode): ServiceNode[] {
     if (!element) {
       const sources = this.model.sources();
-      if (sources.length === 1) return this.childrenOf(sources[0]);
+      // One local run: its components at the root. A connected (read-only) run always shows its
+      // pipeline item, which carries the name and the read-only marker.
+      if (sources.length === 1 && !sources[0].readonly) return this.childrenOf(sources[0]);
       return sources.map((s) => this.sourceNode(s.key));
     }
     if (element.kind === 'source') {
       const s = this.sourceOf(element.key);
-      return s ? this.childrenOf(s) : [];
+      if (!s) return [];
+      if (!this.grouped(s)) return this.childrenOf(s);
+      const roles = new Set(s.componentIds().map((id) => s.view(id)?.role));
+      return ROLE_ORDER.filter((r) => roles.has(r)).map((r) => this.groupNode(s.key, r));
+    }
+    if (element.kind === 'group') {
+      const s = this.sourceOf(element.key);
+      return s ? this.childrenOf(s).filter((n) => s.view(n.id)?.role === element.role) : [];
     }
     if (element.kind === 'component') {
       const view = this.viewOf(element);
-      return view ? Object.keys(view.metrics).map((name) => ({ kind: 'metric', key: element.key, id: element.id, name })) : [];
+      const rates = this.sourceOf(element.key)?.metricRates?.(element.id);
+      return view ? metricRows(view, rates).map((m) => ({ kind: 'metric', key: element.key, id: element.id, name: m.key })) : [];
     }
     return [];
   }
 
   getParent(element: ServiceNode): ServiceNode | undefined {
     if (element.kind === 'metric') return this.nodeFor(element.key, element.id);
-    if (element.kind === 'component' && this.model.sources().length > 1) return this.sourceNode(element.key);
+    if (element.kind === 'group') return this.sourceNode(element.key);
+    if (element.kind === 'component') {
+      const s = this.sourceOf(element.key);
+      if (s && this.grouped(s)) {
+        const role = s.view(element.id)?.role;
+        if (role) return this.groupNode(element.key, role);
+      }
+      if (this.model.sources().length > 1 || s?.readonly) return this.sourceNode(element.key);
+    }
     return undefined;
   }
 
@@ -225,14 +270,28 @@ export class ServicesTreeProvider implements vscode.TreeDataProvider<ServiceNode
     switch (element.kind) {
       case 'source':
         return this.sourceItem(element.key);
+      case 'group': {
+        const s = this.sourceOf(element.key);
+        const n = s ? s.componentIds().filter((id) => s.view(id)?.role === element.role).length : 0;
+        const item = new vscode.TreeItem(GROUP_LABELS[element.role], vscode.TreeItemCollapsibleState.Expanded);
+        item.id = `group:${element.key}|${element.role}`;
+        item.description = String(n);
+        item.iconPath = new vscode.ThemeIcon(GROUP_ICONS[element.role]);
+        item.contextValue = 'group';
+        item.tooltip = `${n} ${GROUP_LABELS[element.role].toLowerCase()}${s?.pipelineKnown ? ', in the order of the pipeline file' : ''}`;
+        return item;
+      }
       case 'component':
         return this.componentItem(element);
       case 'metric': {
         const view = this.viewOf(element);
-        const item = new vscode.TreeItem(element.name, vscode.TreeItemCollapsibleState.None);
+        const rates = this.sourceOf(element.key)?.metricRates?.(element.id);
+        const row = view ? metricRows(view, rates).find((m) => m.key === element.name) : undefined;
+        const item = new vscode.TreeItem(row?.label ?? element.name, vscode.TreeItemCollapsibleState.None);
         item.id = `${element.key}#${element.id}/metric/${element.name}`;
-        item.description = view?.metrics[element.name] ?? '';
-        item.iconPath = new vscode.ThemeIcon('graph-line');
+        item.description = row ? `${row.value}${row.rate ? `  ${row.rate}` : ''}` : '';
+        item.tooltip = element.name.startsWith('flowctl:') ? `${row?.label ?? ''}: counted by flowctl (updated every second)` : `${element.name} = ${row?.raw ?? ''} (reported by ${element.id})`;
+        item.iconPath = new vscode.ThemeIcon(element.name.startsWith('flowctl:') ? 'pulse' : 'graph-line');
         item.contextValue = 'metric';
         return item;
       }
@@ -260,11 +319,22 @@ export class ServicesTreeProvider implements vscode.TreeDataProvider<ServiceNode
     const item = new vscode.TreeItem(snap?.pipelineName || key, vscode.TreeItemCollapsibleState.Expanded);
     item.id = `source:${key}`;
     if (snap) {
-      const { healthy, total } = healthCount(snap);
-      item.description = `${snap.state} · ${healthy}/${total} healthy${snap.endpoint ? ` · ${snap.endpoint}` : ''}`;
-      item.tooltip = snap.error ? `${snap.file}\n${snap.error}` : snap.file || snap.endpoint;
+      const summary = summarizeRun(snap);
+      const parts = source?.readonly ? ['read-only', summary.count + ' healthy'] : [snap.state, summary.text.replace(/^\w+… /, '')];
+      if (snap.endpoint) parts.push(snap.endpoint);
+      if (snap.error) parts.push(`error: ${snap.error.split('\n')[0]}`);
+      item.description = parts.join(' · ');
+      const md = new vscode.MarkdownString(undefined, true);
+      md.appendMarkdown(`**${snap.pipelineName || key}**${source?.readonly ? ' — read-only' : ''}\n\n`);
+      if (snap.file) md.appendMarkdown(`- Pipeline file: \`${snap.file}\`\n`);
+      if (snap.endpoint) md.appendMarkdown(`- Control plane: \`${snap.endpoint}\`\n`);
+      md.appendMarkdown(`- ${summary.text}\n`);
+      if (summary.waiting.length) md.appendMarkdown(`- $(warning) ${summary.waiting.map((w) => `${w.id} waiting for ${w.on.join(', ') || 'input'}`).join('; ')}\n`);
+      if (source?.readonly) md.appendMarkdown(`\nThis run belongs to another process: shown read-only (refreshed every few seconds).${source.pipelineKnown ? '' : ' Its pipeline file is not readable here, so components are grouped by their role only.'}\n`);
+      if (snap.error) md.appendMarkdown(`\n$(error) ${snap.error.split('\n')[0]}\n`);
+      item.tooltip = md;
     }
-    item.iconPath = new vscode.ThemeIcon(source?.readonly ? 'plug' : 'server-process');
+    item.iconPath = new vscode.ThemeIcon(source?.readonly ? 'lock' : 'server-process');
     item.contextValue = source?.readonly ? 'pipeline readonly' : 'pipeline';
     return item;
   }
@@ -272,7 +342,7 @@ export class ServicesTreeProvider implements vscode.TreeDataProvider<ServiceNode
   private componentItem(node: { key: string; id: string }): vscode.TreeItem {
     const source = this.sourceOf(node.key);
     const view = this.viewOf(node);
-    const hasMetrics = !!view && Object.keys(view.metrics).length > 0;
+    const hasMetrics = !!view && (view.phase === 'running' || Object.keys(view.metrics).length > 0 || view.eventsIn > 0 || view.eventsOut > 0);
     const item = new vscode.TreeItem(node.id, hasMetrics ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
     item.id = `${node.key}#${node.id}`;
     if (!view || !source) return item;
@@ -283,7 +353,8 @@ export class ServicesTreeProvider implements vscode.TreeDataProvider<ServiceNode
     item.iconPath = themeIcon(componentIcon(view));
     item.contextValue = componentContextValue(view, source.readonly);
     if (!source.readonly) {
-      item.command = { command: 'flowctl.showComponentLogs', title: 'Show Logs', arguments: [{ key: node.key, id: node.id }] };
+      // A click shows the component's terminal and leaves the keyboard in the tree (Show Logs takes it).
+      item.command = { command: 'flowctl.revealComponentTerminal', title: 'Show Terminal', arguments: [{ key: node.key, id: node.id }] };
     }
     return item;
   }

@@ -14,6 +14,10 @@ export interface FlowctlSettings {
   logDir: string;
   shutdownGraceSeconds: number;
   codeLensEnabled: boolean;
+  /** Time stamps in front of component lines in their terminals. */
+  terminalTimestamps: boolean;
+  /** Lines the merged "All Logs" view keeps (oldest dropped, with a notice). */
+  logsMaxLines: number;
 }
 
 export function readSettings(scope?: vscode.ConfigurationScope): FlowctlSettings {
@@ -29,6 +33,8 @@ export function readSettings(scope?: vscode.ConfigurationScope): FlowctlSettings
     logDir: c.get<string>('logDir', '') ?? '',
     shutdownGraceSeconds: c.get<number>('shutdownGracePeriod', 10) ?? 10,
     codeLensEnabled: c.get<boolean>('codeLens.enabled', true) ?? true,
+    terminalTimestamps: c.get<boolean>('terminal.timestamps', true) ?? true,
+    logsMaxLines: Math.min(200_000, Math.max(1000, c.get<number>('logs.maxLines', 10_000) ?? 10_000)),
   };
 }
 

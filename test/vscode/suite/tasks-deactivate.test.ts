@@ -11,7 +11,7 @@ import { isAlive, portAccepts, repoRoot, sleep, waitFor } from './helpers';
 
 const EXTENSION_ID = 'flowctl.flowctl-vscode';
 function terminalNamed(id: string): vscode.Terminal | undefined {
-  return vscode.window.terminals.find((t) => t.name === id || t.name === `Task - ${id}` || t.name === `flowctl: ${id}`);
+  return vscode.window.terminals.find((t) => t.name === id);
 }
 
 /** Resolves with the exit code of the first process end of the task labelled `name`. */
