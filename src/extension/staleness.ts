@@ -4,7 +4,7 @@
 // only changed components restart, added ones start, removed ones stop), or Restart Pipeline.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { Pipeline } from '../core/pipeline/model';
+import type { ComponentSpec, Pipeline } from '../core/pipeline/model';
 import type { ApplyResult } from '../core/runnerTypes';
 import { isActiveState } from './presentation';
 import type { Notifications } from './notifications';
@@ -12,9 +12,11 @@ import { openPipelineDocument, parseDocument } from './pipelineDocs';
 import type { RunModel } from './runModel';
 import type { RunSession } from './session';
 
-/** The part of a pipeline that a run depends on (spec only; positions and metadata ignored). */
+/** The part of a pipeline that a run depends on: the spec, without where things were written. */
 export function specSignature(pipeline: Pipeline): string {
-  return JSON.stringify(pipeline.spec, (key, value) => (key === 'position' || key === 'loc' ? undefined : value));
+  const strip = (list: ComponentSpec[] | undefined) => (list ?? []).map(({ position: _p, range: _r, loc: _l, index: _i, ...rest }) => rest);
+  const spec = pipeline.spec;
+  return JSON.stringify({ ...spec, sources: strip(spec.sources), processors: strip(spec.processors), sinks: strip(spec.sinks), pipelines: strip(spec.pipelines) });
 }
 
 /** The signature of a document's current text ('invalid:…' when it does not parse). */
