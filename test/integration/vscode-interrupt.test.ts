@@ -45,7 +45,7 @@ test('Ctrl+C of the VS Code server stops every component promptly, with its shut
     timeoutMs: 150_000,
     name: 'vscode-interrupt',
     onPage: async (page, host) => {
-      await quickOpen(page, 'flow.yml');
+      await quickOpen(page, 'flow.yml', 90_000);
       await codeLens(page, 'Run Pipeline').waitFor({ timeout: 30_000 });
       await codeLens(page, 'Run Pipeline').click();
       const status = statusBarItem(page, 'flowctl.flowctl-vscode', 'flowctl.status');
