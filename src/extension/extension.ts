@@ -69,7 +69,13 @@ export function activate(extContext: vscode.ExtensionContext): FlowctlExtensionA
   const tree = new ServicesTreeProvider(ctx.model);
   const treeView = vscode.window.createTreeView<ServiceNode>(SERVICES_VIEW_ID, { treeDataProvider: tree, showCollapseAll: true });
   tree.setVisible(treeView.visible);
-  ctx.pushExtCleanup(tree, treeView, treeView.onDidChangeVisibility((e) => tree.setVisible(e.visible)));
+  ctx.pushExtCleanup(
+    tree,
+    treeView,
+    treeView.onDidChangeVisibility((e) => tree.setVisible(e.visible)),
+    treeView.onDidExpandElement((e) => tree.setExpanded(e.element, true)),
+    treeView.onDidCollapseElement((e) => tree.setExpanded(e.element, false)),
+  );
 
   // Status bar and CodeLens.
   const statusBar = new PipelineStatusBar(ctx.model);

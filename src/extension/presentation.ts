@@ -69,6 +69,15 @@ export function escapeMd(text: string): string {
   return text.replace(/([\\`*_{}[\]()#+\-.!|<>])/g, '\\$1');
 }
 
+/**
+ * A component of a run that belongs to another process (connected read-only): flowctl's own
+ * counts are not known there, so its state, and the rate the component reports in its heartbeats.
+ */
+export function connectedDescription(view: ComponentView): string {
+  const reported = Number(view.metrics.events_per_second);
+  return `${stateLabel(view)}${Number.isFinite(reported) && view.metrics.events_per_second !== undefined ? ` · ${formatRate(reported)} (reported)` : ''}`;
+}
+
 /** Markdown tooltip: state, data flow, endpoint, pid, uptime, heartbeat, restarts, exit, rates, drops. */
 export function componentTooltip(view: ComponentView, now = Date.now()): string {
   const flow = flowLabel(view);

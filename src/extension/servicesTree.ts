@@ -14,6 +14,7 @@ import {
   componentDescription,
   componentIcon,
   componentTooltip,
+  connectedDescription,
   summarizeRun,
   type IconSpec,
 } from './presentation';
@@ -49,16 +50,27 @@ function themeIcon(spec: IconSpec): vscode.ThemeIcon {
 
 /** When more than this share of the components changed since the last refresh, the whole tree is refreshed. */
 const FULL_REFRESH_SHARE = 0.5;
+/**
+ * A row whose tooltip was just asked for (VS Code resolves it on hover) is not re-rendered for this
+ * long: re-rendering a row closes its tooltip, and the figures change every second.
+ */
+const HOVER_HOLD_MS = 10_000;
 
 type ComponentNode = Extract<ServiceNode, { kind: 'component' }>;
+type MetricNode = Extract<ServiceNode, { kind: 'metric' }>;
 type SourceNode = Extract<ServiceNode, { kind: 'source' }>;
 
-/** What a component item (and its metric rows) looks like; an item is re-sent to VS Code only when this changes. */
+/**
+ * What a component's row looks like; the row is re-sent to VS Code only when this changes (a
+ * re-sent row closes its open tooltip, so the figures under it are refreshed on their own).
+ */
 function componentSignature(view: ComponentView, readonly: boolean): string {
   const icon = componentIcon(view);
-  let sig = `${componentDescription(view)}|${icon.id}|${icon.color ?? ''}|${componentContextValue(view, readonly)}|${view.eventsIn}|${view.eventsOut}|${view.lastHeartbeat ?? ''}|${view.dropped ?? ''}|${view.queued ?? ''}`;
-  for (const name in view.metrics) sig += `|${name}=${view.metrics[name]}`;
-  return sig;
+  return `${readonly ? connectedDescription(view) : componentDescription(view)}|${icon.id}|${icon.color ?? ''}|${componentContextValue(view, readonly)}|${hasFigures(view)}`;
+}
+
+function hasFigures(view: ComponentView): boolean {
+  return view.phase === 'running' || Object.keys(view.metrics).length > 0 || view.eventsIn > 0 || view.eventsOut > 0;
 }
 
 /** A component's rows under it: the runner's own figures (every second), then what the component reports (humanised). */
@@ -85,6 +97,14 @@ export class ServicesTreeProvider implements vscode.TreeDataProvider<ServiceNode
   private readonly childLists = new Map<string, { ids: readonly string[]; nodes: ComponentNode[] }>();
   /** Signature of each component item as last handed to VS Code. */
   private readonly rendered = new Map<string, Map<string, string>>();
+  /** Description of each pipeline item as last handed to VS Code. */
+  private readonly renderedSources = new Map<string, string>();
+  /** Components whose figures are on screen (expanded), with what their figure rows said. */
+  private readonly expanded = new Map<ComponentNode, string>();
+  private readonly metricNodes = new Map<string, MetricNode>();
+  /** Rows whose tooltip is (probably) open, until when (performance.now()). */
+  private readonly holds = new Map<ServiceNode, number>();
+  private holdTimer: NodeJS.Timeout | undefined;
   /** Refreshes actually delivered to VS Code (for tests and figures): all, whole-tree, and items re-sent by partial ones. */
   refreshCount = 0;
   fullRefreshCount = 0;
@@ -119,11 +139,7 @@ export class ServicesTreeProvider implements vscode.TreeDataProvider<ServiceNode
   private onModelChange(change: ModelChange): void {
     this.dirty = true;
     if (change.componentId === undefined || change.key === undefined) this.fullPending = true;
-    else if (!this.fullPending) {
-      let ids = this.changedComponents.get(change.key);
-      if (!ids) this.changedComponents.set(change.key, (ids = new Set()));
-      ids.add(change.componentId);
-    }
+    else if (!this.fullPending) this.noteChanged(change.key, change.componentId);
     if (this.visible) this.coalescer.trigger();
   }
 
@@ -138,8 +154,11 @@ export class ServicesTreeProvider implements vscode.TreeDataProvider<ServiceNode
       this.changed.fire();
       return;
     }
-    // Only the items whose look changed; the whole tree when most of it did.
+    // Only the items whose look changed; the whole tree when most of it did (unless a tooltip is open).
+    const now = performance.now();
+    for (const [node, until] of this.holds) if (until <= now) this.holds.delete(node);
     const nodes: ServiceNode[] = [];
+    const held: Array<[string, string]> = [];
     let total = 0;
     const multi = this.model.sources().length > 1;
     for (const [key, ids] of this.changedComponents) {
@@ -147,21 +166,31 @@ export class ServicesTreeProvider implements vscode.TreeDataProvider<ServiceNode
       const rendered = this.rendered.get(key);
       if (!source || !rendered) continue;
       total += source.componentIds().length;
-      let sourceChanged = false;
       for (const id of ids) {
         const view = source.view(id);
         const before = rendered.get(id);
-        if (!view || before === undefined || before === componentSignature(view, source.readonly)) continue;
-        sourceChanged = true;
-        nodes.push(this.nodeFor(key, id));
+        if (!view || before === undefined) continue;
+        const node = this.nodeFor(key, id);
+        if (before === componentSignature(view, source.readonly)) {
+          // The row reads the same: only its figures, if they are open.
+          this.figureChanges(source, node, view, nodes);
+          continue;
+        }
+        if (this.holds.has(node)) held.push([key, id]);
+        else nodes.push(node);
       }
       // A pipeline item is shown (several sources, or a read-only one): its healthy count may have changed too.
-      if ((multi || source.readonly) && sourceChanged) nodes.push(this.sourceNode(key));
+      if ((multi || source.readonly) && this.renderedSources.has(key) && this.renderedSources.get(key) !== this.sourceDescription(source)) {
+        const node = this.sourceNode(key);
+        if (!this.holds.has(node)) nodes.push(node);
+      }
     }
     this.changedComponents.clear();
+    for (const [key, id] of held) this.noteChanged(key, id);
+    if (held.length) this.retryAfterHolds();
     if (nodes.length === 0) return;
     this.refreshCount++;
-    if (nodes.length > total * FULL_REFRESH_SHARE) {
+    if (nodes.length > total * FULL_REFRESH_SHARE && this.holds.size === 0) {
       this.fullRefreshCount++;
       this.changed.fire();
     } else {
@@ -170,13 +199,73 @@ export class ServicesTreeProvider implements vscode.TreeDataProvider<ServiceNode
     }
   }
 
+  /** Figure rows of an expanded component whose text changed (all of the component when the set of rows did). */
+  private figureChanges(source: ModelSource, node: ComponentNode, view: ComponentView, out: ServiceNode[]): void {
+    const before = this.expanded.get(node);
+    if (before === undefined) return;
+    const rows = metricRows(view, source.metricRates?.(node.id));
+    const now = rows.map((r) => `${r.key}=${r.value}${r.rate ?? ''}`).join('\n');
+    if (now === before) return;
+    this.expanded.set(node, now);
+    const keysBefore = before.split('\n').map((l) => l.slice(0, l.indexOf('=')));
+    if (keysBefore.length !== rows.length || rows.some((r, i) => r.key !== keysBefore[i])) {
+      if (!this.holds.has(node)) out.push(node);
+      return;
+    }
+    const lines = before.split('\n');
+    rows.forEach((r, i) => {
+      if (lines[i] !== `${r.key}=${r.value}${r.rate ?? ''}`) out.push(this.metricNode(node.key, node.id, r.key));
+    });
+  }
+
+  /** Called by the TreeView's expand/collapse events. */
+  setExpanded(element: ServiceNode, expanded: boolean): void {
+    if (element.kind !== 'component') return;
+    if (!expanded) this.expanded.delete(element);
+    else {
+      const source = this.sourceOf(element.key);
+      const view = source?.view(element.id);
+      this.expanded.set(element, view ? metricRows(view, source?.metricRates?.(element.id)).map((r) => `${r.key}=${r.value}${r.rate ?? ''}`).join('\n') : '');
+    }
+  }
+
+  private metricNode(key: string, id: string, name: string): MetricNode {
+    const k = `${key}#${id}/${name}`;
+    let node = this.metricNodes.get(k);
+    if (!node) {
+      if (this.metricNodes.size > 10_000) this.metricNodes.clear();
+      this.metricNodes.set(k, (node = { kind: 'metric', key, id, name }));
+    }
+    return node;
+  }
+
+  private noteChanged(key: string, id: string): void {
+    let ids = this.changedComponents.get(key);
+    if (!ids) this.changedComponents.set(key, (ids = new Set()));
+    ids.add(id);
+    this.dirty = true;
+  }
+
+  /** Rows held for an open tooltip get their refresh when the hold ends. */
+  private retryAfterHolds(): void {
+    if (this.holdTimer) return;
+    const next = Math.min(...this.holds.values());
+    this.holdTimer = setTimeout(() => {
+      this.holdTimer = undefined;
+      if (this.visible) this.coalescer.trigger();
+    }, Math.max(50, next - performance.now() + 10));
+  }
+
   private forgetRemovedSources(): void {
     for (const key of [...this.componentNodes.keys()]) {
       if (this.model.get(key)) continue;
       this.componentNodes.delete(key);
       this.childLists.delete(key);
       this.rendered.delete(key);
+      this.renderedSources.delete(key);
       this.sourceNodes.delete(key);
+      for (const node of [...this.expanded.keys()]) if (node.key === key) this.expanded.delete(node);
+      for (const [k, node] of [...this.metricNodes]) if (node.key === key) this.metricNodes.delete(k);
       for (const role of ROLE_ORDER) this.groupNodes.delete(`${key}|${role}`);
     }
   }
@@ -238,7 +327,9 @@ export class ServicesTreeProvider implements vscode.TreeDataProvider<ServiceNode
     if (element.kind === 'component') {
       const view = this.viewOf(element);
       const rates = this.sourceOf(element.key)?.metricRates?.(element.id);
-      return view ? metricRows(view, rates).map((m) => ({ kind: 'metric', key: element.key, id: element.id, name: m.key })) : [];
+      const rows = view ? metricRows(view, rates) : [];
+      if (this.expanded.has(element)) this.expanded.set(element, rows.map((r) => `${r.key}=${r.value}${r.rate ?? ''}`).join('\n'));
+      return rows.map((m) => this.metricNode(element.key, element.id, m.key));
     }
     return [];
   }
@@ -300,6 +391,11 @@ export class ServicesTreeProvider implements vscode.TreeDataProvider<ServiceNode
 
   /** Tooltips are built on hover (they show times relative to now, and cost a Markdown string per item). */
   resolveTreeItem(item: vscode.TreeItem, element: ServiceNode): vscode.TreeItem {
+    if (element.kind === 'component' || element.kind === 'source') this.holds.set(element, performance.now() + HOVER_HOLD_MS);
+    return this.withTooltip(item, element);
+  }
+
+  private withTooltip(item: vscode.TreeItem, element: ServiceNode): vscode.TreeItem {
     if (element.kind === 'component' && item.tooltip === undefined) {
       const view = this.viewOf(element);
       if (view) item.tooltip = this.tooltipOf(view);
@@ -313,17 +409,25 @@ export class ServicesTreeProvider implements vscode.TreeDataProvider<ServiceNode
     return md;
   }
 
+  /** What the pipeline item says (its description); it is re-sent only when this changes. */
+  private sourceDescription(source: ModelSource): string {
+    const snap = source.snapshot();
+    const summary = summarizeRun(snap);
+    const parts = source.readonly ? ['read-only', summary.count + ' healthy'] : [snap.state, summary.text.replace(/^\w+… /, '')];
+    if (snap.endpoint) parts.push(snap.endpoint);
+    if (snap.error) parts.push(`error: ${snap.error.split('\n')[0]}`);
+    return parts.join(' · ');
+  }
+
   private sourceItem(key: string): vscode.TreeItem {
     const source = this.sourceOf(key);
     const snap: RunSnapshot | undefined = source?.snapshot();
     const item = new vscode.TreeItem(snap?.pipelineName || key, vscode.TreeItemCollapsibleState.Expanded);
     item.id = `source:${key}`;
-    if (snap) {
+    if (snap && source) {
       const summary = summarizeRun(snap);
-      const parts = source?.readonly ? ['read-only', summary.count + ' healthy'] : [snap.state, summary.text.replace(/^\w+… /, '')];
-      if (snap.endpoint) parts.push(snap.endpoint);
-      if (snap.error) parts.push(`error: ${snap.error.split('\n')[0]}`);
-      item.description = parts.join(' · ');
+      item.description = this.sourceDescription(source);
+      this.renderedSources.set(key, item.description);
       const md = new vscode.MarkdownString(undefined, true);
       md.appendMarkdown(`**${snap.pipelineName || key}**${source?.readonly ? ' — read-only' : ''}\n\n`);
       if (snap.file) md.appendMarkdown(`- Pipeline file: \`${snap.file}\`\n`);
@@ -342,14 +446,14 @@ export class ServicesTreeProvider implements vscode.TreeDataProvider<ServiceNode
   private componentItem(node: { key: string; id: string }): vscode.TreeItem {
     const source = this.sourceOf(node.key);
     const view = this.viewOf(node);
-    const hasMetrics = !!view && (view.phase === 'running' || Object.keys(view.metrics).length > 0 || view.eventsIn > 0 || view.eventsOut > 0);
+    const hasMetrics = !!view && hasFigures(view);
     const item = new vscode.TreeItem(node.id, hasMetrics ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
     item.id = `${node.key}#${node.id}`;
     if (!view || !source) return item;
     let rendered = this.rendered.get(node.key);
     if (!rendered) this.rendered.set(node.key, (rendered = new Map()));
     rendered.set(node.id, componentSignature(view, source.readonly));
-    item.description = componentDescription(view);
+    item.description = source.readonly ? connectedDescription(view) : componentDescription(view);
     item.iconPath = themeIcon(componentIcon(view));
     item.contextValue = componentContextValue(view, source.readonly);
     if (!source.readonly) {
@@ -367,7 +471,7 @@ export class ServicesTreeProvider implements vscode.TreeDataProvider<ServiceNode
   private itemsDataNow(element?: ServiceNode): TreeItemData[] {
     const out: TreeItemData[] = [];
     for (const node of this.getChildren(element)) {
-      const item = this.resolveTreeItem(this.getTreeItem(node), node);
+      const item = this.withTooltip(this.getTreeItem(node), node);
       const icon = item.iconPath instanceof vscode.ThemeIcon ? item.iconPath : undefined;
       out.push({
         id: item.id ?? '',
@@ -384,6 +488,7 @@ export class ServicesTreeProvider implements vscode.TreeDataProvider<ServiceNode
   }
 
   dispose(): void {
+    clearTimeout(this.holdTimer);
     this.coalescer.dispose();
     this.subscription.dispose();
     this.changed.dispose();

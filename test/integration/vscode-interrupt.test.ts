@@ -4,10 +4,10 @@
 // without it. Real code-server + Chromium (test/vscode/host.ts), the demo pipeline in a temp folder.
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { MARKER_VAR, REPO_ROOT, codeServerBin, runInHost } from '../vscode/host';
+import { demoWorkspace } from '../vscode/demo';
 import { componentPids } from '../vscode/procs';
 import { codeLens, quickOpen, statusBarItem, until } from '../vscode/ui';
 
@@ -15,15 +15,6 @@ const skip =
   !codeServerBin() && !process.env.CI
     ? 'code-server is not installed (run `bash scripts/install-test-deps.sh`); required when CI is set'
     : false;
-
-/** The demo pipeline in a temp folder, its component paths made absolute. */
-export function demoWorkspace(prefix: string): { dir: string; file: string; ids: string[] } {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-  const text = fs.readFileSync(path.join(REPO_ROOT, 'examples', 'demo', 'flow.yml'), 'utf8').replaceAll('../../dist/', `${path.join(REPO_ROOT, 'dist')}/`);
-  const file = path.join(dir, 'flow.yml');
-  fs.writeFileSync(file, text);
-  return { dir, file, ids: ['ticker', 'enrich', 'jsonl-sink', 'counter-sink'] };
-}
 
 function alive(pid: number): boolean {
   try {

@@ -9,6 +9,7 @@ import {
   componentDescription,
   componentIcon,
   componentTooltip,
+  connectedDescription,
   healthCount,
   runLevel,
   stateLabel,
@@ -152,6 +153,11 @@ test('a component alive but starved of data reads as a warning everywhere, with 
   assert.equal(s.level, 'error');
   assert.equal(summarizeRun({ ...snap, components: [{ ...waiting, id: 'a' }] }).level, 'warning');
   assert.equal(summarizeRun({ ...snap, state: 'starting' }).text, 'starting… 1/4 healthy');
+});
+
+test('a connected (read-only) component says its state and the rate it reports, not a rate flowctl did not count', () => {
+  assert.equal(connectedDescription(view({ role: 'sink' })), 'healthy');
+  assert.equal(connectedDescription(view({ role: 'sink', metrics: { events_per_second: '19.6' } })), 'healthy · 20 ev/s (reported)');
 });
 
 test('healthy count and run level', () => {

@@ -31,13 +31,13 @@ interface Known {
 
 /** flowctl's standard keys (Go SDK StandardMetrics, our SDK, the Node consumer app), in display order. */
 const KNOWN: Record<string, Known> = {
-  events_per_second: { label: 'Rate', kind: 'rate' },
+  events_per_second: { label: 'Rate (reported)', kind: 'rate' },
   processed_count: { label: 'Processed', kind: 'counter' },
   total_processed: { label: 'Processed', kind: 'counter' },
   success_count: { label: 'Succeeded', kind: 'counter' },
   error_count: { label: 'Errors', kind: 'counter' },
-  events_in: { label: 'Events in', kind: 'counter' },
-  events_out: { label: 'Events out', kind: 'counter' },
+  events_in: { label: 'Events in (reported)', kind: 'counter' },
+  events_out: { label: 'Events out (reported)', kind: 'counter' },
   total_events_received: { label: 'Events received', kind: 'counter' },
   total_events_emitted: { label: 'Events emitted', kind: 'counter' },
   processing_latency: { label: 'Processing latency', kind: 'latency', unit: 'ms' },

@@ -64,7 +64,7 @@ function colorOf(id: string): string {
 }
 
 function multiPipeline(): boolean {
-  return new Set(components.map((c) => c.pipeline)).size > 1;
+  return new Set(components.filter((c) => c.id !== 'flowctl').map((c) => c.pipeline)).size > 1;
 }
 
 /** Text with file links and find highlights, built from DOM nodes (never innerHTML). */
