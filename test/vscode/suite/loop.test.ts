@@ -172,6 +172,7 @@ describe('flowctl extension: the edit-run loop', function () {
   });
 
   it('[runner rewrite] health tells the truth: with enrich killed the sinks show "waiting for enrich" in warning colour (tree, lens, status bar)', async () => {
+    if (!session()) await runAndWaitHealthy();
     process.kill(view('enrich')!.pid!, 'SIGKILL');
     try {
       await waitFor('the sinks report flow "waiting" on enrich', () => ['jsonl-sink', 'counter-sink'].every((id) => view(id)?.flow === 'waiting' && view(id)?.waitingOn?.includes('enrich')), 30_000);
@@ -278,6 +279,7 @@ describe('flowctl extension: the edit-run loop', function () {
   });
 
   it('[runner rewrite] Apply restarts only the component whose spec changed; the others keep their pids', async () => {
+    if (!session()) await runAndWaitHealthy();
     const pids = new Map(IDS.map((id) => [id, view(id)!.pid!]));
     const doc = await setFileText(original.replace('MIN_QTY: "10"', 'MIN_QTY: "15"'));
     await waitFor('the run marked stale', () => session()?.stale === true, 10_000);
