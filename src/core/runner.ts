@@ -19,6 +19,7 @@ import type { ProcessEvent } from './supervisor/process';
 import { reapLeftovers } from './supervisor/stateFile';
 import { DataPlane } from './dataplane';
 import { flowctlHome } from './paths';
+import { safeJoin } from './safePath';
 import { removeEndpointFile } from './endpointFile';
 import { ComponentTable } from './runner/componentTable';
 import { matchRegistration, type Candidate } from './runner/registrations';
@@ -161,7 +162,7 @@ export class Runner implements PipelineRunner {
     if (commandless.length) throw new Error(commandlessMessage(this.file, commandless));
     const logDir = opts.logDir ? path.resolve(path.dirname(this.file), opts.logDir) : path.join(path.dirname(this.file), 'logs');
     this.table = new ComponentTable(
-      components.map((c) => ({ id: c.id, role: c.role, position: c.position, logFile: path.join(logDir, `${c.id}.log`) })),
+      components.map((c) => ({ id: c.id, role: c.role, position: c.position, logFile: safeJoin(logDir, `${c.id}.log`) })),
       (view) => this.emit({ type: 'component', view }),
     );
     for (const c of components) {
@@ -261,7 +262,7 @@ export class Runner implements PipelineRunner {
       cwd: this.pipeline!.dir,
       env,
       restartPolicy: (c.restart_policy as 'no' | 'on-failure' | 'always' | 'unless-stopped' | undefined) ?? 'no',
-      logFile: path.join(logDir, `${c.id}.log`),
+      logFile: safeJoin(logDir, `${c.id}.log`),
     });
     this.table.setPhase(c.id, 'starting', { waitingFor: [] });
     this.spawnedAt.set(c.id, Date.now());

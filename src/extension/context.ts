@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import * as crypto from 'node:crypto';
 import * as vscode from 'vscode';
 import { allComponents } from '../core/pipeline/model';
+import { fileNameFrom, safeJoin } from '../core/safePath';
 import type { RunSnapshot } from '../core/events';
 import { ConnectedControlPlane, type ConnectTarget } from './connect';
 import type { PipelineDiagnostics } from './diagnostics';
@@ -84,7 +85,7 @@ export class FlowctlContext implements vscode.Disposable {
       if (options.dbPath) {
         // One registry per pipeline file, so two runs never fight over one LMDB file.
         const hash = crypto.createHash('sha256').update(file).digest('hex').slice(0, 8);
-        options.dbPath = path.join(this.ext.globalStorageUri.fsPath, 'registry', `${parsed.pipeline.metadata.name || 'pipeline'}-${hash}.lmdb`);
+        options.dbPath = safeJoin(path.join(this.ext.globalStorageUri.fsPath, 'registry'), `${fileNameFrom(parsed.pipeline.metadata.name, 'pipeline')}-${hash}.lmdb`);
       }
       this.model.setFailure(undefined);
       const session = await RunSession.create(options, this.model, this.output);
