@@ -2,7 +2,6 @@
 // data plane for ONE run of a pipeline file. It is the only thing the front ends (CLI, extension) drive;
 // they render its events and call start/stop/restartComponent/stopComponent.
 import * as crypto from 'node:crypto';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Emitter, type Disposable } from './typedEmitter';
 import type { RegistryEvent, RunnerEvent, RunSnapshot, RunState } from './events';
@@ -10,7 +9,7 @@ import type { ApplyResult, PipelineRunner, RestartOptions, RunnerOptions } from 
 import { HealthStatus, RunStatus, emptyRunMetrics, type RunMetrics, type ServiceRecord } from './controlplane/model';
 import type { ControlPlaneLink } from './runner/controlPlaneLink';
 import { openControlPlane } from './runner/openControlPlane';
-import { loadPipelineFile } from './pipeline/load';
+import { loadPipelineFile, readPipelineTextSync } from './pipeline/load';
 import { allComponents, type ComponentSpec, type Pipeline } from './pipeline/model';
 import type { Diagnostic } from './pipeline/diagnostics';
 import { buildComponentEnv } from './supervisor/env';
@@ -206,7 +205,7 @@ export class Runner implements PipelineRunner {
     await cp.createRun({
       runId: this.runId,
       pipelineName: pipeline.metadata.name,
-      configYaml: fs.readFileSync(this.file, 'utf8'),
+      configYaml: readPipelineTextSync(this.file),
       componentIds: components.map((c) => c.id),
     });
     this.subscriptions.push(cp.onStopRequested(this.runId, () => void this.stop('stopped through StopPipelineRun')));

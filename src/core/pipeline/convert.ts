@@ -3,11 +3,19 @@
 // scalars become strings where strings are expected) but every leniency is reported.
 import { isAlias, isMap, isPair, isScalar, isSeq, type Document, type LineCounter, type Node } from 'yaml';
 import type { DiagnosticBag } from './diagnostics';
+import { replaceWith, yamlScalar } from './edits';
+import { MAX_ALIAS_EXPANSION } from './limits';
 import type { FieldLoc, Range } from './model';
 import type { Shape } from './shape';
 import { suggestKey } from './suggest';
 
 export class Converter {
+  /** Values still allowed to be reached through aliases (the billion-laughs bound). */
+  private aliasBudget = MAX_ALIAS_EXPANSION;
+  private readonly sizes = new WeakMap<object, number>();
+  /** Set once the alias bound was hit (reported once; later aliases read as empty). */
+  aliasLimitHit = false;
+
   constructor(
     readonly text: string,
     readonly lineCounter: LineCounter,
@@ -30,11 +38,68 @@ export class Converter {
     return { line: 1, column: 1, endLine: 1, endColumn: 1 };
   }
 
-  /** Follows aliases (`*anchor`) to the node they name. */
+  /** Follows aliases (`*anchor`) to the node they name, charging the alias budget for its size. */
   deref(node: unknown): unknown {
     let n = node;
-    for (let i = 0; i < 10 && isAlias(n); i++) n = n.resolve(this.doc);
+    for (let i = 0; i < 10 && isAlias(n); i++) {
+      const alias = n;
+      n = alias.resolve(this.doc);
+      if (n && typeof n === 'object') this.aliasBudget -= this.sizeOf(n);
+      if (this.aliasBudget < 0) {
+        if (!this.aliasLimitHit) {
+          this.aliasLimitHit = true;
+          this.bag.error({
+            code: 'yaml-aliases',
+            message: `too many aliases: expanding them would create more than ${MAX_ALIAS_EXPANSION.toLocaleString('en-US')} values`,
+            at: this.rangeOf(alias),
+            fix: 'aliases (*name) that repeat large or nested anchors multiply; write the values out or share fewer',
+          });
+        }
+        return null;
+      }
+    }
     return n;
+  }
+
+  /** Number of nodes in a subtree (aliases count 1), computed once per node. Iterative. */
+  private sizeOf(root: object): number {
+    const known = this.sizes.get(root);
+    if (known !== undefined) return known;
+    let count = 0;
+    const stack: unknown[] = [root];
+    while (stack.length > 0 && count <= MAX_ALIAS_EXPANSION) {
+      const n = stack.pop();
+      count++;
+      if (isMap(n)) for (const p of n.items) stack.push(p.key, p.value);
+      else if (isSeq(n)) for (const it of n.items) stack.push(it);
+    }
+    this.sizes.set(root, count);
+    return count;
+  }
+
+  /** A node's value as plain data (for free-form `config`), within the alias bounds. */
+  private toPlain(node: Node): unknown {
+    try {
+      return node.toJS(this.doc, { maxAliasCount: 1000 });
+    } catch (err) {
+      if (!this.aliasLimitHit) {
+        this.aliasLimitHit = true;
+        this.bag.error({
+          code: 'yaml-aliases',
+          message: `too many aliases in this value: ${(err as Error).message}`,
+          at: this.rangeOf(node),
+          fix: 'write the values out instead of repeating aliases of aliases',
+        });
+      }
+      return null;
+    }
+  }
+
+  /** The quote a scalar was written with, if any. */
+  quoteOf(node: unknown): '"' | "'" | undefined {
+    const n = this.deref(node);
+    if (!isScalar(n)) return undefined;
+    return n.type === 'QUOTE_DOUBLE' ? '"' : n.type === 'QUOTE_SINGLE' ? "'" : undefined;
   }
 
   isNull(node: unknown): boolean {
@@ -69,6 +134,8 @@ export class Converter {
     const n = this.deref(node);
     const loc: FieldLoc = { value: this.rangeOf(node) };
     if (keyRange) loc.key = keyRange;
+    const quote = this.quoteOf(node);
+    if (quote) loc.quote = quote;
     if (this.isNull(n)) return { value: undefined, loc };
     const wrong = (expected: string, fix?: string): { value: unknown; loc: FieldLoc } => {
       this.bag.error({
@@ -95,6 +162,7 @@ export class Converter {
             at: loc.value,
             field,
             fix: `write it without quotes: ${key}: ${n.value.trim()}`,
+            fixes: [replaceWith(loc.value, n.value.trim(), `Remove the quotes: ${n.value.trim()}`, true)],
           });
           return { value: Number(n.value), loc };
         }
@@ -106,12 +174,14 @@ export class Converter {
       case 'stringList': {
         if (isScalar(n)) {
           const text = this.scalarText(n);
+          const list = `[${yamlScalar(text, quote)}]`;
           this.bag.error({
             code: 'type',
             message: `${what} must be a list of strings, got ${this.describe(n)}`,
             at: loc.value,
             field,
             fix: `write ${key}: [${JSON.stringify(text)}]`,
+            ...(isScalar(n) && !text.includes('\n') ? { fixes: [replaceWith(loc.value, list, `Make it a list: ${list}`, true)] } : {}),
           });
           return { value: [text], loc };
         }
@@ -138,7 +208,7 @@ export class Converter {
           const keyR = this.rangeOf(pair.key);
           if (shape.kind === 'anyMap') {
             const v = this.deref(pair.value);
-            out[k] = v && typeof (v as Node).toJS === 'function' ? (v as Node).toJS(this.doc) : null;
+            out[k] = v && typeof (v as Node).toJS === 'function' ? this.toPlain(v as Node) : null;
             loc.entries[k] = { key: keyR, value: this.rangeOf(pair.value ?? pair.key) };
             continue;
           }
@@ -226,6 +296,7 @@ export class Converter {
           hint: guess
             ? `rename it to \`${guess}\``
             : `known keys: ${known.join(', ')}`,
+          ...(guess ? { fixes: [replaceWith(keyRange, guess, `Rename to \`${guess}\``, true)] } : {}),
         });
         continue;
       }
