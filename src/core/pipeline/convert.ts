@@ -1,10 +1,10 @@
 // YAML nodes → plain values, with a FieldLoc for every value and a diagnostic for every wrong type
 // or unknown key. Lenient like flowctl's non-strict yaml.v3 decoding (unknown keys are ignored,
 // scalars become strings where strings are expected) but every leniency is reported.
-import { isAlias, isMap, isPair, isScalar, isSeq, type Document, type LineCounter, type Node } from 'yaml';
+import { isAlias, isMap, isPair, isScalar, isSeq, type Document, type LineCounter } from 'yaml';
 import type { DiagnosticBag } from './diagnostics';
 import { replaceWith, yamlScalar } from './edits';
-import { MAX_ALIAS_EXPANSION } from './limits';
+import { MAX_ALIAS_EXPANSION, MAX_YAML_DEPTH } from './limits';
 import type { FieldLoc, Range } from './model';
 import type { Shape } from './shape';
 import { suggestKey } from './suggest';
@@ -38,27 +38,61 @@ export class Converter {
     return { line: 1, column: 1, endLine: 1, endColumn: 1 };
   }
 
+  /**
+   * Alias → the node it names: the last node before it (in document order) with that anchor, as YAML
+   * says. Built once per document by one iterative walk; the `yaml` package's own Alias.resolve walks
+   * the whole document on every call, which is quadratic in the number of aliases.
+   */
+  private targets?: Map<object, unknown>;
+
+  private resolveAlias(alias: object): unknown {
+    if (!this.targets) {
+      this.targets = new Map();
+      const current = new Map<string, unknown>();
+      const stack: unknown[] = [this.doc.contents];
+      while (stack.length > 0) {
+        const n = stack.pop();
+        if (!n || typeof n !== 'object') continue;
+        if (isAlias(n)) {
+          this.targets.set(n, current.get(n.source));
+          continue;
+        }
+        const anchor = (n as { anchor?: string }).anchor;
+        if (anchor) current.set(anchor, n);
+        if (isMap(n)) {
+          for (let i = n.items.length - 1; i >= 0; i--) stack.push(n.items[i].value, n.items[i].key);
+        } else if (isSeq(n)) {
+          for (let i = n.items.length - 1; i >= 0; i--) stack.push(n.items[i]);
+        }
+      }
+    }
+    return this.targets.get(alias);
+  }
+
   /** Follows aliases (`*anchor`) to the node they name, charging the alias budget for its size. */
   deref(node: unknown): unknown {
     let n = node;
     for (let i = 0; i < 10 && isAlias(n); i++) {
       const alias = n;
-      n = alias.resolve(this.doc);
+      n = this.resolveAlias(alias);
       if (n && typeof n === 'object') this.aliasBudget -= this.sizeOf(n);
       if (this.aliasBudget < 0) {
-        if (!this.aliasLimitHit) {
-          this.aliasLimitHit = true;
-          this.bag.error({
-            code: 'yaml-aliases',
-            message: `too many aliases: expanding them would create more than ${MAX_ALIAS_EXPANSION.toLocaleString('en-US')} values`,
-            at: this.rangeOf(alias),
-            fix: 'aliases (*name) that repeat large or nested anchors multiply; write the values out or share fewer',
-          });
-        }
+        this.aliasLimit(alias, `too many aliases: expanding them would create more than ${MAX_ALIAS_EXPANSION.toLocaleString('en-US')} values`);
         return null;
       }
     }
     return n;
+  }
+
+  private aliasLimit(at: unknown, message: string): void {
+    if (this.aliasLimitHit) return;
+    this.aliasLimitHit = true;
+    this.bag.error({
+      code: 'yaml-aliases',
+      message,
+      at: this.rangeOf(at),
+      fix: 'aliases (*name) that repeat large or nested anchors multiply; write the values out or share fewer',
+    });
   }
 
   /** Number of nodes in a subtree (aliases count 1), computed once per node. Iterative. */
@@ -77,22 +111,29 @@ export class Converter {
     return count;
   }
 
-  /** A node's value as plain data (for free-form `config`), within the alias bounds. */
-  private toPlain(node: Node): unknown {
-    try {
-      return node.toJS(this.doc, { maxAliasCount: 1000 });
-    } catch (err) {
-      if (!this.aliasLimitHit) {
-        this.aliasLimitHit = true;
-        this.bag.error({
-          code: 'yaml-aliases',
-          message: `too many aliases in this value: ${(err as Error).message}`,
-          at: this.rangeOf(node),
-          fix: 'write the values out instead of repeating aliases of aliases',
-        });
-      }
+  /**
+   * A node's value as plain data (free-form `config`), following aliases within the alias budget and
+   * a depth bound (aliases of aliases can nest deeper than the text does).
+   */
+  private toPlain(node: unknown, depth = 0): unknown {
+    if (depth > 2 * MAX_YAML_DEPTH) {
+      this.aliasLimit(node, `this value nests deeper than ${2 * MAX_YAML_DEPTH} levels through aliases`);
       return null;
     }
+    const n = this.deref(node);
+    if (this.aliasLimitHit) return null;
+    if (isScalar(n)) return n.value ?? null;
+    if (isSeq(n)) return n.items.map((it) => this.toPlain(it, depth + 1));
+    if (isMap(n)) {
+      const out: Record<string, unknown> = {};
+      for (const p of n.items) {
+        const k = this.deref(p.key);
+        const key = isScalar(k) ? this.scalarText(k) : JSON.stringify(this.toPlain(k, depth + 1));
+        out[key] = this.toPlain(p.value, depth + 1);
+      }
+      return out;
+    }
+    return null;
   }
 
   /** The quote a scalar was written with, if any. */
@@ -207,8 +248,7 @@ export class Converter {
           if (k === undefined) continue;
           const keyR = this.rangeOf(pair.key);
           if (shape.kind === 'anyMap') {
-            const v = this.deref(pair.value);
-            out[k] = v && typeof (v as Node).toJS === 'function' ? this.toPlain(v as Node) : null;
+            out[k] = this.toPlain(pair.value);
             loc.entries[k] = { key: keyR, value: this.rangeOf(pair.value ?? pair.key) };
             continue;
           }

@@ -51,12 +51,20 @@ export function parsePipeline(text: string, file: string, opts: ParseOptions = {
   const syntax = new SyntaxReporter(text, lineCounter, bag);
   if (scan.tooDeepAt !== undefined) {
     // Not parsed at all: the parser would spend seconds and a gigabyte on it. Count lines for the position.
+    lineCounter.addNewLine(0);
     for (let i = text.indexOf('\n'); i !== -1 && i < scan.tooDeepAt; i = text.indexOf('\n', i + 1)) lineCounter.addNewLine(i + 1);
     syntax.report(scan, []);
     return finish(bag);
   }
   const parsed = parseAllDocuments(text, { lineCounter, prettyErrors: false });
   const docs = Array.isArray(parsed) ? parsed : [];
+  // Block nesting too deep for the parser's recursion shows up as a stack error somewhere inside;
+  // the root cause is the first level past the limit.
+  const tooDeep = docs[0] ? deepestNode(docs[0].contents, MAX_YAML_DEPTH) : undefined;
+  if (tooDeep !== undefined) {
+    syntax.report({ tooDeepAt: tooDeep, unclosed: [] }, []);
+    return finish(bag);
+  }
   const syntaxErrors = syntax.report(
     scan,
     docs.flatMap((d) => d.errors.map((e) => ({ code: e.code, message: e.message, pos: e.pos }))),
@@ -93,11 +101,6 @@ export function parsePipeline(text: string, file: string, opts: ParseOptions = {
         fixes: [{ title: 'Insert a minimal pipeline', edits: [{ range: START, newText: SKELETON }], preferred: true }],
       });
     }
-    return finish(bag);
-  }
-  const tooDeep = deepestNode(doc.contents, MAX_YAML_DEPTH);
-  if (tooDeep) {
-    if (syntaxErrors === 0) syntax.report({ tooDeepAt: tooDeep, unclosed: [] }, []);
     return finish(bag);
   }
   const root = c.deref(doc.contents);

@@ -452,19 +452,20 @@ class Checker {
         });
       }
       const dup = new Set<string>();
-      const others = [...ids].filter((id) => id !== c.id);
+      let othersCache: string[] | undefined;
+      const others = () => (othersCache ??= [...ids].filter((id) => id !== c.id));
       inputs.forEach((input, i) => {
         const at = this.valueAt(c, 'inputs', i);
         const field = this.field(c, 'inputs', i);
         if (!ids.has(input)) {
-          const fixes = this.idFixes(locAt(c.loc, 'inputs', i), input, others);
-          const guess = closestMatches(input, others)[0];
+          const fixes = this.idFixes(locAt(c.loc, 'inputs', i), input, others());
+          const guess = closestMatches(input, others())[0];
           this.bag.error({
             code: 'unknown-input',
             message: `${c.role} ${c.id} references unknown input ${input || '""'}`,
             at,
             field,
-            fix: `${guess ? `did you mean ${guess}? ` : ''}use the id of a source, processor or sink: ${listIds(others)}`,
+            fix: `${guess ? `did you mean ${guess}? ` : ''}use the id of a source, processor or sink: ${listIds(others())}`,
             fixes,
           });
         } else if (dup.has(input)) {
@@ -482,14 +483,14 @@ class Checker {
       });
       (c.depends_on ?? []).forEach((dep, i) => {
         if (ids.has(dep)) return;
-        const guess = closestMatches(dep, others)[0];
+        const guess = closestMatches(dep, others())[0];
         this.bag.error({
           code: 'unknown-depends-on',
           message: `${c.role} ${c.id} depends on unknown component ${dep || '""'}`,
           at: this.valueAt(c, 'depends_on', i),
           field: this.field(c, 'depends_on', i),
-          fix: `${guess ? `did you mean ${guess}? ` : ''}use the id of another component: ${listIds(others)}`,
-          fixes: this.idFixes(locAt(c.loc, 'depends_on', i), dep, others),
+          fix: `${guess ? `did you mean ${guess}? ` : ''}use the id of another component: ${listIds(others())}`,
+          fixes: this.idFixes(locAt(c.loc, 'depends_on', i), dep, others()),
         });
       });
       if ((c.role === 'processor' || c.role === 'sink') && inputs.length === 0) {
