@@ -169,7 +169,7 @@ function openColumns(lines: Lines, i: number): OpenColumn[] {
  * Names a misaligned line in plain words ("`sinks` (line 9) starts at column 4, but `sources`
  * (line 6) at column 3"), or undefined when the indentation around line i looks consistent.
  */
-function misalignment(lines: Lines, i: number): string | undefined {
+function misalignment(lines: Lines, i: number): { hint: string; lines: [number, number] } | undefined {
   const here = shapeOf(lineText(lines, i));
   if (!here) return undefined;
   const label = (sh: { kind?: 'key' | 'dash'; name: string }, dash: boolean) => (dash ? `the item \`- ${sh.name}\`` : `\`${sh.name}\``);
@@ -186,8 +186,33 @@ function misalignment(lines: Lines, i: number): string | undefined {
         .filter((o) => Math.abs(o.col - col) <= 3)
         .sort((a, b) => Math.abs(a.col - col) - Math.abs(b.col - col) || (a.kind === (isItem ? 'dash' : 'key') ? -1 : 1) - (b.kind === (isItem ? 'dash' : 'key') ? -1 : 1))[0];
       if (near) {
-        return `${label(here, isItem)} (line ${i + 1}) starts at column ${col + 1}, but ${label(near, near.kind === 'dash')} (line ${near.line + 1}) at column ${near.col + 1}: ${isItem ? 'items of one list' : 'keys at one level'} must line up`;
+        return {
+          hint: `${label(here, isItem)} (line ${i + 1}) starts at column ${col + 1}, but ${label(near, near.kind === 'dash')} (line ${near.line + 1}) at column ${near.col + 1}: ${isItem ? 'items of one list' : 'keys at one level'} must line up`,
+          lines: [near.line, i],
+        };
       }
+    }
+  }
+  if (firstChild) {
+    // The first line of a block sets its column; the next line at that level must use it too.
+    const ind = indentOf(lineText(lines, i))!;
+    const parentInd = indentOf(lineText(lines, p))!;
+    for (let j = i + 1; j < lines.starts.length; j++) {
+      const t = lineText(lines, j);
+      const jInd = indentOf(t);
+      if (jInd === undefined) continue;
+      if (jInd <= parentInd) break;
+      if (jInd === ind) break;
+      const sh = shapeOf(t);
+      // A shallower line, or a deeper one under a key whose value is already on its own line.
+      if ((jInd < ind || !here.opensBlock) && sh && Math.abs(jInd - ind) <= 3) {
+        const isItem = here.dash !== undefined;
+        return {
+          hint: `${label(sh, sh.dash !== undefined)} (line ${j + 1}) starts at column ${jInd + 1}, but ${label(here, isItem)} (line ${i + 1}) at column ${ind + 1}: ${isItem ? 'items of one list' : 'keys at one level'} must line up`,
+          lines: [i, j],
+        };
+      }
+      if (jInd < ind) break;
     }
   }
   if (here.dash !== undefined && here.key !== undefined && !here.opensBlock) {
@@ -195,7 +220,10 @@ function misalignment(lines: Lines, i: number): string | undefined {
     const n = nextContent(lines, i);
     const next = n >= 0 ? shapeOf(lineText(lines, n)) : undefined;
     if (next?.key !== undefined && next.dash === undefined && next.key !== here.key && next.key > here.dash && Math.abs(next.key - here.key) <= 3) {
-      return `\`${next.name}\` (line ${n + 1}) starts at column ${next.key + 1}, but \`${here.name}\` (line ${i + 1}) at column ${here.key + 1}: keys of one item must line up`;
+      return {
+        hint: `\`${next.name}\` (line ${n + 1}) starts at column ${next.key + 1}, but \`${here.name}\` (line ${i + 1}) at column ${here.key + 1}: keys of one item must line up`,
+        lines: [i, n],
+      };
     }
   }
   return undefined;
@@ -262,11 +290,11 @@ export class SyntaxReporter {
       }
       const lines = this.getLines();
       const line = lineOf(lines, Math.min(e.pos[0], Math.max(0, this.text.length - 1)));
-      if (CASCADING.has(e.code)) {
-        if (line < cascadeUntilLine) continue;
-        cascadeUntilLine = blockEnd(lines, line);
-      }
-      this.reportError(e, line);
+      if (CASCADING.has(e.code) && line < cascadeUntilLine) continue;
+      const mis = CASCADING.has(e.code) ? misalignment(lines, line) : undefined;
+      // The consequences run to the end of the block of the earliest line involved.
+      if (CASCADING.has(e.code)) cascadeUntilLine = blockEnd(lines, Math.min(line, mis?.lines[0] ?? line));
+      this.reportError(e, line, mis?.hint);
       count++;
     }
     return count;
@@ -289,6 +317,7 @@ export class SyntaxReporter {
     const lineEnd = lines.starts[i] + text.length;
     const isQuote = u.char === '"' || u.char === "'";
     const closer = isQuote ? u.char : u.char === '[' ? ']' : '}';
+    const closers = isQuote ? u.char : (u.closers ?? closer);
     const what = u.char === '"' ? 'double quote' : u.char === "'" ? 'single quote' : u.char === '[' ? "'['" : "'{'";
     const fixes: Fix[] = [];
     if (isQuote) {
@@ -315,8 +344,8 @@ export class SyntaxReporter {
       const content = last.replace(/\s+#.*$/, '').replace(/\s+$/, '');
       const pos = this.lineCounter.linePos(lines.starts[endLine] + content.length);
       fixes.push({
-        title: `Add the closing '${closer}' at the end of line ${endLine + 1}`,
-        edits: [{ range: { line: pos.line, column: pos.col, endLine: pos.line, endColumn: pos.col }, newText: closer }],
+        title: `Add the closing '${closers}' at the end of line ${endLine + 1}`,
+        edits: [{ range: { line: pos.line, column: pos.col, endLine: pos.line, endColumn: pos.col }, newText: closers }],
         preferred: true,
       });
     }
@@ -326,12 +355,12 @@ export class SyntaxReporter {
         ? `YAML syntax error: unclosed ${what}: the text that starts here is never closed with ${u.char}`
         : `YAML syntax error: unclosed ${what}: this ${u.char === '[' ? 'list' : 'mapping'} is never closed with '${closer}'`,
       at: this.span(u.offset, Math.max(lineEnd, u.offset + 1)),
-      fix: `add the closing ${isQuote ? u.char : `'${closer}'`}`,
+      fix: `add the closing ${isQuote ? u.char : `'${closers}'`}`,
       fixes,
     });
   }
 
-  private reportError(e: YamlError, line: number): void {
+  private reportError(e: YamlError, line: number, misaligned: string | undefined): void {
     const lines = this.getLines();
     const text = lineText(lines, line);
     const lineStart = lines.starts[line];
@@ -345,7 +374,7 @@ export class SyntaxReporter {
       const start = Math.min(e.pos[0], last);
       at = this.span(start, Math.max(e.pos[1], start + 1));
     }
-    const hint = (CASCADING.has(e.code) || e.code === 'MISSING_CHAR' ? misalignment(lines, line) : undefined) ?? HINTS[e.code];
+    const hint = misaligned ?? HINTS[e.code];
     this.bag.error({
       code: 'yaml-syntax',
       message: `YAML syntax error: ${e.message.replace(/ at line \d+, column \d+:?[\s\S]*$/, '')}`,

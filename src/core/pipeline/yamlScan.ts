@@ -14,6 +14,8 @@ export interface Unclosed {
   /** Offset where the text it swallowed ends (errors in between are its consequences). */
   end: number;
   char: '"' | "'" | '[' | '{';
+  /** For brackets: what closes every level still open there, innermost first (e.g. `]}`). */
+  closers?: string;
 }
 
 export interface ScanResult {
@@ -46,7 +48,10 @@ export function scanYaml(text: string, maxDepth = MAX_YAML_DEPTH): ScanResult {
   const open: { offset: number; char: '[' | '{' }[] = [];
   const flushOpen = (end: number) => {
     // The outermost unclosed collection is the one the user left open; inner ones closed with it.
-    if (open.length > 0) result.unclosed.push({ offset: open[0].offset, end, char: open[0].char });
+    if (open.length > 0) {
+      const closers = open.map((o) => (o.char === '[' ? ']' : '}')).reverse().join('');
+      result.unclosed.push({ offset: open[0].offset, end, char: open[0].char, closers });
+    }
     open.length = 0;
   };
   let offset = 0;
