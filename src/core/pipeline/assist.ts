@@ -212,3 +212,8 @@ export function hoverAt(text: string, offset: number, pipeline?: Pipeline): Assi
   if (c.inputs?.length) md += `\n\ninputs: ${c.inputs.map((i) => `\`${i}\``).join(', ')}`;
   return { markdown: md, start: v.start, end: v.end };
 }
+
+/** True when the hover at `offset` is over a key (not over an id). */
+export function isKeyHover(text: string, offset: number): boolean {
+  return keyAt(text, offset) !== undefined;
+}

@@ -193,7 +193,7 @@ function misalignment(lines: Lines, i: number): { hint: string; lines: [number, 
       }
     }
   }
-  if (firstChild) {
+  if (firstChild && here.dash === undefined) {
     // The first line of a block sets its column; the next line at that level must use it too.
     const ind = indentOf(lineText(lines, i))!;
     const parentInd = indentOf(lineText(lines, p))!;
