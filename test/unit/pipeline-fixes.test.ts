@@ -250,3 +250,9 @@ test('independent YAML errors in different blocks are each reported', () => {
     JSON.stringify(r.diagnostics),
   );
 });
+
+test('a second `key:` on one line is named as such, not as an indentation problem', () => {
+  const r = parsePipeline(pipe(...CHAIN.slice(0, 6), '      inputs: a: b'), 'flow.yml', noCmd);
+  assert.deepEqual(r.diagnostics.map((d) => [d.code, d.line, d.column]), [['yaml-syntax', 12, 15]]);
+  assert.match(r.diagnostics[0].fix!, /^a value cannot be `key: value` on the same line: quote it/);
+});

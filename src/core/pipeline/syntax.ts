@@ -374,7 +374,9 @@ export class SyntaxReporter {
       const start = Math.min(e.pos[0], last);
       at = this.span(start, Math.max(e.pos[1], start + 1));
     }
-    const hint = misaligned ?? HINTS[e.code];
+    // `inputs: a: b`: a second `key:` on one line, not an indentation problem.
+    const inlineMap = e.code === 'BLOCK_AS_IMPLICIT_KEY' && /^\s*(?:- +)?[^\s:#][^:#]*:\s+[^\s"'#[{][^:#]*:(\s|$)/.test(text);
+    const hint = misaligned ?? (inlineMap ? 'a value cannot be `key: value` on the same line: quote it ("a: b") or write the mapping on the lines below, indented' : HINTS[e.code]);
     this.bag.error({
       code: 'yaml-syntax',
       message: `YAML syntax error: ${e.message.replace(/ at line \d+, column \d+:?[\s\S]*$/, '')}`,
