@@ -170,3 +170,11 @@ export function sanitizeField(value: unknown, maxChars = MAX_FIELD_CHARS): strin
   }
   return cut ? `${s}…(+${cut} chars)` : s;
 }
+
+/**
+ * JSON.stringify for output that may land on a terminal: JSON already escapes C0 controls; this also
+ * escapes DEL, the C1 range and bidi overrides as \u00XX (still the same JSON value).
+ */
+export function jsonForTerminal(value: unknown, indent = 2): string {
+  return JSON.stringify(value, null, indent).replace(/[\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
