@@ -9,7 +9,7 @@
 // as `… N lines dropped …`, never unbounded memory.
 import type { RunnerEvent, RunSnapshot, ComponentView } from '../../core/events';
 import { HealthStatus } from '../../core/controlplane/model';
-import { sanitizeField, sanitizeTerminalLine, sanitizeTerminalText } from '../../core/text/terminal';
+import { sanitizeField, sanitizeTerminalLine } from '../../core/text/terminal';
 import { componentColor, type Palette } from './color';
 import { clock, formatEvents } from './format';
 import { TerminalOutput, type TerminalOutputOptions } from './output';
@@ -24,8 +24,8 @@ export interface RunViewOptions {
   output?: Omit<TerminalOutputOptions, 'formatDropped'>;
 }
 
-/** Continuation lines of a multi-line notice are indented, so they cannot pass for log lines. */
-const CONTINUATION = '    ';
+/** Longest notice shown (characters). */
+const MAX_NOTICE_CHARS = 8192;
 
 const STATUS_PRINT_INTERVAL_MS = 10_000;
 const FOOTER_REFRESH_MS = 500;
@@ -97,7 +97,8 @@ export class RunView {
       case 'notice': {
         const mark = event.level === 'error' ? p.red('✗') : event.level === 'warning' ? p.yellow('!') : p.dim('•');
         const prefix = `[${clock(event.time)}] flowctl:`;
-        const message = sanitizeTerminalText(event.message, { indent: CONTINUATION });
+        // Notices are one line each; one that quotes an id with a newline must not become two.
+        const message = sanitizeField(event.message, MAX_NOTICE_CHARS);
         this.line(`${p.bold(prefix.padEnd(this.width))} ${mark} ${message}`, true);
         break;
       }
