@@ -79,17 +79,20 @@ function manyComponents(n: number): string {
 }
 
 for (const delayMs of [200, 500, 1000]) {
-  test(`a runner killed -9 ${delayMs} ms into starting 200 components: the next run leaves nothing of it`, async (t) => {
+  test(`a runner killed -9 ${delayMs} ms into starting 200 components (from the first spawn): the next run leaves nothing of it`, async (t) => {
     const first = runEnv(t);
     const file = writePipeline(first.dir, manyComponents(200));
     const run = startRun(file, ['--show-status=false'], first);
     await run.waitForOutput('Launching components');
+    // Counted from the first component process (on a busy machine the runner takes a while to get there).
+    await waitFor(() => markedProcesses(first.marker, [run.child.pid!]).length > 0, 30_000, 'the first component', 5);
     await sleep(delayMs);
     run.child.kill('SIGKILL');
     await run.exited;
     await sleep(200);
     const atKill = markedProcesses(first.marker);
     t.diagnostic(`${atKill.length} processes of the first run alive after its runner was killed`);
+    assert.ok(atKill.length > 0, 'the killed run left processes behind');
 
     // The next run: same FLOWCTL_HOME (where the journal is), its own marker for the leak check.
     const second: RunEnv = { ...first, marker: crypto.randomUUID() };
