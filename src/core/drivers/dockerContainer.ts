@@ -56,7 +56,7 @@ const EXIT_FORMAT = '{{.State.Running}}|{{.State.ExitCode}}|{{.State.OOMKilled}}
 const SIGNAL_NAMES = new Map<number, string>(Object.entries(os.constants.signals).map(([name, n]) => [n as number, name]));
 
 /** The text of /proc/<pid>/cgroup ('' when unreadable). A container's processes carry its full id there. */
-function cgroupText(pid: number): string {
+export function cgroupText(pid: number): string {
   if (!Number.isInteger(pid) || pid <= 0) return '';
   try {
     return fs.readFileSync(`/proc/${pid}/cgroup`, 'utf8');
