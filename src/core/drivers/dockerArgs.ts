@@ -46,12 +46,16 @@ export const MAX_IMAGE_REFERENCE = 512;
 /** Why `ref` is not an image reference docker accepts, or undefined when it is fine. */
 export function imageReferenceProblem(ref: string): string | undefined {
   if (typeof ref !== 'string' || ref.trim() === '') return 'the image is empty';
-  if (ref !== ref.trim()) return `image "${ref}" has spaces around it`;
   if (ref.length > MAX_IMAGE_REFERENCE) return `image reference is longer than ${MAX_IMAGE_REFERENCE} characters`;
+  if (/\s/.test(ref)) return `image "${ref}" contains whitespace`;
   if (ref.startsWith('-')) return `image "${ref}" starts with "-"`;
-  if (/[A-Z]/.test(ref.split(/[:@]/)[0].split('/').slice(-1)[0] ?? '')) return `image "${ref}": repository names must be lowercase`;
-  if (!REFERENCE_RE.test(ref)) return `"${ref}" is not a valid image reference (expected [registry/]name[:tag][@digest])`;
-  return undefined;
+  if (REFERENCE_RE.test(ref)) return undefined;
+  // Say why when it is the usual mistake: capitals in the repository (a registry host may have them).
+  const name = ref.replace(/@.*$/, '').replace(/:[^/]*$/, '');
+  const parts = name.split('/');
+  if (parts.length > 1 && (/[.:]/.test(parts[0]) || parts[0] === 'localhost')) parts.shift();
+  if (parts.some((p) => /[A-Z]/.test(p))) return `image "${ref}": repository names must be lowercase`;
+  return `"${ref}" is not a valid image reference (expected [registry/]name[:tag][@digest])`;
 }
 
 /** Environment variable names the docker CLI reads itself: their values go through a private env file instead. */
@@ -129,6 +133,13 @@ export function bridgeEndpoint(endpoint: string): string {
   return m ? `${HOST_GATEWAY_NAME}${m[1]}` : endpoint;
 }
 export const HOST_GATEWAY_NAME = 'host.docker.internal';
+
+/** The environment as the container gets it: in bridge mode a loopback FLOWCTL_ENDPOINT goes through the host gateway. */
+export function containerEnvironment(spec: Pick<ComponentRunSpec, 'env' | 'network'>): Record<string, string> {
+  const endpoint = spec.env.FLOWCTL_ENDPOINT;
+  if ((spec.network ?? 'host') !== 'bridge' || endpoint === undefined) return spec.env;
+  return { ...spec.env, FLOWCTL_ENDPOINT: bridgeEndpoint(endpoint) };
+}
 
 /** A container name docker accepts, recognisable in `docker ps`: flowctl-<pipeline>-<component>-<run>-<attempt>. */
 export function containerName(spec: Pick<ComponentRunSpec, 'pipeline' | 'id' | 'runId'>, attempt: number): string {

@@ -13,7 +13,7 @@ import { LogFile } from '../supervisor/logFile';
 import { RESTART_POLICIES, type BackoffOptions, type ProcessEvent, type ProcessState } from '../supervisor/process';
 import type { ComponentHandle, ComponentRunSpec } from './types';
 import { cliErrorText, type DockerCli, type Follower } from './dockerCli';
-import { envFileText, imageReferenceProblem, planEnv, runArgs, type RunnerIdentity } from './dockerArgs';
+import { containerEnvironment, envFileText, imageReferenceProblem, planEnv, runArgs, type RunnerIdentity } from './dockerArgs';
 
 /** What a container handle needs from its driver. */
 export interface ContainerContext {
@@ -293,7 +293,7 @@ export class ContainerHandle implements ComponentHandle {
 
   private async runAttempt(att: Attempt, launched: () => void): Promise<void> {
     const spec = this.spec;
-    const plan = planEnv(spec.env);
+    const plan = planEnv(containerEnvironment(spec));
     if (plan.problems.length) return this.spawnFailed(att, plan.problems.join('; '));
     let dir: string;
     try {
