@@ -5,7 +5,8 @@
 #   flowctl-test/node:<major>        a minimal root filesystem: this machine's `node` binary and the
 #                                    libraries `ldd` lists, imported with `docker import`;
 #   flowctl-test/demo:<content-hash> FROM that base, with the bundled SDK components of examples/demo
-#                                    (dist/examples/demo/components/*.js, from `npm run build`) in /app.
+#                                    (dist/examples/demo/components/*.js, from `npm run build`) in /app
+#                                    and the .proto files they load in /app/proto.
 #
 # Each image also carries a tag with the hash of what went into it, so a second run only hashes the
 # inputs and asks the engine whether that tag exists (about a second). Older tags of these two names
@@ -79,7 +80,7 @@ docker tag "$BASE_HASHED" "$BASE"
 prune "$BASE_REPO" "$BASE_HASHED" "$BASE"
 
 # --- the demo components on top -----------------------------------------------------------------
-DEMO_HASH="$( { echo "$BASE_HASH"; cd "$DEMO_SRC" && sha256sum ./*.js; echo v3; } | sha256sum | cut -c1-16)"
+DEMO_HASH="$( { echo "$BASE_HASH"; (cd "$DEMO_SRC" && sha256sum ./*.js); (cd "$ROOT" && find proto -type f -name '*.proto' -print0 | sort -z | xargs -0 sha256sum); echo v3; } | sha256sum | cut -c1-16)"
 DEMO="$DEMO_REPO:$DEMO_HASH"
 if has_image "$DEMO"; then
   log "demo $DEMO: present"
@@ -89,6 +90,7 @@ else
   trap 'rm -rf "$ctx"' EXIT
   mkdir "$ctx/components"
   cp "$DEMO_SRC"/*.js "$ctx/components/"
+  cp -r "$ROOT/proto" "$ctx/components/proto"
   cat >"$ctx/Dockerfile" <<EOF
 FROM $BASE_HASHED
 COPY components/ /app/

@@ -97,7 +97,7 @@ test('docker run arguments: labels, restart policy off, init, no pull, host netw
     ports: [{ containerPort: 1 }],
   };
   const plan = planEnv(spec.env);
-  const args = runArgs({ spec, attempt: 3, runner: { pid: 42, startTicks: 99, ns: 'h/b/1', scope: 's' }, cidFile: '/t/c', envFile: '/t/e', envPlan: plan });
+  const args = runArgs({ spec, attempt: 3, runner: { pid: 42, startTicks: 99, ns: 'h/b/1', scope: 's', instance: 'i-1' }, cidFile: '/t/c', envFile: '/t/e', envPlan: plan });
   const joined = args.join(' ');
   assert.ok(!joined.includes('hunter2') && !joined.includes('/root'), 'no env value on the command line');
   const labels = Object.fromEntries(args.flatMap((a, i) => (args[i - 1] === '--label' ? [a.split(/=(.*)/s).slice(0, 2)] : [])));
@@ -111,6 +111,7 @@ test('docker run arguments: labels, restart policy off, init, no pull, host netw
     [LABELS.runnerStart]: '99',
     [LABELS.runnerNs]: 'h/b/1',
     [LABELS.scope]: 's',
+    [LABELS.driver]: 'i-1',
   });
   const after = (flag: string) => args[args.indexOf(flag) + 1];
   assert.equal(after('--restart'), 'no');

@@ -3,6 +3,7 @@
 // started it (pid, start time, pid namespace) plus `flowctl.managed=true`; stopAll removes the run's
 // containers, and reapLeftovers removes those of runners that died (only ours: same labels and state
 // folder, never a live runner's). Processes inside the run's containers belong to the run (by cgroup).
+import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -81,7 +82,6 @@ export class DockerDriver implements ComponentDriver {
   private readonly handles = new Map<string, ContainerHandle>();
   /** Full ids of containers of this driver that exist (created and not yet removed). */
   private readonly live = new Set<string>();
-  private readonly runIds = new Set<string>();
   private dir?: string;
   private engine?: Promise<EngineCheck>;
 
@@ -92,7 +92,7 @@ export class DockerDriver implements ComponentDriver {
     }
     this.cli = new DockerCli(options.cli);
     const pid = options.runnerPid ?? process.pid;
-    this.runner = { pid, startTicks: processStartTime(pid), ns: runnerNamespace(), scope: scopeOf(options.stateDir) };
+    this.runner = { pid, startTicks: processStartTime(pid), ns: runnerNamespace(), scope: scopeOf(options.stateDir), instance: crypto.randomUUID() };
   }
 
   get pullPolicy(): PullPolicy {
@@ -204,7 +204,6 @@ export class DockerDriver implements ComponentDriver {
       tailLines: this.options.tailLines,
     });
     this.handles.set(spec.id, handle);
-    this.runIds.add(spec.runId);
     return handle;
   }
 
@@ -229,8 +228,8 @@ export class DockerDriver implements ComponentDriver {
     await Promise.all([...this.handles.values()].map((h) => h.stop(graceMs)));
     await Promise.all([...this.handles.values()].map((h) => h.removalsDone()));
     // Anything of this run still there (a start that raced the stop, a failed removal): remove it now.
-    for (const runId of this.runIds) {
-      const ids = await this.listIds([`label=${LABELS.run}=${runId}`, `label=${LABELS.runnerPid}=${this.runner.pid}`]);
+    if (this.handles.size > 0) {
+      const ids = await this.listIds([`label=${LABELS.driver}=${this.runner.instance}`]);
       if (ids.length) await this.cli.exec(['rm', '--force', '--volumes', ...ids], { timeoutMs: 120_000 });
       for (const id of ids) this.live.delete(id);
     }

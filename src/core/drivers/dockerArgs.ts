@@ -17,6 +17,8 @@ export const LABELS = {
   runnerStart: 'flowctl.runner.start',
   /** boot id + pid namespace of the runner: a pid means nothing in another namespace or after a reboot. */
   runnerNs: 'flowctl.runner.ns',
+  /** Random id of the driver instance that created it (its final sweep removes exactly its own). */
+  driver: 'flowctl.driver',
   /** Hash of the runner's state folder (FLOWCTL_HOME): leftovers are reaped per home, like process state files. */
   scope: 'flowctl.scope',
 } as const;
@@ -27,6 +29,8 @@ export interface RunnerIdentity {
   startTicks?: number;
   ns: string;
   scope: string;
+  /** Random id of the driver instance. */
+  instance?: string;
 }
 
 /** The scope label value for a state folder. */
@@ -142,7 +146,7 @@ export function containerEnvironment(spec: Pick<ComponentRunSpec, 'env' | 'netwo
 }
 
 /** A container name docker accepts, recognisable in `docker ps`: flowctl-<pipeline>-<component>-<run>-<attempt>. */
-export function containerName(spec: Pick<ComponentRunSpec, 'pipeline' | 'id' | 'runId'>, attempt: number): string {
+export function containerName(spec: Pick<ComponentRunSpec, 'pipeline' | 'id' | 'runId'>, attempt: number, suffix = ''): string {
   const slug = (s: string, max: number) =>
     s
       .toLowerCase()
@@ -150,7 +154,7 @@ export function containerName(spec: Pick<ComponentRunSpec, 'pipeline' | 'id' | '
       .replace(/^[^a-z0-9]+|-+$/g, '')
       .slice(0, max) || 'x';
   const run = spec.runId.replace(/[^a-zA-Z0-9]/g, '').slice(0, 8) || 'run';
-  return `flowctl-${slug(spec.pipeline, 40)}-${slug(spec.id, 60)}-${run}-${attempt}`;
+  return `flowctl-${slug(spec.pipeline, 40)}-${slug(spec.id, 60)}-${run}-${attempt}${suffix ? `-${suffix}` : ''}`;
 }
 
 export interface RunArgsInput {
@@ -162,6 +166,8 @@ export interface RunArgsInput {
   /** An env file for the variables in EnvPlan.file (undefined when there are none). */
   envFile?: string;
   envPlan: EnvPlan;
+  /** Appended to the container name (after a name conflict). */
+  nameSuffix?: string;
 }
 
 /** The full `docker run` argument list (without "docker"); the values of env vars are not in it. */
@@ -178,8 +184,9 @@ export function runArgs(input: RunArgsInput): string[] {
     [LABELS.runnerStart]: runner.startTicks === undefined ? '' : String(runner.startTicks),
     [LABELS.runnerNs]: runner.ns,
     [LABELS.scope]: runner.scope,
+    [LABELS.driver]: runner.instance ?? '',
   };
-  const args = ['run', '--detach', '--cidfile', input.cidFile, '--name', containerName(spec, attempt)];
+  const args = ['run', '--detach', '--cidfile', input.cidFile, '--name', containerName(spec, attempt, input.nameSuffix)];
   for (const [k, v] of Object.entries(labels)) args.push('--label', `${k}=${v}`);
   args.push(
     // Restarts are ours (restart_policy with our backoff); docker's own policy stays off.

@@ -117,17 +117,20 @@ export class DockerCli {
     }
     sub.stdout?.on('data', (c: Buffer) => handlers.onStdout(c));
     sub.stderr?.on('data', (c: Buffer) => handlers.onStderr(c));
-    const ended = (name: 'stdout' | 'stderr') =>
-      new Promise<void>((resolve) => {
-        const s = sub[name];
-        if (!s) return resolve();
-        s.once('end', resolve);
-        s.once('close', resolve);
-        s.once('error', () => resolve());
-      });
+    // Listen for the ends now: once the CLI has exited they may already have happened.
+    const ended = (['stdout', 'stderr'] as const).map(
+      (name) =>
+        new Promise<void>((resolve) => {
+          const s = sub[name];
+          if (!s || s.destroyed || s.readableEnded) return resolve();
+          s.once('end', resolve);
+          s.once('close', resolve);
+          s.once('error', () => resolve());
+        }),
+    );
     const done = (async (): Promise<CliResult> => {
       const r = await sub;
-      await Promise.all([ended('stdout'), ended('stderr')]);
+      await Promise.all(ended);
       // The streams were the followed container's output; only a failure of the CLI itself is reported.
       return { exitCode: r.exitCode ?? -1, stdout: '', stderr: r.failed && r.exitCode === undefined ? String(r.message ?? '') : '' };
     })();

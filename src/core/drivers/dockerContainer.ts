@@ -4,6 +4,7 @@
 // read with `docker inspect`, and the container removed once its exit is handled. Restarts follow the
 // component's restart_policy with our backoff, like ManagedProcess. Stop = `docker stop -t <grace>`
 // (SIGTERM, SIGKILL after the grace period), then the container is removed.
+import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -304,11 +305,16 @@ export class ContainerHandle implements ComponentHandle {
     const base = path.join(dir, `${spec.id.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 60)}-${att.n}-${process.hrtime.bigint()}`);
     const cidFile = `${base}.cid`;
     const envFile = Object.keys(plan.file).length ? `${base}.env` : undefined;
-    let result;
+    let result!: Awaited<ReturnType<DockerCli['exec']>>;
     try {
       if (envFile) fs.writeFileSync(envFile, envFileText(plan.file), { mode: 0o600, flag: 'wx' });
-      const args = runArgs({ spec, attempt: att.n, runner: this.ctx.runner, cidFile, envFile, envPlan: plan });
-      result = await this.ctx.cli.exec(args, { env: plan.inherit, timeoutMs: this.ctx.startTimeoutMs ?? 120_000 });
+      for (let tries = 0; ; tries++) {
+        // Names are for people (docker ps); a clash with another run's container gets a random suffix.
+        const nameSuffix = tries === 0 ? undefined : crypto.randomBytes(3).toString('hex');
+        const args = runArgs({ spec, attempt: att.n, runner: this.ctx.runner, cidFile, envFile, envPlan: plan, nameSuffix });
+        result = await this.ctx.cli.exec(args, { env: plan.inherit, timeoutMs: this.ctx.startTimeoutMs ?? 120_000 });
+        if (result.exitCode === 0 || tries >= 2 || !/name .* is already in use/i.test(result.stderr) || fs.existsSync(cidFile)) break;
+      }
     } catch (err) {
       return this.spawnFailed(att, `docker run failed: ${(err as Error).message}`);
     } finally {
