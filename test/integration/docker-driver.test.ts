@@ -375,8 +375,37 @@ test('reapLeftovers: containers of a driver user killed with -9 are removed; tho
   await new Promise((r) => dead.child.once('exit', r));
   assert.equal(inspectContainer(deadId)?.State.Running, true, 'kill -9 of the runner leaves its container running');
 
+  // In this same (live) process: a container of a driver instance that is still here stays; one whose
+  // instance is gone (an earlier run of a long-lived process, e.g. the extension host) is a leftover.
+  const sibling = new DockerDriver({ stateDir: c.stateDir, pull: 'never' });
+  t.after(() => sibling.stopAll(0));
+  const sib = sibling.create(c.spec('sibling', { command: node('proc/sleeper'), volumes: [fixturesMount] }));
+  const sr = recorder(sib);
+  sib.start();
+  await sr.next('spawned');
+  const orphanLabels = {
+    [LABELS.managed]: 'true',
+    [LABELS.scope]: c.driver.runner.scope,
+    [LABELS.component]: 'orphan',
+    [LABELS.runnerPid]: String(process.pid),
+    [LABELS.runnerStart]: String(c.driver.runner.startTicks ?? ''),
+    [LABELS.runnerNs]: c.driver.runner.ns,
+    [LABELS.driver]: crypto.randomUUID(),
+  };
+  const orphan = spawnSyncText('docker', [
+    'run', '--detach', '--init', '--pull', 'never',
+    ...Object.entries(orphanLabels).flatMap(([k, v]) => ['--label', `${k}=${v}`]),
+    c.images.base, 'node', '-e', 'setInterval(() => {}, 1000)',
+  ]).trim();
+  assert.match(orphan, /^[0-9a-f]{64}$/);
+
   const report = await c.driver.reapLeftovers(1_000);
-  assert.deepEqual(report.reaped.map((r) => [r.id, r.containerId]), [['leftover', deadId]]);
+  assert.deepEqual(
+    report.reaped.map((r) => [r.id, r.containerId]).sort(),
+    [['leftover', deadId], ['orphan', orphan]].sort(),
+  );
+  assert.equal(inspectContainer(orphan), undefined);
+  assert.equal(inspectContainer(sib.containerId!)?.State.Running, true, "a live driver's container in this process is left alone");
   assert.deepEqual(report.skipped, []);
   assert.equal(inspectContainer(deadId), undefined, 'the leftover is removed');
   assert.equal(inspectContainer(liveId)?.State.Running, true, "a live runner's container is left alone");
@@ -385,6 +414,8 @@ test('reapLeftovers: containers of a driver user killed with -9 are removed; tho
   await new Promise((r) => live.child.once('exit', r));
   const again = await c.driver.reapLeftovers(0);
   assert.deepEqual(again.reaped.map((r) => r.containerId), [liveId]);
+  await sibling.stopAll(0);
+  assert.equal(removeScopedContainers(otherHome), 1, "the other state folder's container (its runner was killed too)");
 });
 
 test('stopAll stops every container in parallel and leaves none of the run; killAll ends them at once', async (t) => {

@@ -75,6 +75,13 @@ export function bridgeGatewayAddress(bridge = 'docker0'): string | undefined {
 
 const MAX_PARALLEL_PULLS = 3;
 
+/**
+ * Driver instances of this process that may still have containers (created, stopAll not finished). A
+ * long-lived process (the extension host) runs many pipelines: containers labelled with this process but
+ * with an instance that is no longer here are leftovers of an earlier run of this same process.
+ */
+const liveInstances = new Set<string>();
+
 export class DockerDriver implements ComponentDriver {
   readonly kind = 'docker' as const;
   readonly cli: DockerCli;
@@ -204,6 +211,7 @@ export class DockerDriver implements ComponentDriver {
       tailLines: this.options.tailLines,
     });
     this.handles.set(spec.id, handle);
+    liveInstances.add(this.runner.instance!);
     return handle;
   }
 
@@ -235,6 +243,7 @@ export class DockerDriver implements ComponentDriver {
     }
     if (this.dir) fs.rmSync(this.dir, { recursive: true, force: true });
     this.dir = undefined;
+    if (this.live.size === 0) liveInstances.delete(this.runner.instance!);
   }
 
   killAll(): void {
@@ -282,7 +291,12 @@ export class DockerDriver implements ComponentDriver {
           report.skipped.push({ ...entry, reason: `started by a runner in another pid namespace (cannot tell whether it still runs); docker rm -f ${id.slice(0, 12)} removes it` });
           continue;
         }
-        if (this.runnerAlive(pid, labels[LABELS.runnerStart])) continue; // a live run's container: not a leftover
+        if (this.runnerAlive(pid, labels[LABELS.runnerStart])) {
+          // A live runner's container is not a leftover, unless the runner is this process and the
+          // driver that made it is gone (an earlier run of this same long-lived process).
+          const mine = pid === this.runner.pid;
+          if (!mine || liveInstances.has(labels[LABELS.driver] ?? '')) continue;
+        }
       }
       // Same machine and the runner is gone (or the machine rebooted since).
       victims.push({ id, running, component, pid: entry.pid });
