@@ -444,3 +444,30 @@ test('stopAll stops every container in parallel and leaves none of the run; kill
   assert.deepEqual(scopedContainers(c.stateDir), []);
   for (const h of hs) assert.equal(h.state, 'stopped');
 });
+
+test('start failures: a mount source that does not exist fails the create (spawnError naming the image and docker\'s reason); a command missing from the image exits 127 with the init\'s message; stop() right after start() leaves no container', async (t) => {
+  const c = await setup(t);
+  if (!c) return;
+  const badMount = c.driver.create(c.spec('bad-mount', { command: ['node', '-e', '0'], volumes: [{ hostPath: path.join(c.dir, 'missing'), containerPath: '/m' }] }));
+  const rb = recorder(badMount);
+  badMount.start();
+  const err = await rb.next('spawnError');
+  assert.match(err.message, new RegExp(`^docker could not create a container from image ${c.images.base.replace(/[/.]/g, '\\$&')}: .*bind source path does not exist`));
+  assert.equal(badMount.state, 'exited');
+  assert.ok(!rb.events.some((e) => e.type === 'spawned'));
+
+  const noCmd = c.driver.create(c.spec('no-cmd', { command: ['no-such-program'] }));
+  const rn = recorder(noCmd);
+  noCmd.start();
+  const exited = await rn.next('exited');
+  assert.equal(exited.code, 127);
+  assert.ok(rn.lines().some((l) => /exec no-such-program failed/.test(l)), rn.lines().join('\n'));
+
+  const quick = c.driver.create(c.spec('quick', { command: node('proc/sleeper'), volumes: [fixturesMount] }));
+  const rq = recorder(quick);
+  quick.start();
+  await quick.stop(1_000);
+  assert.equal(quick.state, 'stopped');
+  assert.ok(rq.events.some((e) => e.type === 'stopped'));
+  await waitFor(() => scopedContainers(c.stateDir).length === 0, 30_000, 'no container left');
+});

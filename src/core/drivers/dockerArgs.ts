@@ -1,5 +1,5 @@
 // Pure parts of the docker driver: the labels every container carries, image reference checks, and the
-// `docker run` command line for one component. Nothing here talks to an engine.
+// `docker create` command line for one component. Nothing here talks to an engine.
 import * as crypto from 'node:crypto';
 import * as path from 'node:path';
 import type { ComponentRunSpec, PortMapping, VolumeMount } from './types';
@@ -161,7 +161,7 @@ export interface RunArgsInput {
   spec: ComponentRunSpec;
   attempt: number;
   runner: RunnerIdentity;
-  /** Where docker writes the new container's id. */
+  /** Where docker writes the new container's id (kept even when the command fails after creating it). */
   cidFile: string;
   /** An env file for the variables in EnvPlan.file (undefined when there are none). */
   envFile?: string;
@@ -170,7 +170,7 @@ export interface RunArgsInput {
   nameSuffix?: string;
 }
 
-/** The full `docker run` argument list (without "docker"); the values of env vars are not in it. */
+/** The full `docker create` argument list (without "docker"); the values of env vars are not in it. The container is then started with `docker start --attach`. */
 export function runArgs(input: RunArgsInput): string[] {
   const { spec, attempt, runner } = input;
   const network = spec.network ?? 'host';
@@ -186,7 +186,7 @@ export function runArgs(input: RunArgsInput): string[] {
     [LABELS.scope]: runner.scope,
     [LABELS.driver]: runner.instance ?? '',
   };
-  const args = ['run', '--detach', '--cidfile', input.cidFile, '--name', containerName(spec, attempt, input.nameSuffix)];
+  const args = ['create', '--cidfile', input.cidFile, '--name', containerName(spec, attempt, input.nameSuffix)];
   for (const [k, v] of Object.entries(labels)) args.push('--label', `${k}=${v}`);
   args.push(
     // Restarts are ours (restart_policy with our backoff); docker's own policy stays off.
@@ -194,7 +194,7 @@ export function runArgs(input: RunArgsInput): string[] {
     'no',
     // An init process forwards docker stop's SIGTERM to the component and reaps its zombies.
     '--init',
-    // Images were pulled (or not) by preflight, by policy; a start never pulls behind the user's back.
+    // Images were pulled (or not) by preflight, by policy; a create never pulls behind the user's back.
     '--pull',
     'never',
     // `docker logs` must work whatever the engine's default driver is; bounded, and removed with the container.

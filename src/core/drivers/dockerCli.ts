@@ -40,6 +40,9 @@ export interface Follower {
   /** Resolves when the CLI ended (the followed container stopped, or kill() was called). */
   readonly done: Promise<CliResult>;
   kill(): void;
+  /** Stop / start reading its output (back-pressure: the engine keeps the container's output meanwhile). */
+  pause(): void;
+  resume(): void;
 }
 
 const DEFAULT_TIMEOUT_MS = 60_000;
@@ -113,7 +116,8 @@ export class DockerCli {
         windowsHide: true,
       });
     } catch (err) {
-      return { done: Promise.resolve({ exitCode: -1, stdout: '', stderr: (err as Error).message, notFound: true }), kill: () => undefined };
+      const none = () => undefined;
+      return { done: Promise.resolve({ exitCode: -1, stdout: '', stderr: (err as Error).message, notFound: true }), kill: none, pause: none, resume: none };
     }
     sub.stdout?.on('data', (c: Buffer) => handlers.onStdout(c));
     sub.stderr?.on('data', (c: Buffer) => handlers.onStderr(c));
@@ -142,6 +146,14 @@ export class DockerCli {
         } catch {
           // already gone
         }
+      },
+      pause: () => {
+        sub.stdout?.pause();
+        sub.stderr?.pause();
+      },
+      resume: () => {
+        sub.stdout?.resume();
+        sub.stderr?.resume();
       },
     };
   }

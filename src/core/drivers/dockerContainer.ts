@@ -1,7 +1,8 @@
-// One component run as a container: each start is a new container (`docker run --detach`, labelled,
-// docker's restart policy off), its output followed with `docker logs --follow` (stdout and stderr kept
-// apart, split into lines, timestamped and written ANSI-free to the log file like a process's), its exit
-// read with `docker inspect`, and the container removed once its exit is handled. Restarts follow the
+// One component run as a container: each start is a new container (`docker create`, labelled, docker's
+// restart policy off), started with `docker start --attach` (the CLI attaches before the start, so no
+// output is missed, and ends after the last of it; stdout and stderr arrive apart, are split into lines,
+// timestamped and written ANSI-free to the log file like a process's). Its exit status is read with
+// `docker inspect`, and the container is removed once its exit is handled. Restarts follow the
 // component's restart_policy with our backoff, like ManagedProcess. Stop = `docker stop -t <grace>`
 // (SIGTERM, SIGKILL after the grace period), then the container is removed.
 import * as crypto from 'node:crypto';
@@ -28,7 +29,7 @@ export interface ContainerContext {
   backoff?: BackoffOptions;
   maxRestarts?: number;
   tailLines?: number;
-  /** Longest a `docker run` may take (default 120 s). */
+  /** Longest a `docker create`, or the wait for the container to run, may take (default 120 s). */
   startTimeoutMs?: number;
 }
 
@@ -37,14 +38,19 @@ interface Attempt {
   containerId?: string;
   pid?: number;
   startedAt: number;
-  /** Resolves once `docker run` returned (successfully or not). */
+  /** Resolves once the container is known to run (or failed to be created or started). */
   launched: Promise<void>;
   /** Resolves once the exit has been handled (state/events updated). */
   exited: Promise<void>;
   hasExited: boolean;
   follower?: Follower;
   killRequested?: boolean;
+  /** stop()/restart() came while the container was being created: do not start it. */
+  cancelled?: boolean;
 }
+
+/** Characters waiting for the log file's disk write beyond which the container's output is read no further. */
+const LOG_BACKLOG_LIMIT = 8 * 1024 * 1024;
 
 const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const within = (p: Promise<unknown>, ms: number) =>
@@ -253,6 +259,7 @@ export class ContainerHandle implements ComponentHandle {
 
   /** docker stop with the grace period (docker counts whole seconds, so it is rounded up), then docker kill if needed. */
   private async terminate(att: Attempt, graceMs: number): Promise<void> {
+    if (!att.containerId) att.cancelled = true;
     await att.launched;
     if (att.hasExited || !att.containerId) {
       await att.exited;
@@ -265,7 +272,7 @@ export class ContainerHandle implements ComponentHandle {
       await this.ctx.cli.exec(['kill', att.containerId], { timeoutMs: 30_000 });
     }
     if (!(await within(att.exited, 15_000))) {
-      // The log follower did not notice the exit (engine trouble): end it, which makes runAttempt inspect.
+      // The attached CLI did not notice the exit (engine trouble): end it, which makes runAttempt inspect.
       att.follower?.kill();
       await within(att.exited, 15_000);
     }
@@ -305,6 +312,8 @@ export class ContainerHandle implements ComponentHandle {
     const base = path.join(dir, `${spec.id.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 60)}-${att.n}-${process.hrtime.bigint()}`);
     const cidFile = `${base}.cid`;
     const envFile = Object.keys(plan.file).length ? `${base}.env` : undefined;
+
+    // 1. Create (labels, mounts, env…): errors here are about the spec or the engine, not the component.
     let result!: Awaited<ReturnType<DockerCli['exec']>>;
     try {
       if (envFile) fs.writeFileSync(envFile, envFileText(plan.file), { mode: 0o600, flag: 'wx' });
@@ -316,7 +325,7 @@ export class ContainerHandle implements ComponentHandle {
         if (result.exitCode === 0 || tries >= 2 || !/name .* is already in use/i.test(result.stderr) || fs.existsSync(cidFile)) break;
       }
     } catch (err) {
-      return this.spawnFailed(att, `docker run failed: ${(err as Error).message}`);
+      return this.spawnFailed(att, `docker create failed: ${(err as Error).message}`);
     } finally {
       if (envFile) fs.rmSync(envFile, { force: true });
     }
@@ -332,28 +341,68 @@ export class ContainerHandle implements ComponentHandle {
       att.containerId = id;
       this.ctx.track(id);
     }
-    if (result.exitCode !== 0) {
+    if (result.exitCode !== 0 || !id) {
       if (id) this.remove(att);
-      return this.spawnFailed(att, `docker run failed for image ${spec.image}: ${cliErrorText(result, this.ctx.cli.command)}`);
+      const why = result.exitCode !== 0 ? cliErrorText(result, this.ctx.cli.command) : 'it printed no container id';
+      return this.spawnFailed(att, `docker could not create a container from image ${spec.image}: ${why}`);
     }
-    if (!id) return this.spawnFailed(att, 'docker run printed no container id');
+    if (att.cancelled) {
+      // Stopped while it was being created: it never starts.
+      att.hasExited = true;
+      this.remove(att);
+      return;
+    }
 
-    // Output first (nothing is lost: docker logs reads from the start), then the pid.
-    const splitters = {
-      stdout: new LineSplitter((line) => this.onLine('stdout', line)),
-      stderr: new LineSplitter((line) => this.onLine('stderr', line)),
+    // 2. Start attached: the CLI attaches before it starts the container, so no output is missed, and it
+    // ends only after the container's last output. Lines are held until the start is confirmed (until
+    // then, stderr may also carry docker's own start error).
+    const held: Array<['stdout' | 'stderr', string]> = [];
+    let holding = true;
+    const emit = (stream: 'stdout' | 'stderr', line: string) => {
+      if (holding && held.length < 1000) held.push([stream, line]);
+      else this.onLine(stream, line);
     };
-    att.follower = this.ctx.cli.follow(['logs', '--follow', id], {
-      onStdout: (c) => splitters.stdout.push(c),
-      onStderr: (c) => splitters.stderr.push(c),
+    const splitters = {
+      stdout: new LineSplitter((line) => emit('stdout', line)),
+      stderr: new LineSplitter((line) => emit('stderr', line)),
+    };
+    let paused = false;
+    const take = (splitter: LineSplitter, chunk: Buffer) => {
+      splitter.push(chunk);
+      // The log file cannot keep up (slow disk): read no further until it has caught up (docker then
+      // holds the container's output back); memory here stays bounded.
+      const log = this.log;
+      if (log && !paused && log.backlog > LOG_BACKLOG_LIMIT) {
+        paused = true;
+        att.follower?.pause();
+        log.whenDrained(() => {
+          paused = false;
+          att.follower?.resume();
+        });
+      }
+    };
+    const follower = this.ctx.cli.follow(['start', '--attach', id], {
+      onStdout: (c) => take(splitters.stdout, c),
+      onStderr: (c) => take(splitters.stderr, c),
     });
-    const info = await this.ctx.cli.exec(['inspect', '--format', '{{.State.Pid}}|{{.State.StartedAt}}', id], { timeoutMs: 30_000 });
-    const [pidText, startedText] = info.stdout.trim().split('|');
-    const pid = Number(pidText);
+    att.follower = follower;
+    let followerDone = false;
+    void follower.done.then(() => (followerDone = true));
+
+    // 3. Confirm the start and read the pid.
+    const started = await this.waitStarted(id, () => followerDone);
+    if (!started) {
+      await follower.done;
+      splitters.stdout.end();
+      splitters.stderr.end();
+      const docker = held.filter(([s]) => s === 'stderr').map(([, l]) => l).join(' ').replace(/^Error response from daemon: /, '');
+      const state = await this.ctx.cli.exec(['inspect', '--format', '{{.State.Error}}', id], { timeoutMs: 30_000 });
+      this.remove(att);
+      return this.spawnFailed(att, `container of image ${spec.image} did not start: ${state.stdout.trim() || docker || 'no reason given by docker'}`);
+    }
     // Only a pid of this machine's process table (a remote engine's pids mean nothing here).
-    if (Number.isInteger(pid) && pid > 0 && processInContainer(pid, id)) att.pid = pid;
-    const started = Date.parse(startedText ?? '');
-    att.startedAt = Number.isFinite(started) && started > 0 ? started : att.startedAt;
+    if (started.pid > 0 && processInContainer(started.pid, id)) att.pid = started.pid;
+    att.startedAt = started.startedAt || att.startedAt;
     this._startedAt = att.startedAt;
     this.log?.write(
       `--- ${new Date(att.startedAt).toISOString()} started container ${id.slice(0, 12)} (image ${spec.image}, ${spec.network ?? 'host'} network, attempt ${att.n}) ---`,
@@ -361,8 +410,11 @@ export class ContainerHandle implements ComponentHandle {
     if (att.killRequested) void this.ctx.cli.exec(['kill', id], { timeoutMs: 30_000 });
     launched();
     this.events.emit({ type: 'spawned', pid: att.pid ?? 0, attempt: att.n });
+    holding = false;
+    for (const [stream, line] of held.splice(0)) this.onLine(stream, line);
 
-    await att.follower.done;
+    // 4. Run to the end, then the exit status from the engine.
+    await follower.done;
     splitters.stdout.end();
     splitters.stderr.end();
     const exit = await this.waitExit(id);
@@ -370,7 +422,24 @@ export class ContainerHandle implements ComponentHandle {
     this.remove(att);
   }
 
-  /** The container's exit status; waits (docker wait) if it still runs after its log stream ended. */
+  /** Polls `docker inspect` until the container runs (or ran): its pid and start time; undefined when it never started. */
+  private async waitStarted(id: string, attachEnded: () => boolean): Promise<{ pid: number; startedAt: number } | undefined> {
+    const deadline = Date.now() + (this.ctx.startTimeoutMs ?? 120_000);
+    for (let wait = 25; ; wait = Math.min(500, wait * 2)) {
+      const ended = attachEnded();
+      const r = await this.ctx.cli.exec(['inspect', '--format', '{{.State.Status}}|{{.State.Pid}}|{{.State.StartedAt}}', id], { timeoutMs: 30_000 });
+      if (r.exitCode !== 0 && /no such (container|object)/i.test(r.stderr)) return undefined;
+      const [status, pidText, startedText] = r.stdout.trim().split('|');
+      const startedAt = Date.parse(startedText ?? '');
+      const ran = Number.isFinite(startedAt) && startedAt > Date.UTC(2000, 0, 1);
+      if (status === 'running' || status === 'paused' || (ran && status !== 'created')) return { pid: Number(pidText) || 0, startedAt: ran ? startedAt : 0 };
+      // Still "created": the start is under way, unless the attached start already gave up.
+      if (ended || Date.now() > deadline) return undefined;
+      await delay(wait);
+    }
+  }
+
+  /** The container's exit status; waits (docker wait) if it still runs after its attached output ended. */
   private async waitExit(id: string): Promise<{ code: number | null; signal: string | null; note?: string }> {
     for (let round = 0; ; round++) {
       const r = await this.ctx.cli.exec(['inspect', '--format', EXIT_FORMAT, id], { timeoutMs: 30_000 });
@@ -382,7 +451,7 @@ export class ContainerHandle implements ComponentHandle {
       }
       const [running, codeText, oom, error] = r.stdout.trim().split('|');
       if (running === 'true') {
-        // The log stream ended early (engine restart…): wait for the container itself.
+        // The attached stream ended early (engine restart, the CLI killed…): wait for the container itself.
         await this.ctx.cli.exec(['wait', id], { timeoutMs: 365 * 24 * 3600_000 });
         continue;
       }
