@@ -19,7 +19,7 @@ let images: TestImages | undefined;
 
 /** undefined when an engine answers, else why not (one sentence). */
 export function dockerUnavailable(): Promise<string | undefined> {
-  engine ??= checkEngine(new DockerCli()).then((c) => (c.ok ? undefined : engineProblemMessage(c, 'the Docker tests')));
+  engine ??= checkEngine(new DockerCli()).then((c) => (c.ok ? undefined : engineProblemMessage(c, 'the Docker tests', true)));
   return engine;
 }
 

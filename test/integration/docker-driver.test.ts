@@ -315,7 +315,7 @@ test('preflight without a reachable engine: one clear sentence naming the compon
   assert.match(msg, /^component proc \(image org\/x:1\) needs a Docker engine, but none answers \(.+\): install docker\.io and start dockerd, or give it a command$/);
   const noCli = new DockerDriver({ stateDir: dir, cli: { command: path.join(dir, 'docker-not-installed') } });
   const [msg2] = await noCli.preflight([spec('a'), spec('b')]);
-  assert.match(msg2, /^2 container components \(a, b\) needs a Docker engine, but the .*docker-not-installed command was not found on PATH: install docker\.io and start dockerd, or give it a command$/);
+  assert.match(msg2, /^2 container components \(a, b\) need a Docker engine, but the .*docker-not-installed command was not found on PATH: install docker\.io and start dockerd, or give it a command$/);
   assert.deepEqual(await noEngine.reapLeftovers(), { reaped: [], skipped: [] });
 });
 

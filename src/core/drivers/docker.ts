@@ -148,7 +148,7 @@ export class DockerDriver implements ComponentDriver {
         ids.length === 1
           ? `component ${ids[0]} (image ${specs[0].image})`
           : `${ids.length} container components (${ids.slice(0, 5).join(', ')}${ids.length > 5 ? ', …' : ''})`;
-      problems.unshift({ kind: 'engine', ids, message: engineProblemMessage(engine, what) });
+      problems.unshift({ kind: 'engine', ids, message: engineProblemMessage(engine, what, ids.length > 1) });
       return problems;
     }
     const queue = [...byImage.entries()];

@@ -202,18 +202,19 @@ export async function checkEngine(cli: DockerCli, timeoutMs = 15_000): Promise<E
 }
 
 /** One sentence for a failed engine check, naming what needs the engine and the fix. */
-export function engineProblemMessage(check: Extract<EngineCheck, { ok: false }>, what = 'this pipeline'): string {
+export function engineProblemMessage(check: Extract<EngineCheck, { ok: false }>, what = 'this pipeline', plural = false): string {
+  const needs = plural ? 'need' : 'needs';
   switch (check.problem) {
     case 'no-cli':
-      return `${what} needs a Docker engine, but ${check.detail}: install docker.io and start dockerd, or give it a command`;
+      return `${what} ${needs} a Docker engine, but ${check.detail}: install docker.io and start dockerd, or give it a command`;
     case 'permission':
       return (
-        `${what} needs a Docker engine, but this user may not use it (${check.detail}): ` +
+        `${what} ${needs} a Docker engine, but this user may not use it (${check.detail}): ` +
         'add the user to the docker group (sudo usermod -aG docker $USER, then log in again), or give it a command'
       );
     case 'unreachable':
-      return `${what} needs a Docker engine, but none answers (${check.detail}): install docker.io and start dockerd, or give it a command`;
+      return `${what} ${needs} a Docker engine, but none answers (${check.detail}): install docker.io and start dockerd, or give it a command`;
     default:
-      return `${what} needs a Docker engine, but asking it failed (${check.detail}): install docker.io and start dockerd, or give it a command`;
+      return `${what} ${needs} a Docker engine, but asking it failed (${check.detail}): install docker.io and start dockerd, or give it a command`;
   }
 }
