@@ -18,6 +18,7 @@ import {
   type Role,
 } from './model';
 import { findCommand } from './commands';
+import { modeOf } from '../drivers/select';
 import { DRIVERS, PORT_PROTOCOLS, RESTART_POLICIES } from './shape';
 
 export interface ValidateOptions {
@@ -546,32 +547,31 @@ class Checker {
   }
 
   /**
+   * Whether a component runs in a container, by the drivers' rule (drivers/select.ts): one with an
+   * image and no command always does; one with both does in docker mode (--orchestrator or spec.driver).
+   */
+  private runsAsContainer(c: ComponentSpec): boolean {
+    const hasCommand = (c.command?.length ?? 0) > 0 && !!c.command![0];
+    if (!c.image) return false;
+    return !hasCommand || modeOf(this.opts.orchestrator ?? this.p.spec.driver) === 'docker';
+  }
+
+  /**
    * volumes and secrets: flowctl mounts volumes, and secrets of type file/dir as read-only volumes, in
    * containers only; env secrets are not implemented there. Nothing is silently dropped: each one that
-   * has no effect here is a warning on its own line.
+   * has no effect is a warning at its own line. (Container volumes are checked by the driver selection.)
    */
   private checkMounts(c: ComponentSpec, label: string): void {
-    const containers = (this.opts.orchestrator ?? 'process') !== 'process';
-    if (c.volumes?.length && !containers) {
+    const container = this.runsAsContainer(c);
+    if (c.volumes?.length && !container) {
       this.bag.warning({
         code: 'volumes-ignored',
-        message: `${label} has volumes, which have no effect: components run as local processes here`,
+        message: `${label} has volumes, which have no effect: it runs as a local process`,
         at: this.keyAt(c, 'volumes'),
         field: this.field(c, 'volumes'),
-        hint: 'a local process sees the host files directly: use their host paths in command, args or env (volumes are mounted when the component runs in a container)',
-      });
-    }
-    if (containers) {
-      (c.volumes ?? []).forEach((v, i) => {
-        const missing = [!v.host_path && 'host_path', !v.container_path && 'container_path'].filter(Boolean);
-        if (missing.length === 0) return;
-        this.bag.warning({
-          code: 'volume-incomplete',
-          message: `${label} volume ${v.name ? showValue(v.name) : `#${i + 1}`} has no ${missing.join(' or ')}: it is not mounted`,
-          at: this.valueAt(c, 'volumes', i),
-          field: this.field(c, 'volumes', i),
-          hint: v.mountPath && !v.container_path ? 'flowctl ignores mountPath: write container_path' : 'a volume needs host_path and container_path',
-        });
+        hint: c.image
+          ? 'its command wins over its image; run with --orchestrator docker (or spec.driver: docker) to run it as a container with these mounts'
+          : 'a local process sees the host files directly: use their host paths in command, args or env',
       });
     }
     (c.secrets ?? []).forEach((sec, i) => {
@@ -580,10 +580,10 @@ class Checker {
       const field = this.field(c, 'secrets', i);
       const type = sec.type ?? '';
       if (type === 'file' || type === 'dir') {
-        if (!containers) {
+        if (!container) {
           this.bag.warning({
             code: 'secret-ignored',
-            message: `${label} secret ${name} (type ${type}) is not mounted: components run as local processes here`,
+            message: `${label} secret ${name} (type ${type}) is not mounted: it runs as a local process`,
             at,
             field,
             hint: sec.host_path ? `the process can read ${showValue(sec.host_path)} directly; pass that path in args or env` : 'secrets of type file/dir are mounted read-only into containers',
