@@ -95,8 +95,8 @@ export async function connect(flags: EndpointFlags, timeoutMs = 2000, select: Se
   const { credentials: creds, options: tlsOptions } = clientChannel(tlsSettings(flags, info?.tls));
   // Answers are not size-capped by our server (a registry of many components with rich metadata can pass 4 MB).
   const options: grpc.ClientOptions = { ...tlsOptions, 'grpc.max_receive_message_length': LIST_ANSWER_LIMIT_BYTES };
-  // The owner token goes only to the control plane of the entry it belongs to.
-  if (info?.token && dialAddress(info) === target) options.interceptors = [tokenInterceptor(info.token)];
+  // The owner token goes only to the run's own embedded control plane (never to an external one it uses).
+  if (info?.token && info.kind === 'run' && !info.runner && dialAddress(info) === target) options.interceptors = [tokenInterceptor(info.token)];
   const p = protos();
   const v1 = fastV1ControlPlaneClient(target, creds, options); // ListComponents decoded by src/core/wire
   const legacy = new p.legacy.ControlPlane(target, creds, options);

@@ -6,7 +6,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { dialAddress, entryAlive, readEndpointEntries, runnerDialAddress, type EndpointEntry } from '../core/endpointFile';
 import { endpointFilePath } from '../core/paths';
-import { chooseEntry, entryAt } from '../core/runctl/findRun';
+import { chooseEntry, entriesAt } from '../core/runctl/findRun';
 import { RunnerCallError, RunnerClient } from '../core/runctl/client';
 import type { RemoteRunSnapshot } from '../core/runctl/snapshot';
 import type { ComponentView } from '../core/events';
@@ -33,7 +33,9 @@ export async function connectRun(flags: EndpointFlags, timeoutMs = 2000): Promis
   const explicit = flags['control-plane-addr'] ?? flags.endpoint;
   if (explicit || flags['control-plane-address'] !== undefined || flags['control-plane-port'] !== undefined) {
     const given = explicit ?? dialAddress({ address: flags['control-plane-address'] ?? '127.0.0.1', port: Number(flags['control-plane-port'] ?? 8080) });
-    entry = entryAt(entries.filter((e) => e.kind === 'run'), given);
+    // Several runs can share one external control plane: then -f (or the flow.yml here) says which.
+    const here = entriesAt(entries.filter((e) => e.kind === 'run'), given);
+    entry = here.length > 1 ? chooseEntry(here, { file: flags.file, strictFile: !!flags.file, kinds: ['run'] }) : here[0];
     target = entry ? runnerDialAddress(entry) : given;
   } else {
     entry = chooseEntry(entries, { file: flags.file, strictFile: true, kinds: ['run'] });

@@ -75,14 +75,15 @@ export const command = defineCommand({
       log: logger.log,
       logLevel: logger.level,
     });
-    const where = storage.location ? `${storage.kind} ${storage.location}` : 'memory (no persistence)';
-    logger.always('info', `control plane listening on ${cp.endpoint} (${cp.security}, storage ${where}, heartbeat TTL ${formatMs(flags['heartbeat-ttl'])})`);
-    const restored = cp.registry.size;
-    if (restored > 0) logger.info(`restored ${restored} registration(s) from storage`);
+    // The entry first: a script that reads the "listening" line finds the server through it at once.
     const dialHost = cp.address === '0.0.0.0' ? '127.0.0.1' : cp.address === '::' ? '::1' : cp.address;
     addEndpointEntry({ kind: 'server', address: cp.address, port: cp.port, tls: tls ? clientTlsForServer(tls, dialHost) : null });
     // Only this server's entry goes (other runs and servers keep theirs).
     const removeOwnEntry = () => removeEndpointEntries((e) => e.kind === 'server' && e.pid === process.pid && e.port === cp.port);
+    const where = storage.location ? `${storage.kind} ${storage.location}` : 'memory (no persistence)';
+    logger.always('info', `control plane listening on ${cp.endpoint} (${cp.security}, storage ${where}, heartbeat TTL ${formatMs(flags['heartbeat-ttl'])})`);
+    const restored = cp.registry.size;
+    if (restored > 0) logger.info(`restored ${restored} registration(s) from storage`);
 
     const signal = await signalled;
     logger.info(`received ${signal}, shutting down (in-flight calls get ${SHUTDOWN_GRACE_MS}ms)`);

@@ -38,7 +38,10 @@ export function clientChannel(tls: ClientTlsSettings | null | undefined): Client
     tls.skipVerify ? { checkServerIdentity: () => undefined, rejectUnauthorized: false } : undefined,
   );
   const options: grpc.ChannelOptions = {};
-  if (tls.serverName) options['grpc.ssl_target_name_override'] = tls.serverName;
+  if (tls.serverName) {
+    options['grpc.ssl_target_name_override'] = tls.serverName;
+    options['grpc.default_authority'] = tls.serverName;
+  }
   return { credentials, options };
 }
 

@@ -82,10 +82,15 @@ export function chooseEntry(all: EndpointEntry[], opts: ChooseOptions = {}): End
   );
 }
 
-/** The entry serving host:port (its control plane, or its runner service), newest first. */
-export function entryAt(entries: EndpointEntry[], target: string): EndpointEntry | undefined {
+/** The entries serving host:port (their control plane, or their runner service), oldest first. */
+export function entriesAt(entries: EndpointEntry[], target: string): EndpointEntry[] {
   const norm = (t: string) => t.replace(/^localhost:/, '127.0.0.1:');
   const want = norm(target);
-  const found = entries.filter((e) => norm(dialAddress(e)) === want || (e.runner && norm(dialAddress(e.runner)) === want));
+  return entries.filter((e) => norm(dialAddress(e)) === want || (e.runner && norm(dialAddress(e.runner)) === want));
+}
+
+/** The newest entry serving host:port. */
+export function entryAt(entries: EndpointEntry[], target: string): EndpointEntry | undefined {
+  const found = entriesAt(entries, target);
   return found[found.length - 1];
 }
