@@ -48,8 +48,9 @@ function entries(env: RunEnv): any[] {
   return data.entries;
 }
 
-function clientFor(entry: any, token?: string): RunnerClient {
-  return new RunnerClient({ address: `127.0.0.1:${entry.runner?.port ?? entry.port}`, token });
+function clientFor(entry: any, token?: string, ownConnection = false): RunnerClient {
+  // grpc-js shares one connection between clients of the same target unless told otherwise.
+  return new RunnerClient({ address: `127.0.0.1:${entry.runner?.port ?? entry.port}`, token }, ownConnection ? { 'grpc.use_local_subchannel_pool': 1 } : {});
 }
 
 async function code(p: Promise<unknown>): Promise<grpc.status | 'ok'> {
@@ -201,6 +202,28 @@ test('without the owner token every action is PERMISSION_DENIED; reads work and 
   await assert.rejects(owner.restartComponent('nope'), (err: any) => err.code === grpc.status.NOT_FOUND && /valid ids: src, relay, sink/.test(err.details));
   await assert.rejects(owner.restartComponent(''), (err: any) => err.code === grpc.status.INVALID_ARGUMENT);
   await assert.rejects(owner.restartComponent('x'.repeat(300)), (err: any) => err.code === grpc.status.INVALID_ARGUMENT && /253/.test(err.details));
+  // One action per component at a time: a second one while the first runs is ABORTED.
+  const twice = await Promise.allSettled([owner.restartComponent('relay'), owner.restartComponent('relay')]);
+  assert.deepEqual(twice.map((r) => r.status).sort(), ['fulfilled', 'rejected']);
+  const second = twice.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+  assert.equal(second.reason.code, grpc.status.ABORTED, String(second.reason));
+  assert.match(second.reason.details, /relay is being restarted; try again when that has finished/);
+  // WatchRun streams are capped per connection; another connection still gets its own.
+  const limited = clientFor(entry, undefined, true);
+  t.after(() => limited.close());
+  const counts = [0, 0, 0, 0];
+  const watches = counts.map((_, i) => limited.watchRun(() => counts[i]++));
+  await waitFor(() => counts.every((n) => n > 0), 10_000, 'four watches answered');
+  const fifth = limited.watchRun(() => undefined);
+  await assert.rejects(fifth.done, (err: any) => err.code === grpc.status.RESOURCE_EXHAUSTED && /at most 4 WatchRun streams per connection/.test(err.details));
+  const fresh = clientFor(entry, undefined, true);
+  t.after(() => fresh.close());
+  let got = 0;
+  const ok = fresh.watchRun(() => got++);
+  await waitFor(() => got > 0, 10_000, 'a snapshot on another connection');
+  for (const w of [...watches, ok]) w.cancel();
+  await Promise.all([...watches, ok].map((w) => w.done));
+
   // The owner may stop the run.
   const res = await owner.stopRun('test');
   assert.equal(res.state, 'stopping');

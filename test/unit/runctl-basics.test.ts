@@ -12,6 +12,8 @@ import { acquireRunLock, PipelineAlreadyRunningError, runLockPath } from '../../
 import { printable } from '../../src/core/runctl/printable';
 import type { EndpointEntry } from '../../src/core/endpointFile';
 import { makeTempDir, removeTempDir } from '../helpers/paths';
+import { generateCerts } from '../helpers/certs';
+import { clientChannel, clientTlsForServer } from '../../src/core/runctl/clientTls';
 
 test('owner tokens: 64 hex characters, compared exactly', () => {
   const a = newRunToken();
@@ -117,4 +119,23 @@ test('the run lock: one run per pipeline file, a dead holder taken over', (t) =>
 test('printable: control characters never reach the terminal', () => {
   assert.equal(printable('a\x1b[2Jb\nc\u009b'), 'a?[2Jb?c?');
   assert.equal(printable('x'.repeat(10), 4), 'xxxx…');
+});
+
+test('what a local client needs to reach a TLS server we serve: the CA that signed it, or the self-signed certificate, and a name when the host is not in it', (t) => {
+  const dir = makeTempDir('flowctl-clienttls-');
+  t.after(() => removeTempDir(dir));
+  const certs = generateCerts(dir);
+  // CA-signed, mutual: the CA verifies the server; 127.0.0.1 is in the certificate.
+  assert.deepEqual(clientTlsForServer({ certFile: certs.serverCert, keyFile: certs.serverKey, caFile: certs.caCert }, '127.0.0.1'), { caFile: certs.caCert });
+  // Dialled as ::1 (not in the certificate): verify the name it carries.
+  assert.deepEqual(clientTlsForServer({ certFile: certs.serverCert, keyFile: certs.serverKey, caFile: certs.caCert }, '::1'), { caFile: certs.caCert, serverName: 'localhost' });
+  // A CA that did not sign it is not recorded; a CA-signed certificate alone gives no CA (system roots).
+  assert.deepEqual(clientTlsForServer({ certFile: certs.serverCert, keyFile: certs.serverKey, caFile: certs.otherCaCert }, '127.0.0.1'), {});
+  assert.deepEqual(clientTlsForServer({ certFile: certs.serverCert, keyFile: certs.serverKey }, '127.0.0.1'), {});
+  // A self-signed certificate is its own CA.
+  assert.deepEqual(clientTlsForServer({ certFile: certs.caCert, keyFile: path.join(dir, 'ca.key') }, 'localhost'), { caFile: certs.caCert, serverName: 'flowctl test CA' });
+  // Unreadable files: nothing recorded (the server itself would not have started).
+  assert.deepEqual(clientTlsForServer({ certFile: path.join(dir, 'missing.crt'), keyFile: 'x' }, '127.0.0.1'), {});
+  assert.throws(() => clientChannel({ caFile: path.join(dir, 'missing.crt') }), /cannot read the CA certificate .*missing\.crt: ENOENT/);
+  assert.throws(() => clientChannel({ certFile: certs.clientCert }), /client certificate and its key go together/);
 });

@@ -58,10 +58,15 @@ const ANSWER_LIMIT_BYTES = 64 * 1024 * 1024;
 export class RunnerClient {
   private readonly client: grpc.Client & Record<string, any>;
 
-  constructor(readonly target: RunnerTarget) {
+  /** `channelOptions`: extra grpc-js channel options (e.g. `grpc.use_local_subchannel_pool` for a connection of its own). */
+  constructor(
+    readonly target: RunnerTarget,
+    channelOptions: grpc.ChannelOptions = {},
+  ) {
     const { credentials, options } = clientChannel(target.tls);
     const Ctor = runnerClientConstructor();
     this.client = new Ctor(target.address, credentials, {
+      ...channelOptions,
       ...options,
       'grpc.max_receive_message_length': ANSWER_LIMIT_BYTES,
       interceptors: target.token ? [tokenInterceptor(target.token)] : [],
