@@ -15,6 +15,7 @@ import { endpointFilePath } from '../paths';
 import { acquireRunLock, type RunLock } from './runLock';
 import { newRunToken } from './token';
 import { clientTlsForServer } from './clientTls';
+import { onProcessExit } from './exitHook';
 
 export interface ServiceEntry {
   definition: grpc.ServiceDefinition;
@@ -39,7 +40,7 @@ export class RunPresence {
   private announced = false;
   private closed = false;
   private readonly endpointFile: string;
-  private readonly onExit = () => this.closeSync();
+  private readonly forgetExit: () => void;
 
   private constructor(
     private readonly opts: ClaimOptions,
@@ -47,7 +48,7 @@ export class RunPresence {
   ) {
     this.endpointFile = endpointFilePath(opts.home);
     if (opts.runner) this.control = createRunControl({ runner: opts.runner, token: this.token });
-    process.once('exit', this.onExit);
+    this.forgetExit = onProcessExit(() => this.closeSync());
   }
 
   /** Takes the run lock (throws PipelineAlreadyRunningError when the file already runs). */
@@ -157,7 +158,7 @@ export class RunPresence {
   private closeSync(): void {
     if (this.closed) return;
     this.closed = true;
-    process.off('exit', this.onExit);
+    this.forgetExit();
     this.control?.close();
     this.ownServer?.forceShutdown();
     if (this.announced) {

@@ -7,6 +7,7 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { tryLock, type LockHolder } from './lockFile';
+import { onProcessExit } from './exitHook';
 
 export class PipelineAlreadyRunningError extends Error {
   constructor(
@@ -57,9 +58,9 @@ export function acquireRunLock(home: string, file: string, pipeline?: string): R
   const release = () => {
     if (released) return;
     released = true;
-    process.off('exit', release);
+    forget();
     got.release();
   };
-  process.once('exit', release);
+  const forget = onProcessExit(release);
   return { path: lockPath, release };
 }
