@@ -130,9 +130,20 @@ export function entryAlive(e: Pick<EndpointEntry, 'pid' | 'pidStartTime'>): bool
   return holderAlive({ pid: e.pid, startTime: e.pidStartTime });
 }
 
+/** The live ones among `entries`, each pid looked up once (the extension host may hold several runs). */
+function liveOnly(entries: EndpointEntry[]): EndpointEntry[] {
+  const seen = new Map<string, boolean>();
+  return entries.filter((e) => {
+    const key = `${e.pid}/${e.pidStartTime ?? ''}`;
+    let alive = seen.get(key);
+    if (alive === undefined) seen.set(key, (alive = entryAlive(e)));
+    return alive;
+  });
+}
+
 /** The live entries, oldest first; [] if the file is missing or unreadable. No lock needed. */
 export function readEndpointEntries(file = endpointFilePath()): EndpointEntry[] {
-  return readAll(file).filter(entryAlive);
+  return liveOnly(readAll(file));
 }
 
 function ensurePrivateFolder(dir: string): void {
@@ -169,7 +180,7 @@ function writeAll(file: string, entries: EndpointEntry[]): void {
 export function changeEndpointEntries(change: (live: EndpointEntry[]) => EndpointEntry[], file = endpointFilePath()): void {
   ensurePrivateFolder(path.dirname(file));
   withFileLock(lockPathOf(file), () => {
-    const live = readAll(file).filter(entryAlive);
+    const live = liveOnly(readAll(file));
     writeAll(file, change(live));
   });
 }

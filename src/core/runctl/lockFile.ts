@@ -4,7 +4,7 @@
 // per pipeline file" (held for the whole run, never waited for).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { isProcessAlive, processStartTime } from '../supervisor/procfs';
+import { isProcessAlive, processStartTime, readProcStat } from '../supervisor/procfs';
 
 export interface LockHolder {
   pid: number;
@@ -41,12 +41,11 @@ function readHolder(file: string): { text: string; holder?: LockHolder } | undef
 
 /** True while the process that took the lock lives (same pid AND same start time). */
 export function holderAlive(h: Pick<LockHolder, 'pid' | 'startTime'>): boolean {
-  if (!isProcessAlive(h.pid)) return false;
-  if (typeof h.startTime === 'number') {
-    const now = processStartTime(h.pid);
-    if (now !== undefined && now !== h.startTime) return false; // the pid was reused
-  }
-  return true;
+  if (!Number.isInteger(h.pid) || h.pid <= 0) return false;
+  const stat = readProcStat(h.pid);
+  if (stat === undefined) return isProcessAlive(h.pid); // no /proc here: ask the kernel
+  if (stat.state === 'Z' || stat.state === 'X') return false;
+  return typeof h.startTime !== 'number' || stat.startTime === h.startTime; // else the pid was reused
 }
 
 function ageMs(file: string): number {
