@@ -408,3 +408,37 @@ test('TLS settings of an endpoint entry are used by flowctl status and list', as
   rewrite({ caFile: certs.otherCaCert, certFile: certs.clientCert, keyFile: certs.clientKey });
   assert.equal((await runCli(['status'], env.env)).code, 1);
 });
+
+test('while the run is still starting, reads work and actions are FAILED_PRECONDITION', async (t) => {
+  const env = runEnv(t);
+  const file = writePipeline(
+    env.dir,
+    `apiVersion: flowctl/v1
+kind: Pipeline
+metadata: { name: early-test }
+spec:
+  sources:
+    - id: src
+      command: ${node('components/count-source.js')}
+  sinks:
+    - id: mute
+      command: ${node('run/silent.js')}
+      inputs: [src]
+`,
+  );
+  const run = startRun(file, ['--registration-timeout', '60s', '--shutdown-grace', '2s'], env);
+  await run.waitForOutput('src registered', 60_000);
+  const [entry] = entries(env);
+  const owner = clientFor(entry, entry.token);
+  t.after(() => owner.close());
+  const snap = await owner.getRun();
+  assert.equal(snap.state, 'starting');
+  assert.equal(snap.components.find((c) => c.id === 'mute')?.phase, 'starting');
+  await assert.rejects(owner.restartComponent('src'), (err: any) => err.code === grpc.status.FAILED_PRECONDITION && /the run is starting, not running/.test(err.details));
+  // StopRun works in any state: the start is abandoned and everything it started is stopped.
+  assert.equal((await owner.stopRun('not now')).state, 'stopping');
+  const result = await run.exited;
+  assert.notEqual(result.code, 0, 'an interrupted start is not a success');
+  assert.deepEqual(markedProcesses(env.marker), [], 'nothing left');
+  assert.deepEqual(entries(env), []);
+});
