@@ -4,7 +4,7 @@
 import { UsageError, type ParsedArgs } from './args';
 import type { EndpointFlags } from './client';
 import { endpointFlagSpecs } from './commands/status';
-import { connectRun, elapsed, explain, waitForComponent, waitForExit, type RunTarget } from './runTarget';
+import { connectRun, elapsed, explain, waitForComponent, waitForEntryGone, waitForExit, type RunTarget } from './runTarget';
 import type { ComponentView } from '../core/events';
 import type { ComponentActionResult } from '../core/runctl/client';
 import { printable } from '../core/runctl/printable';
@@ -162,7 +162,10 @@ export async function stopRunCommand(args: ParsedArgs<typeof controlFlags>): Pro
     ]);
     clearTimeout(timer);
     watch.cancel();
-    const gone = timedOut ? false : t.entry ? await waitForExit(t.entry, Math.max(0, deadline - Date.now())) : true;
+    // Then its entry goes (the run's last step); a `flowctl run` process exits right after, an editor's
+    // extension host of course does not (so its exit is waited for briefly, never required).
+    const gone = timedOut ? false : t.entry ? await waitForEntryGone(t.entry, Math.max(0, deadline - Date.now())) : true;
+    if (gone && t.entry) await waitForExit(t.entry, Math.min(2000, Math.max(0, deadline - Date.now())));
     if (!gone) throw new Error(`run ${name} (pid ${pidText(pid)}) is still stopping after ${elapsed(f.timeout)}; it may be waiting for components to exit (use --timeout to wait longer)`);
     report('stopped', true);
     return 0;

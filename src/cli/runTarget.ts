@@ -135,3 +135,14 @@ export async function waitForExit(entry: Pick<EndpointEntry, 'pid' | 'pidStartTi
   }
   return true;
 }
+
+/** Waits until the run's entry has left the endpoint file (or its process died); false after timeoutMs. */
+export async function waitForEntryGone(entry: EndpointEntry, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  const present = () => readEndpointEntries().some((e) => e.pid === entry.pid && (entry.token ? e.token === entry.token : e.port === entry.port));
+  while (present()) {
+    if (Date.now() >= deadline) return false;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return true;
+}

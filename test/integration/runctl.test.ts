@@ -69,7 +69,7 @@ test('restart, stop and start one component and stop the run from another proces
   const env = runEnv(t);
   const file = writePipeline(env.dir, chain('ctl-test'));
   const run = startRun(file, ['--show-status=false', '--shutdown-grace', '3s'], env);
-  await run.waitForOutput('Pipeline is running');
+  await run.waitForOutput('Pipeline is running', 60_000);
   const [entry] = entries(env);
   const reader = clientFor(entry);
   t.after(() => reader.close());
@@ -152,7 +152,7 @@ test('without the owner token every action is PERMISSION_DENIED; reads work and 
   const secret = `s3cr3t-${env.marker}`;
   const file = writePipeline(env.dir, chain('guard-test', `, API_KEY: "${secret}"`));
   const run = startRun(file, ['--show-status=false', '--shutdown-grace', '3s'], env);
-  await run.waitForOutput('Pipeline is running');
+  await run.waitForOutput('Pipeline is running', 60_000);
   const [entry] = entries(env);
   assert.match(entry.token, /^[0-9a-f]{64}$/);
   assert.equal(fs.statSync(path.join(env.home, 'endpoint.json')).mode & 0o777, 0o600);
@@ -278,7 +278,7 @@ test('a second run of the same file is refused naming the first; after a kill -9
   const env = runEnv(t);
   const file = writePipeline(env.dir, chain('once-test'));
   const first = startRun(file, ['--show-status=false'], env);
-  await first.waitForOutput('Pipeline is running');
+  await first.waitForOutput('Pipeline is running', 60_000);
   const before = entries(env);
 
   const second = startRun(file, ['--show-status=false'], env);
@@ -298,7 +298,7 @@ test('a second run of the same file is refused naming the first; after a kill -9
   assert.equal(gone.code, 1);
   assert.match(gone.stderr, /no flowctl run is running/);
   const third = startRun(file, ['--show-status=false'], env);
-  await third.waitForOutput('Pipeline is running');
+  await third.waitForOutput('Pipeline is running', 60_000);
   const now = entries(env);
   assert.equal(now.length, 1, 'the dead entry was dropped');
   assert.equal(now[0].pid, third.child.pid);
@@ -317,7 +317,7 @@ test('the editor (the core in one process) gets the same refusal, in both direct
     else process.env.FLOWCTL_HOME = previous;
   });
   const cli = startRun(file, ['--show-status=false'], env);
-  await cli.waitForOutput('Pipeline is running');
+  await cli.waitForOutput('Pipeline is running', 60_000);
   const inProcess = createRunner({ file, port: 0, noPersistence: true, env: { FLOWCTL_TEST_MARKER: env.marker } });
   await assert.rejects(inProcess.start(), (err: unknown) => err instanceof PipelineAlreadyRunningError && err.pid === cli.child.pid);
   assert.equal((await stopRun(cli)).code, 0);
@@ -333,7 +333,11 @@ test('the editor (the core in one process) gets the same refusal, in both direct
   // The CLI controls the in-process run too (its token is in the same endpoint file).
   const r = await runCli(['restart', 'relay', '-f', file], env.env, LONG);
   assert.equal(r.code, 0, r.stderr);
-  await mine.stop();
+  // flowctl stop of a run hosted by a process that lives on (the editor): done when the run is, not when the process is.
+  const stopped = await runCli(['stop', '-f', file, '--timeout', '40s'], env.env, LONG);
+  assert.equal(stopped.code, 0, stopped.stderr);
+  assert.match(stopped.stdout, new RegExp(`^stopped run core-test \\(pid ${process.pid}\\) in \\d+(\\.\\d)? s$`, 'm'));
+  assert.equal((await mine.done).state, 'stopped');
   assert.deepEqual(entries(env), []);
 });
 
@@ -346,7 +350,7 @@ test('a run on an external control plane serves the runner service on its own po
   });
   const file = writePipeline(env.dir, chain('ext-test'));
   const run = startRun(file, ['--use-external-control-plane', '--control-plane-port', String(server.port), '--show-status=false', '--shutdown-grace', '3s'], env);
-  await run.waitForOutput('Pipeline is running');
+  await run.waitForOutput('Pipeline is running', 60_000);
   const all = entries(env);
   const serverEntry = all.find((e) => e.kind === 'server');
   const runEntry = all.find((e) => e.kind === 'run');
