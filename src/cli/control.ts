@@ -7,7 +7,7 @@ import { endpointFlagSpecs } from './commands/status';
 import { connectRun, elapsed, explain, waitForComponent, waitForEntryGone, waitForExit, type RunTarget } from './runTarget';
 import type { ComponentView } from '../core/events';
 import type { ComponentActionResult } from '../core/runctl/client';
-import { printable } from '../core/runctl/printable';
+import { jsonForTerminal, sanitizeField } from '../core/text/terminal';
 
 export const controlFlags = {
   ...endpointFlagSpecs,
@@ -43,7 +43,7 @@ function brief(v: ComponentView | undefined) {
 /** Running again: registered after `before` was (components under spec.pipelines never register: a new process is enough). */
 function backAgain(id: string, action: ComponentAction, before: ComponentView | undefined) {
   return (v: ComponentView): ComponentView | Error | undefined => {
-    if (v.phase === 'exited') return new Error(`${id} ${how(v)} after the ${action}${v.problem ? ` (${printable(v.problem)})` : ''}; see its log${v.logFile ? ` ${v.logFile}` : ''}`);
+    if (v.phase === 'exited') return new Error(`${id} ${how(v)} after the ${action}${v.problem ? ` (${sanitizeField(v.problem)})` : ''}; see its log${v.logFile ? ` ${v.logFile}` : ''}`);
     if (v.phase === 'running' && (v.registeredAt ?? 0) > (before?.registeredAt ?? 0)) return v;
     if (v.role === 'pipeline' && v.pid && v.pid !== before?.pid) return v;
     return undefined;
@@ -75,7 +75,7 @@ export async function componentCommand(action: ComponentAction, args: ParsedArgs
     const wasDown = before !== undefined && ['stopped', 'exited', 'pending'].includes(before.phase);
     let after = res.after;
     let note: string | undefined;
-    if (action === 'start' && wasUp) note = `${id} is already running (pid ${pidText(before?.pid)})`;
+    if (action === 'start' && wasUp) note = `${sanitizeField(id, 253)} is already running (pid ${pidText(before?.pid)})`;
     else if (action === 'stop' && wasDown) note = `${id} was not running (${before?.phase})`;
     else if (action !== 'stop' && f.wait) {
       try {
@@ -88,7 +88,7 @@ export async function componentCommand(action: ComponentAction, args: ParsedArgs
     const run = await t.client.getRun().catch(() => undefined);
     if (f.json) {
       out(
-        JSON.stringify(
+        jsonForTerminal(
           {
             action,
             component: id,
@@ -100,8 +100,6 @@ export async function componentCommand(action: ComponentAction, args: ParsedArgs
             after: brief(after),
             durationMs: Math.round(ms),
           },
-          null,
-          2,
         ),
       );
       return 0;
@@ -125,7 +123,7 @@ export async function stopRunCommand(args: ParsedArgs<typeof controlFlags>): Pro
     const run = await t.client.getRun().catch((err) => {
       throw explain(err, t);
     });
-    const name = printable(run.pipelineName);
+    const name = sanitizeField(run.pipelineName);
     const pid = run.runnerPid || t.entry?.pid;
     const started = performance.now();
     let res: { state: string };
@@ -136,7 +134,7 @@ export async function stopRunCommand(args: ParsedArgs<typeof controlFlags>): Pro
     }
     const report = (state: string, ended: boolean) => {
       const ms = Math.round(performance.now() - started);
-      if (f.json) out(JSON.stringify({ action: 'stop-run', pipeline: run.pipelineName, file: run.file, runId: run.runId ?? null, runnerPid: pid ?? null, state, ended, durationMs: ms }, null, 2));
+      if (f.json) out(jsonForTerminal({ action: 'stop-run', pipeline: run.pipelineName, file: run.file, runId: run.runId ?? null, runnerPid: pid ?? null, state, ended, durationMs: ms }));
       else if (!ended) out(`stopping run ${name} (pid ${pidText(pid)})`);
       else out(`stopped run ${name} (pid ${pidText(pid)}) in ${elapsed(ms)}`);
     };

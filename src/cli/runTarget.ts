@@ -10,7 +10,7 @@ import { chooseEntry, entriesAt } from '../core/runctl/findRun';
 import { RunnerCallError, RunnerClient } from '../core/runctl/client';
 import type { RemoteRunSnapshot } from '../core/runctl/snapshot';
 import type { ComponentView } from '../core/events';
-import { printable } from '../core/runctl/printable';
+import { sanitizeField } from '../core/text/terminal';
 import { tlsSettings, type EndpointFlags } from './client';
 
 export interface RunTarget {
@@ -66,7 +66,7 @@ export function explain(err: unknown, t: Pick<RunTarget, 'target' | 'entry'>): E
       return new Error(
         `this run belongs to another user/home: only the flowctl that started it (same user, same FLOWCTL_HOME) may control it` +
           (t.entry ? '' : `\n(no entry for ${t.target} in ${endpointFilePath()}, so no owner token was sent)`) +
-          `\nserver said: ${printable(err.details, 1000)}`,
+          `\nserver said: ${sanitizeField(err.details, 1000)}`,
       );
     case grpc.status.UNIMPLEMENTED:
       return new Error(
@@ -74,11 +74,11 @@ export function explain(err: unknown, t: Pick<RunTarget, 'target' | 'entry'>): E
           `restart/stop/start work with runs started by this flowctl (flowctl run or the VS Code extension)`,
       );
     case grpc.status.UNAVAILABLE:
-      return new Error(`lost the connection to the run at ${t.target} (${printable(err.details, 500)})`);
+      return new Error(`lost the connection to the run at ${t.target} (${sanitizeField(err.details, 500)})`);
     case grpc.status.DEADLINE_EXCEEDED:
       return new Error(`the run at ${t.target} did not answer in time (use --timeout to wait longer)`);
     default:
-      return new Error(printable(err.details || err.message, 4000));
+      return new Error(sanitizeField(err.details || err.message, 4000));
   }
 }
 

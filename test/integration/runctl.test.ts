@@ -200,6 +200,7 @@ test('without the owner token every action is PERMISSION_DENIED; reads work and 
   const owner = clientFor(entry, entry.token);
   t.after(() => owner.close());
   await assert.rejects(owner.restartComponent('nope'), (err: any) => err.code === grpc.status.NOT_FOUND && /valid ids: src, relay, sink/.test(err.details));
+  await assert.rejects(owner.restartComponent('a\x1b[2Jb'), (err: any) => err.code === grpc.status.NOT_FOUND && err.details.includes('"a\\e[2Jb"') && !err.details.includes('\x1b'));
   await assert.rejects(owner.restartComponent(''), (err: any) => err.code === grpc.status.INVALID_ARGUMENT);
   await assert.rejects(owner.restartComponent('x'.repeat(300)), (err: any) => err.code === grpc.status.INVALID_ARGUMENT && /253/.test(err.details));
   // One action per component at a time: a second one while the first runs is ABORTED.

@@ -1,5 +1,5 @@
 // Small pieces of run control: token comparison, loopback peers, choosing the run a command means,
-// the run lock (one run per pipeline file), printable echoes.
+// the run lock (one run per pipeline file).
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -9,7 +9,6 @@ import { newRunToken, tokensEqual } from '../../src/core/runctl/token';
 import { isLoopbackPeer, peerHost } from '../../src/core/runctl/peer';
 import { chooseEntry, entryAt, RunSelectionError } from '../../src/core/runctl/findRun';
 import { acquireRunLock, PipelineAlreadyRunningError, runLockPath } from '../../src/core/runctl/runLock';
-import { printable } from '../../src/core/runctl/printable';
 import type { EndpointEntry } from '../../src/core/endpointFile';
 import { makeTempDir, removeTempDir } from '../helpers/paths';
 import { generateCerts } from '../helpers/certs';
@@ -114,11 +113,6 @@ test('the run lock: one run per pipeline file, a dead holder taken over', (t) =>
   const again = acquireRunLock(home, file);
   assert.match(fs.readFileSync(again.path, 'utf8'), new RegExp(`"pid":${process.pid}`));
   again.release();
-});
-
-test('printable: control characters never reach the terminal', () => {
-  assert.equal(printable('a\x1b[2Jb\nc\u009b'), 'a?[2Jb?c?');
-  assert.equal(printable('x'.repeat(10), 4), 'xxxx…');
 });
 
 test('what a local client needs to reach a TLS server we serve: the CA that signed it, or the self-signed certificate, and a name when the host is not in it', (t) => {

@@ -4,6 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { dialAddress, runnerDialAddress, type EndpointEntry } from '../endpointFile';
+import { sanitizeField } from '../text/terminal';
 
 export class RunSelectionError extends Error {
   constructor(
@@ -37,7 +38,10 @@ function real(p: string): string {
 
 /** One table of entries for messages: PIPELINE  FILE  PID  ADDRESS. */
 export function describeEntries(entries: EndpointEntry[]): string {
-  const rows = [['PIPELINE', 'FILE', 'PID', 'ADDRESS'], ...entries.map((e) => [e.kind === 'server' ? '(flowctl server)' : (e.pipeline ?? '?'), e.file ?? '-', String(e.pid), e.kind === 'run' ? runnerDialAddress(e) : dialAddress(e)])];
+  const rows = [
+    ['PIPELINE', 'FILE', 'PID', 'ADDRESS'],
+    ...entries.map((e) => [e.kind === 'server' ? '(flowctl server)' : sanitizeField(e.pipeline ?? '?', 253), sanitizeField(e.file ?? '-'), String(e.pid), e.kind === 'run' ? runnerDialAddress(e) : dialAddress(e)]),
+  ];
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   return rows.map((r) => `  ${r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  ')}`).join('\n');
 }

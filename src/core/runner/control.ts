@@ -15,7 +15,7 @@ import { RUN_TOKEN_METADATA_KEY, tokensEqual } from '../runctl/token';
 import { runnerServiceDefinition, type WireComponentActionResponse, type WireRun } from '../runctl/proto';
 import { componentToWire, runToWire } from '../runctl/snapshot';
 import { isLoopbackPeer } from '../runctl/peer';
-import { printable } from '../runctl/printable';
+import { sanitizeField } from '../text/terminal';
 
 export const RUN_CONTROL_LIMITS = {
   /** Longest component id accepted (flowctl-style ids: letters, digits, `.`, `_`, `-`, at most 253). */
@@ -114,7 +114,7 @@ export function createRunControl(opts: RunControlOptions): RunControl {
       const more = ids.length > limits.maxIdsListed ? ` … and ${ids.length - limits.maxIdsListed} more` : '';
       throw new CallError(
         grpc.status.NOT_FOUND,
-        `no component "${printable(id, 80)}" in this run of ${snap.pipelineName}; valid ids: ${ids.length ? shown + more : '(none)'}`,
+        `no component "${sanitizeField(id, 80)}" in this run of ${snap.pipelineName}; valid ids: ${ids.length ? shown + more : '(none)'}`,
       );
     }
     if (snap.state !== 'running') {
@@ -202,7 +202,7 @@ export function createRunControl(opts: RunControlOptions): RunControl {
       try {
         requireOwner(call);
         const given = typeof call.request?.reason === 'string' ? call.request.reason : '';
-        const reason = printable(given, limits.maxReasonChars) || 'stop requested through the runner service';
+        const reason = sanitizeField(given, limits.maxReasonChars) || 'stop requested through the runner service';
         const state = runner.snapshot().state;
         if (state === 'stopped' || state === 'failed') {
           callback(null, { state, runner_pid: runnerPid });
