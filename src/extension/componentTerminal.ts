@@ -6,6 +6,7 @@
 import * as vscode from 'vscode';
 import { clockTime, clockTimeMs } from '../core/present/format';
 import { OutputBatcher } from './outputBatcher';
+import { sanitizeTerminalLine } from '../core/text/terminal';
 
 export interface ComponentTerminalHooks {
   /** The user pressed Ctrl+C in the terminal. */
@@ -92,9 +93,13 @@ export class ComponentTerminal implements vscode.Pseudoterminal {
     return [...ring.slice(this.recentStart), ...ring.slice(0, this.recentStart)].map((l) => l.replace(/\x1b\[[0-9;]*m/g, ''));
   }
 
-  /** A log line from the component (ANSI kept). stderr lines without colour get a red tint. */
-  line(text: string, stream: 'stdout' | 'stderr' = 'stdout', time = Date.now()): void {
+  /**
+   * A log line from the component: colours (SGR) kept, every other escape sequence and control character
+   * removed (clear screen, title, clipboard…). stderr lines without colour get a red tint.
+   */
+  line(raw: string, stream: 'stdout' | 'stderr' = 'stdout', time = Date.now()): void {
     if (this.closed) return;
+    const text = sanitizeTerminalLine(raw);
     const body = stream === 'stderr' && !text.includes('\x1b[') ? `${RED}${text}${RESET}` : text;
     this.push(this.timestamps() ? `${DIM}${clockTimeMs(time)}${RESET} ${body}` : body);
   }

@@ -38,6 +38,7 @@ async function runSuite(t: import('node:test').TestContext, env: NodeJS.ProcessE
     workspace,
     extensionDevelopmentPath: REPO_ROOT,
     testsEntry: entry,
+    // The suites take ~4 min on a quiet machine (YAML help and the edit-run loop included); a busy shared one needs more.
     timeoutMs: 570_000,
     name,
     env,
