@@ -228,6 +228,15 @@ describe('flowctl extension: the edit-run loop', function () {
   it('All Logs opens a merged view of every component and keeps it bounded', async () => {
     await vscode.commands.executeCommand('flowctl.showAllLogs');
     const panel = await waitFor('the All Logs panel', () => api.allLogsPanel(), 10_000);
+    // A strict Content-Security-Policy: nothing remote, scripts only with this load's nonce.
+    const html = panel.panel.webview.html;
+    const csp = /http-equiv="Content-Security-Policy" content="([^"]+)"/.exec(html)?.[1].replace(/&#39;/g, "'") ?? '';
+    assert.match(csp, /default-src 'none'/);
+    assert.match(csp, /script-src 'nonce-[A-Za-z0-9+/=]{20,}'/);
+    assert.match(csp, /connect-src 'none'/);
+    const nonce = /'nonce-([^']+)'/.exec(csp)![1];
+    for (const tag of html.match(/<script[^>]*>/g) ?? []) assert.ok(tag.includes(`nonce="${nonce}"`), `every script carries the nonce: ${tag}`);
+    assert.doesNotMatch(html.replace(/src="[^"]*"|href="[^"]*"/g, ''), /https?:\/\//, 'no remote addresses in the page');
     await waitFor('the page asked for the log and got it', () => panel.posted >= 1, 20_000);
     const components = api.context.log.components();
     for (const id of IDS) assert.ok(components.includes(id), `${id} lines in the merged log: ${show(components)}`);
