@@ -1,11 +1,14 @@
-// "Connect to Control Plane…": lists the services of a control plane running elsewhere (a CLI run,
-// `flowctl server`, another window) through ListComponents and shows them read-only in the tree: in
-// pipeline order (sources → processors → sinks, in the order of the pipeline file when the run's file
-// is known and readable), under the pipeline's name. The picker's choices come from the endpoint file
-// (every live run and server, with their TLS settings and, for runs, the owner token that the runner
-// service asks for).
+// "Connect to Control Plane…": shows the services of a control plane running elsewhere (a CLI run,
+// `flowctl server`, another window) in the tree, in pipeline order (sources → processors → sinks),
+// under the pipeline's name. For a run, the runner service (GetRun) gives the runner's own picture
+// (phases, pids, data flow, rates); with the run's owner token from the endpoint file — the run is
+// this user's — its components can be restarted, stopped and started as in a local run. Otherwise
+// (a `flowctl server`, an address typed in, an older flowctl) ListComponents shows it read-only,
+// ordered by the pipeline file when it is known and readable. The picker's choices come from the
+// endpoint file (every live run and server, with their TLS settings and tokens).
 import type { ComponentView, RunSnapshot } from '../core/events';
 import type { EndpointTls } from '../core/endpointFile';
+import type { RunnerClient } from '../core/runctl/client';
 import type { ModelSource } from './runModel';
 
 export interface ConnectTarget {
@@ -18,7 +21,7 @@ export interface ConnectTarget {
   tls?: EndpointTls | null;
   /** The run's owner token (for the runner service's actions), from its endpoint entry. */
   token?: string;
-  /** host:port of the run's runner service when it is not `address` (runs with an external control plane). */
+  /** host:port of the run's runner service (runs only; the control-plane port unless the run uses an external one). */
   runnerAddress?: string;
 }
 
@@ -46,7 +49,8 @@ export async function connectCandidates(): Promise<{ endpointFile: string; candi
         file: e.file,
         tls: e.tls,
         token: e.token,
-        runnerAddress: e.runner ? runnerDialAddress(e) : undefined,
+        // Runs serve the runner service (on the control-plane port unless it is an external one).
+        runnerAddress: e.kind === 'run' ? runnerDialAddress(e) : undefined,
       },
     }));
   return { endpointFile, candidates };
@@ -132,8 +136,65 @@ export class ConnectedControlPlane implements ModelSource {
   private order: Map<string, { index: number; role: ComponentView['role'] }> | undefined;
   private fileName: string | undefined;
   private orderLoaded = false;
+  private runner: RunnerClient | undefined;
+  /** Whether the runner service answers: unknown until tried; `none` for servers and older runs. */
+  private runnerState: 'unknown' | 'ok' | 'none' = 'unknown';
+  private remote: RunSnapshot | undefined;
 
   constructor(readonly target: ConnectTarget) {}
+
+  /** The runner service answers and the run's owner token is known: components can be controlled. */
+  get controllable(): boolean {
+    return this.runnerState === 'ok' && !!this.target.token;
+  }
+
+  /** The figures come from the runner itself (its own counts and rates), not only from ListComponents. */
+  get hasRunnerCounts(): boolean {
+    return this.runnerState === 'ok';
+  }
+
+  private runnerClient(client: typeof import('../core/runctl/client')): RunnerClient {
+    // The runner service shares the control plane's TLS on its port; an external one is plaintext on loopback.
+    const sameChannel = this.target.runnerAddress === this.target.address;
+    return (this.runner ??= new client.RunnerClient({ address: this.target.runnerAddress!, token: this.target.token, tls: sameChannel ? this.target.tls : null }));
+  }
+
+  /** The runner's picture (GetRun), or undefined when there is no runner service to ask. */
+  private async fromRunner(): Promise<ComponentView[] | undefined> {
+    if (!this.target.runnerAddress || this.runnerState === 'none') return undefined;
+    const client = await import('../core/runctl/client');
+    try {
+      const snap = await this.runnerClient(client).getRun(5000);
+      this.runnerState = 'ok';
+      this.remote = snap;
+      return snap.components;
+    } catch (err) {
+      const grpc = await import('@grpc/grpc-js');
+      // No runner service there (a server, an older flowctl): ListComponents from now on.
+      if (err instanceof client.RunnerCallError && err.code === grpc.status.UNIMPLEMENTED) this.runnerState = 'none';
+      if (this.runnerState === 'ok') throw err;
+      return undefined;
+    }
+  }
+
+  /** Restart/stop/start a component of a connected run through its runner service (owner token required). */
+  async act(action: 'restart' | 'stop' | 'start', id: string): Promise<void> {
+    if (!this.controllable || !this.runner) throw new Error(`the run at ${this.target.address} can only be watched from here (no runner service or no owner token)`);
+    if (action === 'restart') await this.runner.restartComponent(id);
+    else if (action === 'stop') await this.runner.stopComponent(id);
+    else await this.runner.startComponent(id);
+  }
+
+  /** Asks the connected run to stop (its runner shuts it down); answers at once. */
+  async stopRun(reason: string): Promise<void> {
+    if (!this.controllable || !this.runner) throw new Error(`the run at ${this.target.address} can only be watched from here`);
+    await this.runner.stopRun(reason);
+  }
+
+  dispose(): void {
+    this.runner?.close();
+    this.runner = undefined;
+  }
 
   get key(): string {
     return `connect:${this.target.address}`;
@@ -158,8 +219,13 @@ export class ConnectedControlPlane implements ModelSource {
     }
     const previousError = this.error;
     try {
-      let components = await listComponents(this.target);
-      if (this.order) components = components.map((c) => ({ ...c, role: this.order!.get(c.id)?.role ?? c.role }));
+      const fromRunner = await this.fromRunner();
+      let components = fromRunner ?? (await listComponents(this.target));
+      if (fromRunner) {
+        // The runner lists them in pipeline order; keep that order among the roles.
+        const order = new Map(fromRunner.map((c, index) => [c.id, { index, role: c.role }]));
+        this.order ??= order;
+      } else if (this.order) components = components.map((c) => ({ ...c, role: this.order!.get(c.id)?.role ?? c.role }));
       components = sortInPipelineOrder(components, this.order);
       const changed = components.filter((c) => JSON.stringify(c) !== JSON.stringify(this.byId.get(c.id))).map((c) => c.id);
       this.components = components;
@@ -187,6 +253,9 @@ export class ConnectedControlPlane implements ModelSource {
   }
 
   snapshot(): RunSnapshot {
+    if (this.remote && this.runnerState === 'ok' && !this.error) {
+      return { ...this.remote, pipelineName: this.remote.pipelineName || this.target.pipeline || `run at ${this.target.address}`, endpoint: this.target.address, components: this.components };
+    }
     return {
       pipelineName: this.target.pipeline || this.fileName || `control plane ${this.target.address}`,
       file: this.target.file ?? '',

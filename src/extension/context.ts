@@ -204,7 +204,10 @@ export class FlowctlContext implements vscode.Disposable {
   disconnect(): void {
     if (this.connectionTimer) clearInterval(this.connectionTimer);
     this.connectionTimer = undefined;
-    if (this.connection) this.model.remove(this.connection.key);
+    if (this.connection) {
+      this.model.remove(this.connection.key);
+      this.connection.dispose();
+    }
     this.connection = undefined;
   }
 

@@ -104,12 +104,17 @@ export function componentTooltip(view: ComponentView, now = Date.now()): string 
   return rows.join('\n');
 }
 
-/** State-encoded contextValue for menu `when` clauses, e.g. `component running` or `component readonly`. */
-export function componentContextValue(view: ComponentView, readonly: boolean): string {
-  if (readonly) return 'component readonly';
+/**
+ * State-encoded contextValue for menu `when` clauses: `component running stoppable revealable` (a
+ * local run), `component running remote stoppable` (a connected run this user owns: controls through
+ * its runner service), `component readonly` (watch only).
+ */
+export function componentContextValue(view: ComponentView, readonly: boolean, controllable = false): string {
+  if (readonly && !controllable) return 'component readonly';
   const tags = ['component', view.phase];
+  if (readonly) tags.push('remote');
   if (view.phase === 'running' || view.phase === 'starting' || view.phase === 'waiting' || view.phase === 'restarting') tags.push('stoppable');
-  if (view.position) tags.push('revealable');
+  if (view.position && !readonly) tags.push('revealable');
   return tags.join(' ');
 }
 

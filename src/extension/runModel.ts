@@ -24,6 +24,10 @@ export interface ModelSource {
   metricRates?(id: string): ReadonlyMap<string, number> | undefined;
   /** A connected run's file: whether its component order and roles come from the pipeline file. */
   readonly pipelineKnown?: boolean;
+  /** A connected run that this user owns (runner service + owner token): its components can be controlled. */
+  readonly controllable?: boolean;
+  /** A connected run whose figures come from its runner (its own counts and rates). */
+  readonly hasRunnerCounts?: boolean;
 }
 
 /** What changed: a whole source (or everything, without key), or one component of a source. */

@@ -64,9 +64,14 @@ type SourceNode = Extract<ServiceNode, { kind: 'source' }>;
  * What a component's row looks like; the row is re-sent to VS Code only when this changes (a
  * re-sent row closes its open tooltip, so the figures under it are refreshed on their own).
  */
-function componentSignature(view: ComponentView, readonly: boolean): string {
+function componentSignature(view: ComponentView, source: ModelSource): string {
   const icon = componentIcon(view);
-  return `${readonly ? connectedDescription(view) : componentDescription(view)}|${icon.id}|${icon.color ?? ''}|${componentContextValue(view, readonly)}|${hasFigures(view)}`;
+  return `${describe(view, source)}|${icon.id}|${icon.color ?? ''}|${componentContextValue(view, source.readonly, source.controllable)}|${hasFigures(view)}`;
+}
+
+/** flowctl's own rates when it counted them (local runs, connected runs with a runner service); else what the component reports. */
+function describe(view: ComponentView, source: ModelSource): string {
+  return source.readonly && !source.hasRunnerCounts ? connectedDescription(view) : componentDescription(view);
 }
 
 function hasFigures(view: ComponentView): boolean {
@@ -171,7 +176,7 @@ export class ServicesTreeProvider implements vscode.TreeDataProvider<ServiceNode
         const before = rendered.get(id);
         if (!view || before === undefined) continue;
         const node = this.nodeFor(key, id);
-        if (before === componentSignature(view, source.readonly)) {
+        if (before === componentSignature(view, source)) {
           // The row reads the same: only its figures, if they are open.
           this.figureChanges(source, node, view, nodes);
           continue;
@@ -413,7 +418,7 @@ export class ServicesTreeProvider implements vscode.TreeDataProvider<ServiceNode
   private sourceDescription(source: ModelSource): string {
     const snap = source.snapshot();
     const summary = summarizeRun(snap);
-    const parts = source.readonly ? ['read-only', summary.count + ' healthy'] : [snap.state, summary.text.replace(/^\w+… /, '')];
+    const parts = source.readonly ? [source.controllable ? 'connected' : 'read-only', summary.count + ' healthy'] : [snap.state, summary.text.replace(/^\w+… /, '')];
     if (snap.endpoint) parts.push(snap.endpoint);
     if (snap.error) parts.push(`error: ${snap.error.split('\n')[0]}`);
     return parts.join(' · ');
@@ -429,17 +434,18 @@ export class ServicesTreeProvider implements vscode.TreeDataProvider<ServiceNode
       item.description = this.sourceDescription(source);
       this.renderedSources.set(key, item.description);
       const md = new vscode.MarkdownString(undefined, true);
-      md.appendMarkdown(`**${snap.pipelineName || key}**${source?.readonly ? ' — read-only' : ''}\n\n`);
+      md.appendMarkdown(`**${snap.pipelineName || key}**${source?.readonly ? (source.controllable ? ' — connected' : ' — read-only') : ''}\n\n`);
       if (snap.file) md.appendMarkdown(`- Pipeline file: \`${snap.file}\`\n`);
       if (snap.endpoint) md.appendMarkdown(`- Control plane: \`${snap.endpoint}\`\n`);
       md.appendMarkdown(`- ${summary.text}\n`);
       if (summary.waiting.length) md.appendMarkdown(`- $(warning) ${summary.waiting.map((w) => `${w.id} waiting for ${w.on.join(', ') || 'input'}`).join('; ')}\n`);
-      if (source?.readonly) md.appendMarkdown(`\nThis run belongs to another process: shown read-only (refreshed every few seconds).${source.pipelineKnown ? '' : ' Its pipeline file is not readable here, so components are grouped by their role only.'}\n`);
+      if (source?.readonly && source.controllable) md.appendMarkdown(`\nThis run is yours but runs in another process: its components can be restarted, stopped and started from here (through its runner service); refreshed every few seconds.\n`);
+      else if (source?.readonly) md.appendMarkdown(`\nThis run belongs to another process: shown read-only (refreshed every few seconds).${source.pipelineKnown ? '' : ' Its pipeline file is not readable here, so components are grouped by their role only.'}\n`);
       if (snap.error) md.appendMarkdown(`\n$(error) ${snap.error.split('\n')[0]}\n`);
       item.tooltip = md;
     }
-    item.iconPath = new vscode.ThemeIcon(source?.readonly ? 'lock' : 'server-process');
-    item.contextValue = source?.readonly ? 'pipeline readonly' : 'pipeline';
+    item.iconPath = new vscode.ThemeIcon(source?.readonly ? (source.controllable ? 'plug' : 'lock') : 'server-process');
+    item.contextValue = source?.readonly ? (source.controllable ? 'pipeline remote' : 'pipeline readonly') : 'pipeline';
     return item;
   }
 
@@ -452,10 +458,10 @@ export class ServicesTreeProvider implements vscode.TreeDataProvider<ServiceNode
     if (!view || !source) return item;
     let rendered = this.rendered.get(node.key);
     if (!rendered) this.rendered.set(node.key, (rendered = new Map()));
-    rendered.set(node.id, componentSignature(view, source.readonly));
-    item.description = source.readonly ? connectedDescription(view) : componentDescription(view);
+    rendered.set(node.id, componentSignature(view, source));
+    item.description = describe(view, source);
     item.iconPath = themeIcon(componentIcon(view));
-    item.contextValue = componentContextValue(view, source.readonly);
+    item.contextValue = componentContextValue(view, source.readonly, source.controllable);
     if (!source.readonly) {
       // A click shows the component's terminal and leaves the keyboard in the tree (Show Logs takes it).
       item.command = { command: 'flowctl.revealComponentTerminal', title: 'Show Terminal', arguments: [{ key: node.key, id: node.id }] };

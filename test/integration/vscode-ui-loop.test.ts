@@ -269,9 +269,9 @@ test('the edit-run loop in a real VS Code: terminals, focus, health, All Logs, c
       step(`connect picker: "${detail.replace(/\s+/g, ' ').slice(0, 160)}"`);
       await pick.click();
       await runCommand(page, 'Focus on Services View');
-      const readonly = await until('the read-only pipeline in the tree', async () => {
+      const readonly = await until('the connected pipeline in the tree', async () => {
         const r = await readTreeRows(rows);
-        return r.some((x) => /read-only/.test(x.description)) ? r : undefined;
+        return r.some((x) => /^connected ·/.test(x.description)) ? r : undefined;
       }, 20_000);
       step(`connected tree: ${readonly.map((r) => `${r.label}${r.description ? ` [${r.description}]` : ''}`).join('; ')}`);
       const groups = readonly.map((r) => r.label).filter((l) => ['Sources', 'Processors', 'Sinks'].includes(l));
@@ -279,7 +279,17 @@ test('the edit-run loop in a real VS Code: terminals, focus, health, All Logs, c
       const sourcesAt = readonly.findIndex((r) => r.label === 'Sources');
       assert.deepEqual(readonly.slice(sourcesAt).map((r) => r.label), ['Sources', 'ticker', 'Processors', 'enrich', 'Sinks', 'jsonl-sink', 'counter-sink'], 'pipeline order under the groups');
       await hoverTooltip(page, rows.filter({ hasText: 'counter-sink' }).last(), /counter-sink.*(healthy|running)/s);
-      step('read-only component tooltip shown');
+      step('connected component tooltip shown');
+      // The run is this user's: its components have the same controls (through its runner service).
+      const tickerPid = [...componentPids(MARKER_VAR, host.marker, 'ticker').keys()][0];
+      const remoteTicker = rows.filter({ hasText: 'ticker' }).last();
+      await remoteTicker.hover();
+      await remoteTicker.locator('.action-label[aria-label="Restart Component"]').click();
+      await until('ticker restarted from the connected view', async () => {
+        const now = [...componentPids(MARKER_VAR, host.marker, 'ticker').keys()][0];
+        return now && now !== tickerPid ? now : undefined;
+      }, 60_000);
+      step(`connected view: Restart Component on ticker → pid ${tickerPid} replaced`);
       await runCommand(page, 'flowctl: Disconnect from Control Plane');
       await runCommand(page, 'flowctl: Stop Pipeline');
       await until('stopped', async () => !(await status.isVisible().catch(() => false)), 60_000);
