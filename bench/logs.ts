@@ -8,6 +8,7 @@ import { compileFilter, EMPTY_FILTER } from '../src/core/logs/filter';
 import { median, round } from './run-util';
 
 const LINES = 200_000;
+const comps = ['c0', 'c1', 'c2', 'c3'];
 const ROUNDS = 9;
 
 const samples = [
@@ -33,13 +34,13 @@ for (let r = 0; r < ROUNDS; r++) {
   const ring = new Array<unknown>(10_000);
   base.push(
     nsPerLine(() => {
-      for (let i = 0; i < LINES; i++) ring[i % 10_000] = { seq: i, time: 0, component: 'c', pipeline: 'p', stream: 'stdout', raw: samples[i % samples.length] };
+      for (let i = 0; i < LINES; i++) ring[i % 10_000] = { seq: i, time: i, component: comps[i % 4], pipeline: 'p', stream: 'stdout', raw: samples[i % samples.length] };
     }),
   );
   const log = new MergedLog({ capacity: 10_000 });
   push.push(
     nsPerLine(() => {
-      for (let i = 0; i < LINES; i++) log.push({ time: i, component: `c${i % 4}`, pipeline: 'p', stream: 'stdout', text: samples[i % samples.length] });
+      for (let i = 0; i < LINES; i++) log.push(i, comps[i % 4], 'p', 'stdout', samples[i % samples.length]);
     }),
   );
   // First read of what is kept (the view opening): per kept line.

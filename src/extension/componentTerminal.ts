@@ -35,6 +35,9 @@ export class ComponentTerminal implements vscode.Pseudoterminal {
   private columns = 80;
   private readonly recentRing: string[] = [];
   private recentStart = 0;
+  /** The last time stamp made (a flood writes many lines in the same millisecond). */
+  private stampTime = -1;
+  private stampText = '';
   opened = false;
 
   constructor(
@@ -101,7 +104,15 @@ export class ComponentTerminal implements vscode.Pseudoterminal {
     if (this.closed) return;
     const text = sanitizeTerminalLine(raw);
     const body = stream === 'stderr' && !text.includes('\x1b[') ? `${RED}${text}${RESET}` : text;
-    this.push(this.timestamps() ? `${DIM}${clockTimeMs(time)}${RESET} ${body}` : body);
+    this.push(this.timestamps() ? `${this.stamp(time)} ${body}` : body);
+  }
+
+  private stamp(time: number): string {
+    if (time !== this.stampTime) {
+      this.stampTime = time;
+      this.stampText = `${DIM}${clockTimeMs(time)}${RESET}`;
+    }
+    return this.stampText;
   }
 
   notice(text: string, level: 'info' | 'warning' | 'error' = 'info', time = Date.now()): void {

@@ -78,9 +78,20 @@ function hasFigures(view: ComponentView): boolean {
   return view.phase === 'running' || Object.keys(view.metrics).length > 0 || view.eventsIn > 0 || view.eventsOut > 0;
 }
 
-/** A component's rows under it: the runner's own figures (every second), then what the component reports (humanised). */
+const rowCache = new WeakMap<ComponentView, { at: number; rows: PresentedMetric[] }>();
+
+/**
+ * A component's rows under it: the runner's own figures (every second), then what the component
+ * reports (humanised). Each row item asks for them, so they are kept per view for half a second
+ * (long enough for one render, short enough for "N s ago" to stay right).
+ */
 export function metricRows(view: ComponentView, rates?: ReadonlyMap<string, number>): PresentedMetric[] {
-  return [...flowFigures(view), ...presentMetrics(view.metrics, { rates })];
+  const now = performance.now();
+  const hit = rowCache.get(view);
+  if (hit && now - hit.at < 500) return hit.rows;
+  const rows = [...flowFigures(view), ...presentMetrics(view.metrics, { rates })];
+  rowCache.set(view, { at: now, rows });
+  return rows;
 }
 
 export class ServicesTreeProvider implements vscode.TreeDataProvider<ServiceNode>, vscode.Disposable {

@@ -160,7 +160,7 @@ export class RunSession implements ModelSource, vscode.Disposable {
     this.services.model.add(this);
     this.lazyTerminals = ids.length > EAGER_TERMINAL_LIMIT;
     const heading = `${this.name()} · run ${this.runNumber}`;
-    this.services.log.push({ time: this.startedAt, component: 'flowctl', pipeline: this.name(), stream: 'flowctl', level: 'info', text: `── run ${this.runNumber} of ${this.name()} started (${this.file})` });
+    this.services.log.push(this.startedAt, 'flowctl', this.name(), 'flowctl', `── run ${this.runNumber} of ${this.name()} started (${this.file})`, 'info');
     if (this.lazyTerminals) {
       this.output.info(
         `${ids.length} components (more than ${EAGER_TERMINAL_LIMIT}): terminals open on demand — Show Logs or a click on a component in the Services view opens its terminal with the last lines of its log.`,
@@ -285,7 +285,7 @@ export class RunSession implements ModelSource, vscode.Disposable {
     switch (e.type) {
       case 'log':
         this.terminalMap.get(e.componentId)?.pty.line(e.line, e.stream, e.time);
-        this.services.log.push({ time: e.time, component: e.componentId, pipeline: this.pipelineName, stream: e.stream, text: e.line });
+        this.services.log.push(e.time, e.componentId, this.pipelineName, e.stream, e.line);
         return; // logs do not change the model
       case 'component':
         this.componentChanged(e.view);
@@ -303,7 +303,7 @@ export class RunSession implements ModelSource, vscode.Disposable {
         const where = e.componentId ? `[${e.componentId}] ` : '';
         this.output[e.level === 'warning' ? 'warn' : e.level](`${where}${e.message}`);
         if (e.componentId) this.terminalMap.get(e.componentId)?.pty.notice(e.message, e.level, e.time);
-        this.services.log.push({ time: e.time, component: e.componentId ?? 'flowctl', pipeline: this.name(), stream: 'flowctl', level: e.level, text: `[flowctl] ${e.message}` });
+        this.services.log.push(e.time, e.componentId ?? 'flowctl', this.name(), 'flowctl', `[flowctl] ${e.message}`, e.level);
         return; // notices do not change the model
       }
       case 'metrics':
@@ -369,7 +369,7 @@ export class RunSession implements ModelSource, vscode.Disposable {
     this.output.info(lines.join('\n'));
     // The terminals stay (they belong to the editor session): say that this run is over.
     for (const c of snap.components) this.terminalFor(c.id)?.notice(summary, snap.state === 'failed' ? 'error' : 'info');
-    this.services.log.push({ time: Date.now(), component: 'flowctl', pipeline: this.name(), stream: 'flowctl', level: snap.state === 'failed' ? 'error' : 'info', text: `── ${summary}` });
+    this.services.log.push(Date.now(), 'flowctl', this.name(), 'flowctl', `── ${summary}`, snap.state === 'failed' ? 'error' : 'info');
     if (snap.state === 'failed') {
       this.services.model.setFailure({ file: this.file, pipelineName: snap.pipelineName, error: snap.error ?? 'the run failed', time: Date.now() });
     }
@@ -389,9 +389,4 @@ export class RunSession implements ModelSource, vscode.Disposable {
     }
     this.services.model.remove(this.key);
   }
-}
-
-/** The terminal VS Code shows for a component (named after it). */
-export function findComponentTerminal(id: string): vscode.Terminal | undefined {
-  return vscode.window.terminals.find((t) => t.name === id || t.name.startsWith(`${id} (`));
 }

@@ -42,7 +42,7 @@ test('the merged log is bounded: the oldest lines go, counted, and readers resum
   const log = new MergedLog({ capacity: 100 });
   const seen: number[] = [];
   const sub = log.onAppend((seq) => seen.push(seq));
-  for (let i = 0; i < 250; i++) log.push({ time: i, component: i % 2 ? 'odd' : 'even', pipeline: 'p', stream: 'stdout', text: `\x1b[32mline ${i}\x1b[0m` });
+  for (let i = 0; i < 250; i++) log.push(i, i % 2 ? 'odd' : 'even', 'p', 'stdout', `\x1b[32mline ${i}\x1b[0m`);
   assert.equal(log.size, 100);
   assert.equal(log.dropped, 150);
   assert.equal(log.firstSeq, 151);
@@ -52,9 +52,14 @@ test('the merged log is bounded: the oldest lines go, counted, and readers resum
   assert.equal(seen.length, 250);
   assert.deepEqual(log.components(), ['even', 'odd']);
   sub.dispose();
-  const seq = log.push({ time: 0, component: 'a', pipeline: 'p', stream: 'stdout', text: 'x'.repeat(20_000) });
+  const seq = log.push(0, 'a', 'p', 'stdout', 'x'.repeat(20_000));
   const long = log.since(seq - 1)[0];
   assert.ok(long.text.length < 8300 && long.text.endsWith('more characters)'));
+  // Entries read before keep their text when their slot is reused.
+  const kept = log.since(log.lastSeq - 1)[0];
+  for (let i = 0; i < 150; i++) log.push(1000 + i, 'x', 'p', 'stdout', `new ${i}`);
+  assert.ok(kept.text.endsWith('more characters)'), 'an entry handed out is not changed by later pushes');
+  assert.equal(log.since(log.lastSeq - 1)[0].text, 'new 149');
   log.clear();
   assert.equal(log.size, 0);
   assert.equal(stripAnsi('\x1b]0;title\x07ok'), 'ok');

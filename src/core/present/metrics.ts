@@ -62,13 +62,28 @@ export function humaniseName(name: string): string {
   return words.join(' ');
 }
 
-/** What a key means by flowctl's naming conventions. */
+const classified = new Map<string, Known>();
+const CLASSIFIED_MAX = 10_000;
+
+/** What a key means by flowctl's naming conventions (remembered: the same keys come from every component). */
 export function classifyMetric(key: string): Known {
+  let info = classified.get(key);
+  if (!info) {
+    if (classified.size >= CLASSIFIED_MAX) classified.clear();
+    classified.set(key, (info = classify(key)));
+  }
+  return info;
+}
+
+function classify(key: string): Known {
   const known = KNOWN[key];
   if (known) return known;
   let m: RegExpMatchArray | null;
   if ((m = /^counter_(.+)$/.exec(key))) return { label: humaniseName(m[1]), kind: 'counter' };
-  if ((m = /^gauge_(.+)$/.exec(key))) return { ...classifyMetric(m[1]), ...(classifyMetric(m[1]).kind === 'counter' ? { kind: 'gauge' as const } : {}) };
+  if ((m = /^gauge_(.+)$/.exec(key))) {
+    const inner = classify(m[1]);
+    return inner.kind === 'counter' ? { ...inner, kind: 'gauge' } : inner;
+  }
   if ((m = /^last_(.+)_(time|timestamp|at)$/.exec(key))) return { label: `Last ${humaniseName(m[1]).toLowerCase()}`, kind: 'time' };
   if ((m = /^(.+)_(time|timestamp|at)$/.exec(key))) return { label: humaniseName(m[1]), kind: 'time' };
   if ((m = /^(.+)_(total|count)$/.exec(key))) return { label: humaniseName(m[1]), kind: 'counter' };
