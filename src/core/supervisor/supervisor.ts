@@ -41,12 +41,27 @@ export class Supervisor {
     const proc = new ManagedProcess(spec);
     this.procs.set(spec.id, proc);
     proc.events.on((event) => {
+      if (this.procs.get(spec.id) !== proc) return; // removed (replaced by a new spec)
       if (event.type === 'spawned' || event.type === 'exited' || event.type === 'stopped' || event.type === 'spawnError') {
         this.scheduleSave();
       }
       this.events.emit({ id: spec.id, event });
     });
     return proc;
+  }
+
+  /**
+   * Forgets a component whose process is not running (stopped, exited or never started), so that the same
+   * id can be added again with a new spec (a changed pipeline file, or a one-time override for debugging).
+   */
+  remove(id: string): void {
+    const proc = this.procs.get(id);
+    if (!proc) return;
+    if (proc.pid !== undefined || proc.state === 'running' || proc.state === 'stopping' || proc.state === 'backoff') {
+      throw new Error(`component ${id} is still running; stop it before removing it`);
+    }
+    this.procs.delete(id);
+    this.scheduleSave();
   }
 
   get(id: string): ManagedProcess | undefined {
