@@ -86,6 +86,8 @@ interface Comp {
   action: Promise<void>;
   /** The latest data-plane connect after a registration. */
   wiring?: Promise<boolean>;
+  /** Event types it accepts (sinks: as registered, else as the file says). */
+  accepts?: string[];
 }
 
 /** The start-up in progress: anything that fails it rejects `failure`. */
@@ -511,6 +513,7 @@ export class Runner implements PipelineRunner {
     const again = s === 'running' && c.serviceId === record.serviceId;
     if (c.serviceId && c.serviceId !== record.serviceId) this.componentOf.delete(c.serviceId);
     c.serviceId = record.serviceId;
+    c.accepts = record.info.input_event_types?.length ? [...record.info.input_event_types] : c.spec.input_event_types;
     this.componentOf.set(record.serviceId, id);
     clearTimeout(c.regTimer);
     const viaLegacy = record.legacy ? ' through the legacy flowctl.ControlPlane API' : '';
@@ -921,14 +924,9 @@ export class Runner implements PipelineRunner {
       const parts = Object.entries(view.droppedBy ?? {}).map(([why, n]) => `${n} (${why})`);
       const c = this.comps.get(view.id);
       const mismatch = Object.keys(view.droppedBy ?? {}).some((k) => k.startsWith('type mismatch'));
-      const accepts = mismatch && c?.spec.role === 'sink' ? ` — it accepts only [${(this.acceptsOf(c) ?? []).join(', ')}]` : '';
+      const accepts = mismatch && c?.spec.role === 'sink' ? ` — it accepts only [${(c.accepts ?? c.spec.input_event_types ?? []).join(', ')}]` : '';
       this.notice('warning', `${view.id}: ${view.dropped} event(s) dropped: ${parts.join(', ')}${accepts}`, view.id);
     }
-  }
-
-  private acceptsOf(c: Comp): string[] | undefined {
-    const rec = c.serviceId ? this.cp?.get(c.serviceId) : undefined;
-    return rec?.info.input_event_types?.length ? rec.info.input_event_types : c.spec.input_event_types;
   }
 
   // ---------------------------------------------------------------- emit helpers

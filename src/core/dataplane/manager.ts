@@ -238,15 +238,19 @@ export class DataPlaneManager {
     const seq = ++n.seq;
     const p = (async () => {
       const ok = await this.connect(n, seq);
-      if (seq !== n.seq || this.closed || this.draining) return false;
+      if (seq !== n.seq || this.closed) return false;
       n.connecting = undefined;
       if (!ok) {
         n.broken = true;
+        if (this.draining) this.dropHeld(n, `the run stopped while ${n.id} was down`);
         this.maybeOpenSources();
+        this.anyEnded.fire();
         return false;
       }
       n.up = true;
+      // While the run drains, a processor or sink that was connecting still gets what was held for it.
       this.openStream(n);
+      this.anyEnded.fire();
       return true;
     })();
     n.connecting = p;
@@ -347,7 +351,7 @@ export class DataPlaneManager {
     if (this.draining) return;
     this.draining = true;
     for (const n of this.nodes.values()) {
-      if (!n.up || (!n.call && n.role !== 'source')) this.dropHeld(n, `the run stopped while ${n.id} was down`);
+      if (!n.connecting && (!n.up || (!n.call && n.role !== 'source'))) this.dropHeld(n, `the run stopped while ${n.id} was down`);
       this.setPolicy(n, 'drop');
     }
     for (const n of this.nodes.values()) if (n.role !== 'sink' && !n.call) this.endOutputs(n);
@@ -363,7 +367,7 @@ export class DataPlaneManager {
   async whenDrained(timeoutMs: number): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      if ([...this.nodes.values()].every((n) => !n.call)) return true;
+      if ([...this.nodes.values()].every((n) => !n.call && !n.connecting)) return true;
       const left = deadline - Date.now();
       if (left <= 0) return false;
       await withTimeout(this.anyEnded.wait(), left);
@@ -572,7 +576,8 @@ export class DataPlaneManager {
 
   /** Opens the node's stream if it has something to do. */
   private openStream(n: Node): void {
-    if (!n.up || n.call || this.closed || this.draining || !n.channel) return;
+    if (!n.up || n.call || this.closed || !n.channel) return;
+    if (this.draining && (n.role === 'source' || !n.in.some((l) => l.e.queued > 0))) return;
     if (n.role === 'source') {
       n.wantsStream = true;
       this.maybeOpenSources();
@@ -792,7 +797,7 @@ export class DataPlaneManager {
       if (l.e.ended) continue;
       l.e.ended = true;
       l.e.changed.fire();
-      if (!l.to.up || (!l.to.call && l.to.role !== 'source')) {
+      if (!l.to.connecting && (!l.to.up || (!l.to.call && l.to.role !== 'source'))) {
         // Nobody will take what it held for a downstream that is down and stays down while draining.
         if (this.draining) l.e.dropAll(`the run stopped while ${l.to.id} was down`);
       }
