@@ -21,7 +21,7 @@ import { allComponents, type ComponentSpec, type Pipeline } from './pipeline/mod
 import type { Diagnostic } from './pipeline/diagnostics';
 import { buildComponentEnv } from './supervisor/env';
 import type { ProcessEvent, RestartPolicy } from './supervisor/process';
-import { DataPlaneManager, DEFAULT_BUFFER_LIMITS, type DataPlaneEvent } from './dataplane';
+import { DataPlaneManager, DEFAULT_BUFFER_LIMITS, type DataPlaneEvent, type NodeCounts } from './dataplane';
 import { flowctlHome } from './paths';
 import { removeEndpointFile } from './endpointFile';
 import { ComponentTable } from './runner/componentTable';
@@ -189,6 +189,11 @@ export class Runner implements PipelineRunner {
   /** The control plane this run uses (undefined before start). */
   get controlPlane(): ControlPlaneLink | undefined {
     return this.cp;
+  }
+
+  /** The data plane's counts right now (the views are refreshed once a second; benchmarks need the live ones). */
+  liveCounts(): Record<string, NodeCounts> {
+    return this.dp?.counts() ?? {};
   }
 
   logTail(id: string, lines = 200): string[] {

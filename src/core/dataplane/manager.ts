@@ -22,7 +22,7 @@ import { normalizeEndpoint } from './endpoint';
 import { FRAME_HEADER_BYTES, FrameSplitter, frameMessage, type FrameSink } from './frames';
 import { GrpcCall, H2Channel, type CallStatus } from './h2call';
 import { planGraph } from './graph';
-import { eventIdOf, eventTypeOf, payloadBytesOf, rawClientConstructor, stellarCursorOf } from './rawCodec';
+import { eventIdOf, eventTypeOf, payloadBytesOf, stellarCursorOf } from './rawCodec';
 import { DEFAULT_BUFFER_LIMITS, Edge, type BufferLimits, type HoldPolicy } from './edge';
 import { Signal } from './signal';
 import type { ConsumeResult, DataPlaneEvent, DataPlaneManagerOptions, DataPlaneNode, DataPlaneRole, EdgeCounts, NodeCounts, NodeDrops } from './types';
@@ -34,6 +34,8 @@ const STATUS_OK = 0;
 /** A held buffer is written into a re-opened stream in batches of at most this many frames / bytes. */
 const FLUSH_FRAMES = 256;
 const FLUSH_BYTES = 256 * 1024;
+/** A gRPC frame of an empty message (google.protobuf.Empty). */
+const EMPTY_FRAME = frameMessage(new Uint8Array(0));
 
 interface Link {
   e: Edge;
@@ -51,8 +53,6 @@ interface Node {
   in: Link[];
   out: Link[];
   address?: string;
-  client?: grpc.Client & Record<string, any>;
-  pendingInfo?: grpc.Call;
   channel?: H2Channel;
   /** Bumped by every up()/down(): a connect that finishes late knows it is stale. */
   seq: number;
@@ -488,74 +488,53 @@ export class DataPlaneManager {
     this.events.emit({ type: 'error', id, message });
   }
 
-  /** Dials and calls GetInfo (waitForReady) to prove this is a flowctl.v1 server of the right kind. */
+  /**
+   * Opens the HTTP/2 connection and calls GetInfo to prove a gRPC server answers (UNIMPLEMENTED counts: flowctl
+   * never calls GetInfo, and the event stream itself says when it is the wrong kind of server). A refused
+   * connection is retried with a short backoff until the connect timeout: the Go SDK registers before its
+   * data port listens.
+   */
   private async connect(n: Node, seq: number): Promise<boolean> {
     const service = SERVICE[n.role];
-    const Ctor = rawClientConstructor(n.role);
-    const max = this.maxMessageBytes();
-    const client = new Ctor(n.address!, grpc.credentials.createInsecure(), {
-      'grpc.max_send_message_length': max,
-      'grpc.max_receive_message_length': max,
-      'grpc.initial_reconnect_backoff_ms': 200,
-      'grpc.max_reconnect_backoff_ms': 2_000,
-      'grpc.enable_channelz': 0,
-    }) as grpc.Client & Record<string, any>;
-    n.client = client;
     const timeout = this.opts.connectTimeoutMs ?? 30_000;
     const deadline = Date.now() + timeout;
-    const stale = () => seq !== n.seq || this.closed;
-    const getInfo = () =>
-      new Promise<void>((resolve, reject) => {
-        // waitForReady: queue the call while the port is not listening yet (the Go SDK registers first).
-        const md = new grpc.Metadata({ waitForReady: true });
-        const call = client.GetInfo({}, md, { deadline: new Date(deadline) }, (err: grpc.ServiceError | null) => {
-          if (n.pendingInfo === call) n.pendingInfo = undefined;
-          if (err) reject(err);
-          else resolve();
-        });
-        n.pendingInfo = call;
-      });
-    try {
-      for (;;) {
-        try {
-          await getInfo();
-          break;
-        } catch (err) {
-          const e = err as grpc.ServiceError;
-          // A gRPC server that does not implement GetInfo (flowctl never calls it) is reachable all the same;
-          // if it is not a data-plane server either, the event stream itself will say so.
-          if (e.code === grpc.status.UNIMPLEMENTED) break;
-          if (e.code !== grpc.status.UNAVAILABLE || stale() || Date.now() >= deadline) throw e;
-          await new Promise((r) => setTimeout(r, 200));
+    const channel = new H2Channel(n.address!);
+    const stale = () => {
+      if (seq === n.seq && !this.closed) return false;
+      if (n.channel !== channel) channel.close();
+      return true;
+    };
+    n.channel = channel;
+    const getInfo = protos().v1[service].service.GetInfo.path;
+    let backoff = 20;
+    for (;;) {
+      const left = deadline - Date.now();
+      let why: string | undefined;
+      if (left <= 0) {
+        why = `no flowctl.v1 ${service} answered at ${n.address} within ${Math.round(timeout / 1000)} s (is it a gRPC data-plane server?)`;
+      } else {
+        const { status } = await channel.unary(getInfo, EMPTY_FRAME, left);
+        if (stale()) return false;
+        if (status.code === STATUS_OK || status.code === grpc.status.UNIMPLEMENTED) return true;
+        if (status.code === grpc.status.UNAVAILABLE) {
+          await new Promise((r) => setTimeout(r, Math.min(backoff, Math.max(1, deadline - Date.now()))));
+          backoff = Math.min(backoff * 2, 500);
+          if (stale()) return false;
+          continue;
         }
+        why =
+          status.code === grpc.status.DEADLINE_EXCEEDED
+            ? `no flowctl.v1 ${service} answered at ${n.address} within ${Math.round(timeout / 1000)} s (is it a gRPC data-plane server?)`
+            : `cannot reach the flowctl.v1 ${service} at ${n.address}: ${status.details}`;
       }
-    } catch (err) {
-      client.close();
-      if (n.client === client) n.client = undefined;
-      if (stale()) return false;
-      const e = err as grpc.ServiceError;
-      const why =
-        e.code === grpc.status.DEADLINE_EXCEEDED
-          ? `no flowctl.v1 ${service} answered at ${n.address} within ${Math.round(timeout / 1000)} s (is it a gRPC data-plane server?)`
-          : e.code === grpc.status.CANCELLED
-            ? undefined
-            : `cannot reach the flowctl.v1 ${service} at ${n.address}: ${e.details || e.message}`;
-      if (why) this.error(n.id, why);
+      channel.close();
+      if (n.channel === channel) n.channel = undefined;
+      this.error(n.id, why);
       return false;
     }
-    // The event streams use their own HTTP/2 connection (h2call.ts); GetInfo was all grpc-js was for.
-    client.close();
-    if (n.client === client) n.client = undefined;
-    if (stale()) return false;
-    n.channel = new H2Channel(n.address!);
-    return true;
   }
 
   private disconnect(n: Node): void {
-    n.pendingInfo?.cancel();
-    n.pendingInfo = undefined;
-    n.client?.close();
-    n.client = undefined;
     n.channel?.close();
     n.channel = undefined;
   }
