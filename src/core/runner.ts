@@ -318,6 +318,7 @@ export class Runner implements PipelineRunner {
     this.metricsTimer.unref();
     this.marks.running = performance.now();
     this.setState('running');
+    this.publishMetrics(); // the edges and data health from the first moment
     this.checkRunEnd();
   }
 
@@ -481,7 +482,7 @@ export class Runner implements PipelineRunner {
         this.table.update(id, { health: e.record.status, problem: e.reason === 'stale' ? 'no heartbeat within the heartbeat TTL' : undefined });
         if (e.record.status === HealthStatus.UNHEALTHY && this.comps.get(id)?.state.state === 'running') {
           this.notice('warning', `${id} is unhealthy${e.reason === 'stale' ? ': no heartbeat within the heartbeat TTL' : ''}`, id);
-        } else if (e.reason === 'recovered' || (e.previous === HealthStatus.UNHEALTHY && e.record.status === HealthStatus.HEALTHY)) {
+        } else if (e.record.status === HealthStatus.HEALTHY && e.previous === HealthStatus.UNHEALTHY) {
           this.notice('info', `${id} is healthy again`, id);
         }
         break;

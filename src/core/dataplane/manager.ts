@@ -722,6 +722,7 @@ export class DataPlaneManager {
     const { e, to: d } = l;
     if (e.flushing) return;
     e.flushing = true;
+    let delivered = 0;
     try {
       while (e.queued > 0) {
         if (d.call !== call || !d.accepting || this.closed) return;
@@ -738,12 +739,14 @@ export class DataPlaneManager {
         d.counts.bytesIn += bytes;
         d.callWritten += frames.length;
         if (!call.write(frames.length === 1 ? frames[0] : Buffer.concat(frames))) d.blocked = true;
+        delivered += frames.length;
         if (d.role === 'sink') this.sample();
         e.changed.fire();
       }
       if (d.call !== call || !d.accepting) return;
       e.open = true;
       e.opens++;
+      if (delivered > 0) this.events.emit({ type: 'notice', id: d.id, message: `${e.from} → ${e.to}: ${delivered} held event(s) delivered` });
       this.events.emit({ type: 'wired', from: e.from, to: e.to });
       e.changed.fire();
     } finally {
