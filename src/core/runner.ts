@@ -20,7 +20,7 @@ import { loadPipelineFile } from './pipeline/load';
 import { allComponents, type ComponentSpec, type Pipeline } from './pipeline/model';
 import type { Diagnostic } from './pipeline/diagnostics';
 import { buildComponentEnv } from './supervisor/env';
-import type { ProcessEvent, RestartPolicy } from './supervisor/process';
+import type { ProcessEvent } from './supervisor/process';
 import { DataPlaneManager, DEFAULT_BUFFER_LIMITS, type DataPlaneEvent, type NodeCounts } from './dataplane';
 import { flowctlHome } from './paths';
 import { removeEndpointFile } from './endpointFile';
@@ -35,8 +35,8 @@ import { deferred, type Deferred } from './runner/deferred';
 import { dataNodes, sourceParams } from './runner/wiring';
 import { commandlessMessage, registrationTimeoutMessage } from './runner/messages';
 import { Signal } from './dataplane/signal';
-import { createDriver, driverKindOf } from './drivers/select';
-import type { ComponentDriver, ComponentHandle, ComponentRunSpec, DriverKind } from './drivers/types';
+import { createDriver, driverKindOf, runSpecOf } from './drivers/select';
+import type { ComponentDriver, ComponentHandle, DriverKind } from './drivers/types';
 
 /** Thrown by start() (and applyPipeline()) when the pipeline file has errors; carries every diagnostic. */
 export class PipelineInvalidError extends Error {
@@ -246,7 +246,8 @@ export class Runner implements PipelineRunner {
     const commandless = components.filter((c) => this.comps.get(c.id)!.driver.kind === 'process' && !c.command?.length);
     if (commandless.length) throw new Error(commandlessMessage(this.file, commandless));
     for (const driver of this.drivers.values()) {
-      const problems = await driver.preflight([]);
+      const mine = components.filter((c) => this.comps.get(c.id)!.driver === driver);
+      const problems = await driver.preflight(mine.map((c) => runSpecOf(c, { runId: this.runId!, pipeline, env: {} })));
       if (problems.length) throw new Error(problems.join('\n'));
     }
 
@@ -379,7 +380,7 @@ export class Runner implements PipelineRunner {
         c.handleSub?.dispose();
         c.driver.release?.(id);
       }
-      const handle = c.driver.create(this.runSpec(c, env, override));
+      const handle = c.driver.create(runSpecOf(c.spec, { runId: this.runId!, pipeline: this.pipeline!, env, logFile: this.logs?.fileOf(id), override }));
       c.handle = handle;
       c.handleSub = handle.events.on((e) => this.onProcessEvent(c, handle, e));
       c.overridden = !!override;
@@ -410,22 +411,6 @@ export class Runner implements PipelineRunner {
     this.startup?.failure.reject(new Error(message));
     this.dp?.expect(c.spec.id, false);
     this.checkRunEnd();
-  }
-
-  private runSpec(c: Comp, env: Record<string, string>, override?: ComponentOverride): ComponentRunSpec {
-    const s = c.spec;
-    return {
-      id: s.id,
-      runId: this.runId!,
-      pipeline: this.pipeline!.metadata.name,
-      command: override?.command ?? s.command,
-      args: override?.args ?? s.args,
-      image: s.image,
-      cwd: this.pipeline!.dir,
-      env,
-      restartPolicy: (s.restart_policy as RestartPolicy | undefined) ?? 'no',
-      logFile: this.logs?.fileOf(s.id),
-    };
   }
 
   private armRegistrationTimer(c: Comp): void {
