@@ -19,13 +19,17 @@ import * as grpc from '@grpc/grpc-js';
 import { protos } from '../proto';
 import { Emitter } from '../typedEmitter';
 import { normalizeEndpoint } from './endpoint';
-import { FRAME_HEADER_BYTES, FrameSplitter, frameMessage, type FrameSink } from './frames';
+import { FRAME_HEADER_BYTES, FrameSplitter, frameMessage } from './frames';
 import { GrpcCall, H2Channel, type CallStatus } from './h2call';
 import { planGraph } from './graph';
-import { eventIdOf, eventTypeOf, payloadBytesOf, stellarCursorOf } from './rawCodec';
+import { eventIdOf, payloadBytesOf, stellarCursorOf } from './rawCodec';
+import { Forwarder } from './forwarder';
+import { newNode, type Link, type Node } from './node';
+import { decodeConsumeResponse } from './consumeResponse';
+import { probe } from './probe';
 import { DEFAULT_BUFFER_LIMITS, Edge, type BufferLimits, type HoldPolicy } from './edge';
 import { Signal } from './signal';
-import type { ConsumeResult, DataPlaneEvent, DataPlaneManagerOptions, DataPlaneNode, DataPlaneRole, EdgeCounts, NodeCounts, NodeDrops } from './types';
+import type { ConsumeResult, DataPlaneEvent, DataPlaneManagerOptions, DataPlaneNode, EdgeCounts, NodeCounts, NodeDrops } from './types';
 
 const SERVICE = { source: 'SourceService', processor: 'ProcessorService', sink: 'ConsumerService' } as const;
 const WHAT = { source: 'StreamEvents', processor: 'Process', sink: 'Consume' } as const;
@@ -34,66 +38,6 @@ const STATUS_OK = 0;
 /** A held buffer is written into a re-opened stream in batches of at most this many frames / bytes. */
 const FLUSH_FRAMES = 256;
 const FLUSH_BYTES = 256 * 1024;
-/** A gRPC frame of an empty message (google.protobuf.Empty). */
-const EMPTY_FRAME = frameMessage(new Uint8Array(0));
-
-interface Link {
-  e: Edge;
-  from: Node;
-  to: Node;
-}
-
-interface Node {
-  readonly id: string;
-  role: DataPlaneRole;
-  inputs: string[];
-  /** Sinks: the event types it accepts (empty = all). */
-  accepts: string[];
-  filter?: Set<string>;
-  in: Link[];
-  out: Link[];
-  address?: string;
-  channel?: H2Channel;
-  /** Bumped by every up()/down(): a connect that finishes late knows it is stale. */
-  seq: number;
-  connecting?: Promise<boolean>;
-  /** Registered, reachable, and its stream is (or may be) open. */
-  up: boolean;
-  /** Could not be reached or is not a v1 data-plane component: upstreams do not wait for it. */
-  broken: boolean;
-  /** The current stream (source output, processor bidi, sink input). */
-  call?: GrpcCall;
-  callDone?: Promise<void>;
-  resolveCallDone?: () => void;
-  /** The stream takes input (processors, sinks) and is not half-closed. */
-  accepting: boolean;
-  /** We half-closed its input and wait for it to finish. */
-  closing: boolean;
-  /** We cancelled the stream on purpose (its status is not a failure). */
-  cancelled: boolean;
-  /** The runner is stopping or restarting it: the end of its stream is not the end of its data. */
-  goingDown: boolean;
-  /** While down: is it expected back (held events wait, upstream pauses when full) or not (oldest dropped)? */
-  expectBack: boolean;
-  /** A write to its stream returned false: wait for 'drain'. */
-  blocked: boolean;
-  readonly drained: Signal;
-  counts: NodeCounts;
-  /** Events written into the current stream (sinks: checked against its ConsumeResponse). */
-  callWritten: number;
-  dropped: number;
-  droppedBy: Record<string, number>;
-  /** Event types already reported as not accepted. */
-  typesReported: Set<string>;
-  /** The last ConsumeResponse (sinks). */
-  result?: ConsumeResult;
-  /** Sources: how many times StreamEvents was opened; the id / cursor of the last event read. */
-  streams: number;
-  lastEventId?: string;
-  lastCursor?: { ledgerSequence: number; indexInLedger: number };
-  /** Sources wait until everything downstream can take events before they first open. */
-  wantsStream: boolean;
-}
 
 export class DataPlaneManager {
   readonly events = new Emitter<DataPlaneEvent>();
@@ -488,50 +432,22 @@ export class DataPlaneManager {
     this.events.emit({ type: 'error', id, message });
   }
 
-  /**
-   * Opens the HTTP/2 connection and calls GetInfo to prove a gRPC server answers (UNIMPLEMENTED counts: flowctl
-   * never calls GetInfo, and the event stream itself says when it is the wrong kind of server). A refused
-   * connection is retried with a short backoff until the connect timeout: the Go SDK registers before its
-   * data port listens.
-   */
+  /** Opens the node's HTTP/2 connection and proves a gRPC server answers there (see probe.ts). */
   private async connect(n: Node, seq: number): Promise<boolean> {
-    const service = SERVICE[n.role];
-    const timeout = this.opts.connectTimeoutMs ?? 30_000;
-    const deadline = Date.now() + timeout;
     const channel = new H2Channel(n.address!);
+    n.channel = channel;
     const stale = () => {
       if (seq === n.seq && !this.closed) return false;
       if (n.channel !== channel) channel.close();
       return true;
     };
-    n.channel = channel;
-    const getInfo = protos().v1[service].service.GetInfo.path;
-    let backoff = 20;
-    for (;;) {
-      const left = deadline - Date.now();
-      let why: string | undefined;
-      if (left <= 0) {
-        why = `no flowctl.v1 ${service} answered at ${n.address} within ${Math.round(timeout / 1000)} s (is it a gRPC data-plane server?)`;
-      } else {
-        const { status } = await channel.unary(getInfo, EMPTY_FRAME, left);
-        if (stale()) return false;
-        if (status.code === STATUS_OK || status.code === grpc.status.UNIMPLEMENTED) return true;
-        if (status.code === grpc.status.UNAVAILABLE) {
-          await new Promise((r) => setTimeout(r, Math.min(backoff, Math.max(1, deadline - Date.now()))));
-          backoff = Math.min(backoff * 2, 500);
-          if (stale()) return false;
-          continue;
-        }
-        why =
-          status.code === grpc.status.DEADLINE_EXCEEDED
-            ? `no flowctl.v1 ${service} answered at ${n.address} within ${Math.round(timeout / 1000)} s (is it a gRPC data-plane server?)`
-            : `cannot reach the flowctl.v1 ${service} at ${n.address}: ${status.details}`;
-      }
-      channel.close();
-      if (n.channel === channel) n.channel = undefined;
-      this.error(n.id, why);
-      return false;
-    }
+    const result = await probe(channel, SERVICE[n.role], this.opts.connectTimeoutMs ?? 30_000, stale);
+    if (result === true) return true;
+    if (result === undefined) return false;
+    channel.close();
+    if (n.channel === channel) n.channel = undefined;
+    this.error(n.id, result);
+    return false;
   }
 
   private disconnect(n: Node): void {
@@ -655,7 +571,7 @@ export class DataPlaneManager {
   /** Opens a source's or processor's output call and forwards each event it returns along its edges. */
   private pump(n: Node, path: string): GrpcCall {
     const splitter = new FrameSplitter(this.maxMessageBytes());
-    const forward = new Forwarder(this, n);
+    const forward = new Forwarder({ typeDrop: (l, type) => this.typeDrop(l, type), draining: () => this.draining }, n);
     let problem: string | undefined;
     let call!: GrpcCall;
     call = n.channel!.call(path, {
@@ -866,119 +782,12 @@ export class DataPlaneManager {
   }
 
   /** An event of a type the sink does not accept: counted on the edge; reported once per type. */
-  typeDrop(l: Link, type: string): void {
+  private typeDrop(l: Link, type: string): void {
     l.e.drop(`type mismatch: ${type || '(no type)'}`);
     const d = l.to;
     if (d.typesReported.has(type)) return;
     d.typesReported.add(type);
     this.events.emit({ type: 'typeMismatch', id: d.id, from: l.from.id, eventType: type, accepts: [...d.accepts] });
-  }
-
-  /** Drop reason for an event arriving for a held edge whose downstream will not come back (run draining). */
-  get isDraining(): boolean {
-    return this.draining;
-  }
-}
-
-function newNode(spec: DataPlaneNode): Node {
-  return {
-    id: spec.id,
-    role: spec.role,
-    inputs: [...spec.inputs],
-    accepts: [],
-    in: [],
-    out: [],
-    seq: 0,
-    up: false,
-    broken: false,
-    accepting: false,
-    closing: false,
-    cancelled: false,
-    goingDown: false,
-    expectBack: true,
-    blocked: false,
-    drained: new Signal(),
-    counts: { eventsIn: 0, eventsOut: 0, bytesIn: 0, bytesOut: 0 },
-    callWritten: 0,
-    dropped: 0,
-    droppedBy: {},
-    typesReported: new Set(),
-    streams: 0,
-    wantsStream: false,
-  };
-}
-
-/**
- * Counts each frame of one node's output and hands it to every edge: straight into the downstream's
- * stream (consecutive frames of a chunk extend one run, written in one piece after the chunk) when the
- * edge is open, into the edge's hold buffer otherwise.
- */
-class Forwarder implements FrameSink {
-  lastBuf: Buffer | null = null;
-  lastStart = 0;
-  lastEnd = 0;
-
-  constructor(
-    private readonly mgr: DataPlaneManager,
-    private readonly n: Node,
-  ) {}
-
-  frame(buf: Buffer, start: number, end: number): void {
-    const n = this.n;
-    const bytes = payloadBytesOf(buf, start + FRAME_HEADER_BYTES, end);
-    n.counts.eventsOut++;
-    n.counts.bytesOut += bytes;
-    this.lastBuf = buf;
-    this.lastStart = start;
-    this.lastEnd = end;
-    let type: string | undefined;
-    const outs = n.out;
-    for (let i = 0; i < outs.length; i++) {
-      const l = outs[i];
-      const d = l.to;
-      const e = l.e;
-      if (d.filter) {
-        type ??= eventTypeOf(buf, start + FRAME_HEADER_BYTES, end);
-        if (!d.filter.has(type)) {
-          this.mgr.typeDrop(l, type);
-          continue;
-        }
-      }
-      if (e.open && d.accepting) {
-        e.events++;
-        e.bytes += bytes;
-        d.counts.eventsIn++;
-        d.counts.bytesIn += bytes;
-        d.callWritten++;
-        if (e.runBuf === buf && e.runEnd === start) {
-          e.runEnd = end;
-        } else {
-          if (e.runBuf !== null && d.call) {
-            // Not contiguous (a frame completed across chunks): write what we have.
-            if (!d.call.write(e.runBuf.subarray(e.runStart, e.runEnd))) d.blocked = true;
-          }
-          e.runBuf = buf;
-          e.runStart = start;
-          e.runEnd = end;
-        }
-      } else if (e.ended && this.mgr.isDraining) {
-        e.drop(`the run stopped while ${d.id} was down`);
-      } else {
-        e.hold(buf, start, end, `buffer full while ${d.id} was down`);
-      }
-    }
-  }
-}
-
-/** The ConsumeResponse of a Consume call: its one frame, decoded (undefined when there is none). */
-function decodeConsumeResponse(bytes: Buffer): { events_consumed: number; events_failed: number; errors: string[] } | undefined {
-  if (bytes.length < FRAME_HEADER_BYTES) return undefined;
-  const len = bytes.readUInt32BE(1);
-  if (bytes.length < FRAME_HEADER_BYTES + len) return undefined;
-  try {
-    return protos().v1.ConsumerService.service.Consume.responseDeserialize(bytes.subarray(FRAME_HEADER_BYTES, FRAME_HEADER_BYTES + len));
-  } catch {
-    return undefined;
   }
 }
 
