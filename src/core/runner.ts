@@ -41,6 +41,8 @@ import { PipelineInvalidError } from './runner/errors';
 export { PipelineInvalidError } from './runner/errors';
 
 const METRICS_INTERVAL_MS = 1000;
+/** How long the start waits for the data-plane servers of registered components to answer. */
+const WIRING_WAIT_MS = 10_000;
 
 export function createRunner(options: RunnerOptions): PipelineRunner {
   return new Runner(options);
@@ -247,17 +249,27 @@ export class Runner implements PipelineRunner {
     checkRunEnd(run);
   }
 
-  /** Resolves once every component that must register has (or was stopped by hand) and its edges are open. */
+  /**
+   * Resolves once every component that must register has (or was stopped by hand) and its streams are open.
+   * A data-plane server that does not answer yet does not hold the start for longer than WIRING_WAIT_MS:
+   * the run goes on and its edges open when it answers (within the connect timeout).
+   */
   private async allUpAndWired(startup: Startup): Promise<void> {
     const run = this.run;
     for (;;) {
       const comps = [...run.comps.values()];
       const waiting = comps.filter((c) => mustRegister(c.spec) && !c.state.registered && !c.state.stoppedByHand);
-      if (waiting.length === 0) {
-        await Promise.race([Promise.all(comps.map((c) => c.wiring ?? Promise.resolve(false))), startup.failure.promise]);
-        return;
-      }
+      if (waiting.length === 0) break;
       await Promise.race([run.progress.wait(), startup.failure.promise]);
+    }
+    const comps = [...run.comps.values()];
+    let timer: NodeJS.Timeout | undefined;
+    const slow = new Promise<'slow'>((resolve) => (timer = setTimeout(() => resolve('slow'), WIRING_WAIT_MS)));
+    const wired = Promise.all(comps.map((c) => c.wiring ?? Promise.resolve(false))).then(() => 'wired' as const);
+    const outcome = await Promise.race([wired, slow, startup.failure.promise]).finally(() => clearTimeout(timer));
+    if (outcome === 'slow') {
+      const pending = comps.filter((c) => c.wiring && !run.dp?.isConnected(c.spec.id)).map((c) => c.spec.id);
+      run.notice('warning', `the data-plane servers of ${pending.join(', ')} do not answer yet; their streams open when they do`);
     }
   }
 

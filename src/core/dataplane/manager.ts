@@ -385,6 +385,11 @@ export class DataPlaneManager {
     return this.nodes.get(id)?.lastEventId;
   }
 
+  /** True when the component's data-plane server answered (its stream is open or may open). */
+  isConnected(id: string): boolean {
+    return !!this.nodes.get(id)?.up;
+  }
+
   /** True when the component's stream is open (sources: streaming). */
   isOpen(id: string): boolean {
     const n = this.nodes.get(id);
