@@ -268,7 +268,7 @@ export class Runner implements PipelineRunner {
     const wired = Promise.all(comps.map((c) => c.wiring ?? Promise.resolve(false))).then(() => 'wired' as const);
     const outcome = await Promise.race([wired, slow, startup.failure.promise]).finally(() => clearTimeout(timer));
     if (outcome === 'slow') {
-      const pending = comps.filter((c) => c.wiring && !run.dp?.isConnected(c.spec.id)).map((c) => c.spec.id);
+      const pending = comps.filter((c) => run.dp?.isConnecting(c.spec.id)).map((c) => c.spec.id);
       run.notice('warning', `the data-plane servers of ${pending.join(', ')} do not answer yet; their streams open when they do`);
     }
   }

@@ -385,9 +385,9 @@ export class DataPlaneManager {
     return this.nodes.get(id)?.lastEventId;
   }
 
-  /** True when the component's data-plane server answered (its stream is open or may open). */
-  isConnected(id: string): boolean {
-    return !!this.nodes.get(id)?.up;
+  /** True while the component's data-plane server is being reached (it registered, it has not answered yet). */
+  isConnecting(id: string): boolean {
+    return !!this.nodes.get(id)?.connecting;
   }
 
   /** True when the component's stream is open (sources: streaming). */
