@@ -11,6 +11,7 @@ import { PipelineInvalidError, Runner } from '../../src/core/runner';
 import type { RunnerOptions } from '../../src/core/runnerTypes';
 import type { ComponentView, RunSnapshot } from '../../src/core/events';
 import { waitFor } from '../helpers/net';
+import { repoRoot } from '../helpers/paths';
 import { markedProcesses, node, runEnv, writePipeline, type RunEnv } from './run-helpers';
 
 interface Hosted {
@@ -367,4 +368,40 @@ spec:
   assert.equal(named.length, 1, 'named once');
   assert.ok(notices.some((n) => new RegExp(`picky: ${picky.dropped} event\\(s\\) dropped: .*type mismatch: test\\.b\\.v1.*it accepts only \\[test\\.a\\.v1\\]`).test(n)), notices.join('\n'));
   assert.equal(seqs(path.join(env.dir, 'p.jsonl')).length, picky.eventsIn);
+});
+
+test("the demo: a restarted ticker goes on with the trade after the last one delivered (no trade twice at the sinks)", async (t) => {
+  const env = runEnv(t);
+  // The demo pipeline as shipped, with its commands made absolute and its output in the temp folder.
+  const built = path.join(repoRoot(), 'dist', 'examples', 'demo', 'components');
+  const out = path.join(env.dir, 'events.jsonl');
+  const yaml = fs
+    .readFileSync(path.join(repoRoot(), 'examples', 'demo', 'flow.yml'), 'utf8')
+    .replace(/"\.\.\/\.\.\/dist\/examples\/demo\/components\/([\w-]+\.js)"/g, (_m, f: string) => JSON.stringify(path.join(built, f)))
+    .replace('RATE: "20"', 'RATE: "100"')
+    .replace('output/events.jsonl', out);
+  const file = writePipeline(env.dir, yaml);
+  const { runner, notices, view } = host(t, env, file);
+  const trades = () =>
+    fs.existsSync(out)
+      ? fs
+          .readFileSync(out, 'utf8')
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => Number(/^trade-(\d+)$/.exec((JSON.parse(l) as { id: string }).id)![1]))
+      : [];
+  await runner.start();
+  await waitFor(() => trades().length > 20, 20_000, 'trades in events.jsonl');
+  const before = view('ticker').pid;
+  await runner.restartComponent('ticker');
+  await waitFor(() => view('ticker').phase === 'running' && view('ticker').pid !== before, 20_000, 'the ticker back');
+  const n = trades().length;
+  await waitFor(() => trades().length > n + 20, 20_000, 'trades after the restart');
+  await runner.stop();
+  const ids = trades();
+  for (let i = 1; i < ids.length; i++) assert.ok(ids[i] > ids[i - 1], `trade-${ids[i]} after trade-${ids[i - 1]}: the ticker went on, it did not start over`);
+  assert.ok(notices.some((m) => /ticker: stream re-opened, resuming after event "trade-\d+"/.test(m)), notices.join('\n'));
+  const counter = runner.snapshot().components.find((c) => c.id === 'counter-sink')!;
+  assert.equal(counter.eventsIn, ids.length, 'both sinks got the same events');
+  assert.equal(runner.snapshot().dropped, 0);
 });
