@@ -742,8 +742,6 @@ export class DataPlaneManager {
       if (completed) {
         if (n.role === 'source' && !this.draining) this.events.emit({ type: 'sourceEnded', id: n.id });
         this.endOutputs(n);
-      } else if (!clean && !expected && n.role === 'processor') {
-        // A processor that failed on its own: events sent to it are lost with it; the edges into it hold.
       }
     }
     if (!expected && !wasClosing && n.role !== 'source' && clean && n.up) {
