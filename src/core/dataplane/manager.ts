@@ -731,11 +731,14 @@ export class DataPlaneManager {
       why = this.explain(n, status);
     }
 
+    // Events a processor or sink had received but not handled die with its stream; the protocol has no
+    // acknowledgements, so they cannot be counted (say so instead).
+    const inFlight = n.role !== 'source' && n.callWritten > 0 ? '; events it had received but not yet handled are lost with its stream (not countable: the data plane has no acknowledgements)' : '';
     if (n.role === 'sink') {
       if (clean) this.readConsumeResponse(n, response ?? Buffer.alloc(0));
-      if (why) this.error(n.id, `Consume failed: ${why}${n.callWritten ? '; events it had received but not yet handled are lost with its stream' : ''}`);
+      if (why) this.error(n.id, `Consume failed: ${why}${inFlight}`);
     } else {
-      if (why) this.error(n.id, `${WHAT[n.role]} failed: ${why}`);
+      if (why) this.error(n.id, `${WHAT[n.role]} failed: ${why}${inFlight}`);
       // Its output has finished for good, or it only paused (a restart, a crash: it comes back).
       const completed =
         this.draining || (clean && !n.goingDown && !n.cancelled && (n.role === 'source' || (wasClosing && n.in.every((l) => l.e.ended))));
