@@ -28,7 +28,7 @@ import { prepareRunLogs, DEFAULT_KEEP_RUN_LOGS } from './runner/runLogs';
 import { deferred } from './runner/deferred';
 import { dataNodes, sourceParams } from './runner/wiring';
 import { commandlessMessage } from './runner/messages';
-import { runSpecOf } from './drivers/select';
+import { driverSelection, runSpecOf } from './drivers/factory';
 import { Run, mustRegister, type Startup } from './runner/run';
 import { launch, launchFailed } from './runner/launch';
 import { onRegistryEvent } from './runner/registryFacts';
@@ -166,6 +166,13 @@ export class Runner implements PipelineRunner {
     run.runId = crypto.randomUUID();
     const stateDir = opts.stateDir ?? flowctlHome();
     for (const c of components) run.addComp(c, stateDir);
+    // How each component runs (process or container): the selection's own problems stop the start.
+    const selection = driverSelection(pipeline);
+    const selectionErrors = selection.diagnostics.filter((d) => d.severity === 'error' && d.code !== 'nothing-to-run');
+    if (selectionErrors.length) throw new PipelineInvalidError(run.file, selectionErrors);
+    for (const d of selection.diagnostics.filter((x) => x.severity === 'warning')) {
+      run.notice('warning', `${path.basename(d.file)}:${d.line}:${d.column}: ${d.message}`);
+    }
     // The process driver runs only what has a command: say so for all of them at once, before anything starts.
     const commandless = components.filter((c) => run.comps.get(c.id)!.driver.kind === 'process' && !c.command?.length);
     if (commandless.length) throw new Error(commandlessMessage(run.file, commandless));

@@ -4,6 +4,7 @@ import { loadPipelineFileSync } from '../../core/pipeline/load';
 import { RunStatus } from '../../core/controlplane/model';
 import { call, connect, type EndpointFlags } from '../client';
 import { colorEnabled, palette } from '../render/color';
+import { jsonForTerminal } from '../../core/text/terminal';
 import { renderStatus, type EventCounts, type WireComponentStatus } from '../render/status';
 import { defineCommand } from '../command';
 import type { ParsedArgs } from '../args';
@@ -73,7 +74,7 @@ export async function statusCommand(args: ParsedArgs<typeof flags>): Promise<num
         // an older control plane without runs: no counts
       }
       if (json) {
-        process.stdout.write(JSON.stringify({ endpoint: clients.target, pipeline: pipelineName ?? runName, components: list.components, counts: counts ?? {} }, null, 2) + '\n');
+        process.stdout.write(jsonForTerminal({ endpoint: clients.target, pipeline: pipelineName ?? runName, components: list.components, counts: counts ?? {} }) + '\n');
       } else {
         if (watch) process.stdout.write('\x1b[H\x1b[2J');
         process.stdout.write(renderStatus(list.components, { pipelineName: pipelineName ?? runName, palette: p, counts }));

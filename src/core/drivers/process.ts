@@ -3,7 +3,6 @@
 // The runner only sees the ComponentDriver interface; ManagedProcess is the handle.
 import { Supervisor } from '../supervisor/supervisor';
 import { reapLeftovers } from '../supervisor/stateFile';
-import { readProcStat } from '../supervisor/procfs';
 import type { ComponentDriver, ComponentHandle, ComponentRunSpec, LeftoverReport } from './types';
 
 export interface ProcessDriverOptions {
@@ -65,23 +64,8 @@ export class ProcessDriver implements ComponentDriver {
     this.supervisor.killAll();
   }
 
-  /** True when `pid` is one of our components' processes, in one of their process groups, or descends from one. */
+  /** True when `pid` belongs to this run (a component, a member of its group, or anything carrying the run marker). */
   ownsProcess(pid: number): boolean {
-    const roots = new Set<number>();
-    const groups = new Set<number>();
-    for (const c of this.supervisor.liveChildren()) {
-      roots.add(c.pid);
-      groups.add(c.pgid);
-    }
-    if (roots.size === 0) return false;
-    let cur = pid;
-    for (let depth = 0; depth < 64 && cur > 1; depth++) {
-      if (roots.has(cur)) return true;
-      const stat = readProcStat(cur);
-      if (!stat) return false;
-      if (groups.has(stat.pgrp)) return true;
-      cur = stat.ppid;
-    }
-    return false;
+    return this.supervisor.ownsProcess(pid);
   }
 }

@@ -1,8 +1,7 @@
 // Starting one component: its environment (the flowctl contract), a driver handle (a fresh one when its
 // spec changed or the last start was a one-time override), the start, and the registration it owes.
 import type { ComponentOverride } from '../runnerTypes';
-import { buildComponentEnv } from '../supervisor/env';
-import { runSpecOf } from '../drivers/select';
+import { componentEnv, runSpecOf } from '../drivers/factory';
 import { registrationTimeoutMessage } from './messages';
 import { onProcessEvent } from './processFacts';
 import { checkRunEnd } from './runEnd';
@@ -20,10 +19,7 @@ export async function launch(run: Run, c: Comp, override?: ComponentOverride): P
   c.state.launching();
   run.table.update(id, { waitingFor: [], problem: undefined });
   if (!c.handle || override || c.overridden || c.stale) {
-    const env = await buildComponentEnv(
-      { id, env: c.spec.env, config: c.spec.config, healthPort: c.spec.health_port },
-      { endpoint: cp.endpoint, parentEnv: process.env, extraEnv: run.options.env },
-    );
+    const env = await componentEnv(c.driver.kind, { id, env: c.spec.env, config: c.spec.config, healthPort: c.spec.health_port }, { endpoint: cp.endpoint, extraEnv: run.options.env });
     for (const [k, v] of Object.entries(override?.env ?? {})) if (!CONTRACT_ENV.includes(k)) env[k] = v;
     if (run.ending) return;
     if (c.handle) {

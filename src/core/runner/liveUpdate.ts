@@ -7,7 +7,7 @@ import type { ApplyResult } from '../runnerTypes';
 import { loadPipelineFile } from '../pipeline/load';
 import { allComponents } from '../pipeline/model';
 import { flowctlHome } from '../paths';
-import { driverKindOf } from '../drivers/select';
+import { driverKindOf } from '../drivers/factory';
 import { PipelineInvalidError } from './errors';
 import { diffSpecs } from './apply';
 import { commandlessMessage } from './messages';

@@ -16,7 +16,7 @@ import { MetricsPublisher } from './metricsPublisher';
 import type { Sequencer } from './sequencer';
 import type { RunLogs } from './runLogs';
 import type { Deferred } from './deferred';
-import { createDriver, driverKindOf } from '../drivers/select';
+import { createDriver, driverKindOf } from '../drivers/factory';
 import type { ComponentDriver, ComponentHandle, DriverKind } from '../drivers/types';
 
 export const RUN_DEFAULTS = {
@@ -143,7 +143,7 @@ export class Run {
     const kind = driverKindOf(spec, this.pipeline!);
     let driver = this.drivers.get(kind);
     if (!driver) {
-      driver = createDriver(kind, { stateDir, file: this.file, runId: this.runId!, pipelineName: this.pipeline!.metadata.name });
+      driver = createDriver(kind, { stateDir, file: this.file, runId: this.runId!, pipelineName: this.pipeline!.metadata.name, onProgress: (m) => this.notice('info', m) });
       this.drivers.set(kind, driver);
     }
     const id = spec.id;
