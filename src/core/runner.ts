@@ -106,19 +106,19 @@ export class Runner implements PipelineRunner {
     return this.run.comps.get(id)?.handle?.tail(lines) ?? [];
   }
 
-  restartComponent(id: string, options?: RestartOptions): Promise<void> {
+  async restartComponent(id: string, options?: RestartOptions): Promise<void> {
     return restartComponent(this.run, id, options);
   }
 
-  stopComponent(id: string): Promise<void> {
+  async stopComponent(id: string): Promise<void> {
     return stopComponent(this.run, id);
   }
 
-  startComponent(id: string): Promise<void> {
+  async startComponent(id: string): Promise<void> {
     return startComponent(this.run, id);
   }
 
-  applyPipeline(): Promise<ApplyResult> {
+  async applyPipeline(): Promise<ApplyResult> {
     return applyPipeline(this.run);
   }
 
