@@ -14,6 +14,9 @@ const COMMANDS: Record<string, Loader> = {
   validate: () => import('./commands/validate'),
   list: () => import('./commands/list'),
   pipelines: () => import('./commands/pipelines'),
+  restart: () => import('./commands/restart'),
+  stop: () => import('./commands/stop'),
+  start: () => import('./commands/start'),
   server: () => import('./commands/server'),
   version: () => import('./commands/version'),
 };

@@ -22,7 +22,6 @@ import { loadPipelineFile } from './pipeline/load';
 import { allComponents } from './pipeline/model';
 import { DataPlaneManager, DEFAULT_BUFFER_LIMITS, type NodeCounts } from './dataplane';
 import { flowctlHome } from './paths';
-import { removeEndpointFile } from './endpointFile';
 import { Sequencer } from './runner/sequencer';
 import { prepareRunLogs, DEFAULT_KEEP_RUN_LOGS } from './runner/runLogs';
 import { deferred } from './runner/deferred';
@@ -205,11 +204,11 @@ export class Runner implements PipelineRunner {
     aborted();
 
     // 4. The control plane: embedded (default) or one already running at address:port.
-    const cp = await openControlPlane(opts, { file: run.file, name: pipeline.metadata.name }, (m) => run.notice('warning', m));
+    // (It also claims the pipeline file for this run, serves the runner service and writes the run's endpoint entry.)
+    const cp = await openControlPlane(opts, { file: run.file, name: pipeline.metadata.name }, (m) => run.notice('warning', m), this);
     if (run.ending || startup.failure.settled) {
       // Stopped while it was opening: the run's end has already run without it.
-      await cp.close().catch(() => undefined);
-      if (!cp.external) removeEndpointFile();
+      await cp.close().catch(() => undefined); // also removes the run's endpoint entry and lock
       aborted();
     }
     run.cp = cp;

@@ -3,7 +3,6 @@
 // flush once their inputs end, sinks answer — then everything else stops, the final figures and what
 // was dropped are recorded and said once, and the control plane closes.
 import { RunStatus } from '../controlplane/model';
-import { removeEndpointFile } from '../endpointFile';
 import { stopProcess } from './actions';
 import type { Comp, Run } from './run';
 
@@ -54,8 +53,8 @@ export async function teardown(run: Run, status: number, error?: string, reason?
   for (const sub of run.subscriptions.splice(0)) sub.dispose();
   for (const c of run.comps.values()) c.handleSub?.dispose();
   if (run.cp) {
+    // Also removes the run's endpoint entry and its claim on the pipeline file.
     await run.cp.close().catch((err: Error) => run.notice('error', `closing the control plane: ${err.message}`));
-    if (!run.cp.external) removeEndpointFile();
   }
   if (error) run.error = error;
   run.setState(status === RunStatus.FAILED ? 'failed' : 'stopped', error);
