@@ -10,7 +10,6 @@
 // a changed file, the metrics publisher computes figures and data health every second, and runEnd ends
 // the run (drain: sources first). This file holds the run's start-up and its public face.
 import * as crypto from 'node:crypto';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Disposable } from './typedEmitter';
 import type { RunnerEvent, RunSnapshot } from './events';
@@ -18,7 +17,7 @@ import type { ApplyResult, PipelineRunner, RestartOptions, RunnerOptions } from 
 import { RunStatus } from './controlplane/model';
 import type { ControlPlaneLink } from './runner/controlPlaneLink';
 import { openControlPlane } from './runner/openControlPlane';
-import { loadPipelineFile } from './pipeline/load';
+import { loadPipelineFile, readPipelineTextSync } from './pipeline/load';
 import { allComponents } from './pipeline/model';
 import { DataPlaneManager, DEFAULT_BUFFER_LIMITS, type NodeCounts } from './dataplane';
 import { flowctlHome } from './paths';
@@ -220,7 +219,7 @@ export class Runner implements PipelineRunner {
     await cp.createRun({
       runId: run.runId,
       pipelineName: pipeline.metadata.name,
-      configYaml: fs.readFileSync(run.file, 'utf8'),
+      configYaml: readPipelineTextSync(run.file),
       componentIds: components.map((c) => c.id),
     });
     run.subscriptions.push(cp.onStopRequested(run.runId, () => void this.stop('stopped through StopPipelineRun')));

@@ -4,6 +4,7 @@
 // ours; nothing else in <logDir> is touched).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { safeJoin } from '../safePath';
 
 export const DEFAULT_KEEP_RUN_LOGS = 20;
 export const LATEST_LINK = 'latest';
@@ -12,7 +13,7 @@ const RUN_FOLDER = /^\d{8}T\d{6}Z-[0-9a-f]{8}$/;
 export interface RunLogs {
   /** This run's folder. */
   dir: string;
-  /** Log file of one component (always inside dir). */
+  /** Log file of one component (always inside dir; an id that would leave it is refused). */
   fileOf(id: string): string;
   /** Problems met while preparing (the run goes on without the pointer or the pruning). */
   warnings: string[];
@@ -23,12 +24,6 @@ export function runFolderName(startedAt: number, runId: string): string {
   const iso = new Date(startedAt).toISOString(); // 2025-01-31T12:00:00.000Z
   const stamp = iso.slice(0, 19).replace(/[-:]/g, '') + 'Z';
   return `${stamp}-${runId.replace(/-/g, '').slice(0, 8).toLowerCase()}`;
-}
-
-/** A file name for a component id that cannot leave its folder (ids are validated; this is the last guard). */
-export function logFileName(id: string): string {
-  const safe = id.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\.+/, '_');
-  return `${safe || '_'}.log`;
 }
 
 export function prepareRunLogs(baseDir: string, startedAt: number, runId: string, keep = DEFAULT_KEEP_RUN_LOGS): RunLogs {
@@ -51,11 +46,8 @@ export function prepareRunLogs(baseDir: string, startedAt: number, runId: string
   return {
     dir,
     warnings,
-    fileOf: (id) => {
-      const file = path.join(dir, logFileName(id));
-      if (path.dirname(file) !== dir) throw new Error(`component id ${JSON.stringify(id)} does not make a log file name inside ${dir}`);
-      return file;
-    },
+    // Ids are validated; safeJoin refuses anything that would still leave the folder (UnsafePathError).
+    fileOf: (id) => safeJoin(dir, `${id}.log`),
   };
 }
 
