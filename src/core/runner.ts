@@ -26,6 +26,7 @@ import { deferred, type Deferred } from './runner/deferred';
 import { RunCounters } from './runner/counters';
 import { planWiring, sourceParams } from './runner/wiring';
 import { commandlessMessage, registrationTimeoutMessage } from './runner/messages';
+import { MetricHistory } from './history/metricHistory';
 
 /** Thrown by start() when the pipeline file has errors; carries every diagnostic. */
 export class PipelineInvalidError extends Error {
@@ -56,6 +57,8 @@ export function createRunner(options: RunnerOptions): PipelineRunner {
 export class Runner implements PipelineRunner {
   readonly options: RunnerOptions;
   readonly done: Promise<RunSnapshot>;
+  /** Rates and numeric metrics of every component over the last minutes, one sample per metrics tick. */
+  readonly history = new MetricHistory();
 
   private readonly emitter = new Emitter<RunnerEvent>();
   private state: RunState = 'idle';
@@ -552,7 +555,9 @@ export class Runner implements PipelineRunner {
       this.table.update(id, { eventsIn: c.eventsIn, eventsOut: c.eventsOut, eventsPerSecond: round1(rate) });
     }
     void this.cp.updateRun({ runId: this.runId, metrics: this.runMetrics(this.counters.rate(eventsProcessed)) }).catch(() => undefined);
-    this.emit({ type: 'metrics', snapshot: this.snapshot() });
+    const snapshot = this.snapshot();
+    this.history.record(snapshot);
+    this.emit({ type: 'metrics', snapshot });
   }
 
   // ---------------------------------------------------------------- component actions
