@@ -55,3 +55,19 @@ export function shortRate(perSecond: number): string {
   if (perSecond >= 10) return `${Math.round(perSecond)}/s`;
   return `${perSecond.toFixed(1)}/s`;
 }
+
+/** What historySparkline needs of a MetricHistory. */
+export interface RateSource {
+  readonly length: number;
+  rates(id: string, last?: number): number[];
+}
+
+/**
+ * The compact rate sparkline of one component (`▁▂▄▆▇█▇▆`: the last `width` samples, one per tick),
+ * or '' while there is no history (no run, or no sample yet).
+ */
+export function historySparkline(history: RateSource | undefined, id: string, width = 8): string {
+  if (!history || history.length === 0) return '';
+  const rates = history.rates(id, width);
+  return rates.some(Number.isFinite) ? sparkline(rates, { width }) : '';
+}
