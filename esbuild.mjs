@@ -25,6 +25,24 @@ const common = {
   external,
 };
 
+/** What runs inside a VS Code webview (a browser page). */
+const webview = {
+  bundle: true,
+  platform: 'browser',
+  format: 'iife',
+  target: 'es2022',
+  sourcemap: production ? false : 'linked',
+  sourcesContent: false,
+  minify: production,
+  logLevel: 'warning',
+};
+
+/** Codicons for the webviews, shipped with the extension (no remote font). */
+function copyCodicons() {
+  fs.mkdirSync('dist/webview', { recursive: true });
+  for (const f of ['codicon.css', 'codicon.ttf']) fs.copyFileSync(path.join('node_modules', '@vscode', 'codicons', 'dist', f), path.join('dist', 'webview', f));
+}
+
 function walk(dir, pred, out = []) {
   if (!fs.existsSync(dir)) return out;
   for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
@@ -60,6 +78,18 @@ if (args.has('--tests')) {
     { ...common, entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },
     // The component SDK, for components written in JavaScript/TypeScript.
     { ...common, entryPoints: { sdk: 'src/sdk/index.ts' }, outdir: 'dist' },
+    // The webview bundle (pipeline graph, metrics chart): browser code, no Node, no externals; its
+    // layout worker (elkjs) is a bundle of its own that the panel starts as a Web Worker.
+    { ...webview, entryPoints: { main: 'src/extension/graph/webview/main.ts' }, outdir: 'dist/webview' },
+    { ...webview, entryPoints: { main: 'src/extension/graph/webview/graph.css' }, outdir: 'dist/webview' },
+    {
+      ...webview,
+      entryPoints: { layout: 'src/extension/graph/webview/layoutWorker.ts' },
+      outdir: 'dist/webview',
+      banner: { js: '/*! Pipeline graph layout: elkjs (Eclipse Layout Kernel), Eclipse Public License 2.0 */' },
+      // elk.bundled.js probes for the optional `web-worker` package (Node only); not wanted here.
+      logOverride: { 'require-resolve-not-external': 'silent' },
+    },
     // Example components and benchmarks.
     {
       ...common,
@@ -76,9 +106,11 @@ if (args.has('--tests')) {
 }
 
 if (watch) {
+  if (builds.some((b) => b.outdir === 'dist/webview')) copyCodicons();
   for (const b of builds) await (await esbuild.context(b)).watch();
   console.log('[watch] build started');
 } else {
   await Promise.all(builds.map((b) => esbuild.build(b)));
+  if (builds.some((b) => b.outdir === 'dist/webview')) copyCodicons();
   if (builds.some((b) => b.entryPoints?.cli)) fs.chmodSync('dist/cli.js', 0o755);
 }
