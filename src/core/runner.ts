@@ -74,6 +74,7 @@ export class Runner implements PipelineRunner {
   private dataPlane?: DataPlane;
   private runId?: string;
   private startedAt?: number;
+  private logDir?: string;
   private readonly serviceOf = new Map<string, string>(); // component id → service id
   private readonly componentOf = new Map<string, string>(); // service id → component id
   private readonly spawnedAt = new Map<string, number>();
@@ -114,6 +115,7 @@ export class Runner implements PipelineRunner {
       components: this.table.list(),
       eventsProcessed: totals.eventsProcessed,
       eventsPerSecond: totals.eventsPerSecond,
+      logDir: this.logDir,
     };
   }
 
@@ -163,6 +165,7 @@ export class Runner implements PipelineRunner {
     const commandless = components.filter((c) => !c.command?.length);
     if (commandless.length) throw new Error(commandlessMessage(this.file, commandless));
     const logDir = opts.logDir ? path.resolve(path.dirname(this.file), opts.logDir) : path.join(path.dirname(this.file), 'logs');
+    this.logDir = logDir;
     this.table = new ComponentTable(
       components.map((c) => ({ id: c.id, role: c.role, position: c.position, logFile: path.join(logDir, `${c.id}.log`) })),
       (view) => this.emit({ type: 'component', view }),
@@ -210,6 +213,7 @@ export class Runner implements PipelineRunner {
       pipelineName: pipeline.metadata.name,
       configYaml: fs.readFileSync(this.file, 'utf8'),
       componentIds: components.map((c) => c.id),
+      logDir,
     });
     this.subscriptions.push(cp.onStopRequested(this.runId, () => void this.stop('stopped through StopPipelineRun')));
 
@@ -314,7 +318,7 @@ export class Runner implements PipelineRunner {
     // Unblock every launch still waiting, so nothing new is spawned after the cleanup.
     this.startAbort.reject(new Error(message));
     if (this.runId && this.cp) {
-      await this.cp.updateRun({ runId: this.runId, status: RunStatus.FAILED, error: message }).catch(() => undefined);
+      await this.cp.updateRun({ runId: this.runId, status: RunStatus.FAILED, error: message, failures: this.failures() }).catch(() => undefined);
     }
     await this.teardown();
     this.setState('failed', message);
@@ -542,6 +546,16 @@ export class Runner implements PipelineRunner {
     return { ...emptyRunMetrics(), events_processed: eventsProcessed, events_per_second: round1(eventsPerSecond), bytes_processed: bytes, component_metrics };
   }
 
+  /** Components that ended in failure and why, for the run record (the Runs view shows them). */
+  private failures(): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const v of this.table.list()) {
+      if (v.phase !== 'exited' || (v.exitCode === 0 && !v.exitSignal)) continue;
+      out[v.id] = v.problem ?? (v.exitSignal ? `killed by ${v.exitSignal}` : `exited with code ${v.exitCode}`);
+    }
+    return out;
+  }
+
   /** Every second: per-component figures into the views, the run record, and a `metrics` event. */
   private publishMetrics(): void {
     if (!this.cp || !this.runId) return;
@@ -628,7 +642,7 @@ export class Runner implements PipelineRunner {
         this.publishMetrics();
         const elapsed = this.startedAt ? (Date.now() - this.startedAt) / 1000 : 0;
         const metrics = this.runMetrics(elapsed > 0 ? this.totals().eventsProcessed / elapsed : 0);
-        await this.cp.updateRun({ runId: this.runId, status, metrics, error: error ?? '' }).catch(() => undefined);
+        await this.cp.updateRun({ runId: this.runId, status, metrics, error: error ?? '', failures: this.failures() }).catch(() => undefined);
       }
       await this.teardown();
       if (error) this.error = error;
