@@ -18,6 +18,7 @@ import { readSettings } from './settings';
 import { registerTaskProvider } from './tasks';
 import { isActiveState } from './presentation';
 import { registerGraph, type GraphFeature } from './graph/register';
+import { registerRuns, type RunsFeature } from './runs/register';
 
 /** What activate() returns; the in-host tests drive the extension through it. */
 export interface FlowctlExtensionApi {
@@ -38,6 +39,8 @@ export interface FlowctlExtensionApi {
   deactivate(): Promise<void>;
   /** The pipeline graph and metrics chart panels (tests and bench:extension read their figures). */
   readonly graph: GraphFeature;
+  /** The Runs view. */
+  readonly runs: RunsFeature;
 }
 
 let current: FlowctlContext | undefined;
@@ -111,6 +114,7 @@ export function activate(extContext: vscode.ExtensionContext): FlowctlExtensionA
     refreshTree: () => tree.refresh(),
   });
   ctx.pushExtCleanup(registerTaskProvider(ctx));
+  const runs = registerRuns(ctx);
   const graph = registerGraph(ctx, {
     revealInTree: async (ref) => {
       await treeView.reveal(tree.nodeFor(ref.key, ref.id), { select: true, focus: false }).then(undefined, () => undefined);
@@ -142,6 +146,7 @@ export function activate(extContext: vscode.ExtensionContext): FlowctlExtensionA
     }),
     deactivate,
     graph,
+    runs,
   };
 }
 

@@ -153,8 +153,37 @@ describe('flowctl pipeline graph', function () {
     console.log(`[figures] graph: ${stats.renders} render(s), last layout ${stats.rendered?.layoutMs.toFixed(0)} ms, render ${stats.rendered?.renderMs.toFixed(1)} ms; ${stats.livePosts} live updates, host ${stats.liveHostMs.toFixed(1)} ms, webview ${stats.appliedMs.toFixed(1)} ms`);
     assert.deepEqual(stats.errors.filter((e) => !/worker unavailable/.test(e)), [], 'no webview errors');
 
+    // While it runs, the Runs view shows it as running (from the session; its store is locked).
+    await vscode.commands.executeCommand('flowctl.runs.focus');
+    await api.runs.provider.reload();
+    const liveRuns = api.runs.provider.runsOf(demo);
+    assert.equal(liveRuns[0]?.status, 2, `the live run first: ${show(liveRuns.map((r) => [r.runId, r.status]))}`);
+
+    const runId = runner.snapshot().runId;
     await vscode.commands.executeCommand('flowctl.stopPipeline', vscode.Uri.file(demo));
     await waitFor('graph back to no run', async () => (await graph.query()).nodes.every((n) => n.state === 'none'), 30_000);
+
+    // After Stop: the run is listed from the run store with its status, events and the killed component.
+    const listed = await waitFor('the stopped run in the Runs view', async () => {
+      await api.runs.provider.reload();
+      const items = api.runs.provider.itemsData();
+      const all = items.flatMap((i) => (i.contextValue === 'runsPipeline' ? i.children : [i]));
+      return all.find((i) => i.id === `run:${runId}` && /^stopped · /.test(i.description)) ?? undefined;
+    }, 30_000);
+    console.log(`[figures] Runs view: ${listed.label} ${listed.description}`);
+    const events = Number(/([\d,]+) events/.exec(listed.description)?.[1].replace(/,/g, ''));
+    assert.ok(events > 0, `events counted: ${listed.description}`);
+    assert.ok(listed.children.some((c) => c.label === 'counter-sink' && /SIGKILL/.test(c.description)), `the killed component and why: ${show(listed.children)}`);
+
+    // Open Logs opens that run's log files; Open Config shows the file as the run stored it.
+    const opened = await vscode.commands.executeCommand<string[]>('flowctl.openRunLogs', runId);
+    assert.ok(opened && opened.some((f) => f.endsWith('ticker.log')), `log files opened: ${show(opened)}`);
+    const record = api.runs.provider.find(runId!)!;
+    assert.ok(opened.every((f) => f.startsWith(record.run.logDir!)), `from the run's log folder ${record.run.logDir}`);
+    assert.ok(vscode.workspace.textDocuments.some((d) => d.uri.fsPath.endsWith('ticker.log')), 'the log is open in an editor');
+    const configUri = await vscode.commands.executeCommand<vscode.Uri>('flowctl.openRunConfig', runId);
+    const configDoc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === configUri?.toString());
+    assert.match(configDoc?.getText() ?? '', /id: ticker/, 'the stored pipeline file');
     await sleep(100);
   });
 });
