@@ -7,6 +7,34 @@ import { colorEnabled, palette } from '../render/color';
 import { renderStatus, type EventCounts, type WireComponentStatus } from '../render/status';
 import { defineCommand } from '../command';
 import type { ParsedArgs } from '../args';
+import type { ComponentView } from '../../core/events';
+import { MetricHistory } from '../../core/history/metricHistory';
+import { historySparkline, shortRate } from '../../core/history/sparkline';
+
+/** Samples kept by `status --watch` (its own history: one sample per refresh). */
+const WATCH_SAMPLES = 120;
+/** Characters of the rate sparkline per component. */
+const SPARK_WIDTH = 20;
+
+/**
+ * One sample of what the control plane reports, as the history records it: event counts from the
+ * active run (rates are derived from them between refreshes) and each component's numeric metrics.
+ */
+function recordSample(history: MetricHistory, components: WireComponentStatus[], counts: Record<string, EventCounts> | undefined, now: number): void {
+  const views: ComponentView[] = components.map((c) => ({
+    id: c.component?.id ?? '',
+    role: c.component?.type === 1 ? 'source' : c.component?.type === 3 ? 'sink' : 'processor',
+    phase: 'running',
+    health: c.status,
+    restarts: 0,
+    metrics: c.metrics ?? {},
+    waitingFor: [],
+    eventsIn: counts?.[c.component?.id ?? '']?.events_in ?? 0,
+    eventsOut: counts?.[c.component?.id ?? '']?.events_out ?? 0,
+    eventsPerSecond: 0,
+  }));
+  history.record({ pipelineName: '', file: '', state: 'running', components: views.filter((v) => v.id), eventsProcessed: 0, eventsPerSecond: 0 }, now);
+}
 
 export const endpointFlagSpecs = {
   'control-plane-address': { type: 'string', description: 'control plane address (default: the running one from ~/.flowctl/endpoint.json, else 127.0.0.1)' },
@@ -53,6 +81,7 @@ export async function statusCommand(args: ParsedArgs<typeof flags>): Promise<num
   const intervalMs = args.flags.interval * 1000;
   const clients = await connect(args.flags as EndpointFlags);
   const p = palette(colorEnabled(process.stdout));
+  const history = new MetricHistory({ capacity: WATCH_SAMPLES, intervalMs });
   try {
     for (;;) {
       const list = await call<{ components: WireComponentStatus[] }>(clients.v1, 'ListComponents', {
@@ -72,11 +101,22 @@ export async function statusCommand(args: ParsedArgs<typeof flags>): Promise<num
       } catch {
         // an older control plane without runs: no counts
       }
+      recordSample(history, list.components, counts, Date.now());
       if (json) {
-        process.stdout.write(JSON.stringify({ endpoint: clients.target, pipeline: pipelineName ?? runName, components: list.components, counts: counts ?? {} }, null, 2) + '\n');
+        // `series`: the rates and numeric metrics sampled by this command (one sample per refresh;
+        // with --watch each document carries the series so far).
+        const series = history.toJSON();
+        process.stdout.write(JSON.stringify({ endpoint: clients.target, pipeline: pipelineName ?? runName, components: list.components, counts: counts ?? {}, series }, null, 2) + '\n');
       } else {
         if (watch) process.stdout.write('\x1b[H\x1b[2J');
-        process.stdout.write(renderStatus(list.components, { pipelineName: pipelineName ?? runName, palette: p, counts }));
+        const rates: Record<string, string> = {};
+        if (history.length > 1) {
+          for (const id of history.ids()) {
+            const last = history.rates(id, 1)[0];
+            rates[id] = `${historySparkline(history, id, SPARK_WIDTH)} ${shortRate(Number.isFinite(last) ? last : 0)}`.trim();
+          }
+        }
+        process.stdout.write(renderStatus(list.components, { pipelineName: pipelineName ?? runName, palette: p, counts, rates }));
       }
       if (!watch) return 0;
       await new Promise((r) => setTimeout(r, intervalMs));
