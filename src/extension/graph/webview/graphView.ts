@@ -69,6 +69,10 @@ export class GraphView {
   private view: { x: number; y: number; k: number };
   private selected: string | undefined;
   private bounds = { width: 0, height: 0 };
+  /** The panel remembered a viewport (a reload): keep it instead of fitting the first layout. */
+  private readonly restoredView: boolean;
+  /** Focus moved by the keyboard (then the focused node is scrolled into view) or by the pointer (not: it would move under the pointer). */
+  private lastInput: 'pointer' | 'key' = 'pointer';
   private readonly svg: SVGSVGElement;
   private readonly viewport: SVGGElement;
   private readonly edgeLayer: SVGGElement;
@@ -80,6 +84,7 @@ export class GraphView {
   ) {
     const state = vscode.getState() ?? {};
     this.view = state.view ?? { x: 0, y: 0, k: 1 };
+    this.restoredView = !!state.view;
     this.selected = state.selected;
     this.svg = document.getElementById('canvas') as unknown as SVGSVGElement;
     const defs = el('defs', {}, this.svg);
@@ -132,7 +137,7 @@ export class GraphView {
       const result = await this.layout(structure);
       if (seq !== this.layoutSeq) return; // a newer structure came meanwhile
       const renderStarted = performance.now();
-      const first = this.laidOut === '' && !this.vscode.getState()?.view;
+      const first = this.laidOut === '' && !this.restoredView;
       this.draw(structure, result);
       this.laidOut = structure.signature;
       if (first) this.fitView();
@@ -370,10 +375,12 @@ export class GraphView {
       const r = svg.getBoundingClientRect();
       this.zoomAt(Math.exp(-e.deltaY * 0.0015), e.clientX - r.left, e.clientY - r.top);
     }, { passive: false });
-    let drag: { x: number; y: number; moved: boolean } | undefined;
+    let drag: { x: number; y: number; moved: boolean; node?: string } | undefined;
     svg.addEventListener('pointerdown', (e) => {
+      this.lastInput = 'pointer';
       if (e.button !== 0) return;
-      drag = { x: e.clientX, y: e.clientY, moved: false };
+      const node = (e.target as Element | null)?.closest?.('g.node') as SVGGElement | null;
+      drag = { x: e.clientX, y: e.clientY, moved: false, node: node?.dataset.id };
     });
     window.addEventListener('pointermove', (e) => {
       if (!drag) return;
@@ -387,12 +394,11 @@ export class GraphView {
       this.pan(dx, dy);
     });
     window.addEventListener('pointerup', (e) => {
-      const wasDrag = drag?.moved;
+      const was = drag;
       drag = undefined;
       svg.classList.remove('panning');
-      if (wasDrag) return;
-      const node = (e.target as Element | null)?.closest?.('g.node') as SVGGElement | null;
-      if (node && e.button === 0) this.open(node.dataset.id!);
+      // A click (no drag) on a node: the node it went down on.
+      if (was && !was.moved && was.node && e.button === 0) this.open(was.node);
     });
     svg.addEventListener('contextmenu', (e) => {
       const node = (e.target as Element | null)?.closest?.('g.node') as SVGGElement | null;
@@ -401,9 +407,10 @@ export class GraphView {
     });
     svg.addEventListener('focusin', (e) => {
       const node = (e.target as Element | null)?.closest?.('g.node') as SVGGElement | null;
-      if (node && node.dataset.id !== this.selected) this.select(node.dataset.id, true);
+      if (node && node.dataset.id !== this.selected) this.select(node.dataset.id, this.lastInput === 'key');
     });
     document.addEventListener('keydown', (e) => {
+      this.lastInput = 'key';
       const target = e.target as Element | null;
       if (target && (target.tagName === 'INPUT' || target.tagName === 'BUTTON')) return;
       const node = target?.closest?.('g.node') as SVGGElement | null;
