@@ -35,14 +35,16 @@ export function kindOf(c: ComponentSpec): string {
 /**
  * The structure of a pipeline. Invalid parts stay visible: an item without an id gets a node of its
  * own, a duplicate id a second node, an input naming an unknown component a `missing` node; every
- * node carries the first error reported inside its item. Without a pipeline (the file is not YAML
- * any more), the previous structure is kept and marked stale.
+ * node carries the first error reported inside its item. Without a pipeline, or with a YAML syntax
+ * error (a half-typed line), the previous structure is kept and marked stale.
  */
 export function structureOf(file: string, pipeline: Pipeline | undefined, diagnostics: Diagnostic[], previous?: GraphStructure): GraphStructure {
   const errors = diagnostics.filter((d) => d.severity === 'error');
   const problems = errors.slice(0, MAX_PROBLEMS).map((d) => `${path.basename(d.file)}:${d.line}:${d.column}: ${d.message}`);
   const moreProblems = Math.max(0, errors.length - MAX_PROBLEMS);
-  if (!pipeline) {
+  // Mid-typing, a YAML syntax error makes a partial model: keep the last good drawing instead (marked stale).
+  const syntaxBroken = errors.some((d) => d.code === 'yaml-syntax') && !!previous?.nodes.length && previous.file === file;
+  if (!pipeline || syntaxBroken) {
     const base = previous && previous.file === file ? previous : { file, name: path.basename(file), nodes: [], edges: [], signature: '' };
     return { ...base, problems, moreProblems, stale: true };
   }

@@ -95,6 +95,7 @@ describe('flowctl pipeline graph', function () {
       return d.problems.length > 0 && d.nodes.length >= 6 ? d : undefined;
     }, 30_000);
     assert.ok(broken.nodes.length >= 6, 'nodes still drawn');
+    assert.equal(broken.stale, true, 'marked as the last good drawing');
     await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
   });
 
