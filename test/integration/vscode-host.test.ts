@@ -23,7 +23,7 @@ function makeWorkspace(): string {
   return ws;
 }
 
-test('the mocha suite passes inside a real VS Code extension host (code-server 4.100.3)', { skip, timeout: 420_000 }, async (t) => {
+test('the mocha suite passes inside a real VS Code extension host (code-server 4.100.3)', { skip, timeout: 660_000 }, async (t) => {
   const entry = path.join(REPO_ROOT, 'out', 'vscode', 'suite', 'index.js');
   assert.ok(fs.existsSync(entry), `${entry} is built (node esbuild.mjs --tests)`);
   assert.ok(fs.existsSync(path.join(REPO_ROOT, 'dist', 'extension.js')), 'dist/extension.js is built (npm run build)');
@@ -35,8 +35,9 @@ test('the mocha suite passes inside a real VS Code extension host (code-server 4
     workspace,
     extensionDevelopmentPath: REPO_ROOT,
     testsEntry: entry,
-    // The suites (extension, graph and runs, smoke, tasks) take 2-3 minutes on a loaded machine.
-    timeoutMs: 390_000,
+    // The suites (extension, graph and runs, smoke, tasks) take 3 minutes, and up to 8 on a machine
+    // shared with other test runs.
+    timeoutMs: 600_000,
     name: 'vscode-host',
   });
   const hostLines = result.logs.filter((l) => l.includes('[host '));
