@@ -37,10 +37,13 @@ const webview = {
   logLevel: 'warning',
 };
 
-/** Codicons for the webviews, shipped with the extension (no remote font). */
-function copyCodicons() {
+/** Files the webviews load as they are: codicons (no remote font) and ELK's worker script (the graph layout). */
+function copyWebviewAssets() {
   fs.mkdirSync('dist/webview', { recursive: true });
   for (const f of ['codicon.css', 'codicon.ttf']) fs.copyFileSync(path.join('node_modules', '@vscode', 'codicons', 'dist', f), path.join('dist', 'webview', f));
+  fs.rmSync(path.join('dist', 'webview', 'layout.js.map'), { force: true }); // an earlier build's, not this file's
+  const elk = fs.readFileSync(path.join('node_modules', 'elkjs', 'lib', 'elk-worker.min.js'), 'utf8');
+  fs.writeFileSync(path.join('dist', 'webview', 'layout.js'), `/*! Pipeline graph layout: elkjs ${JSON.parse(fs.readFileSync('node_modules/elkjs/package.json', 'utf8')).version} (Eclipse Layout Kernel), Eclipse Public License 2.0 */\n${elk}`);
 }
 
 function walk(dir, pred, out = []) {
@@ -78,18 +81,10 @@ if (args.has('--tests')) {
     { ...common, entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },
     // The component SDK, for components written in JavaScript/TypeScript.
     { ...common, entryPoints: { sdk: 'src/sdk/index.ts' }, outdir: 'dist' },
-    // The webview bundle (pipeline graph, metrics chart): browser code, no Node, no externals; its
-    // layout worker (elkjs) is a bundle of its own that the panel starts as a Web Worker.
+    // The webview bundle (pipeline graph, metrics chart): browser code, no Node, no externals. Its
+    // layout worker is elkjs's own worker script, copied as dist/webview/layout.js (copyWebviewAssets).
     { ...webview, entryPoints: { main: 'src/extension/graph/webview/main.ts' }, outdir: 'dist/webview' },
     { ...webview, entryPoints: { main: 'src/extension/graph/webview/graph.css' }, outdir: 'dist/webview' },
-    {
-      ...webview,
-      entryPoints: { layout: 'src/extension/graph/webview/layoutWorker.ts' },
-      outdir: 'dist/webview',
-      banner: { js: '/*! Pipeline graph layout: elkjs (Eclipse Layout Kernel), Eclipse Public License 2.0 */' },
-      // elk.bundled.js probes for the optional `web-worker` package (Node only); not wanted here.
-      logOverride: { 'require-resolve-not-external': 'silent' },
-    },
     // Example components and benchmarks.
     {
       ...common,
@@ -106,11 +101,11 @@ if (args.has('--tests')) {
 }
 
 if (watch) {
-  if (builds.some((b) => b.outdir === 'dist/webview')) copyCodicons();
+  if (builds.some((b) => b.outdir === 'dist/webview')) copyWebviewAssets();
   for (const b of builds) await (await esbuild.context(b)).watch();
   console.log('[watch] build started');
 } else {
   await Promise.all(builds.map((b) => esbuild.build(b)));
-  if (builds.some((b) => b.outdir === 'dist/webview')) copyCodicons();
+  if (builds.some((b) => b.outdir === 'dist/webview')) copyWebviewAssets();
   if (builds.some((b) => b.entryPoints?.cli)) fs.chmodSync('dist/cli.js', 0o755);
 }

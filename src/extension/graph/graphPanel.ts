@@ -134,6 +134,8 @@ export class GraphPanel implements vscode.Disposable {
 
   private async onMessage(m: GraphToHost): Promise<void> {
     const file = this.file;
+    if (!m || typeof m !== 'object') return;
+    if ((m.type === 'open' || m.type === 'action') && (typeof m.id !== 'string' || !m.id)) return;
     switch (m.type) {
       case 'ready':
         this.lastLive = '';
@@ -160,7 +162,7 @@ export class GraphPanel implements vscode.Disposable {
           reveal: 'flowctl.revealComponent',
           chart: 'flowctl.showComponentChart',
         }[m.action];
-        await vscode.commands.executeCommand(command, { key: file, id: m.id });
+        if (command) await vscode.commands.executeCommand(command, { key: file, id: m.id });
         return;
       }
       case 'rendered':

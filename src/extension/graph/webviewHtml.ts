@@ -39,7 +39,7 @@ export function webviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, v
 <link rel="stylesheet" href="${escapeAttr(uri('codicon.css'))}">
 <link rel="stylesheet" href="${escapeAttr(uri('main.css'))}">
 </head>
-<body data-view="${view}" data-layout="${escapeAttr(uri('layout.js'))}" data-nonce="${escapeAttr(nonce)}">
+<body data-view="${view}" data-layout="${escapeAttr(uri('layout.js'))}">
 ${bodyHtml}
 <script nonce="${escapeAttr(nonce)}" src="${escapeAttr(uri('main.js'))}"></script>
 </body>

@@ -1,8 +1,8 @@
 // The graph layout: ELK's layered algorithm (Sugiyama, made for data-flow diagrams), left to right,
 // with an input port on the west and an output port on the east of every node. Sources are forced
-// into the first layer and sinks into the last; YAML order breaks ties. Runs inside a Web Worker
-// (see layoutWorker.ts), so a 1,000-node layout never blocks the panel.
-import ELK from 'elkjs/lib/elk.bundled.js';
+// into the first layer and sinks into the last; YAML order breaks ties. ELK itself runs in a Web
+// Worker (its own worker script, dist/webview/layout.js), so a 1,000-node layout never blocks the panel.
+import ELK from 'elkjs/lib/elk-api.js';
 import type { ElkExtendedEdge, ElkNode } from 'elkjs/lib/elk-api';
 import type { GraphStructure } from '../protocol';
 
@@ -41,16 +41,14 @@ const ROOT_OPTIONS: Record<string, string> = {
   'elk.padding': '[top=20,left=20,bottom=20,right=20]',
 };
 
-let elk: InstanceType<typeof ELK> | undefined;
-
-/** Creates the layout engine (ELK's in-thread worker emulation; inside a Web Worker it sets `onmessage`, so call this before setting your own). */
-export function initLayout(): void {
-  elk ??= new ELK();
+/** A layout function backed by ELK running in the worker `makeWorker` starts (timed from request to answer). */
+export function elkLayouter(makeWorker: () => Worker): (structure: GraphStructure) => Promise<LayoutResult> {
+  const elk = new ELK({ workerFactory: makeWorker });
+  return (structure) => layoutGraph(elk, structure);
 }
 
-export async function layoutGraph(structure: GraphStructure): Promise<LayoutResult> {
+async function layoutGraph(elk: InstanceType<typeof ELK>, structure: GraphStructure): Promise<LayoutResult> {
   const started = performance.now();
-  initLayout();
   // FIRST/LAST only where ELK can honour them (an invalid file may feed a source or read from a sink).
   const hasIn = new Set(structure.edges.map((e) => e.to));
   const hasOut = new Set(structure.edges.map((e) => e.from));
@@ -71,7 +69,7 @@ export async function layoutGraph(structure: GraphStructure): Promise<LayoutResu
   });
   const edges: ElkExtendedEdge[] = structure.edges.map((e) => ({ id: e.id, sources: [`${e.from}\u0000out`], targets: [`${e.to}\u0000in`] }));
   const graph: ElkNode = { id: 'root', layoutOptions: ROOT_OPTIONS, children, edges };
-  const out = await elk!.layout(graph);
+  const out = await elk.layout(graph);
   const nodes = (out.children ?? []).map((c) => ({ id: c.id, x: c.x ?? 0, y: c.y ?? 0 }));
   const placedEdges: PlacedEdge[] = [];
   for (const e of (out.edges ?? []) as ElkExtendedEdge[]) {

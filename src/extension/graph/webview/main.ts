@@ -4,8 +4,7 @@
 import type { GraphStructure, GraphToHost, GraphViewState } from '../protocol';
 import { ChartView } from './chartView';
 import { GraphView } from './graphView';
-import type { LayoutResult } from './layout';
-import type { LayoutRequest } from './layoutWorker';
+import { elkLayouter, type LayoutResult } from './layout';
 
 declare function acquireVsCodeApi(): {
   postMessage(message: unknown): void;
@@ -15,45 +14,21 @@ declare function acquireVsCodeApi(): {
 
 const vscode = acquireVsCodeApi();
 
-/** Lays out in a Web Worker started from the layout bundle (fetched, then run from a blob URL); in this thread if that fails. */
-function makeLayouter(workerUrl: string, nonce: string): (s: GraphStructure) => Promise<LayoutResult> {
-  let seq = 0;
-  const pending = new Map<number, { resolve(r: LayoutResult): void; reject(e: Error): void }>();
-  let inThread: Promise<(s: GraphStructure) => Promise<LayoutResult>> | undefined;
-  const loadInThread = () =>
-    (inThread ??= new Promise((resolve, reject) => {
-      const script = document.createElement('script');
-      script.nonce = nonce;
-      script.src = workerUrl;
-      script.onload = () => resolve((globalThis as unknown as { flowctlLayout: (s: GraphStructure) => Promise<LayoutResult> }).flowctlLayout);
-      script.onerror = () => reject(new Error(`could not load ${workerUrl}`));
-      document.head.appendChild(script);
-    }));
-  const worker: Promise<Worker | undefined> = fetch(workerUrl)
+/**
+ * Lays out with ELK in a Web Worker: the worker script (a webview resource) is fetched and started
+ * from a blob URL (webviews cannot start workers from their resource URLs; CSP `worker-src blob:`).
+ */
+function makeLayouter(workerUrl: string): (s: GraphStructure) => Promise<LayoutResult> {
+  const layouter: Promise<(s: GraphStructure) => Promise<LayoutResult>> = fetch(workerUrl)
     .then((r) => (r.ok ? r.text() : Promise.reject(new Error(`HTTP ${r.status}`))))
     .then((code) => {
-      const w = new Worker(URL.createObjectURL(new Blob([code], { type: 'text/javascript' })));
-      w.onmessage = (e: MessageEvent<{ reqId: number; result?: LayoutResult; error?: string }>) => {
-        const p = pending.get(e.data.reqId);
-        pending.delete(e.data.reqId);
-        if (e.data.result) p?.resolve(e.data.result);
-        else p?.reject(new Error(e.data.error ?? 'layout failed'));
-      };
-      return w;
-    })
-    .catch((err: unknown) => {
-      vscode.postMessage({ type: 'error', message: `layout worker unavailable (${String((err as Error)?.message ?? err)}); laying out in the panel` } satisfies GraphToHost);
-      return undefined;
+      const url = URL.createObjectURL(new Blob([code], { type: 'text/javascript' }));
+      return elkLayouter(() => new Worker(url));
     });
-  return async (structure) => {
-    const w = await worker;
-    if (!w) return (await loadInThread())(structure);
-    const reqId = ++seq;
-    return new Promise<LayoutResult>((resolve, reject) => {
-      pending.set(reqId, { resolve, reject });
-      w.postMessage({ reqId, structure } satisfies LayoutRequest);
-    });
-  };
+  layouter.catch((err: unknown) => {
+    vscode.postMessage({ type: 'error', message: `cannot start the layout worker: ${String((err as Error)?.message ?? err)}` } satisfies GraphToHost);
+  });
+  return async (structure) => (await layouter)(structure);
 }
 
 const body = document.body;
@@ -62,7 +37,7 @@ if (body.dataset.view === 'chart') {
   window.addEventListener('message', (e) => view.onMessage(e.data));
   vscode.postMessage({ type: 'ready' });
 } else {
-  const view = new GraphView(vscode as never, makeLayouter(body.dataset.layout ?? '', body.dataset.nonce ?? ''));
+  const view = new GraphView(vscode as never, makeLayouter(body.dataset.layout ?? ''));
   window.addEventListener('message', (e) => view.onMessage(e.data));
   vscode.postMessage({ type: 'ready', state: vscode.getState() as GraphViewState | undefined } satisfies GraphToHost);
 }
