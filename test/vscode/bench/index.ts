@@ -278,8 +278,7 @@ async function graphUpdates(api: FlowctlExtensionApi, cfg: BenchConfig, file: st
 }
 
 /** Layout and render time of the graph at each size (min/median/max over rounds), timed in the webview. */
-async function graphPhase(api: FlowctlExtensionApi, cfg: BenchConfig): Promise<Record<string, unknown>> {
-  const out: Record<string, unknown> = {};
+async function graphPhase(api: FlowctlExtensionApi, cfg: BenchConfig, out: Record<string, unknown>, write: () => void): Promise<void> {
   const graph = api.graph.graph;
   for (const g of cfg.graphFiles ?? []) {
     log(`graph: ${g.nodes} nodes, ${g.rounds} rounds`);
@@ -289,9 +288,9 @@ async function graphPhase(api: FlowctlExtensionApi, cfg: BenchConfig): Promise<R
     const r = await graph.bench(g.rounds);
     out[String(g.nodes)] = { nodes: g.nodes, edges: graph.stats.rendered?.edges, layoutMs: spread(r.layoutMs), renderMs: spread(r.renderMs) };
     log(`graph: ${JSON.stringify(out[String(g.nodes)])}`);
+    write();
   }
   await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
-  return out;
 }
 
 async function floodPhase(api: FlowctlExtensionApi, cfg: BenchConfig): Promise<Record<string, unknown>> {
@@ -373,8 +372,8 @@ export async function run(): Promise<void> {
     results.baseline = { lag: await measureLag(cfg.seconds * 1000), extensionHostRssMb: round(process.memoryUsage().rss / 2 ** 20) };
     log(`baseline: ${JSON.stringify(results.baseline)}`);
     write();
-    results.graph = await graphPhase(api, cfg);
-    write();
+    results.graph = {};
+    await graphPhase(api, cfg, results.graph as Record<string, unknown>, write);
     if (cfg.graphOnly) return;
     // The flood first: the thousand-component phase leaves the workbench busy closing its terminals.
     results.flood = await floodPhase(api, cfg);
