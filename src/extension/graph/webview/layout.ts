@@ -41,6 +41,18 @@ const ROOT_OPTIONS: Record<string, string> = {
   'elk.padding': '[top=20,left=20,bottom=20,right=20]',
 };
 
+/**
+ * Above this many nodes ELK's most expensive refinements are off: the greedy-switch crossing
+ * reduction (quadratic), model-order tie-breaking and repeated sweeps. Measured on a 1,000-node,
+ * 1,700-edge pipeline: about 10 s instead of about 2 minutes on the test machine.
+ */
+const LARGE = 150;
+const LARGE_OPTIONS: Record<string, string> = {
+  'elk.layered.thoroughness': '1',
+  'elk.layered.crossingMinimization.greedySwitch.type': 'OFF',
+  'elk.layered.considerModelOrder.strategy': 'NONE',
+};
+
 /** A layout function backed by ELK running in the worker `makeWorker` starts (timed from request to answer). */
 export function elkLayouter(makeWorker: () => Worker): (structure: GraphStructure) => Promise<LayoutResult> {
   const elk = new ELK({ workerFactory: makeWorker });
@@ -68,7 +80,7 @@ async function layoutGraph(elk: InstanceType<typeof ELK>, structure: GraphStruct
     };
   });
   const edges: ElkExtendedEdge[] = structure.edges.map((e) => ({ id: e.id, sources: [`${e.from}\u0000out`], targets: [`${e.to}\u0000in`] }));
-  const graph: ElkNode = { id: 'root', layoutOptions: ROOT_OPTIONS, children, edges };
+  const graph: ElkNode = { id: 'root', layoutOptions: structure.nodes.length > LARGE ? { ...ROOT_OPTIONS, ...LARGE_OPTIONS } : ROOT_OPTIONS, children, edges };
   const out = await elk.layout(graph);
   const nodes = (out.children ?? []).map((c) => ({ id: c.id, x: c.x ?? 0, y: c.y ?? 0 }));
   const placedEdges: PlacedEdge[] = [];
