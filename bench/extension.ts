@@ -22,6 +22,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { REPO_ROOT, runInHost } from '../test/vscode/host';
+import { parsePipeline } from '../src/core/pipeline/load';
+import { structureOf } from '../src/extension/graph/graphModel';
+import { toElkGraph } from '../src/extension/graph/webview/elkGraph';
 import type { BenchConfig, LagFigures } from '../test/vscode/bench/index';
 import type { HotFunction } from '../test/vscode/bench/profile';
 
@@ -168,14 +171,45 @@ const lagText = (l: LagFigures | undefined) => (l ? `${l.p50} / ${l.p99} / ${l.m
 const check = (ok: boolean | undefined): Row[3] => (ok === undefined ? '' : ok ? '✓' : '✗');
 
 type SpreadFig = { min: number; median: number; max: number; rounds: number } | undefined;
+
+function spreadOf(xs: number[]): SpreadFig {
+  if (!xs.length) return undefined;
+  const s = [...xs].sort((a, b) => a - b);
+  const r = (n: number) => Math.round(n * 10) / 10;
+  return { min: r(s[0]), median: r(s[Math.floor((s.length - 1) / 2)]), max: r(s[s.length - 1]), rounds: s.length };
+}
+
+/**
+ * The same layouts in this Node process (elkjs in-thread), right after the host session: a reference
+ * measured in the same run on the same (shared) machine, to read the webview's figures against.
+ */
+async function nodeReference(files: Array<{ nodes: number; file: string; rounds: number }>): Promise<Record<string, SpreadFig>> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const ELK = require('elkjs/lib/elk.bundled.js');
+  const elk = new ELK();
+  const out: Record<string, SpreadFig> = {};
+  for (const g of files) {
+    const parsed = parsePipeline(fs.readFileSync(g.file, 'utf8'), g.file, { checkCommands: false });
+    const graph = toElkGraph(structureOf(g.file, parsed.pipeline, parsed.diagnostics));
+    const times: number[] = [];
+    for (let i = 0; i < g.rounds; i++) {
+      const t = performance.now();
+      await elk.layout(structuredClone(graph));
+      times.push(performance.now() - t);
+    }
+    out[String(g.nodes)] = spreadOf(times);
+  }
+  return out;
+}
 const spreadText = (s: SpreadFig) => (s ? `${s.min} / ${s.median} / ${s.max} ms (${s.rounds})` : 'n/a');
 
 /** Rows of the graph phase: layout and render per size, and the live-update cost with N components. */
-function graphRows(graph: Record<string, { nodes: number; edges?: number; layoutMs?: SpreadFig; renderMs?: SpreadFig }>, live: Record<string, any> | undefined, base: LagFigures | undefined): Row[] {
+function graphRows(graph: Record<string, { nodes: number; edges?: number; layoutMs?: SpreadFig; renderMs?: SpreadFig }>, live: Record<string, any> | undefined, base: LagFigures | undefined, reference: Record<string, SpreadFig>): Row[] {
   const rows: Row[] = [];
   for (const size of GRAPH_SIZES) {
     const g = graph[String(size)];
     rows.push([`graph ${size} nodes${g?.edges !== undefined ? `, ${g.edges} edges` : ''}: layout min/med/max`, spreadText(g?.layoutMs), 'reported (in a worker)', '']);
+    rows.push(['  same layout in Node, same run (reference)', spreadText(reference[String(size)]), 'baseline', '']);
     rows.push(['  render (SVG + live patch) min/med/max', spreadText(g?.renderMs), 'reported', '']);
   }
   if (live) {
@@ -247,6 +281,11 @@ async function main(): Promise<void> {
     const resultsFile = path.join(workspace, 'results.json');
     if (!fs.existsSync(resultsFile)) throw new Error('the in-host bench wrote no results.json');
     const r = JSON.parse(fs.readFileSync(resultsFile, 'utf8'));
+    const reference = await nodeReference(graphFiles).catch((err: Error) => {
+      console.error(`reference layout in Node failed: ${err.message}`);
+      return {} as Record<string, SpreadFig>;
+    });
+    r.graphReference = reference;
     if (r.error) console.error(`in-host error: ${r.error}`);
 
     const act = r.activation ?? {};
@@ -277,7 +316,7 @@ async function main(): Promise<void> {
       ['  written to terminal / received', fl.writtenToTerminal !== undefined ? `${fl.writtenToTerminal} / ${fl.receivedByRunner}` : 'n/a', 'keeps up, or', ''],
       ['  dropped (with N notices)', fl.dropped !== undefined ? `${fl.dropped} (${fl.dropNotices})` : 'n/a', 'drops with notices', check(fl.dropped !== undefined ? fl.accounted && (fl.dropped === 0 || fl.dropNotices > 0) : undefined)],
       ['  processes left after stop', fl.leftAlive !== undefined ? String(fl.leftAlive) : 'n/a', '0', check(fl.leftAlive !== undefined ? fl.leftAlive === 0 : undefined)],
-      ...graphRows(r.graph ?? {}, hb.graph, base),
+      ...graphRows(r.graph ?? {}, hb.graph, base, reference),
     ];
     console.log('');
     console.log(table(rows));

@@ -4,7 +4,7 @@
 // dragging or with the arrow keys, 0 fits; Tab walks the nodes, Enter opens one (selects it in the
 // Services view and shows its terminal), the context-menu key opens its menu.
 import type { DomSummary, EdgeLive, GraphLive, GraphNodeData, GraphStructure, GraphToHost, GraphViewState, HostToGraph, NodeLive } from '../protocol';
-import type { LayoutResult } from './layout';
+import type { LayoutResult } from './elkGraph';
 
 const NODE_WIDTH = 220;
 const NODE_HEIGHT = 70;
