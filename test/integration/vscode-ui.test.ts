@@ -286,7 +286,8 @@ test('installed from the .vsix: CodeLens runs the pipeline; tree, status bar and
       step(`stopped (${since()})`);
 
       // The Runs view lists the run with its status and event count; Open Logs opens its log files.
-      await page.locator('.part.sidebar .pane-header', { hasText: /^\s*Runs/i }).first().click().catch(() => undefined);
+      const runsHeader = page.locator('.part.sidebar .pane-header', { hasText: /^\s*Runs/i }).first();
+      if ((await runsHeader.getAttribute('aria-expanded')) !== 'true') await runsHeader.click();
       const runRow = await until('the stopped run in the Runs view', async () => {
         const rows = await readTreeRows(treeRows(page, 'Runs'));
         return rows.find((r) => /^stopped · .* [\d,]+ events/.test(r.description) && !/^0 events/.test(r.description));
