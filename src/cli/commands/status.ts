@@ -4,6 +4,7 @@ import { loadPipelineFileSync } from '../../core/pipeline/load';
 import { RunStatus } from '../../core/controlplane/model';
 import { call, connect, type EndpointFlags } from '../client';
 import { colorEnabled, palette } from '../render/color';
+import { jsonForTerminal } from '../../core/text/terminal';
 import { renderStatus, type EventCounts, type WireComponentStatus } from '../render/status';
 import { defineCommand } from '../command';
 import type { ParsedArgs } from '../args';
@@ -37,7 +38,8 @@ function recordSample(history: MetricHistory, components: WireComponentStatus[],
 }
 
 export const endpointFlagSpecs = {
-  'control-plane-address': { type: 'string', description: 'control plane address (default: the running one from ~/.flowctl/endpoint.json, else 127.0.0.1)' },
+  file: { type: 'string', short: 'f', valueName: 'file', description: 'when several runs are live: the run of this pipeline file (default: the flow.yml here, else the only one)' },
+  'control-plane-address': { type: 'string', description: 'control plane address (default: the running one from $FLOWCTL_HOME/endpoint.json, else 127.0.0.1)' },
   'control-plane-port': { type: 'number', description: 'control plane port (default: the running one, else 8080)' },
   'tls-ca-cert': { type: 'string', valueName: 'file', description: 'CA certificate to verify a TLS control plane' },
   'tls-cert': { type: 'string', valueName: 'file', description: 'client certificate (mutual TLS)' },
@@ -79,7 +81,7 @@ export async function statusCommand(args: ParsedArgs<typeof flags>): Promise<num
   const watch = args.flags.watch;
   const json = args.flags.json;
   const intervalMs = args.flags.interval * 1000;
-  const clients = await connect(args.flags as EndpointFlags);
+  const clients = await connect(args.flags as EndpointFlags, 2000, { file: args.flags.file ?? file });
   const p = palette(colorEnabled(process.stdout));
   const history = new MetricHistory({ capacity: WATCH_SAMPLES, intervalMs });
   try {
@@ -106,7 +108,7 @@ export async function statusCommand(args: ParsedArgs<typeof flags>): Promise<num
         // `series`: the rates and numeric metrics sampled by this command (one sample per refresh;
         // with --watch each document carries the series so far).
         const series = history.toJSON();
-        process.stdout.write(JSON.stringify({ endpoint: clients.target, pipeline: pipelineName ?? runName, components: list.components, counts: counts ?? {}, series }, null, 2) + '\n');
+        process.stdout.write(jsonForTerminal({ endpoint: clients.target, pipeline: pipelineName ?? runName, components: list.components, counts: counts ?? {}, series }) + '\n');
       } else {
         if (watch) process.stdout.write('\x1b[H\x1b[2J');
         const rates: Record<string, string> = {};
