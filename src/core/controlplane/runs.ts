@@ -28,7 +28,7 @@ export interface UpdateRunInput {
   metrics?: RunMetrics | null;
   /** Set when non-empty. */
   error?: string;
-  /** Replaces the failures when given. */
+  /** Components that failed and why; added to those already recorded. */
   failures?: Record<string, string>;
 }
 
@@ -108,7 +108,8 @@ export class PipelineRuns {
     }
     if (input.metrics) run.metrics = input.metrics;
     if (input.error) run.error = input.error;
-    if (input.failures) run.failures = { ...input.failures };
+    // Failures accumulate: a later update (e.g. a stop racing a failing start) never drops one.
+    if (input.failures) run.failures = { ...current.failures, ...input.failures };
     await this.commit(run, 'updated', 'failed to update pipeline run');
     return run;
   }
