@@ -2,7 +2,10 @@
 // (flowctl's format, plus event counts from the active run), `--watch` to refresh, `--json` for scripts.
 import { loadPipelineFileSync } from '../../core/pipeline/load';
 import { RunStatus } from '../../core/controlplane/model';
-import { call, connect, type EndpointFlags } from '../client';
+import { call, connect, tlsSettings, type EndpointFlags } from '../client';
+import { runnerDialAddress } from '../../core/endpointFile';
+import { RunnerClient } from '../../core/runctl/client';
+import type { HistoryJson } from '../../core/history/metricHistory';
 import { colorEnabled, palette } from '../render/color';
 import { jsonForTerminal } from '../../core/text/terminal';
 import { renderStatus, type EventCounts, type WireComponentStatus } from '../render/status';
@@ -11,6 +14,26 @@ import type { ParsedArgs } from '../args';
 import type { ComponentView } from '../../core/events';
 import { MetricHistory } from '../../core/history/metricHistory';
 import { historySparkline, shortRate } from '../../core/history/sparkline';
+
+/** Seconds of the runner's own history `status --json` asks for. */
+const RUNNER_HISTORY_SECONDS = 600;
+
+/**
+ * The run's own metric history (10 minutes at 1 s), from its runner service, when the control plane
+ * is a flowctl run's (endpoint file entry); undefined for `flowctl server` or an older run.
+ */
+async function runnerHistory(clients: { info?: import('../../core/endpointFile').EndpointEntry }, flags: EndpointFlags): Promise<HistoryJson | undefined> {
+  const entry = clients.info;
+  if (!entry || entry.kind !== 'run') return undefined;
+  const client = new RunnerClient({ address: runnerDialAddress(entry), token: entry.token, tls: entry.runner ? null : tlsSettings(flags, entry.tls) });
+  try {
+    return await client.getHistory(RUNNER_HISTORY_SECONDS, 3000);
+  } catch {
+    return undefined; // no runner service there: the sampled series stands
+  } finally {
+    client.close();
+  }
+}
 
 /** Samples kept by `status --watch` (its own history: one sample per refresh). */
 const WATCH_SAMPLES = 120;
@@ -105,10 +128,12 @@ export async function statusCommand(args: ParsedArgs<typeof flags>): Promise<num
       }
       recordSample(history, list.components, counts, Date.now());
       if (json) {
-        // `series`: the rates and numeric metrics sampled by this command (one sample per refresh;
-        // with --watch each document carries the series so far).
-        const series = history.toJSON();
-        process.stdout.write(jsonForTerminal({ endpoint: clients.target, pipeline: pipelineName ?? runName, components: list.components, counts: counts ?? {}, series }) + '\n');
+        // `series`: the run's own history from its runner (the last 10 minutes at 1 s) when the
+        // control plane is a flowctl run's; else what this command sampled (one sample per refresh;
+        // with --watch each document carries the series so far). `seriesSource` says which.
+        const fromRunner = await runnerHistory(clients, args.flags as EndpointFlags);
+        const series = fromRunner ?? history.toJSON();
+        process.stdout.write(jsonForTerminal({ endpoint: clients.target, pipeline: pipelineName ?? runName, components: list.components, counts: counts ?? {}, seriesSource: fromRunner ? 'runner' : 'sampled', series }) + '\n');
       } else {
         if (watch) process.stdout.write('\x1b[H\x1b[2J');
         const rates: Record<string, string> = {};
