@@ -73,9 +73,11 @@ export class FlowctlContext implements vscode.Disposable {
       if (!parsed.isPipeline) throw new Error(`${path.basename(file)} is not a flowctl pipeline file.`);
       if (!parsed.ok || !parsed.pipeline) {
         const errors = parsed.diagnostics.filter((d) => d.severity === 'error').length;
-        this.output.error(`Not running ${file}: ${errors} problem(s) in the pipeline file.`);
-        await vscode.commands.executeCommand('workbench.actions.view.problems');
-        void vscode.window.showErrorMessage(`flowctl: ${path.basename(file)} has ${errors} problem(s); fix them before running.`);
+        const problems = errors === 1 ? '1 error' : `${errors} errors`;
+        this.output.error(`Not running ${file}: ${problems} in the pipeline file.`);
+        void vscode.window.showErrorMessage(`flowctl: ${path.basename(file)} has ${problems}; fix ${errors === 1 ? 'it' : 'them'} before running.`, 'Show Problems').then((a) => {
+          if (a === 'Show Problems') void vscode.commands.executeCommand('workbench.actions.view.problems');
+        });
         return undefined;
       }
       const settings = readSettings(doc.uri);

@@ -35,8 +35,8 @@ test('the mocha suite passes inside a real VS Code extension host (code-server 4
     workspace,
     extensionDevelopmentPath: REPO_ROOT,
     testsEntry: entry,
-    // The suites (extension, graph and runs, smoke, tasks) take 3 minutes, and up to 8 on a machine
-    // shared with other test runs.
+    // The suites take ~2-3 min on a quiet machine (YAML help adds ~30 s, graph and runs ~1 min); a
+    // busy shared one needs up to 8.
     timeoutMs: 600_000,
     name: 'vscode-host',
   });
