@@ -84,8 +84,9 @@ export class PipelineCodeLensProvider implements vscode.CodeLensProvider, vscode
     // VS Code drops a lens request when the editor loses focus meanwhile (or the document changes):
     // then these lenses never reached the screen, and the next model change must ask again.
     token.onCancellationRequested(() => this.shown.set(file, UNKNOWN));
+    const graph = new vscode.CodeLens(top, { title: '$(type-hierarchy) Graph', command: 'flowctl.showGraph', arguments: [doc.uri] });
     if (!source || !snap || !isActiveState(snap.state)) {
-      return [new vscode.CodeLens(top, { title: '$(play) Run Pipeline', command: 'flowctl.runPipeline', arguments: [doc.uri] })];
+      return [new vscode.CodeLens(top, { title: '$(play) Run Pipeline', command: 'flowctl.runPipeline', arguments: [doc.uri] }), graph];
     }
     const summary = summarizeRun(snap);
     const lenses = [
@@ -95,6 +96,7 @@ export class PipelineCodeLensProvider implements vscode.CodeLensProvider, vscode
         title: `${summary.level === 'warning' ? '$(warning) ' : summary.level === 'error' ? '$(error) ' : ''}${summary.text}`,
         command: 'flowctl.services.focus',
       }),
+      graph,
     ];
     if (isStale(source)) {
       lenses.push(

@@ -2,10 +2,8 @@
 // the extension lifetime (`pushExtCleanup` → ExtensionContext.subscriptions) and the lifetime of
 // each run (owned by its RunSession and disposed when the run ends).
 import * as path from 'node:path';
-import * as crypto from 'node:crypto';
 import * as vscode from 'vscode';
 import { allComponents } from '../core/pipeline/model';
-import { fileNameFrom, safeJoin } from '../core/safePath';
 import type { RunSnapshot } from '../core/events';
 import { MergedLog } from '../core/logs/mergedLog';
 import { ConnectedControlPlane, type ConnectTarget } from './connect';
@@ -82,7 +80,7 @@ export class FlowctlContext implements vscode.Disposable {
    * Validates and runs a pipeline file. Invalid files show their problems instead of starting.
    * Returns the session, or undefined when nothing was started.
    */
-  async startRun(file: string, opts: { confirmSecond?: boolean } = {}): Promise<RunSession | undefined> {
+  async startRun(file: string, opts: { confirmSecond?: boolean; dbPath?: string } = {}): Promise<RunSession | undefined> {
     file = path.resolve(file);
     const existing = this.sessions.get(file);
     if (existing || this.starting.has(file)) {
@@ -116,12 +114,10 @@ export class FlowctlContext implements vscode.Disposable {
         return undefined;
       }
       const settings = readSettings(doc.uri);
-      const options = runnerOptions(file, settings, this.ext.globalStorageUri);
-      if (options.dbPath) {
-        // One registry per pipeline file, so two runs never fight over one LMDB file.
-        const hash = crypto.createHash('sha256').update(file).digest('hex').slice(0, 8);
-        options.dbPath = safeJoin(path.join(this.ext.globalStorageUri.fsPath, 'registry'), `${fileNameFrom(parsed.pipeline.metadata.name, 'pipeline')}-${hash}.lmdb`);
-      }
+      const options = runnerOptions(file, settings);
+      // With persistence (the default) the run uses its pipeline's run store under FLOWCTL_HOME, the
+      // one `flowctl run` uses (one per pipeline file): the Runs view lists runs from both.
+      if (opts.dbPath && !options.noPersistence) options.dbPath = opts.dbPath;
       this.model.setFailure(undefined);
       const runNumber = (this.runCounts.get(file) ?? 0) + 1;
       this.runCounts.set(file, runNumber);

@@ -23,6 +23,8 @@ import { installInterruptHandlers } from './interrupt';
 import type { ShownNotification } from './notifications';
 import { ComponentTerminalLinks } from './terminalLinks';
 import type { TerminalEntry } from './terminals';
+import { registerGraph, type GraphFeature } from './graph/register';
+import { registerRuns, type RunsFeature } from './runs/register';
 
 /** What activate() returns; the in-host tests drive the extension through it. */
 export interface FlowctlExtensionApi {
@@ -53,6 +55,10 @@ export interface FlowctlExtensionApi {
   allLogsPanel(): AllLogsPanel | undefined;
   /** The terminal link provider (file:line in component terminals). */
   readonly terminalLinks: ComponentTerminalLinks;
+  /** The pipeline graph and metrics chart panels (tests and bench:extension read their figures). */
+  readonly graph: GraphFeature;
+  /** The Runs view. */
+  readonly runs: RunsFeature;
 }
 
 let current: FlowctlContext | undefined;
@@ -163,6 +169,12 @@ export function activate(extContext: vscode.ExtensionContext): FlowctlExtensionA
       log: (m) => ctx.output.warn(m),
     }),
   );
+  const runs = registerRuns(ctx);
+  const graph = registerGraph(ctx, {
+    revealInTree: async (ref) => {
+      await treeView.reveal(tree.nodeFor(ref.key, ref.id), { select: true, focus: false }).then(undefined, () => undefined);
+    },
+  });
 
   // Leftovers of a window that crashed while a pipeline ran: found through the runner's state files.
   setTimeout(() => void reapLeftovers(ctx), 0);
@@ -197,6 +209,8 @@ export function activate(extContext: vscode.ExtensionContext): FlowctlExtensionA
     contextKeys: () => Object.fromEntries(contextValues),
     allLogsPanel: () => AllLogsPanel.instance,
     terminalLinks,
+    graph,
+    runs,
   };
 }
 

@@ -9,6 +9,7 @@
 // coalesced update.
 import * as vscode from 'vscode';
 import type { ComponentView, RunSnapshot } from '../core/events';
+import type { MetricHistory } from '../core/history/metricHistory';
 
 export interface ModelSource {
   /** Stable key: the pipeline file, or `connect:<endpoint>`. */
@@ -28,6 +29,8 @@ export interface ModelSource {
   readonly controllable?: boolean;
   /** A connected run whose figures come from its runner (its own counts and rates). */
   readonly hasRunnerCounts?: boolean;
+  /** Recent rates and metrics per component (runs of this window; undefined for connections). */
+  readonly history?: MetricHistory;
 }
 
 /** What changed: a whole source (or everything, without key), or one component of a source. */

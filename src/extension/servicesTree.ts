@@ -19,6 +19,18 @@ import {
   type IconSpec,
 } from './presentation';
 import type { ModelChange, ModelSource, RunModel } from './runModel';
+import { historySparkline } from '../core/history/sparkline';
+
+/**
+ * The description: the rate sparkline of the last seconds (while there is history), then flowctl's
+ * own rates when it counted them (local runs, connected runs with a runner service), else what the
+ * component reports; then what is wrong with the data flow.
+ */
+function describe(view: ComponentView, source: ModelSource): string {
+  const spark = view.phase === 'running' ? historySparkline(source.history, view.id) : '';
+  const text = source.readonly && !source.hasRunnerCounts ? connectedDescription(view) : componentDescription(view);
+  return spark ? `${spark} ${text}` : text;
+}
 
 export type Role = ComponentView['role'];
 
@@ -67,11 +79,6 @@ type SourceNode = Extract<ServiceNode, { kind: 'source' }>;
 function componentSignature(view: ComponentView, source: ModelSource): string {
   const icon = componentIcon(view);
   return `${describe(view, source)}|${icon.id}|${icon.color ?? ''}|${componentContextValue(view, source.readonly, source.controllable)}|${hasFigures(view)}`;
-}
-
-/** flowctl's own rates when it counted them (local runs, connected runs with a runner service); else what the component reports. */
-function describe(view: ComponentView, source: ModelSource): string {
-  return source.readonly && !source.hasRunnerCounts ? connectedDescription(view) : componentDescription(view);
 }
 
 function hasFigures(view: ComponentView): boolean {

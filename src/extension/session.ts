@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import type { ComponentView, RunnerEvent, RunSnapshot, RunState } from '../core/events';
 import type { ApplyResult, PipelineRunner, RunnerOptions } from '../core/runnerTypes';
 import type { MergedLog } from '../core/logs/mergedLog';
+import type { MetricHistory } from '../core/history/metricHistory';
 import { CounterRates } from '../core/present/metrics';
 import { EAGER_TERMINAL_LIMIT } from './limits';
 import { formatDuration, stateLabel } from './presentation';
@@ -138,6 +139,10 @@ export class RunSession implements ModelSource, vscode.Disposable {
   /** Per-second rates of the component's counter metrics, between its last two heartbeats. */
   metricRates(id: string): ReadonlyMap<string, number> | undefined {
     return this.rates.get(id)?.current;
+  }
+
+  get history(): MetricHistory | undefined {
+    return this.runner.history;
   }
 
   /** Registers a disposable that dies with this run. */
@@ -308,8 +313,11 @@ export class RunSession implements ModelSource, vscode.Disposable {
       }
       case 'metrics':
         // A fresh snapshot the runner made anyway: it is the cache until the next change. The
-        // totals it carries are not shown anywhere live, so no change notification.
+        // totals it carries are not shown anywhere live; the history got a sample, which the
+        // components' sparklines show: one O(1) notification per component (views re-render only
+        // the items whose text changed).
         this.cached = e.snapshot;
+        if (this.runner.history) for (const id of this.ids) this.services.model.notifyComponent(this.key, id);
         return;
     }
     this.services.model.notify(this.key);
