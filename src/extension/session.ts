@@ -62,6 +62,8 @@ export class RunSession implements ModelSource, vscode.Disposable {
   private readonly rates = new Map<string, CounterRates>();
   /** Components the user stopped or restarted (their next exit is not a crash), with when. */
   private readonly expectedExit = new Map<string, number>();
+  /** Apply calls in progress. */
+  private applying = 0;
   private ids: string[] = [];
   private idsView: readonly string[] = [];
   /** Ids declared by the pipeline file (known before the runner reports them), in file order, with roles. */
@@ -231,8 +233,16 @@ export class RunSession implements ModelSource, vscode.Disposable {
 
   /** Re-reads flow.yml and applies it to the live run (the runner restarts only what changed). */
   async apply(): Promise<ApplyResult> {
-    const result = await this.runner.applyPipeline();
-    for (const id of result.added) if (!this.lazyTerminals) this.ensureTerminal(id);
+    // The components Apply restarts or removes exit because the user asked for it: no crash toasts meanwhile.
+    this.applying++;
+    let result: ApplyResult;
+    try {
+      result = await this.runner.applyPipeline();
+    } finally {
+      this.applying--;
+    }
+    // An added component's first lines may have come before its terminal: a new terminal starts with its log tail.
+    for (const id of result.added) if (!this.lazyTerminals) this.ensureTerminal(id, true);
     this.output.info(
       `Applied ${path.basename(this.file)} to ${this.name()}: restarted ${result.restarted.join(', ') || 'none'}; added ${result.added.join(', ') || 'none'}; removed ${result.removed.join(', ') || 'none'}; ${result.unchanged.length} unchanged.`,
     );
@@ -295,6 +305,9 @@ export class RunSession implements ModelSource, vscode.Disposable {
       case 'component':
         this.componentChanged(e.view);
         return;
+      case 'componentRemoved':
+        this.componentRemoved(e.id);
+        break;
       case 'state':
         this.runState = e.state;
         this.cached = undefined;
@@ -354,9 +367,20 @@ export class RunSession implements ModelSource, vscode.Disposable {
     else if (view.phase === 'stopped') term.notice('stopped');
   }
 
+  /** Apply took the component out of the run (removed from flow.yml): its terminal stays, and says so. */
+  private componentRemoved(id: string): void {
+    if (!this.views.delete(id)) return;
+    this.rates.delete(id);
+    this.expectedExit.delete(id);
+    this.declared.delete(id);
+    this.ids = this.ids.filter((x) => x !== id);
+    this.cached = undefined;
+    this.terminalFor(id)?.notice(`removed from ${this.name()} (${path.basename(this.file)} applied)`);
+  }
+
   /** An exit the user did not ask for, with an error (a clean exit 0 is a finished component). */
   private isCrash(prev: ComponentView, view: ComponentView): boolean {
-    if (this.runState !== 'running') return false;
+    if (this.runState !== 'running' || this.applying > 0) return false;
     const wasUp = prev.phase === 'running' || prev.phase === 'starting';
     const failed = (view.phase === 'exited' && (!!view.exitSignal || (view.exitCode !== 0 && view.exitCode !== undefined))) || view.phase === 'restarting';
     if (!wasUp || !failed) return false;

@@ -1,9 +1,8 @@
 // In-host tests of the edit-run loop (issue 9): terminals that follow every run, health that tells
 // the truth about data, readable metrics, crash and staleness notifications, the connected view,
 // terminal links, the merged log, context keys and the status bar's accessible label. The demo
-// pipeline runs from a temp folder (absolute component paths). Tests whose title says
-// "[runner rewrite]" need the runner engineer's work (data-flow fields, applyPipeline): they fail on a
-// branch without it — run the rest with FLOWCTL_VSCODE_GREP='runner rewrite' FLOWCTL_VSCODE_GREP_INVERT=1.
+// pipeline runs from a temp folder (absolute component paths). Data flow (flow/waitingOn) and Apply
+// come from the real runner (metrics publisher, live update).
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -178,7 +177,7 @@ describe('flowctl extension: the edit-run loop', function () {
     await waitFor('enrich running again', () => view('enrich')?.phase === 'running', 30_000);
   });
 
-  it('[runner rewrite] health tells the truth: with enrich killed the sinks show "waiting for enrich" in warning colour (tree, lens, status bar)', async () => {
+  it('health tells the truth: with enrich killed the sinks show "waiting for enrich" in warning colour (tree, lens, status bar)', async () => {
     if (!session()) await runAndWaitHealthy();
     process.kill(view('enrich')!.pid!, 'SIGKILL');
     try {
@@ -338,7 +337,7 @@ describe('flowctl extension: the edit-run loop', function () {
     await setFileText(original);
   });
 
-  it('[runner rewrite] Apply restarts only the component whose spec changed; the others keep their pids', async () => {
+  it('Apply restarts only the component whose spec changed; the others keep their pids', async () => {
     if (!session()) await runAndWaitHealthy();
     const pids = new Map(IDS.map((id) => [id, view(id)!.pid!]));
     const doc = await setFileText(original.replace('MIN_QTY: "10"', 'MIN_QTY: "15"'));
@@ -359,25 +358,64 @@ describe('flowctl extension: the edit-run loop', function () {
     }
   });
 
-  it('Apply without the runner’s live update says why and offers Restart Pipeline', async function () {
+  it('Apply of a file with a problem leaves the run as it is and offers Show Problems', async () => {
     if (!session()) await runAndWaitHealthy();
-    const doc = await setFileText(original.replace('RATE: "20"', 'RATE: "25"'));
+    const pids = new Map(IDS.map((id) => [id, view(id)!.pid!]));
+    // An input that names no component: the file parses, the pipeline is invalid.
+    const doc = await setFileText(original.replace('inputs: [ticker]', 'inputs: [tickr]'));
     try {
       await waitFor('the run marked stale', () => session()?.stale === true, 10_000);
       const before = api.notifications().length;
       const result = await vscode.commands.executeCommand<{ error?: string; restarted?: string[] }>('flowctl.applyPipeline', doc.uri);
-      if (result && !result.error) {
-        // The runner applies changes for real (after the runner rewrite): what the test above checks.
-        assert.deepEqual(result.restarted, ['ticker']);
-        this.skip();
-      }
-      assert.match(result?.error ?? '', /could not apply flow\.yml: .*not implemented/);
-      const note = api.notifications().slice(before).find((n) => n.kind === 'apply-failed');
-      assert.ok(note, 'an error notification');
-      assert.deepEqual(note.items, ['Restart Pipeline']);
+      assert.equal(result?.error, 'flowctl: flow.yml has problems; the run was left as it is.', show(result));
+      const note = await waitFor('an error notification', () => api.notifications().slice(before).find((n) => n.kind === 'apply-failed'), 10_000);
+      assert.deepEqual(note.items, ['Show Problems']);
       assert.equal(session()?.stale, true, 'still marked changed: the lens stays');
+      for (const id of IDS) {
+        assert.equal(view(id)?.pid, pids.get(id), `${id} kept its pid`);
+        assert.equal(view(id)?.phase, 'running');
+      }
     } finally {
       await setFileText(original);
+    }
+  });
+
+  it('Apply of a removed component stops it and takes it out of the tree; Apply of it again starts it in its own terminal', async () => {
+    if (!session()) await runAndWaitHealthy();
+    const pids = new Map(IDS.map((id) => [id, view(id)!.pid!]));
+    const terminal = entry('counter-sink')?.terminal;
+    const without = original.replace(/    - id: counter-sink[\s\S]*$/, '');
+    assert.notEqual(without, original);
+    try {
+      let doc = await setFileText(without);
+      await waitFor('the run marked stale', () => session()?.stale === true, 10_000);
+      const removed = await vscode.commands.executeCommand<{ removed?: string[]; restarted?: string[]; unchanged?: string[]; error?: string }>('flowctl.applyPipeline', doc.uri);
+      assert.ok(removed && !removed.error, show(removed));
+      assert.deepEqual(removed.removed, ['counter-sink']);
+      assert.deepEqual(removed.restarted, []);
+      await waitFor('the process of counter-sink ended', () => !isAlive(pids.get('counter-sink')!), 15_000);
+      assert.deepEqual([...session()!.componentIds()], ['ticker', 'enrich', 'jsonl-sink']);
+      const labels = componentItems(await api.treeItems()).map((i) => i.label);
+      assert.ok(!labels.includes('counter-sink'), `not in the tree: ${show(labels)}`);
+      assert.ok(entry('counter-sink')?.pty.recent().some((l) => /removed from demo-trades \(flow\.yml applied\)/.test(l)), 'its terminal says why it stopped');
+      for (const id of ['ticker', 'enrich', 'jsonl-sink']) assert.equal(view(id)?.pid, pids.get(id), `${id} kept its pid`);
+
+      doc = await setFileText(original);
+      await waitFor('the run marked stale again', () => session()?.stale === true, 10_000);
+      const added = await vscode.commands.executeCommand<{ added?: string[]; restarted?: string[]; error?: string }>('flowctl.applyPipeline', doc.uri);
+      assert.ok(added && !added.error, show(added));
+      assert.deepEqual(added.added, ['counter-sink']);
+      assert.deepEqual(added.restarted, []);
+      await waitFor('counter-sink running and healthy again', () => view('counter-sink')?.phase === 'running' && view('counter-sink')?.health === 2, 60_000);
+      assert.equal(entry('counter-sink')?.terminal, terminal, 'the same terminal as before');
+      await waitFor('counter-sink log lines in its terminal after it was added', () => {
+        const lines = entry('counter-sink')?.pty.recent() ?? [];
+        const at = lines.map((l) => /removed from demo-trades/.test(l)).lastIndexOf(true);
+        return at >= 0 && lines.slice(at + 1).some((l) => STAMPED.test(l) && !l.includes('[flowctl]'));
+      }, 45_000);
+      for (const id of ['ticker', 'enrich', 'jsonl-sink']) assert.equal(view(id)?.pid, pids.get(id), `${id} kept its pid`);
+    } finally {
+      if (fs.readFileSync(file, 'utf8') !== original) await setFileText(original);
     }
   });
 });
