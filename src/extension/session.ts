@@ -62,6 +62,8 @@ export class RunSession implements ModelSource, vscode.Disposable {
   private readonly rates = new Map<string, CounterRates>();
   /** Components the user stopped or restarted (their next exit is not a crash), with when. */
   private readonly expectedExit = new Map<string, number>();
+  /** Components that were starting or running and whose end is not judged yet (see judgeEnd). */
+  private readonly up = new Set<string>();
   /** Apply calls in progress. */
   private applying = 0;
   private ids: string[] = [];
@@ -355,8 +357,8 @@ export class RunSession implements ModelSource, vscode.Disposable {
       this.ids.push(view.id);
       this.services.model.notify(this.key); // the set of components changed
     }
+    this.judgeEnd(view);
     if (prev?.phase === view.phase && prev?.pid === view.pid) return;
-    if (prev && this.isCrash(prev, view)) this.services.hooks.crashed(this, view.id, view);
     if (view.phase === 'running') this.expectedExit.delete(view.id);
     const term = this.terminalMap.get(view.id)?.pty;
     if (!term) return;
@@ -372,20 +374,36 @@ export class RunSession implements ModelSource, vscode.Disposable {
     if (!this.views.delete(id)) return;
     this.rates.delete(id);
     this.expectedExit.delete(id);
+    this.up.delete(id);
     this.declared.delete(id);
     this.ids = this.ids.filter((x) => x !== id);
     this.cached = undefined;
     this.terminalFor(id)?.notice(`removed from ${this.name()} (${path.basename(this.file)} applied)`);
   }
 
-  /** An exit the user did not ask for, with an error (a clean exit 0 is a finished component). */
-  private isCrash(prev: ComponentView, view: ComponentView): boolean {
-    if (this.runState !== 'running' || this.applying > 0) return false;
-    const wasUp = prev.phase === 'running' || prev.phase === 'starting';
-    const failed = (view.phase === 'exited' && (!!view.exitSignal || (view.exitCode !== 0 && view.exitCode !== undefined))) || view.phase === 'restarting';
-    if (!wasUp || !failed) return false;
-    const asked = this.expectedExit.get(view.id);
-    return asked === undefined || Date.now() - asked > EXPECTED_EXIT_MS;
+  /**
+   * Reports a crash: a component that was up ended on its own with an error (or is restarting after
+   * one), not by a stop or restart the user asked for. The runner announces the new phase first and
+   * the exit code or signal in the next update: the end is judged once both are known.
+   */
+  private judgeEnd(view: ComponentView): void {
+    const id = view.id;
+    if (view.phase === 'running' || view.phase === 'starting') {
+      this.up.add(id);
+      return;
+    }
+    if (!this.up.has(id)) return;
+    if (view.phase === 'exited' || view.phase === 'restarting') {
+      const known = !!view.exitSignal || (view.exitCode !== undefined && view.exitCode !== null);
+      if (!known) return;
+      this.up.delete(id);
+      if (!view.exitSignal && view.exitCode === 0) return; // finished
+      if (this.runState !== 'running' || this.applying > 0) return;
+      const asked = this.expectedExit.get(id);
+      if (asked === undefined || Date.now() - asked > EXPECTED_EXIT_MS) this.services.hooks.crashed(this, id, view);
+      return;
+    }
+    this.up.delete(id); // stopping, stopped: an end someone asked for
   }
 
   private end(snap: RunSnapshot): RunSnapshot {
