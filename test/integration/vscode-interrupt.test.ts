@@ -30,6 +30,8 @@ test('Ctrl+C of the VS Code server stops every component promptly, with its shut
   const ws = demoWorkspace('fvh-int-');
   t.after(() => fs.rmSync(ws.dir, { recursive: true, force: true }));
   let report = '';
+  // Each run has its own log folder; `logs/latest` points at the current run's.
+  const logOf = (id: string) => path.join(ws.dir, 'logs', 'latest', `${id}.log`);
   await runInHost({
     workspace: ws.dir,
     extensionDevelopmentPath: REPO_ROOT,
@@ -43,7 +45,7 @@ test('Ctrl+C of the VS Code server stops every component promptly, with its shut
       await until('4/4 in the status bar', async () => /\b4\/4\b/.test((await status.textContent({ timeout: 1000 })) ?? ''), 60_000);
       const pids = componentPids(MARKER_VAR, host.marker);
       assert.equal(new Set(pids.values()).size, 4, `a process per component: ${JSON.stringify([...pids])}`);
-      const logSizes = new Map(ws.ids.map((id) => [id, fs.statSync(path.join(ws.dir, 'logs', `${id}.log`)).size]));
+      const logSizes = new Map(ws.ids.map((id) => [id, fs.statSync(logOf(id)).size]));
 
       if (process.env.FLOWCTL_DEBUG_INTERRUPT) {
         const { markedPids } = await import('../vscode/procs');
@@ -59,11 +61,11 @@ test('Ctrl+C of the VS Code server stops every component promptly, with its shut
       process.kill(-host.serverPid, 'SIGINT');
       const gone = await until('every component process gone', async () => ([...pids.keys()].every((p) => !alive(p)) ? Date.now() - t0 : undefined), 30_000, 50);
       const lines = ws.ids.map((id) => {
-        const text = fs.readFileSync(path.join(ws.dir, 'logs', `${id}.log`), 'utf8').slice(logSizes.get(id));
+        const text = fs.readFileSync(logOf(id), 'utf8').slice(logSizes.get(id));
         return { id, shutdown: /received SIG(TERM|INT): shutting down/.test(text), tail: text.split('\n').slice(-4).join(' | ') };
       });
       if (process.env.FLOWCTL_DEBUG_INTERRUPT) for (const l of host.logs.slice(-40)) t.diagnostic(l);
-      if (process.env.FLOWCTL_DEBUG_INTERRUPT) for (const id of ws.ids) t.diagnostic(`${id}: ${fs.readFileSync(path.join(ws.dir, 'logs', `${id}.log`), 'utf8').split('\n').slice(-4).join(' | ')}`);
+      if (process.env.FLOWCTL_DEBUG_INTERRUPT) for (const id of ws.ids) t.diagnostic(`${id}: ${fs.readFileSync(logOf(id), 'utf8').split('\n').slice(-4).join(' | ')}`);
       report = `components gone ${gone} ms after SIGINT; ${lines.map((l) => `${l.id}: ${l.shutdown ? 'shutdown line' : 'NO shutdown line'}`).join(', ')}`;
       t.diagnostic(report);
       for (const l of lines) assert.ok(l.shutdown, `${l.id} printed its shutdown line; its log ends: ${l.tail}`);
