@@ -68,7 +68,7 @@ function alive(pid: number): boolean {
   }
 }
 
-test('the harness reports a failing tests entry (exit 1, host log) and leaves no process or profile behind', { skip, timeout: 120_000 }, async (t) => {
+test('the harness reports a failing tests entry (exit 1, host log) and leaves no process or profile behind', { skip, timeout: 300_000 }, async (t) => {
   // A throwaway extension that starts a process in its own process group (as pipeline components
   // are), and a tests entry that fails on purpose after talking to the real `vscode` API.
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fvh-self-'));
@@ -103,7 +103,7 @@ exports.activate = () => {
 };`,
   );
 
-  const result = await runInHost({ workspace: ws, extensionDevelopmentPath: ext, testsEntry: entry, timeoutMs: 90_000, name: 'harness-self-test' });
+  const result = await runInHost({ workspace: ws, extensionDevelopmentPath: ext, testsEntry: entry, timeoutMs: 240_000, name: 'harness-self-test' });
   const text = result.logs.join('\n');
   assert.equal(result.exitCode, 1, `a failing run() gives exit code 1; log:\n${text}`);
   assert.match(text, new RegExp(`probe: vscode 1\\.100\\.\\d+, workspace ${ws.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`), 'the host ran the entry against the opened folder');
