@@ -115,22 +115,25 @@ function cliCommands(): CliCommand[] {
   assert.ok(registered.length >= 8, `found only ${registered.length} commands in src/cli/main.ts`);
   const out = fs.mkdtempSync(path.join(root, 'out', 'docs-cli-'));
   try {
-    const r = spawnSync(
-      path.join(root, 'node_modules', '.bin', 'esbuild'),
-      [
-        ...registered.map((c) => `${c.name}=src/cli/commands/${c.module}.ts`),
-        '--bundle',
-        '--platform=node',
-        '--format=cjs',
-        '--target=node20',
-        `--outdir=${out}`,
-        '--log-level=error',
-        '--define:__FLOWCTL_COMMIT__="test"',
-        '--define:__FLOWCTL_BUILT__="test"',
-        ...['lmdb', '@grpc/reflection', 'grpc-health-check', 'vscode'].map((e) => `--external:${e}`),
-      ],
-      { cwd: root, encoding: 'utf8' },
-    );
+    // Built with the product's esbuild options that matter here (the `flowctl-protos:` plugin embeds
+    // the .proto sets the commands import), through esbuild's API in a small ES module.
+    const options = {
+      entryPoints: Object.fromEntries(registered.map((c) => [c.name, `src/cli/commands/${c.module}.ts`])),
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20',
+      outdir: out,
+      logLevel: 'error',
+      define: { __FLOWCTL_COMMIT__: '"test"', __FLOWCTL_BUILT__: '"test"' },
+      external: ['lmdb', '@grpc/reflection', 'grpc-health-check', 'vscode'],
+    };
+    const script = [
+      "import * as esbuild from 'esbuild';",
+      "import { protoSetsPlugin } from './scripts/protoSets.mjs';",
+      `await esbuild.build({ ...${JSON.stringify(options)}, plugins: [protoSetsPlugin()] });`,
+    ].join('\n');
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: root, encoding: 'utf8' });
     assert.equal(r.status, 0, `esbuild: ${r.stderr}`);
     const req = createRequire(__filename);
     return registered.map((c) => ({ name: c.name, ...(req(path.join(out, `${c.name}.js`)).command as Omit<CliCommand, 'name'>) }));
@@ -248,4 +251,30 @@ test('links between the docs pages (and to the README) point at files and headin
   assert.deepEqual(problems, []);
   assert.equal(slugify('Graceful shutdown and resume tokens'), 'graceful-shutdown-and-resume-tokens');
   assert.equal(slugify('`volumes[].host_path`'), 'volumeshost_path');
+});
+
+test('docs/extension.md lists every command and setting of package.json, with the settings\' defaults, and no other', () => {
+  const pkg = JSON.parse(fs.readFileSync(path.join(repoRoot(), 'package.json'), 'utf8')) as {
+    contributes: { commands: Array<{ command: string }>; configuration: { properties: Record<string, { default?: unknown }> } };
+  };
+  const text = withoutCode(readDoc('extension.md'));
+  const rows = new Map<string, string[]>();
+  for (const l of text.split('\n')) {
+    const m = /^\|\s*`(flowctl\.[\w.]+)`\s*\|(.*)\|\s*$/.exec(l);
+    if (m) rows.set(m[1], m[2].split('|').map((c) => c.trim()));
+  }
+  const problems: string[] = [];
+  for (const c of pkg.contributes.commands) if (!rows.has(c.command)) problems.push(`command ${c.command} has no row`);
+  for (const [name, spec] of Object.entries(pkg.contributes.configuration.properties)) {
+    const row = rows.get(name);
+    if (!row) {
+      problems.push(`setting ${name} has no row`);
+      continue;
+    }
+    const want = spec.default === '' || spec.default === undefined ? 'empty' : String(spec.default);
+    if (row[0].replace(/`/g, '') !== want) problems.push(`setting ${name}: default ${want}, documented ${row[0]}`);
+  }
+  const known = new Set([...pkg.contributes.commands.map((c) => c.command), ...Object.keys(pkg.contributes.configuration.properties)]);
+  for (const id of rows.keys()) if (!known.has(id)) problems.push(`${id} is documented but is neither a command nor a setting`);
+  assert.deepEqual(problems, []);
 });
