@@ -9,6 +9,7 @@ import * as assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
+import { isBuiltin } from 'node:module';
 import * as path from 'node:path';
 import { makeTempDir, removeTempDir, repoRoot } from '../helpers/paths';
 import { waitFor } from '../helpers/net';
@@ -120,6 +121,13 @@ test('docs/sdk.md: the page built from scratch runs as a pipeline: events reach 
     if (/--test\b/.test(b.code)) assert.match(ran.out, /# pass 1/, ran.out);
   }
   assert.ok(background && backgroundExit, 'the page runs its pipeline');
+  // "A built component … needs neither proto/ nor node_modules/": it requires Node's own modules only.
+  const built = fs.readdirSync(path.join(scratch, 'my-pipeline', 'dist')).filter((f) => f.endsWith('.js'));
+  assert.ok(built.includes('counter-source.js') && built.includes('file-sink.js'), built.join(', '));
+  for (const f of built) {
+    const requires = [...fs.readFileSync(path.join(scratch, 'my-pipeline', 'dist', f), 'utf8').matchAll(/\brequire\("([^"]+)"\)/g)].map((m) => m[1]);
+    assert.deepEqual(requires.filter((r) => !isBuiltin(r)), [], `dist/${f} requires only Node's modules`);
+  }
   assert.ok(linesAtRestart > 0, 'the page restarts the source while events flow');
 
   // Delivery goes on after the restart, from where it stopped.
