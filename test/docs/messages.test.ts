@@ -1,7 +1,7 @@
 // Every message quoted in docs/troubleshooting.md (a `**Message:**` followed by backtick-quoted text)
 // still exists in src/: the literal parts between `<placeholders>` are found, in order, in one source
 // file. A message reworded in the code without the page fails here. The messages the other pages quote
-// with example values (flow-yml.md, cli.md, from-flowctl.md, extension.md) are matched against the
+// with example values (flow-yml.md, cli.md, from-flowctl.md, extension.md, sdk.md) are matched against the
 // string and template literals of src/ (see matchesCode below).
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
@@ -229,7 +229,9 @@ function literalPatterns(file: string, text: string): MessagePattern[] {
         .map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
         .join('.*?');
     // Loose: the message's own words, without what is composed around them.
-    const core = p.replace(new RegExp(`^${WILD}+|${WILD}+$`, 'g'), '').trim();
+    const core = p
+      .replace(new RegExp(`^${WILD}+|${WILD}+$`, 'g'), '')
+      .replace(/^[\s:,;]+|[\s:,;]+$/g, '');
     out.push({ re: new RegExp(`^${regex(p)}$`, 's'), loose: new RegExp(regex(core), 's'), literal, where: `${path.relative(repoRoot(), file)}:${text.slice(0, at).split('\n').length}` });
   };
   const lits = scanLiterals(text);
@@ -257,7 +259,7 @@ export function quotedProse(text: string): Array<{ message: string; line: number
     const message = m[1].replace(/\s*\n\s*/g, ' ').trim();
     if (message.split(' ').length < 3) continue; // a key, a value, a file name
     if ((/^(flowctl|node|npm|bash|docker|mkdir) /.test(message) || message.startsWith('-')) || /[[{]/.test(message)) continue; // commands, flags, JSON shapes
-    if (/^<[\w-]+>\//.test(message)) continue; // paths
+    if (/^<[\w-]+>\//.test(message) || /^[\w.]+\(/.test(message)) continue; // paths, calls and signatures
     if (/^file:line:column/.test(message)) continue; // the format, not a message
     out.push({ message, line: lineAt(m.index!) });
   }
@@ -274,14 +276,14 @@ function matchesCode(message: string, patterns: MessagePattern[]): boolean {
   return patterns.some((p) => (p.literal * 3 >= size && p.re.test(message)) || (p.literal * 2 >= size && p.loose.test(message)));
 }
 
-test('messages quoted in flow-yml.md, cli.md, from-flowctl.md and extension.md match messages the code builds', { timeout: 120_000 }, () => {
+test('messages quoted in flow-yml.md, cli.md, from-flowctl.md, extension.md and sdk.md match messages the code builds', { timeout: 120_000 }, () => {
   const patterns = sourceFiles(path.join(repoRoot(), 'src'))
     .filter((f) => f.endsWith('.ts'))
     .flatMap((f) => literalPatterns(f, fs.readFileSync(f, 'utf8')));
   assert.ok(patterns.length > 1000, `${patterns.length} patterns`);
   const unmatched: string[] = [];
   let checked = 0;
-  for (const page of ['flow-yml.md', 'cli.md', 'from-flowctl.md', 'extension.md']) {
+  for (const page of ['flow-yml.md', 'cli.md', 'from-flowctl.md', 'extension.md', 'sdk.md']) {
     for (const q of quotedProse(readDoc(page))) {
       checked++;
       if (!matchesCode(q.message, patterns)) unmatched.push(`${page}:${q.line}: ${q.message}`);
