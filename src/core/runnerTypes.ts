@@ -49,6 +49,14 @@ export interface RunnerOptions {
   stateDir?: string;
   /** Extra environment for every component (on top of process.env). */
   env?: Record<string, string>;
+  /**
+   * How components with an `image` run, as `flowctl run --orchestrator` says: `process` (or `local`):
+   * those with a command run as processes, those with only an image as containers; `docker` (or
+   * `container`): every component with an image runs as a container. Undefined: `spec.driver` decides.
+   */
+  orchestrator?: string;
+  /** When container images are pulled before the start: never, missing (default), always. */
+  pull?: 'never' | 'missing' | 'always';
 }
 
 /** For one start of a component only (e.g. under a debugger); the next restart uses the pipeline's spec again. */

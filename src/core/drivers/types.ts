@@ -76,10 +76,20 @@ export interface LeftoverReport {
   skipped: Array<{ id: string; pid?: number; containerId?: string; reason: string }>;
 }
 
+/** Something that must stop the run before anything starts. */
+export interface PreflightProblem {
+  /** One sentence: what is wrong and what to do. */
+  message: string;
+  /** The components it concerns (front ends point at their place in the pipeline file). */
+  ids: string[];
+  /** What it is about: the engine, an image, a volume, the spec itself. */
+  kind?: 'engine' | 'image' | 'volume' | 'spec';
+}
+
 export interface ComponentDriver {
   readonly kind: DriverKind;
   /** Problems that must stop the run before anything starts (no engine, missing image…); empty when ready. */
-  preflight(specs: ComponentRunSpec[]): Promise<string[]>;
+  preflight(specs: ComponentRunSpec[]): Promise<PreflightProblem[]>;
   /** A handle for one component (not started yet: call start() on it). */
   create(spec: ComponentRunSpec): ComponentHandle;
   /**
