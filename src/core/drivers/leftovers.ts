@@ -27,7 +27,7 @@ export async function reapDeadRuns(stateDir: string, opts: { drivers?: Component
       kind: 'process',
       report: {
         reaped: r.reaped.map((x) => ({ id: x.id, pid: x.pid, file: x.file })),
-        skipped: r.skipped.map((x) => ({ id: x.id, pid: x.pid, reason: x.reason })),
+        skipped: r.skipped.map((x) => ({ id: x.id, pid: x.pid, file: x.file, reason: x.reason })),
       },
     });
   }

@@ -52,7 +52,7 @@ export class ProcessDriver implements ComponentDriver {
     const r = await reapLeftovers(this.options.stateDir, { graceMs: this.options.reapGraceMs ?? 2000 });
     return {
       reaped: r.reaped.map((x) => ({ id: x.id, pid: x.pid, file: x.file })),
-      skipped: r.skipped.map((x) => ({ id: x.id, pid: x.pid, reason: x.reason })),
+      skipped: r.skipped.map((x) => ({ id: x.id, pid: x.pid, file: x.file, reason: x.reason })),
     };
   }
 

@@ -73,7 +73,7 @@ export interface ComponentHandle {
 /** What a driver found and ended of earlier runs whose runner died. */
 export interface LeftoverReport {
   reaped: Array<{ id: string; pid?: number; containerId?: string; file?: string }>;
-  skipped: Array<{ id: string; pid?: number; containerId?: string; reason: string }>;
+  skipped: Array<{ id: string; pid?: number; containerId?: string; file?: string; reason: string }>;
 }
 
 /** Something that must stop the run before anything starts. */
