@@ -9,11 +9,14 @@
 import { describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as path from 'node:path';
 import { PipelinePreflightError, Runner } from '../../src/core/runner';
 import type { ComponentView } from '../../src/core/events';
 import { HealthStatus } from '../../src/core/controlplane/model';
-import { processInContainer } from '../../src/core/drivers/docker';
+import { DockerDriver, processInContainer } from '../../src/core/drivers/docker';
+import { matchRegistration } from '../../src/core/runner/registrations';
+import type { ServiceRecord } from '../../src/core/controlplane/model';
 import { LABELS } from '../../src/core/drivers/dockerArgs';
 import { runsDir } from '../../src/core/supervisor/journal';
 import { waitFor } from '../helpers/net';
@@ -362,6 +365,80 @@ describe('containers as components of a run', { concurrency: true }, () => {
       [[10, 16, 'preflight-image']],
     );
     assert.deepEqual(containersOf(env), []);
+  });
+
+  test('a connection from inside a container is traced to its component (registration by process), and the run owns every process in it', { timeout: 3 * 60_000 }, async (t) => {
+    const images = await requireDocker(t);
+    if (!images) return;
+    const env = runEnv(t, 'flowctl-docker-peer-');
+    noContainersAfter(t, env);
+    // A component that connects to "the control plane" from a child process (under tini, under a shell-less node parent).
+    const server = net.createServer();
+    const peers: string[] = [];
+    server.on('connection', (sock) => peers.push(`ipv4:${sock.remoteAddress}:${sock.remotePort}`));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    t.after(() => server.close());
+    const port = (server.address() as net.AddressInfo).port;
+    const driver = new DockerDriver({ stateDir: env.home, pull: 'never' });
+    t.after(() => driver.stopAll(0));
+    const child = `require('net').connect(${port}, '127.0.0.1'); setInterval(() => {}, 1000)`;
+    const h = driver.create({
+      id: 'peer',
+      runId: 'r',
+      pipeline: 'peer-test',
+      image: images.base,
+      command: ['node', '-e', `require('child_process').spawn(process.execPath, ['-e', ${JSON.stringify(child)}], { stdio: 'inherit' }); setInterval(() => {}, 1000)`],
+      cwd: env.dir,
+      env: {},
+    });
+    h.start();
+    await waitFor(() => peers.length > 0 && h.pid, SLOW, 'the connection from the container');
+    const root = h.pid!;
+    const match = await matchRegistration(
+      { serviceId: 'some-other-name', info: { id: 'some-other-name', metadata: {} }, peer: peers[0] } as unknown as ServiceRecord,
+      new Set(['peer', 'elsewhere']),
+      () => [{ id: 'elsewhere', pid: process.pid }, { id: 'peer', pid: root }],
+      port,
+    );
+    assert.deepEqual(match, { id: 'peer', how: 'process' });
+    // Every process in the container (tini, node, its child) is the run's; nothing outside it is.
+    const inside = fs.readdirSync('/proc').filter((e) => /^\d+$/.test(e)).map(Number).filter((pid) => processInContainer(pid, h.containerId!));
+    assert.ok(inside.length >= 3, `tini, node and its child: ${inside.join(', ')}`);
+    for (const pid of inside) assert.equal(driver.ownsProcess(pid), true, `pid ${pid}`);
+    assert.equal(driver.ownsProcess(process.pid), false);
+    await h.stop(1000);
+    assert.equal(driver.ownsProcess(inside[0]), false, 'once its container is gone, nothing is the run\'s');
+  });
+
+  test('restart_policy of a container component works through the runner with our backoff', { timeout: 3 * 60_000 }, async (t) => {
+    const images = await requireDocker(t);
+    if (!images) return;
+    const env = runEnv(t, 'flowctl-docker-policy-');
+    noContainersAfter(t, env);
+    const file = writePipeline(
+      env.dir,
+      [
+        'apiVersion: flowctl/v1',
+        'kind: Pipeline',
+        'metadata: { name: flaky }',
+        'spec:',
+        '  pipelines:',
+        '    - id: flaky',
+        '      type: pipeline',
+        `      image: ${images.base}`,
+        '      command: ["node", "-e", "console.log(\'up\'); setTimeout(() => process.exit(3), 200)"]',
+        '      restart_policy: on-failure',
+        '',
+      ].join('\n'),
+    );
+    const { runner, notices, logs, view } = host(t, env, file);
+    await runner.start();
+    await waitFor(() => view('flaky').restarts >= 2, SLOW, 'two restarts by its policy');
+    assert.ok(notices.some((m) => /flaky exited with code 3; restarting in 0\.5s \(restart 1\)/.test(m)), notices.join('\n'));
+    assert.ok(notices.some((m) => /flaky exited with code 3; restarting in 1s \(restart 2\)/.test(m)), notices.join('\n'));
+    assert.ok((logs.get('flaky') ?? []).filter((l) => l === 'up').length >= 2);
+    await runner.stop();
+    assert.deepEqual(containersOf(env), [], 'every attempt\'s container is removed');
   });
 
   test('kill -9 of the runner leaves its container running; the next run of the same FLOWCTL_HOME (even without containers) removes it', { timeout: 5 * 60_000 }, async (t) => {
