@@ -441,6 +441,71 @@ describe('containers as components of a run', { concurrency: true }, () => {
     assert.deepEqual(containersOf(env), [], 'every attempt\'s container is removed');
   });
 
+  test('a changed pipeline file moves a component between process and container: only it restarts, nothing lost or repeated', { timeout: 5 * 60_000 }, async (t) => {
+    const images = await requireDocker(t);
+    if (!images) return;
+    const env = runEnv(t, 'flowctl-docker-apply-');
+    noContainersAfter(t, env);
+    const out = path.join(env.dir, 'out.jsonl');
+    const asProcess = `      command: ${node('components/relay-processor.js')}`;
+    const asContainer = [
+      `      image: ${images.base}`,
+      '      args: ["node", "/fixtures/components/relay-processor.js"]',
+      '      volumes:',
+      `        - { host_path: ${JSON.stringify(FIXTURES)}, container_path: /fixtures, readonly: true }`,
+      `        - { host_path: ${JSON.stringify(PROTO)}, container_path: /proto, readonly: true }`,
+    ].join('\n');
+    const yaml = (relay: string) =>
+      [
+        'apiVersion: flowctl/v1',
+        'kind: Pipeline',
+        'metadata: { name: moving }',
+        'spec:',
+        '  sources:',
+        '    - id: src',
+        `      command: ${node('components/count-source.js')}`,
+        '      env: { RATE: "100" }',
+        '  processors:',
+        '    - id: relay',
+        relay,
+        '      inputs: [src]',
+        '  sinks:',
+        '    - id: sink',
+        `      command: ${node('components/record-sink.js')}`,
+        '      inputs: [relay]',
+        `      env: { OUTPUT_FILE: ${JSON.stringify(out)} }`,
+        '',
+      ].join('\n');
+    const file = writePipeline(env.dir, yaml(asProcess));
+    const { runner, view } = host(t, env, file);
+    await runner.start();
+    const pids = { src: view('src').pid, sink: view('sink').pid };
+    await waitFor(() => seqs(out).length > 50, 60_000, 'events');
+    assert.equal(view('relay').driver, 'process');
+
+    fs.writeFileSync(file, yaml(asContainer));
+    assert.deepEqual(await runner.applyPipeline(), { restarted: ['relay'], added: [], removed: [], unchanged: ['src', 'sink'] });
+    await waitFor(() => view('relay').phase === 'running' && view('relay').containerId, SLOW, 'relay running as a container');
+    assert.equal(view('relay').driver, 'docker');
+    assert.equal(view('relay').image, images.base);
+    const cid = view('relay').containerId!;
+    assert.deepEqual(containersOf(env), [cid]);
+    let n = seqs(out).length;
+    await waitFor(() => seqs(out).length > n + 50, 60_000, 'events through the container');
+
+    fs.writeFileSync(file, yaml(asProcess));
+    await runner.applyPipeline();
+    await waitFor(() => view('relay').phase === 'running' && view('relay').driver === 'process' && view('relay').pid, SLOW, 'relay back as a process');
+    assert.equal(view('relay').containerId, undefined);
+    assert.equal(view('relay').image, undefined);
+    n = seqs(out).length;
+    await waitFor(() => seqs(out).length > n + 50, 60_000, 'events after moving back');
+    assert.deepEqual(containersOf(env), [], 'its container was removed when it became a process again');
+    assert.deepEqual({ src: view('src').pid, sink: view('sink').pid }, pids, 'the other components kept running');
+    await runner.stop();
+    assert.deepEqual(strictlyIncreasing(seqs(out), 'sink'), [], 'nothing lost or repeated over both moves');
+  });
+
   test('kill -9 of the runner leaves its container running; the next run of the same FLOWCTL_HOME (even without containers) removes it', { timeout: 5 * 60_000 }, async (t) => {
     const images = await requireDocker(t);
     if (!images) return;
