@@ -252,9 +252,9 @@ describe('containers as components of a run', { concurrency: true }, () => {
     // flowctl restart of the container component: the same data continuity as for a process.
     const restart = await runCli(['restart', 'relay', '-f', file, '--timeout', '120s'], env.env, 180_000);
     assert.equal(restart.code, 0, restart.stderr + restart.stdout);
-    assert.match(restart.stdout, /^restarted relay \(pid \d+ → \d+\) in [\d.]+ s/);
     const [after] = containersOf(env);
     assert.ok(after && after !== cid, 'a new container after the restart');
+    assert.match(restart.stdout, new RegExp(`^restarted relay \\(container ${cid.slice(0, 12)} → ${after.slice(0, 12)}\\) in [\\d.]+ s`));
     const n = seqs(out).length;
     await waitFor(() => seqs(out).length > n + 100, 60_000, 'events after the restart');
 
