@@ -169,7 +169,7 @@ export class Runner implements PipelineRunner {
     };
     // 1. The pipeline file (validated with the drivers' rules: how each component runs, what it needs);
     // every component with its state machine and its driver.
-    const parsed = await loadPipelineFile(run.file, { orchestrator: opts.orchestrator });
+    const parsed = await loadPipelineFile(run.file, { orchestrator: opts.orchestrator, network: opts.network });
     if (!parsed.ok || !parsed.pipeline) throw new PipelineInvalidError(run.file, parsed.diagnostics);
     const pipeline = parsed.pipeline;
     run.pipeline = pipeline;

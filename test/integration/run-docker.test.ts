@@ -20,6 +20,7 @@ import type { ServiceRecord } from '../../src/core/controlplane/model';
 import { LABELS } from '../../src/core/drivers/dockerArgs';
 import { runsDir } from '../../src/core/supervisor/journal';
 import { waitFor } from '../helpers/net';
+import { freePort } from '../../src/core/supervisor/env';
 import { repoRoot } from '../helpers/paths';
 import { runCli } from '../helpers/cli';
 import { inspectContainer, removeScopedContainers, requireDocker, scopedContainers, type TestImages } from '../helpers/docker';
@@ -267,6 +268,70 @@ describe('containers as components of a run', { concurrency: true }, () => {
     assert.deepEqual(records(env.home), []);
   });
 
+  test('--network bridge: the container reaches the control plane through its mounted socket, its port is published on loopback, and events flow through it', { timeout: 5 * 60_000 }, async (t) => {
+    const images = await requireDocker(t);
+    if (!images) return;
+    const env = runEnv(t, 'flowctl-docker-bridge-');
+    noContainersAfter(t, env);
+    const port = await freePort();
+    const file = writePipeline(
+      env.dir,
+      [
+        'apiVersion: flowctl/v1',
+        'kind: Pipeline',
+        'metadata: { name: bridged }',
+        'spec:',
+        '  sources:',
+        '    - id: src',
+        `      command: ${node('components/count-source.js')}`,
+        '      env: { RATE: "100" }',
+        '  processors:',
+        '    - id: relay',
+        `      image: ${images.base}`,
+        '      inputs: [src]',
+        `      env: { PORT: ":${port}" }`,
+        `      ports: [{ containerPort: ${port} }]`,
+        '      volumes:',
+        `        - { host_path: ${JSON.stringify(FIXTURES)}, container_path: /fixtures, readonly: true }`,
+        `        - { host_path: ${JSON.stringify(PROTO)}, container_path: /proto, readonly: true }`,
+        '      args: ["node", "/fixtures/components/relay-processor.js"]',
+        '  sinks:',
+        '    - id: sink',
+        `      command: ${node('components/record-sink.js')}`,
+        '      inputs: [relay]',
+        '      env: { OUTPUT_FILE: out.jsonl }',
+        '',
+      ].join('\n'),
+    );
+    const out = path.join(env.dir, 'out.jsonl');
+    const run = startRun(file, ['--pull', 'never', '--network', 'bridge', '--registration-timeout', '120s'], env);
+    t.after(() => run.child.kill('SIGKILL'));
+    await run.waitForOutput('Pipeline is running', SLOW);
+    assert.match(run.stdout(), /Orchestrator: {2}process — 2 process\(es\), 1 container\(s\) on a bridge network/);
+    assert.doesNotMatch(run.stdout(), /ports are not published/, 'no host-network warning in bridge mode');
+    const [cid] = containersOf(env);
+    assert.ok(cid, 'the processor runs as a container');
+    const c = inspectContainer(cid)!;
+    assert.equal(c.HostConfig.NetworkMode, 'bridge');
+    assert.deepEqual(c.HostConfig.PortBindings, { [`${port}/tcp`]: [{ HostIp: '127.0.0.1', HostPort: String(port) }] }, 'published on loopback only');
+    const cenv = new Map(c.Config.Env.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+    assert.equal(cenv.get('FLOWCTL_ENDPOINT'), 'unix:///run/flowctl/control.sock');
+    const sock = c.Mounts.find((m) => m.Destination === '/run/flowctl/control.sock');
+    assert.ok(sock, 'the control socket is mounted');
+    assert.equal(fs.statSync(path.dirname(sock.Source)).mode & 0o777, 0o700, 'its host folder is private');
+    assert.ok(fs.statSync(sock.Source).isSocket());
+    // Registered through the socket (no pid to trace a unix peer: by its component id), wired through the published port.
+    await waitFor(() => seqs(out).length > 100, 60_000, 'events through the bridged container');
+    assert.ok(fs.readFileSync(out, 'utf8').includes('"relayedBy":"relay"'), 'the events went through the container');
+
+    const result = await stopRun(run, 'SIGINT', 60_000);
+    assert.equal(result.code, 0, run.stdout() + run.stderr());
+    assert.deepEqual(strictlyIncreasing(seqs(out), 'sink'), [], 'nothing lost, nothing twice');
+    assert.deepEqual(containersOf(env), [], 'Ctrl+C left no container');
+    assert.equal(fs.existsSync(path.dirname(sock.Source)), false, 'the socket folder is removed with the run');
+    assert.deepEqual(markedProcesses(env.marker), []);
+  });
+
   test('env and volumes reach a container; a spec.pipelines container is a black box with flowctl\'s FLOWCTL_ENDPOINT rule', { timeout: 4 * 60_000 }, async (t) => {
     const images = await requireDocker(t);
     if (!images) return;
@@ -347,7 +412,7 @@ describe('containers as components of a run', { concurrency: true }, () => {
       r.stdout.includes(
         `${file}:10:16: error: image ${missing} (needed by sink) is not on this machine, and the pull policy "never" forbids pulling it: build or load it (docker build / docker load), or run with --pull missing`,
       ),
-      r.stdout,
+      r.stdout + r.stderr,
     );
     assert.match(r.stdout, /Nothing was started\./);
     assert.doesNotMatch(r.stdout, /Control plane ready/);

@@ -26,6 +26,12 @@ const flags = {
       'how components run: process (components with only an image run as containers) or docker/container (every component with an image runs as a container); default: spec.driver, else process',
   },
   pull: { type: 'string', valueName: 'policy', default: 'missing', description: 'when container images are pulled before the start: never, missing or always' },
+  network: {
+    type: 'string',
+    valueName: 'mode',
+    default: 'host',
+    description: "containers' network: host (as flowctl) or bridge (ports published on 127.0.0.1; the control plane reached through a mounted unix socket)",
+  },
   'control-plane-address': { type: 'string', default: '127.0.0.1', description: 'address the embedded control plane listens on' },
   'control-plane-port': { type: 'number', default: 8080, description: 'control plane port (0 = pick a free port)' },
   'use-external-control-plane': { type: 'boolean', default: false, description: 'use a control plane already running at address:port' },
@@ -68,6 +74,8 @@ export async function runCommand(args: ParsedArgs<typeof flags>): Promise<number
   if (!(PULL_POLICIES as readonly string[]).includes(pull)) {
     throw new UsageError(`invalid argument "${f.pull}" for "--pull" flag: use ${PULL_POLICIES.join(', ')}`);
   }
+  const network = f.network.trim().toLowerCase();
+  if (network !== 'host' && network !== 'bridge') throw new UsageError(`invalid argument "${f.network}" for "--network" flag: use host or bridge`);
   const address = f['control-plane-address'];
   const port = f['control-plane-port'];
   const logDir = path.resolve(f['log-dir']);
@@ -99,6 +107,7 @@ export async function runCommand(args: ParsedArgs<typeof flags>): Promise<number
     tls: tlsCert && tlsKey ? { certFile: tlsCert, keyFile: tlsKey, caFile: f['tls-ca-cert'] } : undefined,
     orchestrator,
     pull: pull as PullPolicy,
+    network,
   };
 
   const out = process.stdout;
@@ -130,9 +139,9 @@ export async function runCommand(args: ParsedArgs<typeof flags>): Promise<number
 
   const absFile = path.resolve(file);
   // Only for the summary line; the runner loads and validates the file itself.
-  const summary = loadPipelineFileSync(absFile, { checkCommands: false, orchestrator });
+  const summary = loadPipelineFileSync(absFile, { checkCommands: false, orchestrator, network });
   const pipelineName = sanitizeField(summary.pipeline?.metadata.name || path.basename(absFile), 253);
-  const howItRuns = summary.pipeline ? orchestratorLine(summary.pipeline, orchestrator) : (orchestrator ?? 'process');
+  const howItRuns = summary.pipeline ? orchestratorLine(summary.pipeline, orchestrator, network) : (orchestrator ?? 'process');
   view.write(
     [
       'Starting pipeline',
@@ -222,13 +231,13 @@ export async function runCommand(args: ParsedArgs<typeof flags>): Promise<number
 }
 
 /** `process`, `docker (from spec.driver)`, plus how many components run as containers in a process run. */
-function orchestratorLine(pipeline: Pipeline, flag: string | undefined): string {
-  const s = driverSelection(pipeline, { orchestrator: flag });
+function orchestratorLine(pipeline: Pipeline, flag: string | undefined, network: 'host' | 'bridge'): string {
+  const s = driverSelection(pipeline, { orchestrator: flag, network });
   const from = s.modeFrom === 'flag' ? '' : s.modeFrom === 'spec.driver' ? ' (from spec.driver)' : '';
   const containers = s.containers.length;
   const total = s.drivers.size;
   const mix = containers === 0 ? '' : containers === total ? ` — ${containers} container(s)` : ` — ${total - containers} process(es), ${containers} container(s)`;
-  return `${s.mode}${from}${mix}`;
+  return `${s.mode}${from}${mix}${containers > 0 && network === 'bridge' ? ' on a bridge network' : ''}`;
 }
 
 /** How long `flowctl run` waits, when it ends, for a slow reader to take the output still queued. */

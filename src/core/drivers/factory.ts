@@ -103,6 +103,10 @@ export interface RunSpecInput {
   env: Record<string, string>;
   logFile?: string;
   override?: { command?: string[]; args?: string[] };
+  /** Containers: host (default) or bridge network. */
+  network?: 'host' | 'bridge';
+  /** Containers on a bridge network: the host path of the control plane's unix socket, mounted into them. */
+  controlSocket?: string;
 }
 
 /** What a driver needs to run this component (containers also get their volumes and ports). */
@@ -122,7 +126,8 @@ export function runSpecOf(c: ComponentSpec, input: RunSpecInput): ComponentRunSp
   if (input.kind === 'docker') {
     spec.volumes = containerMounts(c, input.pipeline.dir, os.homedir());
     spec.ports = containerPorts(c);
-    spec.network = 'host';
+    spec.network = input.network ?? 'host';
+    if (spec.network === 'bridge' && input.controlSocket) spec.controlSocket = input.controlSocket;
   }
   return spec;
 }

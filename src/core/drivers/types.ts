@@ -44,6 +44,11 @@ export interface ComponentRunSpec {
   ports?: PortMapping[];
   /** Container networking: host (default, like flowctl) or bridge (the endpoint goes through the host gateway). */
   network?: 'host' | 'bridge';
+  /**
+   * Bridge network only: host path of the control plane's unix socket. It is mounted at
+   * CONTAINER_CONTROL_SOCKET and a loopback FLOWCTL_ENDPOINT becomes `unix://` that path.
+   */
+  controlSocket?: string;
 }
 
 /** One running (or restartable) component. ManagedProcess implements it for processes. */

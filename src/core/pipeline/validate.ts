@@ -34,6 +34,8 @@ export interface ValidateOptions {
    * reachable is not checked here: that belongs to the run's preflight.
    */
   orchestrator?: string;
+  /** Network of container components (host unless `flowctl run --network bridge`): decides the ports findings. */
+  network?: 'host' | 'bridge';
 }
 
 /**
@@ -99,7 +101,7 @@ class Checker {
 
   /** How each component runs (process or container) and what that needs: the drivers' own rules (select.ts). */
   private checkDrivers(): void {
-    for (const d of selectDrivers(this.p, { orchestrator: this.opts.orchestrator }).diagnostics) {
+    for (const d of selectDrivers(this.p, { orchestrator: this.opts.orchestrator, network: this.opts.network }).diagnostics) {
       if (SELECTION_DUPLICATES.has(d.code)) continue;
       // An unknown spec.driver is already an error here ('driver').
       if (d.code === 'driver-unsupported' && !(DRIVERS as readonly string[]).includes(this.p.spec.driver ?? '')) continue;

@@ -34,7 +34,13 @@ export async function launch(run: Run, c: Comp, override?: ComponentOverride): P
     }
     if (kind !== c.driver.kind) c.driver = run.driverOf(kind);
     run.table.update(id, { driver: kind, image: kind === 'docker' ? c.spec.image : undefined, containerId: undefined });
-    const handle = c.driver.create(runSpecOf(c.spec, { runId: run.runId!, pipeline: run.pipeline!, kind, env, logFile: run.logs?.fileOf(id), override }));
+    const network = run.options.network ?? 'host';
+    // Bridge containers reach an embedded control plane through its unix socket, mounted into them.
+    const controlSocket = kind === 'docker' && network === 'bridge' ? await cp.containerSocket?.() : undefined;
+    if (run.ending) return;
+    const handle = c.driver.create(
+      runSpecOf(c.spec, { runId: run.runId!, pipeline: run.pipeline!, kind, env, logFile: run.logs?.fileOf(id), override, network, controlSocket }),
+    );
     c.handle = handle;
     c.handleSub = handle.events.on((e) => onProcessEvent(run, c, handle, e));
     c.overridden = !!override;

@@ -18,7 +18,7 @@ export async function applyPipeline(run: Run): Promise<ApplyResult> {
   checkLive(run, 'apply the pipeline file');
   const dp = run.dp;
   if (!run.pipeline || !run.cp || !dp) throw new Error('cannot apply the pipeline file before the run has started');
-  const parsed = await loadPipelineFile(run.file, { orchestrator: run.options.orchestrator });
+  const parsed = await loadPipelineFile(run.file, { orchestrator: run.options.orchestrator, network: run.options.network });
   if (!parsed.ok || !parsed.pipeline) throw new PipelineInvalidError(run.file, parsed.diagnostics);
   const next = parsed.pipeline;
   const after = allComponents(next);

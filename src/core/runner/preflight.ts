@@ -16,7 +16,7 @@ export async function preflight(run: Run, components: ComponentSpec[], pipeline:
   const kinds = [...new Set(components.map((c) => run.kindOf(c, pipeline)))];
   const checks = kinds.map(async (kind) => {
     const mine = components.filter((c) => run.kindOf(c, pipeline) === kind);
-    return run.driverOf(kind).preflight(mine.map((c) => runSpecOf(c, { runId: run.runId!, pipeline, kind, env: {} })));
+    return run.driverOf(kind).preflight(mine.map((c) => runSpecOf(c, { runId: run.runId!, pipeline, kind, env: {}, network: run.options.network })));
   });
   const problems = (await Promise.all(checks)).flat();
   if (problems.length === 0) return;

@@ -167,7 +167,7 @@ export class Run {
 
   /** How each component of `pipeline` runs (process or container), by --orchestrator, spec.driver and what it has. */
   selection(pipeline = this.pipeline!): DriverSelection {
-    return driverSelection(pipeline, { orchestrator: this.options.orchestrator });
+    return driverSelection(pipeline, { orchestrator: this.options.orchestrator, network: this.options.network });
   }
 
   /** Which driver kind runs this component (one with nothing to run counts as a process: its start says so). */
