@@ -429,6 +429,47 @@ describe('containers as components of a run', { concurrency: true }, () => {
       err.diagnostics.map((d) => [d.line, d.column, d.code]),
       [[10, 16, 'preflight-image']],
     );
+
+    // --orchestrator docker runs the component with a command and an image as a container too; --pull always
+    // tries the registry (unreachable here) and says which image, who needs it and what to do, before anything starts.
+    const both = writePipeline(
+      env.dir,
+      [
+        'apiVersion: flowctl/v1',
+        'kind: Pipeline',
+        'metadata: { name: pull-always }',
+        'spec:',
+        '  sources:',
+        '    - id: src',
+        `      command: ${node('components/count-source.js')}`,
+        `      image: ${images.base}`,
+        '  sinks:',
+        '    - id: sink',
+        `      image: ${images.base}`,
+        '      inputs: [src]',
+        '',
+      ].join('\n'),
+      'always.yml',
+    );
+    const always = await runCli(['run', both, '--control-plane-port', '0', '--no-persistence', '--orchestrator', 'container', '--pull', 'always'], env.env, 120_000);
+    assert.equal(always.code, 1, always.stdout + always.stderr);
+    assert.match(always.stdout, /Orchestrator: {2}docker — 2 container\(s\)/);
+    const esc = (x: string) => x.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+    assert.match(
+      always.stdout,
+      new RegExp(`${esc(both)}:8:14: error: could not pull image ${esc(images.base)} \\(needed by src, sink\\): .+ \\(a local copy exists; run with --pull missing to use it\\)`),
+    );
+    assert.match(always.stdout, /Nothing was started\./);
+    const bad = await runCli(['run', both, '--pull', 'sometimes'], env.env, 60_000);
+    assert.equal(bad.code, 1, bad.stdout + bad.stderr);
+    assert.match(bad.stderr, /invalid argument "sometimes" for "--pull" flag: use never, missing, always/);
+    const badNet = await runCli(['run', both, '--network', 'overlay'], env.env, 60_000);
+    assert.equal(badNet.code, 1);
+    assert.match(badNet.stderr, /invalid argument "overlay" for "--network" flag: use host or bridge/);
+    const badOrch = await runCli(['run', both, '--orchestrator', 'nomad'], env.env, 60_000);
+    assert.equal(badOrch.code, 1);
+    assert.match(badOrch.stderr, /unknown orchestrator type: nomad/);
+    assert.deepEqual(markedProcesses(env.marker), [], 'nothing was started');
     assert.deepEqual(containersOf(env), []);
   });
 
