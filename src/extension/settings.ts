@@ -10,6 +10,8 @@ export interface FlowctlSettings {
   keyFile: string;
   caFile: string;
   heartbeatTtlSeconds: number;
+  /** How long each component may take to register (`flowctl run --registration-timeout`). */
+  registrationTimeoutSeconds: number;
   persistence: boolean;
   logDir: string;
   shutdownGraceSeconds: number;
@@ -31,6 +33,7 @@ export function readSettings(scope?: vscode.ConfigurationScope): FlowctlSettings
     keyFile: c.get<string>('tls.keyFile', '') ?? '',
     caFile: c.get<string>('tls.caFile', '') ?? '',
     heartbeatTtlSeconds: c.get<number>('heartbeatTtl', 0) ?? 0,
+    registrationTimeoutSeconds: c.get<number>('registrationTimeout', 30) ?? 30,
     persistence: c.get<boolean>('persistence', true) ?? true,
     logDir: c.get<string>('logDir', '') ?? '',
     shutdownGraceSeconds: c.get<number>('shutdownGracePeriod', 10) ?? 10,
@@ -72,6 +75,7 @@ export function runnerOptions(file: string, s: FlowctlSettings): RunnerOptions {
     opts.orchestrator = s.orchestrator;
   }
   if (s.heartbeatTtlSeconds > 0) opts.heartbeatTtlMs = s.heartbeatTtlSeconds * 1000;
+  if (s.registrationTimeoutSeconds > 0) opts.registrationTimeoutMs = s.registrationTimeoutSeconds * 1000;
   if (s.logDir) opts.logDir = resolveSettingPath(s.logDir, file);
   // Persistence: the runner's default store, the pipeline's own under FLOWCTL_HOME (as `flowctl run`).
   if (!s.persistence) opts.noPersistence = true;

@@ -59,6 +59,8 @@ test('container components in the extension: the tree shows image and container,
     testsEntry: entry,
     timeoutMs: 540_000,
     name: 'vscode-docker',
+    // A container's engine start comes before its registration: generous on a loaded shared machine.
+    settings: { 'flowctl.registrationTimeout': 240 },
     env: { FLOWCTL_VSCODE_GREP: 'container components', FLOWCTL_DOCKER_PIPELINE: file },
   });
   const hostLines = result.logs.filter((l) => l.includes('[host '));

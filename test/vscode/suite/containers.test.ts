@@ -41,7 +41,7 @@ describe('flowctl extension: container components', function () {
     await vscode.commands.executeCommand('flowctl.services.focus');
     await vscode.commands.executeCommand('flowctl.runPipeline', doc.uri);
     const runner = api.runner();
-    assert.ok(runner, 'a runner exists after Run Pipeline');
+    assert.ok(runner, `a runner exists after Run Pipeline (last run: ${show(api.snapshot()?.state)} ${show(api.snapshot()?.error)})`);
     const snap = runner.snapshot();
     assert.equal(snap.state, 'running', `run state: ${snap.state} ${snap.error ?? ''}`);
     const ticker = snap.components.find((c) => c.id === 'ticker')!;
