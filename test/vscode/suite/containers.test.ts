@@ -61,9 +61,9 @@ describe('flowctl extension: container components', function () {
     const proc = items.find((i) => i.label === 'counter-sink')!;
     assert.doesNotMatch(proc.description ?? '', /[0-9a-f]{12}$/, 'a process shows no container');
     assert.match(proc.tooltip ?? '', /PID: \d+/);
-    assert.ok(
-      vscode.window.terminals.some((t) => t.name === 'ticker' || t.name === 'flowctl: ticker'),
-      `a terminal for the container's output: ${show(vscode.window.terminals.map((t) => t.name))}`,
+    // The container's output goes to a terminal named after it, as a process's does.
+    await waitFor(`a terminal for each component (have: ${show(vscode.window.terminals.map((t) => t.name))})`, () =>
+      ['ticker', 'counter-sink'].every((id) => vscode.window.terminals.some((t) => [id, `Task - ${id}`, `flowctl: ${id}`].includes(t.name))),
     );
 
     const old = ticker.containerId!;
