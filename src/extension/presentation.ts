@@ -6,7 +6,7 @@ import type { ComponentView, RunSnapshot } from '../core/events';
 import { HealthStatus } from '../core/controlplane/model';
 import {
   attention,
-  componentDescription,
+  componentDescription as coreDescription,
   flowLabel,
   healthWord,
   isActiveState,
@@ -18,7 +18,7 @@ import {
 } from '../core/present/component';
 import { formatAgo, formatDuration, formatNumber, formatRate } from '../core/present/format';
 
-export { componentDescription, flowLabel, formatDuration, formatRate, healthWord, isActiveState, isHealthy, stateLabel, summarizeRun };
+export { flowLabel, formatDuration, formatRate, healthWord, isActiveState, isHealthy, stateLabel, summarizeRun };
 
 export interface IconSpec {
   /** Codicon id, e.g. `pass-filled` or `loading~spin`. */
@@ -65,6 +65,26 @@ export function componentIcon(view: ComponentView): IconSpec {
   }
 }
 
+/** An image reference without its registry and namespace, e.g. `ghcr.io/org/source:1.2` → `source:1.2` (digests cut short). */
+export function shortImage(ref: string): string {
+  const name = ref.slice(ref.lastIndexOf('/') + 1).replace(/@sha256:([0-9a-f]{12})[0-9a-f]*$/, '@$1');
+  return name.length > 48 ? `${name.slice(0, 47)}…` : name;
+}
+
+/** For a container component: its image (short) and its container's short id, e.g. `source:1.2 3f2a1b9c0d4e`. */
+export function containerLabel(view: ComponentView): string | undefined {
+  if (view.driver !== 'docker') return undefined;
+  const parts = [view.image ? shortImage(view.image) : '', view.containerId ? view.containerId.slice(0, 12) : ''].filter(Boolean);
+  return parts.length ? parts.join(' ') : undefined;
+}
+
+/** The tree's description: rates and data flow (core/present), then a container's image and short id. */
+export function componentDescription(view: ComponentView): string {
+  const text = coreDescription(view);
+  const container = containerLabel(view);
+  return container ? `${text} · ${container}` : text;
+}
+
 export function escapeMd(text: string): string {
   return text.replace(/([\\`*_{}[\]()#+\-.!|<>])/g, '\\$1');
 }
@@ -91,8 +111,9 @@ export function componentTooltip(view: ComponentView, now = Date.now()): string 
   if (view.queued) row('Held for it', formatNumber(view.queued));
   if (view.endpoint) row('Endpoint', '`' + view.endpoint + '`');
   if (view.serviceId && view.serviceId !== view.id) row('Service id', '`' + view.serviceId + '`');
+  if (view.driver === 'docker' && view.image) row('Image', '`' + view.image + '`');
+  if (view.driver === 'docker' && view.containerId) row('Container', '`' + view.containerId.slice(0, 12) + '`');
   if (view.pid !== undefined) row('PID', String(view.pid));
-  if (view.driver === 'docker') row('Container', `${view.image ? '`' + view.image + '`' : ''}${view.containerId ? ` (${view.containerId.slice(0, 12)})` : ''}`);
   if (view.startedAt && (view.phase === 'running' || view.phase === 'starting')) row('Uptime', formatDuration(now - view.startedAt));
   if (view.lastHeartbeat) row('Last heartbeat', formatAgo(view.lastHeartbeat, now));
   row('Restarts', String(view.restarts));

@@ -10,6 +10,7 @@ import {
   componentIcon,
   componentTooltip,
   connectedDescription,
+  shortImage,
   healthCount,
   runLevel,
   stateLabel,
@@ -158,6 +159,20 @@ test('a component alive but starved of data reads as a warning everywhere, with 
 test('a connected (read-only) component says its state and the rate it reports, not a rate flowctl did not count', () => {
   assert.equal(connectedDescription(view({ role: 'sink' })), 'healthy');
   assert.equal(connectedDescription(view({ role: 'sink', metrics: { events_per_second: '19.6' } })), 'healthy · 20 ev/s (reported)');
+});
+
+test('a container component shows its image (short) and its short container id; a process shows neither', () => {
+  const id = 'a1b2c3d4e5f6'.padEnd(64, '0');
+  const c = view({ driver: 'docker', image: 'ghcr.io/withobsrvr/stellar-live-source:1.2', containerId: id, eventsPerSecond: 20 });
+  // The rate words come from core/present (in/out for the view's role); the container follows them.
+  assert.equal(componentDescription(c), 'in 20 · out 20 ev/s · stellar-live-source:1.2 a1b2c3d4e5f6');
+  assert.equal(componentDescription({ ...c, phase: 'starting', containerId: undefined }), 'starting · stellar-live-source:1.2');
+  assert.equal(shortImage(`org/x@sha256:${'ab'.repeat(32)}`), 'x@abababababab');
+  const tip = componentTooltip(c);
+  assert.match(tip, /Image: `ghcr\.io\/withobsrvr\/stellar-live-source:1\.2`/);
+  assert.match(tip, /Container: `a1b2c3d4e5f6`/);
+  assert.equal(componentDescription(view({ driver: 'process', eventsPerSecond: 20 })), 'in 20 · out 20 ev/s');
+  assert.doesNotMatch(componentTooltip(view({ driver: 'process' })), /Image|Container/);
 });
 
 test('healthy count and run level', () => {
