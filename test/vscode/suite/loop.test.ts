@@ -358,8 +358,13 @@ describe('flowctl extension: the edit-run loop', function () {
       assert.equal(session()?.stale, false, 'the lens is gone after Apply');
     } finally {
       // Back to the original, applied: the run uses the file as it is for the tests after this one.
+      // The save is judged asynchronously: wait until the run is marked changed (it is, when Apply above ran).
       await setFileText(original);
-      if (session()?.stale) await vscode.commands.executeCommand('flowctl.applyPipeline', doc.uri);
+      const stale = await waitFor('the run marked stale by the original text', () => session()?.stale === true, 10_000).catch(() => false);
+      if (stale) {
+        const back = await vscode.commands.executeCommand<{ restarted?: string[]; error?: string }>('flowctl.applyPipeline', doc.uri);
+        assert.ok(back && !back.error, `the original applied again: ${show(back)}`);
+      }
     }
   });
 
