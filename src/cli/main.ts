@@ -15,6 +15,7 @@ const COMMANDS: Record<string, Loader> = {
   list: () => import('./commands/list'),
   pipelines: () => import('./commands/pipelines'),
   server: () => import('./commands/server'),
+  translate: () => import('./commands/translate'),
   version: () => import('./commands/version'),
 };
 
