@@ -12,6 +12,7 @@ const COMMANDS: Record<string, Loader> = {
   run: () => import('./commands/run'),
   status: () => import('./commands/status'),
   validate: () => import('./commands/validate'),
+  health: () => import('./commands/health'),
   list: () => import('./commands/list'),
   pipelines: () => import('./commands/pipelines'),
   server: () => import('./commands/server'),
