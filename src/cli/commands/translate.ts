@@ -76,8 +76,13 @@ export const command = defineCommand({
     for (const note of result.notes) process.stderr.write(`note: ${note}\n`);
     if (toFile) {
       // It may name secrets and hosts: private, like every file we write.
-      fs.writeFileSync(toFile, result.text, { mode: 0o600 });
-      fs.chmodSync(toFile, 0o600);
+      try {
+        fs.writeFileSync(toFile, result.text, { mode: 0o600 });
+        fs.chmodSync(toFile, 0o600);
+      } catch (err) {
+        const e = err as NodeJS.ErrnoException;
+        throw new Error(`cannot write ${toFile}: ${e.code === 'ENOENT' ? 'its folder does not exist' : e.message}`);
+      }
       process.stderr.write(`wrote ${toFile} (${result.plan!.services.length} components + the hub ${result.plan!.hub.name})\n`);
     } else {
       process.stdout.write(result.text);

@@ -28,6 +28,17 @@ export function dnsLabel(id: string, max = MAX_NAME): string {
   return head ? `${head}-${suffix}` : `c-${suffix}`;
 }
 
+/** A readable DNS label without a hash (for the pipeline's name: nothing else in the output competes with it). */
+export function slug(text: string, max = 22): string {
+  const cleaned = text
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/-+/g, '-')
+    .slice(0, max)
+    .replace(/^-+|-+$/g, '');
+  return cleaned || 'pipeline';
+}
+
 /** Gives every id its own label; `reserved` names are never handed out (the hub's). */
 export function assignNames(ids: readonly string[], reserved: readonly string[] = [], max = MAX_NAME): Map<string, string> {
   const taken = new Set(reserved);
@@ -47,7 +58,7 @@ export function assignNames(ids: readonly string[], reserved: readonly string[] 
 
 /** `<prefix>-<name>` kept within 63 characters (Kubernetes object names, DNS labels). */
 export function prefixed(prefix: string, name: string, max = 63): string {
-  const p = dnsLabel(prefix, 22);
+  const p = slug(prefix, 22);
   const full = `${p}-${name}`;
   if (full.length <= max) return full;
   const suffix = shortHash(full);

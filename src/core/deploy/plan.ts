@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import type { DiagnosticBag } from '../pipeline/diagnostics';
 import { allComponents, locAt, SECTION_OF_ROLE, type ComponentSpec, type Pipeline, type Range } from '../pipeline/model';
 import { clusterEnv, TLS_FILES, tlsPathInContainer } from './env';
-import { assignNames, dnsLabel, prefixed } from './names';
+import { assignNames, dnsLabel, prefixed, slug as slugOf } from './names';
 import {
   CLUSTER_DEFAULTS,
   IN_CONTAINER,
@@ -70,7 +70,7 @@ export function buildPlan(input: PlanInput): DeployPlan | undefined {
   const target = options.target;
   const outputDir = path.resolve(options.outputDir ?? process.cwd());
   const home = options.home ?? os.homedir();
-  const slug = dnsLabel(pipeline.metadata.name || 'pipeline', 22);
+  const slug = slugOf(pipeline.metadata.name || 'pipeline', 22);
   const notes: string[] = [];
   const components = allComponents(pipeline).filter((c) => c.id);
   const hubName = target === 'kubernetes' ? prefixed(slug, 'hub') : HUB_NAME;
@@ -281,7 +281,7 @@ export function buildPlan(input: PlanInput): DeployPlan | undefined {
     notes,
   };
   const ns = options.namespace ?? pipeline.metadata.namespace;
-  if (target === 'kubernetes' && ns) plan.namespace = dnsLabel(ns, 63);
+  if (target === 'kubernetes' && ns) plan.namespace = slugOf(ns, 63);
   if (tls) plan.tls = tls;
   return plan;
 }
