@@ -278,6 +278,14 @@ test('components without an image: an error for each, at the component, naming i
   }
 });
 
+test('an image reference docker would refuse is an error at the image', () => {
+  const r = translate('swarm', PIPELINE.replace(`      image: ${IMAGE}\n      args:`, '      image: Registry/Bad Name\n      args:'));
+  assert.equal(r.ok, false);
+  const e = r.diagnostics.find((d) => d.severity === 'error')!;
+  assert.equal(`${e.line}:${e.column}`, '18:14');
+  assert.match(e.message, /processor "enrich": image "Registry\/Bad Name" contains whitespace/);
+});
+
 test('an invalid pipeline is reported with its own diagnostics, not translated', () => {
   const r = translate('swarm', PIPELINE.replace('inputs: [ticker]', 'inputs: [nope]'));
   assert.equal(r.ok, false);

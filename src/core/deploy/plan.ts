@@ -5,6 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { DiagnosticBag } from '../pipeline/diagnostics';
 import { allComponents, locAt, SECTION_OF_ROLE, type ComponentSpec, type Pipeline, type Range } from '../pipeline/model';
+import { imageReferenceProblem } from '../drivers/dockerArgs';
 import { clusterEnv, TLS_FILES, tlsPathInContainer } from './env';
 import { assignNames, dnsLabel, prefixed, slug as slugOf } from './names';
 import {
@@ -122,6 +123,11 @@ export function buildPlan(input: PlanInput): DeployPlan | undefined {
           ? 'add `image: …` with the program in it; its `command` then runs inside that image'
           : 'add `image: …` (e.g. a docker.io/withobsrvr/… image for a flowctl registry component)',
       );
+      continue;
+    }
+    const imageProblem = imageReferenceProblem(c.image);
+    if (imageProblem) {
+      error(c, `${label(c)}: ${imageProblem}`, valueAt(c, 'image'), fieldOf(c, 'image'), 'write a reference such as registry.example/team/name:tag');
       continue;
     }
     const { env, dataPort, healthPort } = clusterEnv(c, {
