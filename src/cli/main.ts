@@ -17,6 +17,8 @@ const COMMANDS: Record<string, Loader> = {
   pipelines: () => import('./commands/pipelines'),
   server: () => import('./commands/server'),
   translate: () => import('./commands/translate'),
+  deploy: () => import('./commands/deploy'),
+  undeploy: () => import('./commands/undeploy'),
   version: () => import('./commands/version'),
 };
 

@@ -91,7 +91,7 @@ export const command = defineCommand({
   },
 });
 
-function tlsOptions(f: Record<string, unknown>): DeployTls | undefined {
+export function tlsOptions(f: Record<string, unknown>): DeployTls | undefined {
   const names = ['tls-cert', 'tls-key', 'tls-ca-cert', 'tls-client-cert', 'tls-client-key'] as const;
   const given = names.filter((n) => f[n] !== undefined);
   if (given.length === 0) {

@@ -170,6 +170,8 @@ function hubService(plan: DeployPlan, swarm: boolean): Obj {
       restart_policy: { condition: 'any', delay: '2s' },
       // One hub at a time: a new one starts after the old one released the published port.
       update_config: { order: 'stop-first' },
+      // On a manager: where `flowctl deploy` runs and finds the published port.
+      placement: { constraints: ['node.role == manager'] },
       labels: labelsOf(plan, 'flowctl-hub', 'hub'),
     };
   } else {
