@@ -113,8 +113,8 @@ test('compose: a hub running flowctl run --components external, one service per 
   assert.match(r.text!, /^# NOTE: the hub runs without mutual TLS/m);
   assert.deepEqual(hub.ports, ['127.0.0.1:8080:8080/tcp']);
   assert.deepEqual(hub.volumes, [{ type: 'bind', source: './flow.yml', target: '/etc/flowctl/flow.yml', read_only: true }]);
-  assert.equal(hub.healthcheck.test[0], 'CMD');
-  assert.ok(hub.healthcheck.test.includes('health'));
+  assert.deepEqual(hub.healthcheck.test.slice(0, 3), ['CMD', 'node', '-e']);
+  assert.match(hub.healthcheck.test[3], /connect\(8080,'127\.0\.0\.1'\)/);
   assert.equal(hub.restart, 'unless-stopped');
 
   const ticker = doc.services.ticker;
@@ -317,7 +317,8 @@ test('mutual TLS: the hub serves with client certificates required, components a
   const hub = doc.services['flowctl-hub'];
   const args = hub.command.join(' ');
   assert.match(args, /--tls-cert \/etc\/flowctl\/tls\/hub\.crt --tls-key \/etc\/flowctl\/tls\/hub\.key --tls-ca-cert \/etc\/flowctl\/tls\/ca\.crt/);
-  assert.match(hub.healthcheck.test.join(' '), /--tls-cert \/etc\/flowctl\/tls\/client\.crt .*--tls-server-name flowctl-hub/);
+  const k8sHub = parseAllDocuments(translate('kubernetes', PIPELINE, { tls }).text!).map((d) => d.toJS())[2];
+  assert.match(k8sHub.spec.template.spec.containers[0].livenessProbe.exec.command.join(' '), /health .*--tls-cert \/etc\/flowctl\/tls\/client\.crt .*--tls-server-name trades-demo-hub/);
   assert.equal(hub.secrets.length, 5);
   assert.equal(doc.secrets['flowctl-tls-cert'].file, './tls/hub.crt');
   const env = doc.services.ticker.environment;

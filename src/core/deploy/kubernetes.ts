@@ -161,8 +161,10 @@ function hubObjects(plan: DeployPlan): KubernetesObject[] {
               env: envList(hub.env),
               ports: [{ name: 'grpc', containerPort: hub.port, protocol: 'TCP' }],
               volumeMounts: mounts,
-              readinessProbe: { exec: { command: ['node', IN_CONTAINER.cli, ...hub.healthArgs] }, periodSeconds: 10, timeoutSeconds: 5 },
-              livenessProbe: { tcpSocket: { port: 'grpc' }, initialDelaySeconds: 10, periodSeconds: 20 },
+              // Ready as soon as it accepts connections (the Service then routes components to it); alive while its
+              // gRPC health service answers (`flowctl health`, with the client certificate under mutual TLS).
+              readinessProbe: { tcpSocket: { port: 'grpc' }, periodSeconds: 5 },
+              livenessProbe: { exec: { command: ['node', IN_CONTAINER.cli, ...hub.healthArgs] }, initialDelaySeconds: 20, periodSeconds: 30, timeoutSeconds: 10 },
               securityContext: { ...RESTRICTED, readOnlyRootFilesystem: true, runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000 },
             },
           ],
