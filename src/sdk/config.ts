@@ -28,6 +28,11 @@ export interface SdkConfig {
   advertiseHost?: string;
   /** Name of this replica among the component's instances (FLOWCTL_INSTANCE: a swarm task slot, a pod name). */
   instance?: string;
+  /**
+   * What the hub spreads this component's events over its replicas by (FLOWCTL_PARTITION_KEY): an Event
+   * field (`id`, `type`, `source_component_id`) or a metadata key; unset = round-robin per event.
+   */
+  partitionKey?: string;
   /** Mutual TLS to the control plane (FLOWCTL_TLS_CA_FILE, FLOWCTL_TLS_CERT_FILE, FLOWCTL_TLS_KEY_FILE, FLOWCTL_TLS_SERVER_NAME). */
   tls?: SdkTls;
   /** Problems found while reading the environment (logged, never fatal). */
@@ -126,6 +131,8 @@ export function readSdkConfig(name: string, env: NodeJS.ProcessEnv = process.env
     if (/[\s/]/.test(advertise) || advertise.length > 253) warnings.push(`FLOWCTL_ADVERTISE_HOST="${advertise}" is not a host name or address; ignored`);
     else cfg.advertiseHost = advertise;
   }
+  const partitionKey = env.FLOWCTL_PARTITION_KEY?.trim();
+  if (partitionKey) cfg.partitionKey = partitionKey.slice(0, 256);
   const instance = env.FLOWCTL_INSTANCE?.trim();
   if (instance) cfg.instance = instance.slice(0, 253);
   const tls: SdkTls = {};

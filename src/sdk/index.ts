@@ -20,6 +20,8 @@
 //                                container dials the address the registration came from
 //   FLOWCTL_INSTANCE             this replica's name (swarm task slot, pod name), sent as metadata so the hub
 //                                keeps each replica's instance id across re-registrations
+//   FLOWCTL_PARTITION_KEY        replicas behind a hub: events with the same value of this Event field or
+//                                metadata key go to the same replica (default round-robin per event)
 //   FLOWCTL_TLS_CA_FILE, FLOWCTL_TLS_CERT_FILE, FLOWCTL_TLS_KEY_FILE, FLOWCTL_TLS_SERVER_NAME
 //                                TLS to the control plane (mutual with a client certificate); unset = plaintext
 //

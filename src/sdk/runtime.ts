@@ -100,6 +100,8 @@ export class ComponentRuntime {
     };
     if (this.http) metadata.health_port = String(this.http.port);
     if (this.cfg.instance) metadata.FLOWCTL_INSTANCE = this.cfg.instance;
+    const partitionKey = this.opts.partitionKey ?? this.cfg.partitionKey;
+    if (partitionKey) metadata.FLOWCTL_PARTITION_KEY = partitionKey;
     return {
       id: this.id,
       name: o.name,
