@@ -19,7 +19,6 @@ import type { ProcessEvent } from './supervisor/process';
 import { reapLeftovers } from './supervisor/stateFile';
 import { DataPlane } from './dataplane';
 import { flowctlHome } from './paths';
-import { removeEndpointFile } from './endpointFile';
 import { ComponentTable } from './runner/componentTable';
 import { matchRegistration, type Candidate } from './runner/registrations';
 import { deferred, type Deferred } from './runner/deferred';
@@ -187,11 +186,10 @@ export class Runner implements PipelineRunner {
     this.checkAborted();
 
     // 3. The control plane: embedded (default) or one already running at address:port.
-    const cp = await openControlPlane(opts, { file: this.file, name: pipeline.metadata.name }, (m) => this.notice('warning', m));
+    const cp = await openControlPlane(opts, { file: this.file, name: pipeline.metadata.name }, (m) => this.notice('warning', m), this);
     if (this.stopping || this.startAbort.settled) {
       // Stopped while it was opening: the teardown has already run without it.
-      await cp.close().catch(() => undefined);
-      if (!cp.external) removeEndpointFile();
+      await cp.close().catch(() => undefined); // also removes the run's endpoint entry and lock
       this.checkAborted();
     }
     this.cp = cp;
@@ -646,8 +644,7 @@ export class Runner implements PipelineRunner {
     }
     for (const sub of this.subscriptions.splice(0)) sub.dispose();
     if (this.cp) {
-      await this.cp.close().catch((err: Error) => this.notice('error', `closing the control plane: ${err.message}`));
-      if (!this.cp.external) removeEndpointFile();
+      await this.cp.close().catch((err: Error) => this.notice('error', `closing the control plane: ${err.message}`)); // and the run's endpoint entry and lock
     }
   }
 

@@ -2,6 +2,7 @@
 // in flowctl's formats (reference §6), plus `--json`.
 import { RunStatus } from '../../core/controlplane/model';
 import { call, connect, type Clients, type EndpointFlags } from '../client';
+import { readEndpointEntries } from '../../core/endpointFile';
 import { formatAgo, formatEvents, formatRunDuration, formatTimestamp, runStatusWord, table, timestampMs } from '../render/format';
 import { jsonForTerminal, sanitizeField as f } from '../../core/text/terminal';
 import { defineCommand } from '../command';
@@ -74,7 +75,9 @@ export async function pipelinesCommand(args: ParsedArgs<typeof flags>): Promise<
   const [sub, arg] = args.positionals;
   if (!sub || !['list', 'runs', 'run-info', 'stop', 'active'].includes(sub)) throw new Error(USAGE);
   const json = args.flags.json;
-  const clients = await connect(args.flags as EndpointFlags);
+  // `run-info`/`stop` of a live run: its own control plane, found by run id in the endpoint file.
+  const byRunId = arg && !args.flags.file && (sub === 'run-info' || sub === 'stop') ? readEndpointEntries().filter((e) => e.file && e.runId?.startsWith(arg)) : [];
+  const clients = await connect(args.flags as EndpointFlags, 2000, byRunId.length === 1 ? { file: byRunId[0].file } : {});
   const print = (s: string): number => {
     process.stdout.write(s + '\n');
     return 0;

@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createRunner, PipelineInvalidError } from '../../core/runner';
 import { loadPipelineFileSync } from '../../core/pipeline/load';
+import { PipelineAlreadyRunningError } from '../../core/runctl/runLock';
 import type { RunnerOptions } from '../../core/runnerTypes';
 import { colorEnabled, palette } from '../render/color';
 import { RunView } from '../render/runView';
@@ -134,6 +135,10 @@ export async function runCommand(args: ParsedArgs<typeof flags>): Promise<number
       }
       return finish(1);
     }
+    if (err instanceof PipelineAlreadyRunningError) {
+      out.write(`${p.red('✗')} ${err.message}\n`);
+      return 1;
+    }
     if (signals > 0) {
       view.write(`${p.yellow('■')} Pipeline stopped during start-up; every process it started is gone.\n`);
       return finish(130);
@@ -153,6 +158,7 @@ export async function runCommand(args: ParsedArgs<typeof flags>): Promise<number
       'Next, in another terminal:',
       `  flowctl status --control-plane-address ${host} --control-plane-port ${cpPort}`,
       `  flowctl pipelines active --control-plane-address ${host} --control-plane-port ${cpPort}`,
+      `  flowctl restart <component-id>   (also: flowctl stop <component-id>, flowctl start <component-id>, flowctl stop)`,
       '',
       `Component logs are being written under ${logDir}/`,
       'Press Ctrl+C to stop the pipeline.',

@@ -1,12 +1,13 @@
 // The control plane of a run: embedded (its own registry, LMDB per pipeline unless --no-persistence) or one
-// already running elsewhere. The embedded one announces itself through the endpoint file.
+// already running elsewhere. Either way the run announces itself in the endpoint file and serves the
+// runner service (src/core/runctl/presence.ts); a second run of the same file is refused.
 import * as crypto from 'node:crypto';
 import * as path from 'node:path';
-import type { RunnerOptions } from '../runnerTypes';
+import type { PipelineRunner, RunnerOptions } from '../runnerTypes';
 import { ControlPlaneServer } from '../controlplane/server';
 import { MemoryStorage } from '../controlplane/storage/memory';
 import { LmdbStorage } from '../controlplane/storage/lmdb';
-import { writeEndpointFile } from '../endpointFile';
+import { RunPresence } from '../runctl/presence';
 import { flowctlHome } from '../paths';
 import { EmbeddedLink, ExternalLink, type ControlPlaneLink } from './controlPlaneLink';
 
@@ -28,35 +29,45 @@ export async function openControlPlane(
   opts: RunnerOptions,
   pipeline: { file: string; name: string },
   warn: (message: string) => void,
+  runner?: PipelineRunner,
 ): Promise<ControlPlaneLink> {
   const address = opts.address ?? CONTROL_PLANE_DEFAULTS.address;
   const port = opts.port ?? CONTROL_PLANE_DEFAULTS.port;
-  if (opts.useExternalControlPlane) return ExternalLink.connect(address, port, { tls: opts.tls });
-  if (opts.tls) {
-    warn("the control plane serves TLS: components that dial it in plaintext (the Go flowctl-sdk, the legacy components, this project's SDK) cannot register");
+  // One run per pipeline file (throws PipelineAlreadyRunningError), the owner token, the runner service
+  // and the endpoint entry: src/core/runctl/presence.ts. Its token is the run's owner token.
+  const presence = RunPresence.claim({ home: opts.stateDir ?? flowctlHome(), file: pipeline.file, pipeline: pipeline.name, runner });
+  let link: ControlPlaneLink | undefined; // wrapped: its close() also ends the presence
+  try {
+    if (opts.useExternalControlPlane) {
+      link = presence.wrap(await ExternalLink.connect(address, port, { tls: opts.tls }));
+      const runnerAt = await presence.serveOwnPort();
+      presence.announce({ address: link.address, port: link.port, external: true, tls: opts.tls, runner: runnerAt });
+      return link;
+    }
+    if (opts.tls) {
+      warn("the control plane serves TLS: components that dial it in plaintext (the Go flowctl-sdk, the legacy components, this project's SDK) cannot register");
+    }
+    const server = await ControlPlaneServer.start({
+      address,
+      port,
+      storage: opts.noPersistence ? new MemoryStorage() : new LmdbStorage(opts.dbPath ?? defaultRunDbPath(pipeline.file, pipeline.name)),
+      heartbeatTtlMs: opts.heartbeatTtlMs ?? CONTROL_PLANE_DEFAULTS.heartbeatTtlMs,
+      janitorIntervalMs: opts.janitorIntervalMs ?? CONTROL_PLANE_DEFAULTS.janitorIntervalMs,
+      tls: opts.tls,
+      portFlag: opts.portHint ?? '--control-plane-port',
+      services: presence.services,
+    });
+    const embedded = new EmbeddedLink(server);
+    link = presence.wrap(embedded);
+    const interrupted = await embedded.reconcileInterruptedRuns();
+    if (interrupted.length) {
+      warn(`marked ${interrupted.length} earlier run(s) that never ended as failed (${interrupted.map((r) => r.slice(0, 8)).join(', ')})`);
+    }
+    presence.announce({ address: link.address, port: link.port, external: false, tls: opts.tls });
+    return link;
+  } catch (err) {
+    if (link) await link.close().catch(() => undefined);
+    else await presence.close();
+    throw err;
   }
-  const server = await ControlPlaneServer.start({
-    address,
-    port,
-    storage: opts.noPersistence ? new MemoryStorage() : new LmdbStorage(opts.dbPath ?? defaultRunDbPath(pipeline.file, pipeline.name)),
-    heartbeatTtlMs: opts.heartbeatTtlMs ?? CONTROL_PLANE_DEFAULTS.heartbeatTtlMs,
-    janitorIntervalMs: opts.janitorIntervalMs ?? CONTROL_PLANE_DEFAULTS.janitorIntervalMs,
-    tls: opts.tls,
-    portFlag: opts.portHint ?? '--control-plane-port',
-  });
-  const link = new EmbeddedLink(server);
-  const interrupted = await link.reconcileInterruptedRuns();
-  if (interrupted.length) {
-    warn(`marked ${interrupted.length} earlier run(s) that never ended as failed (${interrupted.map((r) => r.slice(0, 8)).join(', ')})`);
-  }
-  writeEndpointFile({
-    address: link.address,
-    port: link.port,
-    pid: process.pid,
-    pipeline: pipeline.name,
-    file: pipeline.file,
-    startedAt: new Date().toISOString(),
-    tls: !!opts.tls,
-  });
-  return link;
 }
