@@ -9,6 +9,7 @@ import { MemoryStorage } from '../controlplane/storage/memory';
 import { LmdbStorage } from '../controlplane/storage/lmdb';
 import { RunPresence } from '../runctl/presence';
 import { flowctlHome } from '../paths';
+import { fileNameFrom, safeJoin } from '../safePath';
 import { EmbeddedLink, ExternalLink, type ControlPlaneLink } from './controlPlaneLink';
 
 export const CONTROL_PLANE_DEFAULTS = {
@@ -21,8 +22,8 @@ export const CONTROL_PLANE_DEFAULTS = {
 /** Per-pipeline default registry: two different pipelines can run at once without fighting over one file. */
 export function defaultRunDbPath(pipelineFile: string, pipelineName: string): string {
   const hash = crypto.createHash('sha256').update(path.resolve(pipelineFile)).digest('hex').slice(0, 8);
-  const safe = pipelineName.replace(/[^A-Za-z0-9._-]+/g, '-').slice(0, 40) || 'pipeline';
-  return path.join(flowctlHome(), 'pipelines', `${safe}-${hash}`, 'registry.lmdb');
+  const folder = safeJoin(path.join(flowctlHome(), 'pipelines'), `${fileNameFrom(pipelineName, 'pipeline')}-${hash}`);
+  return path.join(folder, 'registry.lmdb');
 }
 
 export async function openControlPlane(
