@@ -27,7 +27,7 @@ const PIPELINE = [
   'apiVersion: flowctl/v1', // 1
   'kind: Pipeline',
   'metadata:',
-  '  name: Trades Demo',
+  '  name: Trades_Demo',
   '  namespace: data',
   'spec:',
   '  sources:',
