@@ -18,8 +18,20 @@ export interface RunnerOptions {
   port?: number;
   /** How the front end calls the port option, for the "port in use" hint (default `--control-plane-port`). */
   portHint?: string;
-  /** Folder for per-component log files (default `logs`, relative to the pipeline file's folder). */
+  /**
+   * Parent folder of the runs' log folders (default `logs`, relative to the pipeline file's folder). Each run
+   * writes `<logDir>/<UTC time>-<run id>/<component>.log`; `<logDir>/latest` points at the newest run.
+   */
   logDir?: string;
+  /** How many run log folders to keep in logDir (older ones are removed; default 20). */
+  keepRunLogs?: number;
+  /**
+   * Events held per data-plane edge while its downstream is down (default 10,000 events / 16 MiB). While a
+   * component restarts a full buffer pauses its upstream (nothing lost); while it is stopped by hand the
+   * oldest held events are dropped and counted.
+   */
+  holdBufferEvents?: number;
+  holdBufferBytes?: number;
   heartbeatTtlMs?: number;
   janitorIntervalMs?: number;
   /** LMDB path; undefined = default under ~/.flowctl; ignored with noPersistence. */

@@ -174,7 +174,7 @@ test('installed from the .vsix: CodeLens runs the pipeline; tree, status bar and
       step(`terminals: ${names.join(', ')}`);
       const target = ids[Math.min(1, ids.length - 1)];
       await page.locator('.editor-instance .codelens-decoration', { hasText: `${target}:` }).locator('a', { hasText: 'Show Logs' }).click();
-      const logFile = path.join(logDir, `${target}.log`);
+      const logFile = path.join(logDir, 'latest', `${target}.log`); // the run's own log folder
       const shown = await until(
         `a line of ${target}'s log in its terminal`,
         async () => {
