@@ -35,6 +35,7 @@ import { restartComponent, serialize, startComponent, stopComponent } from './ru
 import { applyPipeline } from './runner/liveUpdate';
 import { checkRunEnd, teardown } from './runner/runEnd';
 import { PipelineInvalidError } from './runner/errors';
+import { Hub } from './hub/hub';
 
 export { PipelineInvalidError } from './runner/errors';
 
@@ -153,7 +154,9 @@ export class Runner implements PipelineRunner {
       if (run.ending || startup.failure.settled) throw new Error('pipeline stopped during start-up');
     };
     // 1. The pipeline file; every component with its state machine and its driver.
-    const parsed = await loadPipelineFile(run.file);
+    // A hub runs nothing itself: images are fine without a command, and commands are not looked up here.
+    const hubMode = opts.components === 'external';
+    const parsed = await loadPipelineFile(run.file, hubMode ? { orchestrator: 'container', checkCommands: false } : undefined);
     if (!parsed.ok || !parsed.pipeline) throw new PipelineInvalidError(run.file, parsed.diagnostics);
     const pipeline = parsed.pipeline;
     run.pipeline = pipeline;
@@ -164,17 +167,30 @@ export class Runner implements PipelineRunner {
     run.runId = crypto.randomUUID();
     const stateDir = opts.stateDir ?? flowctlHome();
     for (const c of components) run.addComp(c, stateDir);
+    // Hub mode: nothing runs here; components register from wherever they run (their images, commands and
+    // volumes are the orchestrator's business), and replicas of one component share its events.
+    if (hubMode) {
+      if (opts.useExternalControlPlane) throw new Error('--components external is the pipeline\'s hub: it needs its own (embedded) control plane, not --use-external-control-plane');
+      run.hub = new Hub(components, (id) => run.cp?.get(id), {
+        setGraph: (nodes) => {
+          for (const p of run.dp?.setGraph(nodes) ?? []) run.notice('warning', `data plane: ${p.id}: ${p.message}`, p.id);
+        },
+        up: (id, endpoint, accepts) => void run.dp?.up(id, endpoint, accepts),
+        down: (id, expectBack) => run.dp?.down(id, expectBack),
+        notice: (level, message, id) => run.notice(level, message, id),
+      });
+    }
     // How each component runs (process or container): the selection's own problems stop the start.
-    const selection = driverSelection(pipeline);
+    const selection = hubMode ? { diagnostics: [] } : driverSelection(pipeline);
     const selectionErrors = selection.diagnostics.filter((d) => d.severity === 'error' && d.code !== 'nothing-to-run');
     if (selectionErrors.length) throw new PipelineInvalidError(run.file, selectionErrors);
     for (const d of selection.diagnostics.filter((x) => x.severity === 'warning')) {
       run.notice('warning', `${path.basename(d.file)}:${d.line}:${d.column}: ${d.message}`);
     }
     // The process driver runs only what has a command: say so for all of them at once, before anything starts.
-    const commandless = components.filter((c) => run.comps.get(c.id)!.driver.kind === 'process' && !c.command?.length);
+    const commandless = hubMode ? [] : components.filter((c) => run.comps.get(c.id)!.driver.kind === 'process' && !c.command?.length);
     if (commandless.length) throw new Error(commandlessMessage(run.file, commandless));
-    for (const driver of run.drivers.values()) {
+    for (const driver of hubMode ? [] : run.drivers.values()) {
       const mine = components.filter((c) => run.comps.get(c.id)!.driver === driver);
       const problems = await driver.preflight(mine.map((c) => runSpecOf(c, { runId: run.runId!, pipeline, env: {} })));
       if (problems.length) throw new Error(problems.join('\n'));
@@ -204,7 +220,8 @@ export class Runner implements PipelineRunner {
 
     // 4. The control plane: embedded (default) or one already running at address:port.
     // (It also claims the pipeline file for this run, serves the runner service and writes the run's endpoint entry.)
-    const cp = await openControlPlane(opts, { file: run.file, name: pipeline.metadata.name }, (m) => run.notice('warning', m), this);
+    const placement = run.hub ? { placement: (r: Parameters<Hub['placement']['place']>[0]) => run.hub!.placement.place(r) } : undefined;
+    const cp = await openControlPlane(opts, { file: run.file, name: pipeline.metadata.name }, (m) => run.notice('warning', m), this, placement);
     if (run.ending || startup.failure.settled) {
       // Stopped while it was opening: the run's end has already run without it.
       await cp.close().catch(() => undefined); // also removes the run's endpoint entry and lock
@@ -235,7 +252,7 @@ export class Runner implements PipelineRunner {
       },
     });
     run.dp = dp;
-    for (const p of dp.setGraph(dataNodes(components))) run.notice('warning', `data plane: ${p.id}: ${p.message}`, p.id);
+    for (const p of dp.setGraph(run.hub ? run.hub.nodes() : dataNodes(components))) run.notice('warning', `data plane: ${p.id}: ${p.message}`, p.id);
     run.subscriptions.push(dp.events.on((e) => onDataPlaneEvent(run, e)));
 
     // 7. Every component whose depends_on are met starts now, the others as their dependencies register.

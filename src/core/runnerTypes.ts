@@ -48,6 +48,12 @@ export interface RunnerOptions {
   stateDir?: string;
   /** Extra environment for every component (on top of process.env). */
   env?: Record<string, string>;
+  /**
+   * `external`: the hub of a deployed pipeline. No component is started here: they register from wherever
+   * they run (containers, pods, other machines) and are wired by `inputs`; replicas of a component share its
+   * events. Default `managed`: the runner starts every component.
+   */
+  components?: 'managed' | 'external';
 }
 
 /** For one start of a component only (e.g. under a debugger); the next restart uses the pipeline's spec again. */

@@ -6,6 +6,7 @@ import type { ComponentSpec, Pipeline } from '../pipeline/model';
 import type { RestartPolicy } from '../supervisor/process';
 import { buildComponentEnv, type ComponentEnvSpec } from '../supervisor/env';
 import { ProcessDriver } from './process';
+import { ExternalDriver } from './external';
 import { DockerDriver, buildContainerEnv } from './docker';
 import { containerMounts, containerPorts, selectDrivers, type DriverSelection } from './select';
 import type { ComponentDriver, ComponentRunSpec, DriverKind } from './types';
@@ -45,6 +46,8 @@ export function createDriver(kind: DriverKind, ctx: DriverContext): ComponentDri
       return new ProcessDriver({ stateDir: ctx.stateDir, runnerFile: ctx.file });
     case 'docker':
       return new DockerDriver({ stateDir: ctx.stateDir, onProgress: ctx.onProgress });
+    case 'external':
+      return new ExternalDriver();
   }
 }
 

@@ -17,6 +17,7 @@ import type { Sequencer } from './sequencer';
 import type { RunLogs } from './runLogs';
 import type { Deferred } from './deferred';
 import { createDriver, driverKindOf } from '../drivers/factory';
+import { mergeInstanceCounts, mergeInstanceEdges, type Hub } from '../hub/hub';
 import type { ComponentDriver, ComponentHandle, DriverKind } from '../drivers/types';
 
 export const RUN_DEFAULTS = {
@@ -69,6 +70,8 @@ export class Run {
   logs?: RunLogs;
   cp?: ControlPlaneLink;
   dp?: DataPlaneManager;
+  /** Set in hub mode (`components: external`): replicas, placement, the data plane's instance nodes. */
+  hub?: Hub;
   readonly comps = new Map<string, Comp>();
   readonly table: ComponentTable;
   readonly drivers = new Map<DriverKind, ComponentDriver>();
@@ -104,9 +107,9 @@ export class Run {
         view: (id) => this.table.get(id),
         update: (id, patch) => this.table.update(id, patch),
         upstreamOf: (id) => this.upstreamOf(id),
-        counts: () => this.dp?.counts() ?? {},
+        counts: () => mergeInstanceCounts(this.dp?.counts() ?? {}),
         drops: (id) => this.dp?.drops(id) ?? { dropped: 0, droppedBy: {}, queued: 0 },
-        edges: () => this.dp?.edges() ?? [],
+        edges: () => mergeInstanceEdges(this.dp?.edges() ?? []),
       },
       (id) => this.comps.get(id)?.spec.role === 'sink',
     );
@@ -140,7 +143,7 @@ export class Run {
 
   /** A new component, with its state machine and its driver (one driver of each kind per run). */
   addComp(spec: ComponentSpec, stateDir: string): Comp {
-    const kind = driverKindOf(spec, this.pipeline!);
+    const kind = this.options.components === 'external' ? 'external' : driverKindOf(spec, this.pipeline!);
     let driver = this.drivers.get(kind);
     if (!driver) {
       driver = createDriver(kind, { stateDir, file: this.file, runId: this.runId!, pipelineName: this.pipeline!.metadata.name, onProgress: (m) => this.notice('info', m) });
