@@ -22,6 +22,7 @@ import { allComponents } from './pipeline/model';
 import { DataPlaneManager, DEFAULT_BUFFER_LIMITS, type NodeCounts } from './dataplane';
 import { flowctlHome } from './paths';
 import { Sequencer } from './runner/sequencer';
+import type { MetricHistory } from './history/metricHistory';
 import { prepareRunLogs, DEFAULT_KEEP_RUN_LOGS } from './runner/runLogs';
 import { deferred } from './runner/deferred';
 import { dataNodes, sourceParams } from './runner/wiring';
@@ -53,6 +54,11 @@ export class Runner implements PipelineRunner {
   /** Time marks of the start-up (ms, performance.now()), for `bench:run` and diagnostics. */
   readonly marks: Run['marks'];
   private readonly run: Run;
+
+  /** Rates and numeric metrics of every component over the last minutes (recorded on every metrics tick). */
+  get history(): MetricHistory {
+    return this.run.history;
+  }
 
   constructor(options: RunnerOptions) {
     this.options = options;
@@ -238,6 +244,7 @@ export class Runner implements PipelineRunner {
       pipelineName: pipeline.metadata.name,
       configYaml: readPipelineTextSync(run.file),
       componentIds: components.map((c) => c.id),
+      logDir: logs.dir,
     });
     run.subscriptions.push(cp.onStopRequested(run.runId, () => void this.stop('stopped through StopPipelineRun')));
     aborted();
@@ -301,7 +308,9 @@ export class Runner implements PipelineRunner {
     if (!run.cp || !run.runId) return;
     const metrics = run.publisher.tick();
     void run.cp.updateRun({ runId: run.runId, metrics }).catch(() => undefined);
-    run.emit({ type: 'metrics', snapshot: run.snapshot() });
+    const snapshot = run.snapshot();
+    run.history.record(snapshot);
+    run.emit({ type: 'metrics', snapshot });
   }
 
   // ---------------------------------------------------------------- stop

@@ -1,6 +1,7 @@
 // The contract between the runner (src/core/runner.ts) and its front ends (CLI, extension).
 import type { Disposable } from './typedEmitter';
 import type { RunnerEvent, RunSnapshot } from './events';
+import type { MetricHistory } from './history/metricHistory';
 
 export interface TlsFiles {
   certFile: string;
@@ -82,6 +83,8 @@ export interface PipelineRunner {
   readonly options: RunnerOptions;
   /** Typed events: state changes, component views, log lines, notices, metrics. */
   onEvent(listener: (event: RunnerEvent) => void): Disposable;
+  /** Recent rates and numeric metrics per component (recorded on every metrics tick). */
+  readonly history?: MetricHistory;
   /** Current picture of the run (cheap; safe to call often). */
   snapshot(): RunSnapshot;
   /** Starts the control plane and every component; resolves when the run is running, rejects on a failed start (after cleaning up). */

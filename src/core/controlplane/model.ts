@@ -105,6 +105,10 @@ export interface PipelineRun {
   metrics: RunMetrics;
   error: string;
   componentIds: string[];
+  /** Where this run's component logs went (set by our runner; absent for runs created over gRPC). */
+  logDir?: string;
+  /** Components that failed, and why (set by our runner when the run ends). */
+  failures?: Record<string, string>;
 }
 
 export function emptyRunMetrics(): RunMetrics {

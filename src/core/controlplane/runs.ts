@@ -17,6 +17,7 @@ export interface CreateRunInput {
   pipelineName: string;
   configYaml?: string;
   componentIds?: string[];
+  logDir?: string;
 }
 
 export interface UpdateRunInput {
@@ -27,6 +28,8 @@ export interface UpdateRunInput {
   metrics?: RunMetrics | null;
   /** Set when non-empty. */
   error?: string;
+  /** Components that failed and why; added to those already recorded. */
+  failures?: Record<string, string>;
 }
 
 export interface ListRunsInput {
@@ -87,6 +90,7 @@ export class PipelineRuns {
       metrics: emptyRunMetrics(),
       error: '',
       componentIds: [...(input.componentIds ?? [])],
+      ...(input.logDir ? { logDir: input.logDir } : {}),
     };
     await this.commit(run, 'created', 'failed to create pipeline run');
     return run;
@@ -104,6 +108,8 @@ export class PipelineRuns {
     }
     if (input.metrics) run.metrics = input.metrics;
     if (input.error) run.error = input.error;
+    // Failures accumulate: a later update (e.g. a stop racing a failing start) never drops one.
+    if (input.failures) run.failures = { ...current.failures, ...input.failures };
     await this.commit(run, 'updated', 'failed to update pipeline run');
     return run;
   }

@@ -13,6 +13,7 @@ import { Signal } from '../dataplane/signal';
 import { ComponentTable } from './componentTable';
 import { ComponentState } from './componentState';
 import { MetricsPublisher } from './metricsPublisher';
+import { MetricHistory } from '../history/metricHistory';
 import type { Sequencer } from './sequencer';
 import type { RunLogs } from './runLogs';
 import type { Deferred } from './deferred';
@@ -79,6 +80,8 @@ export class Run {
   readonly componentOf = new Map<string, string>();
   readonly subscriptions: Disposable[] = [];
   readonly publisher: MetricsPublisher;
+  /** Rates and numeric metrics of every component over the last minutes, one sample per metrics tick. */
+  readonly history = new MetricHistory();
   /** Set by the runner (its hooks start components). */
   sequencer!: Sequencer;
   metricsTimer?: NodeJS.Timeout;
@@ -95,6 +98,16 @@ export class Run {
   readonly done: Promise<RunSnapshot>;
   resolveDone!: (snapshot: RunSnapshot) => void;
   /** Time marks of the start-up (ms, performance.now()), for `bench:run` and diagnostics. */
+  /** Components that ended in failure and why, for the run record (the Runs view shows them). */
+  failures(): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const v of this.table.list()) {
+      if (v.phase !== 'exited' || (v.exitCode === 0 && !v.exitSignal)) continue;
+      out[v.id] = v.problem ?? (v.exitSignal ? `killed by ${v.exitSignal}` : `exited with code ${v.exitCode}`);
+    }
+    return out;
+  }
+
   readonly marks: { start?: number; controlPlaneReady?: number; firstSpawn?: number; lastSpawn?: number; lastRegistration?: number; running?: number } = {};
 
   constructor(readonly options: RunnerOptions) {

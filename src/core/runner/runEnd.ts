@@ -42,11 +42,13 @@ export async function teardown(run: Run, status: number, error?: string, reason?
   // 2. The final figures, and what was dropped, said once.
   if (run.runId && run.cp) {
     const metrics = run.publisher.tick();
-    run.emit({ type: 'metrics', snapshot: run.snapshot() });
+    const snapshot = run.snapshot();
+    run.history.record(snapshot);
+    run.emit({ type: 'metrics', snapshot });
     const elapsed = run.startedAt ? (Date.now() - run.startedAt) / 1000 : 0;
     metrics.events_per_second = elapsed > 0 ? Math.round((metrics.events_processed / elapsed) * 10) / 10 : 0;
     summarizeDrops(run);
-    await run.cp.updateRun({ runId: run.runId, status, metrics, error: error ?? '' }).catch(() => undefined);
+    await run.cp.updateRun({ runId: run.runId, status, metrics, error: error ?? '', failures: run.failures() }).catch(() => undefined);
   }
 
   // 3. The control plane.
