@@ -3,8 +3,10 @@
 // replica(s) → sink over the overlay network) with 1 and 3 processor replicas, next to the local runner
 // (`flowctl run`, the same components as processes) measured in the same session.
 //
-// Each setup: a warm-up, then ROUNDS windows of WINDOW_S seconds; events/s at the sink from the run
-// record (events_processed, published by the runner every second). Printed as min / median / max.
+// All three run at once; in each round every setup streams alone for a window while the others' sources
+// are paused (SIGSTOP / docker pause), so they share the machine's load alike (it is shared and noisy).
+// Events/s at the sink from the run record (events_processed, published by the runner every second).
+// Printed as min / median / max over the rounds, and the per-round ratio to the local runner.
 // Needs a Docker engine (a swarm is made when there is none, and left afterwards) and `npm run build`.
 //   npm run bench:deploy            BENCH_ROUNDS=5 BENCH_WINDOW_S=4 BENCH_PAD_BYTES=256
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -57,24 +59,36 @@ async function eventsProcessed(target: string): Promise<number | undefined> {
   }
 }
 
-async function windows(target: string, label: string): Promise<number[]> {
+/** Waits until events reach the sink of the control plane at `target`. */
+async function flowing(target: string, label: string): Promise<void> {
   const deadline = Date.now() + 180_000;
   while (((await eventsProcessed(target)) ?? 0) === 0) {
     if (Date.now() > deadline) throw new Error(`${label}: no events reached the sink`);
     await sleep(500);
   }
-  await sleep(WARMUP_S * 1000);
-  const out: number[] = [];
-  for (let i = 0; i < ROUNDS; i++) {
-    const a = (await eventsProcessed(target)) ?? 0;
-    const t0 = performance.now();
-    await sleep(WINDOW_S * 1000);
-    const b = (await eventsProcessed(target)) ?? 0;
-    const rate = (b - a) / ((performance.now() - t0) / 1000);
-    out.push(rate);
-    log(`  ${label} window ${i + 1}/${ROUNDS}: ${Math.round(rate)} events/s`);
-  }
-  return out;
+}
+
+/** One setup under test: where its run record is, and how to pause / resume its source. */
+interface Setup {
+  name: string;
+  target: string;
+  pause(): void;
+  resume(): void;
+  windows: number[];
+}
+
+/** One window: the source runs for WINDOW_S seconds, events/s at the sink (the run record is updated every second). */
+async function measure(s: Setup): Promise<number> {
+  s.resume();
+  await sleep(1500); // the pipeline fills again
+  const a = (await eventsProcessed(s.target)) ?? 0;
+  const t0 = performance.now();
+  await sleep(WINDOW_S * 1000);
+  const b = (await eventsProcessed(s.target)) ?? 0;
+  const rate = (b - a) / ((performance.now() - t0) / 1000);
+  s.pause();
+  await sleep(1500); // what is in flight drains
+  return rate;
 }
 
 function stats(xs: number[]): { min: number; median: number; max: number } {
@@ -118,38 +132,65 @@ function benchImage(hubImage: string): string {
   }
 }
 
-async function local(dir: string): Promise<number[]> {
+/** Pids of live processes whose environment holds `marker` and whose command line names `script`. */
+function markedPids(marker: string, script: string): number[] {
+  const out: number[] = [];
+  for (const e of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      const env = fs.readFileSync(`/proc/${e}/environ`, 'utf8');
+      const cmd = fs.readFileSync(`/proc/${e}/cmdline`, 'utf8');
+      if (env.includes(marker) && cmd.includes(script)) out.push(Number(e));
+    } catch {
+      // gone
+    }
+  }
+  return out;
+}
+
+async function local(dir: string, cleanups: Array<() => void | Promise<void>>): Promise<Setup> {
   const file = path.join(dir, 'local.yml');
   fs.writeFileSync(file, pipeline(undefined, 1));
   const port = await freePort();
+  const marker = `BENCH_DEPLOY_MARK=${crypto.randomBytes(6).toString('hex')}`;
   const child: ChildProcess = spawn(process.execPath, [CLI, 'run', file, '--control-plane-port', String(port), '--no-persistence', '--show-status=false'], {
-    env: { ...process.env, FLOWCTL_HOME: path.join(dir, 'home-local') },
+    env: { ...process.env, FLOWCTL_HOME: path.join(dir, 'home-local'), [marker.split('=')[0]]: marker.split('=')[1] },
     stdio: 'ignore',
   });
-  try {
-    return await windows(`127.0.0.1:${port}`, 'local runner');
-  } finally {
+  cleanups.push(async () => {
+    for (const pid of markedPids(marker, 'source.js')) process.kill(pid, 'SIGCONT');
     child.kill('SIGINT');
     await new Promise((r) => child.once('exit', r));
-  }
+  });
+  const target = `127.0.0.1:${port}`;
+  await flowing(target, 'local runner');
+  const signal = (sig: NodeJS.Signals) => {
+    for (const pid of markedPids(marker, path.join('components', 'source.js'))) process.kill(pid, sig);
+  };
+  return { name: 'local runner (processes)', target, pause: () => signal('SIGSTOP'), resume: () => signal('SIGCONT'), windows: [] };
 }
 
-async function swarm(dir: string, hubImage: string, image: string, replicas: number): Promise<number[]> {
+async function swarm(dir: string, hubImage: string, image: string, replicas: number, cleanups: Array<() => void | Promise<void>>): Promise<Setup> {
   const file = path.join(dir, `swarm-${replicas}.yml`);
   fs.writeFileSync(file, pipeline(image, replicas));
   const port = await freePort();
   const stack = `fdb-${crypto.randomBytes(3).toString('hex')}`;
   const env = { ...process.env, FLOWCTL_HOME: path.join(dir, 'home-swarm') };
-  try {
-    execFileSync(process.execPath, [CLI, 'deploy', '--to', 'swarm', '-f', file, '--stack', stack, '--hub-image', hubImage, '--publish', String(port), '--resolve-image', 'never', '--wait', '240s'], {
-      env,
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
-    return await windows(`127.0.0.1:${port}`, `swarm, ${replicas} processor replica(s)`);
-  } finally {
+  cleanups.push(() => {
     spawnSync(process.execPath, [CLI, 'undeploy', '--stack', stack], { env, stdio: 'ignore' });
     removeStack(stack);
-  }
+  });
+  execFileSync(process.execPath, [CLI, 'deploy', '--to', 'swarm', '-f', file, '--stack', stack, '--hub-image', hubImage, '--publish', String(port), '--resolve-image', 'never', '--wait', '240s'], {
+    env,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const target = `127.0.0.1:${port}`;
+  await flowing(target, stack);
+  const container = () => spawnSync('docker', ['ps', '-q', '--filter', `label=com.docker.swarm.service.name=${stack}_src`], { encoding: 'utf8' }).stdout.trim().split('\n').filter(Boolean);
+  const docker = (verb: string) => {
+    for (const id of container()) spawnSync('docker', [verb, id], { stdio: 'ignore' });
+  };
+  return { name: `swarm hub, ${replicas} processor replica${replicas > 1 ? 's' : ''}`, target, pause: () => docker('pause'), resume: () => docker('unpause'), windows: [] };
 }
 
 async function main(): Promise<void> {
@@ -159,20 +200,35 @@ async function main(): Promise<void> {
   const image = benchImage(hubImage);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flowctl-bench-deploy-'));
   const leave = ensureSwarm();
+  const cleanups: Array<() => void | Promise<void>> = [];
   try {
-    log(`bench:deploy — ${ROUNDS} windows of ${WINDOW_S} s after ${WARMUP_S} s warm-up; ${PAD}-byte payloads; source → processor → sink`);
-    const results: Array<[string, number[]]> = [];
-    results.push(['local runner (processes)', await local(dir)]);
-    results.push(['swarm hub, 1 processor replica', await swarm(dir, hubImage, image, 1)]);
-    results.push(['swarm hub, 3 processor replicas', await swarm(dir, hubImage, image, 3)]);
-    const base1 = stats(results[0][1]).median;
-    console.log('\nevents/s at the sink (min / median / max), ratio of medians to the local runner:');
-    for (const [name, xs] of results) {
-      const s = stats(xs);
-      console.log(`  ${name.padEnd(34)} ${Math.round(s.min)} / ${Math.round(s.median)} / ${Math.round(s.max)}   ×${(s.median / base1).toFixed(2)}`);
+    log(`bench:deploy — ${ROUNDS} rounds; in each, every setup streams alone for ${WINDOW_S} s (the others' sources paused); ${PAD}-byte payloads; source → processor → sink`);
+    const setups = [await local(dir, cleanups), await swarm(dir, hubImage, image, 1, cleanups), await swarm(dir, hubImage, image, 3, cleanups)];
+    for (const s of setups) s.pause();
+    await sleep(WARMUP_S * 1000);
+    const ratios: number[][] = [[], []];
+    for (let r = 0; r < ROUNDS; r++) {
+      const order = r % 2 === 0 ? setups : [...setups].reverse();
+      for (const s of order) {
+        const rate = await measure(s);
+        s.windows.push(rate);
+        log(`  round ${r + 1}/${ROUNDS} ${s.name}: ${Math.round(rate)} events/s`);
+      }
+      ratios[0].push(setups[1].windows[r] / setups[0].windows[r]);
+      ratios[1].push(setups[2].windows[r] / setups[0].windows[r]);
     }
-    console.log(JSON.stringify({ rounds: ROUNDS, windowSeconds: WINDOW_S, padBytes: PAD, results: Object.fromEntries(results.map(([n, xs]) => [n, { ...stats(xs), windows: xs.map(Math.round) }])) }));
+    console.log('\nevents/s at the sink, min / median / max over the rounds; ratio to the local runner in the same round (min / median / max):');
+    setups.forEach((s, i) => {
+      const st = stats(s.windows);
+      const ratio = i === 0 ? '' : (() => {
+        const q = stats(ratios[i - 1]);
+        return `   ×${q.min.toFixed(2)} / ${q.median.toFixed(2)} / ${q.max.toFixed(2)}`;
+      })();
+      console.log(`  ${s.name.padEnd(34)} ${Math.round(st.min)} / ${Math.round(st.median)} / ${Math.round(st.max)}${ratio}`);
+    });
+    console.log(JSON.stringify({ rounds: ROUNDS, windowSeconds: WINDOW_S, padBytes: PAD, load: require('node:os').loadavg(), results: Object.fromEntries(setups.map((s) => [s.name, { ...stats(s.windows), windows: s.windows.map(Math.round) }])) }));
   } finally {
+    for (const c of cleanups.reverse()) await Promise.resolve(c()).catch(() => undefined);
     leave();
     fs.rmSync(dir, { recursive: true, force: true });
   }

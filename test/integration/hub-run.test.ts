@@ -12,6 +12,7 @@ import { freePort } from '../helpers/net';
 import { fixture, startComponent, type RunningComponent } from '../fixtures/components/harness';
 import { runEnv, writePipeline } from './run-helpers';
 import { call, closeAll, v1Client } from '../helpers/grpc';
+import { keyHash } from '../../src/core/dataplane/eventKey';
 
 async function waitFor<T>(what: string, timeoutMs: number, check: () => T | undefined | false | Promise<T | undefined | false>): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -115,6 +116,57 @@ test('hub: components started elsewhere register, replicas share the events (eac
   assert.equal(end.code, 0, hub.stderr());
   // The hub stopped; the components it did not start are still running (they belong to their orchestrator).
   assert.ok(running.every((r) => r.child.exitCode === null));
+});
+
+test('hub: a component that declares FLOWCTL_PARTITION_KEY gets each key always at the same replica', { timeout: 120_000 }, async (t) => {
+  const env = runEnv(t, 'flowctl-hub-');
+  const port = await freePort();
+  const out = path.join(env.dir, 'sink.jsonl');
+  const file = writePipeline(
+    env.dir,
+    [
+      'apiVersion: flowctl/v1',
+      'kind: Pipeline',
+      'metadata: {name: hub-keyed}',
+      'spec:',
+      '  sources: [{id: src, image: example/count-source:1}]',
+      '  processors: [{id: proc, image: example/relay-processor:1, inputs: [src], replicas: 3}]',
+      '  sinks: [{id: sink, image: example/record-sink:1, inputs: [proc]}]',
+      '',
+    ].join('\n'),
+  );
+  const hub = spawnCli(['run', file, '--components', 'external', '--control-plane-port', String(port), '--no-persistence', '--show-status=false'], env.env);
+  const running: RunningComponent[] = [];
+  t.after(async () => {
+    await Promise.all(running.map((c) => c.stop(3000)));
+    hub.child.kill('SIGKILL');
+  });
+  await waitFor('the hub to listen', 20_000, () => /Components:\s+external/.test(hub.stdout()));
+  const endpoint = `127.0.0.1:${port}`;
+  const base = { ENABLE_FLOWCTL: 'true', FLOWCTL_ENDPOINT: endpoint, FLOWCTL_HEARTBEAT_INTERVAL_MS: '200', FLOWCTL_TEST_MARKER: env.marker };
+  const total = 300;
+  running.push(startComponent(fixture('record-sink'), { ...base, FLOWCTL_COMPONENT_ID: 'sink', OUTPUT_FILE: out }));
+  for (const slot of ['1', '2', '3']) {
+    running.push(startComponent(fixture('relay-processor'), { ...base, FLOWCTL_COMPONENT_ID: 'proc', FLOWCTL_INSTANCE: slot, FLOWCTL_PARTITION_KEY: 'id' }));
+  }
+  await waitFor('three replicas and the key', 20_000, () => /proc#3 registered/.test(hub.stdout()) && /proc: events are spread over its replicas by id/.test(hub.stdout()));
+  running.push(startComponent(fixture('count-source'), { ...base, FLOWCTL_COMPONENT_ID: 'src', COUNT: String(total), RATE: '300' }));
+  await waitFor(`${total} events at the sink`, 60_000, () => (fs.existsSync(out) ? fs.readFileSync(out, 'utf8').split('\n').filter(Boolean).length >= total : false));
+  // Replica i (in id order proc, proc#2, proc#3) gets exactly the events whose key hashes to i.
+  const expected = [0, 0, 0];
+  for (let seq = 1; seq <= total; seq++) expected[keyHash(`src-${seq}`) % 3]++;
+  const c = v1Client(endpoint);
+  try {
+    const shares = await waitFor('the replicas to report their shares', 20_000, async () => {
+      const list = await call<{ components: Entry[] }>(c, 'ListComponents', { include_unhealthy: true });
+      const procs = list.components.filter((e) => e.component.metadata.FLOWCTL_COMPONENT_ID === 'proc').sort((a, b) => (a.component.id < b.component.id ? -1 : 1));
+      const n = procs.map((e) => Number(e.metrics.processed_count ?? 0));
+      return procs.length === 3 && n.reduce((a, b) => a + b, 0) === total ? n : undefined;
+    });
+    assert.deepEqual(shares, expected);
+  } finally {
+    closeAll(c);
+  }
 });
 
 test('hub off loopback: refused without mutual TLS, unless --insecure-no-mtls (warned)', async (t) => {
