@@ -50,7 +50,7 @@ async function eventsProcessed(target: string): Promise<number | undefined> {
   const client = new Ctor(target, grpc.credentials.createInsecure());
   try {
     return await new Promise((resolve) =>
-      client.ListPipelineRuns({ status: 2, limit: 1 }, { deadline: Date.now() + 3000 }, (err: Error | null, res: any) =>
+      client.ListPipelineRuns({ limit: 1 }, { deadline: Date.now() + 3000 }, (err: Error | null, res: any) =>
         resolve(err || !res?.runs?.[0] ? undefined : Number(res.runs[0].metrics?.events_processed ?? 0)),
       ),
     );
@@ -226,6 +226,9 @@ async function main(): Promise<void> {
       })();
       console.log(`  ${s.name.padEnd(34)} ${Math.round(st.min)} / ${Math.round(st.median)} / ${Math.round(st.max)}${ratio}`);
     });
+    // A hub replaced by swarm during the bench (health check) would make its figures meaningless: say so.
+    const restarted = spawnSync('docker', ['ps', '-a', '--filter', 'label=com.docker.stack.namespace', '--filter', 'status=exited', '--format', '{{.Names}}'], { encoding: 'utf8' }).stdout.split('\n').filter((n) => /^fdb-/.test(n));
+    if (restarted.length) console.log(`  warning: tasks that ended during the bench (replaced by swarm): ${restarted.join(', ')}`);
     console.log(JSON.stringify({ rounds: ROUNDS, windowSeconds: WINDOW_S, padBytes: PAD, load: require('node:os').loadavg(), results: Object.fromEntries(setups.map((s) => [s.name, { ...stats(s.windows), windows: s.windows.map(Math.round) }])) }));
   } finally {
     for (const c of cleanups.reverse()) await Promise.resolve(c()).catch(() => undefined);

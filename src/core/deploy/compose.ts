@@ -161,14 +161,15 @@ function hubService(plan: DeployPlan, swarm: boolean): Obj {
       ? [{ target: hub.port, published: hub.publish, protocol: 'tcp', mode: 'host' }]
       : [`127.0.0.1:${hub.publish}:${hub.port}/tcp`];
   }
-  // A TCP connect from node itself (milliseconds, no bundle to load): swarm puts a task into the service's
-  // DNS only once it is healthy, so this check is what lets components find the hub; it runs often.
+  // A TCP connect from node itself (no bundle to load): swarm puts a task into the service's DNS only once
+  // it is healthy, so this check is what lets components find the hub and it runs often. Generous timeout
+  // and retries: on a loaded machine starting node alone takes seconds, and an unhealthy hub is replaced.
   svc.healthcheck = {
     test: ['CMD', 'node', '-e', tcpProbe(hub.port)],
     interval: '5s',
-    timeout: '5s',
-    retries: 3,
-    start_period: '5s',
+    timeout: '15s',
+    retries: 6,
+    start_period: '60s',
   };
   if (swarm) {
     svc.deploy = {
