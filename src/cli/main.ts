@@ -64,7 +64,7 @@ function commandHelp(command: Command<any>): string {
 }
 
 /** Commands that never speak gRPC: grpc-js is not even loaded for them. */
-const WITHOUT_GRPC = new Set(['version', 'validate']);
+const WITHOUT_GRPC = new Set(['version', 'validate', 'translate']);
 
 // grpc-js prints its own errors (e.g. "No address added out of total 1 resolved") next to ours, which
 // already say what went wrong; GRPC_VERBOSITY / GRPC_TRACE still turn them on for debugging.

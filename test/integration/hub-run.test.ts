@@ -13,6 +13,7 @@ import { fixture, startComponent, type RunningComponent } from '../fixtures/comp
 import { runEnv, writePipeline } from './run-helpers';
 import { call, closeAll, v1Client } from '../helpers/grpc';
 import { keyHash } from '../../src/core/dataplane/eventKey';
+import { generateCerts } from '../helpers/certs';
 
 async function waitFor<T>(what: string, timeoutMs: number, check: () => T | undefined | false | Promise<T | undefined | false>): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -180,4 +181,56 @@ test('hub off loopback: refused without mutual TLS, unless --insecure-no-mtls (w
   assert.match(bad.stderr, /--insecure-no-mtls goes with --components external/);
   const other = await runCli(['run', file, '--components', 'everything'], env.env);
   assert.match(other.stderr, /--components everything: use managed or external/);
+});
+
+test('hub with mutual TLS: components with client certificates register and are wired; one without cannot register', { timeout: 120_000 }, async (t) => {
+  const env = runEnv(t, 'flowctl-hub-');
+  const certs = generateCerts(path.join(env.dir, 'certs'));
+  const port = await freePort();
+  const out = path.join(env.dir, 'sink.jsonl');
+  const file = writePipeline(
+    env.dir,
+    [
+      'apiVersion: flowctl/v1',
+      'kind: Pipeline',
+      'metadata: {name: hub-mtls}',
+      'spec:',
+      '  sources: [{id: src, image: example/count-source:1}]',
+      '  processors: [{id: proc, image: example/relay-processor:1, inputs: [src], replicas: 2}]',
+      '  sinks: [{id: sink, image: example/record-sink:1, inputs: [proc]}]',
+      '',
+    ].join('\n'),
+  );
+  const hub = spawnCli(
+    ['run', file, '--components', 'external', '--control-plane-port', String(port), '--no-persistence', '--show-status=false',
+      '--tls-cert', certs.serverCert, '--tls-key', certs.serverKey, '--tls-ca-cert', certs.caCert],
+    env.env,
+  );
+  const running: RunningComponent[] = [];
+  t.after(async () => {
+    await Promise.all(running.map((c) => c.stop(3000)));
+    hub.child.kill('SIGKILL');
+  });
+  await waitFor('the hub to listen', 20_000, () => /Components:\s+external/.test(hub.stdout()));
+  const tls = { FLOWCTL_TLS_CA_FILE: certs.caCert, FLOWCTL_TLS_SERVER_NAME: 'localhost' };
+  const withCert = { ...tls, FLOWCTL_TLS_CERT_FILE: certs.clientCert, FLOWCTL_TLS_KEY_FILE: certs.clientKey };
+  const base = { ENABLE_FLOWCTL: 'true', FLOWCTL_ENDPOINT: `127.0.0.1:${port}`, FLOWCTL_HEARTBEAT_INTERVAL_MS: '200', FLOWCTL_TEST_MARKER: env.marker };
+  // An intruder trusting the hub's CA but without a client certificate is refused.
+  const intruder = startComponent(fixture('relay-processor'), { ...base, ...tls, FLOWCTL_COMPONENT_ID: 'proc', FLOWCTL_INSTANCE: '9' });
+  running.push(intruder);
+  await waitFor('the component without a client certificate to say it cannot register', 20_000, () => /cannot register with the control plane/.test(intruder.output()));
+  const total = 200;
+  running.push(startComponent(fixture('record-sink'), { ...base, ...withCert, FLOWCTL_COMPONENT_ID: 'sink', OUTPUT_FILE: out }));
+  for (const slot of ['1', '2']) running.push(startComponent(fixture('relay-processor'), { ...base, ...withCert, FLOWCTL_COMPONENT_ID: 'proc', FLOWCTL_INSTANCE: slot }));
+  await waitFor('the hub to see two replicas of proc', 20_000, () => /proc#2 registered: replica 2 of proc/.test(hub.stdout()));
+  running.push(startComponent(fixture('count-source'), { ...base, ...withCert, FLOWCTL_COMPONENT_ID: 'src', COUNT: String(total), RATE: '300' }));
+  await waitFor('the hub to run', 20_000, () => /Pipeline is running/.test(hub.stdout()));
+  await waitFor(`${total} events at the sink`, 60_000, () => (fs.existsSync(out) ? fs.readFileSync(out, 'utf8').split('\n').filter(Boolean).length >= total : false));
+  const seqs = fs.readFileSync(out, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l).seq as number);
+  assert.deepEqual([...new Set(seqs)].sort((a, b) => a - b), Array.from({ length: total }, (_, i) => i + 1), 'every event once');
+  assert.equal(seqs.length, total);
+  // Only the two replicas with certificates are instances of proc (the intruder never registered).
+  assert.doesNotMatch(hub.stdout(), /proc#3/);
+  hub.child.kill('SIGINT');
+  assert.equal((await hub.exited).code, 0, hub.stderr());
 });
