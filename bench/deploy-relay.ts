@@ -96,11 +96,12 @@ function stats(xs: number[]): { min: number; median: number; max: number } {
   return { min: s[0], median: s[Math.floor(s.length / 2)], max: s[s.length - 1] };
 }
 
-function pipeline(image: string | undefined, replicas: number): string {
+/** The bench pipeline: components from `image` (a deploy), or processes of the scripts under `scriptDir`. */
+function pipeline(image: string | undefined, replicas: number, scriptDir = path.join(ROOT, 'dist', 'bench', 'components')): string {
   const comp = (id: string, role: string, script: string, extra: string[]) => {
     const lines = [`    - id: ${id}`];
     if (image) lines.push(`      image: ${image}`, `      command: [node, /opt/flowctl/dist/bench/components/${script}.js]`);
-    else lines.push(`      command: [node, ${JSON.stringify(path.join(ROOT, 'dist', 'bench', 'components', `${script}.js`))}]`);
+    else lines.push(`      command: [node, ${JSON.stringify(path.join(scriptDir, `${script}.js`))}]`);
     return [...lines, ...extra].join('\n');
   };
   return [
@@ -170,6 +171,36 @@ async function local(dir: string, cleanups: Array<() => void | Promise<void>>): 
   return { name: 'local runner (processes)', target, pause: () => signal('SIGSTOP'), resume: () => signal('SIGCONT'), windows: [] };
 }
 
+/**
+ * The local runner inside one container of the same engine (host network): the like-for-like baseline.
+ * On this machine every container shares one CPU cgroup (docker/, 1024 shares) that competes with each
+ * busy host process, so on a loaded host containers get a small slice of the CPU; comparing the swarm
+ * only with host processes would measure that, not the hub.
+ */
+async function localInContainer(dir: string, image: string, cleanups: Array<() => void | Promise<void>>): Promise<Setup> {
+  const file = path.join(dir, 'local-container.yml');
+  fs.writeFileSync(file, pipeline(undefined, 1, '/opt/flowctl/dist/bench/components'), { mode: 0o644 });
+  const port = await freePort();
+  const mark = crypto.randomBytes(6).toString('hex');
+  const name = `fdb-local-${mark}`;
+  cleanups.push(() => {
+    for (const pid of markedPids(`BENCH_DEPLOY_MARK=${mark}`, 'source.js')) process.kill(pid, 'SIGCONT');
+    spawnSync('docker', ['rm', '-f', name], { stdio: 'ignore' });
+  });
+  execFileSync(
+    'docker',
+    ['run', '-d', '--name', name, '--label', 'flowctl.bench=deploy', '--network', 'host', '-e', `BENCH_DEPLOY_MARK=${mark}`, '-v', `${file}:/pipeline.yml:ro`, image,
+      'run', '/pipeline.yml', '--control-plane-address', '127.0.0.1', '--control-plane-port', String(port), '--no-persistence', '--show-status=false'],
+    { stdio: ['ignore', 'ignore', 'inherit'] },
+  );
+  const target = `127.0.0.1:${port}`;
+  await flowing(target, 'local runner in a container');
+  const signal = (sig: NodeJS.Signals) => {
+    for (const pid of markedPids(`BENCH_DEPLOY_MARK=${mark}`, path.join('components', 'source.js'))) process.kill(pid, sig);
+  };
+  return { name: 'local runner in a container', target, pause: () => signal('SIGSTOP'), resume: () => signal('SIGCONT'), windows: [] };
+}
+
 async function swarm(dir: string, hubImage: string, image: string, replicas: number, cleanups: Array<() => void | Promise<void>>): Promise<Setup> {
   const file = path.join(dir, `swarm-${replicas}.yml`);
   fs.writeFileSync(file, pipeline(image, replicas));
@@ -203,10 +234,17 @@ async function main(): Promise<void> {
   const cleanups: Array<() => void | Promise<void>> = [];
   try {
     log(`bench:deploy — ${ROUNDS} rounds; in each, every setup streams alone for ${WINDOW_S} s (the others' sources paused); ${PAD}-byte payloads; source → processor → sink`);
-    const setups = [await local(dir, cleanups), await swarm(dir, hubImage, image, 1, cleanups), await swarm(dir, hubImage, image, 3, cleanups)];
+    const setups = [
+      await local(dir, cleanups),
+      await localInContainer(dir, image, cleanups),
+      await swarm(dir, hubImage, image, 1, cleanups),
+      await swarm(dir, hubImage, image, 3, cleanups),
+    ];
     for (const s of setups) s.pause();
     await sleep(WARMUP_S * 1000);
-    const ratios: number[][] = [[], []];
+    // Ratios per round: each setup to the local runner (processes), and the swarm setups to the local runner in a container.
+    const ratios: number[][] = setups.map(() => []);
+    const ratiosInContainer: number[][] = setups.map(() => []);
     for (let r = 0; r < ROUNDS; r++) {
       const order = r % 2 === 0 ? setups : [...setups].reverse();
       for (const s of order) {
@@ -214,22 +252,27 @@ async function main(): Promise<void> {
         s.windows.push(rate);
         log(`  round ${r + 1}/${ROUNDS} ${s.name}: ${Math.round(rate)} events/s`);
       }
-      ratios[0].push(setups[1].windows[r] / setups[0].windows[r]);
-      ratios[1].push(setups[2].windows[r] / setups[0].windows[r]);
+      setups.forEach((s, i) => {
+        ratios[i].push(s.windows[r] / setups[0].windows[r]);
+        ratiosInContainer[i].push(s.windows[r] / setups[1].windows[r]);
+      });
     }
-    console.log('\nevents/s at the sink, min / median / max over the rounds; ratio to the local runner in the same round (min / median / max):');
+    const fmt = (xs: number[]) => {
+      const q = stats(xs);
+      return `×${q.min.toFixed(2)} / ${q.median.toFixed(2)} / ${q.max.toFixed(2)}`;
+    };
+    console.log('\nevents/s at the sink, min / median / max over the rounds; ratio in the same round (min / median / max) to the local runner (processes) and to the local runner in a container:');
     setups.forEach((s, i) => {
       const st = stats(s.windows);
-      const ratio = i === 0 ? '' : (() => {
-        const q = stats(ratios[i - 1]);
-        return `   ×${q.min.toFixed(2)} / ${q.median.toFixed(2)} / ${q.max.toFixed(2)}`;
-      })();
+      const ratio = i === 0 ? '' : `   ${fmt(ratios[i])}${i >= 2 ? `   ${fmt(ratiosInContainer[i])}` : ''}`;
       console.log(`  ${s.name.padEnd(34)} ${Math.round(st.min)} / ${Math.round(st.median)} / ${Math.round(st.max)}${ratio}`);
     });
+    const shares = (f: string) => spawnSync('cat', [f], { encoding: 'utf8' }).stdout.trim();
+    console.log(`  (cpu.shares: docker/ cgroup ${shares('/sys/fs/cgroup/cpu/docker/cpu.shares') || '?'}; load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')})`);
     // A hub replaced by swarm during the bench (health check) would make its figures meaningless: say so.
     const restarted = spawnSync('docker', ['ps', '-a', '--filter', 'label=com.docker.stack.namespace', '--filter', 'status=exited', '--format', '{{.Names}}'], { encoding: 'utf8' }).stdout.split('\n').filter((n) => /^fdb-/.test(n));
     if (restarted.length) console.log(`  warning: tasks that ended during the bench (replaced by swarm): ${restarted.join(', ')}`);
-    console.log(JSON.stringify({ rounds: ROUNDS, windowSeconds: WINDOW_S, padBytes: PAD, load: require('node:os').loadavg(), results: Object.fromEntries(setups.map((s) => [s.name, { ...stats(s.windows), windows: s.windows.map(Math.round) }])) }));
+    console.log(JSON.stringify({ rounds: ROUNDS, windowSeconds: WINDOW_S, padBytes: PAD, load: os.loadavg(), results: Object.fromEntries(setups.map((s) => [s.name, { ...stats(s.windows), windows: s.windows.map(Math.round) }])) }));
   } finally {
     for (const c of cleanups.reverse()) await Promise.resolve(c()).catch(() => undefined);
     leave();
