@@ -36,10 +36,11 @@ async function askStack(file: string): Promise<string | undefined> {
 }
 
 export function registerDeployCommands(ctx: FlowctlContext, register: (id: string, fn: (...args: any[]) => unknown) => void): void {
-  register('flowctl.deployToSwarm', async (arg?: unknown) => {
+  // Arguments: the pipeline file (Uri or path; asked when absent) and, from scripts and tests, { stack } (asked when absent).
+  register('flowctl.deployToSwarm', async (arg?: unknown, given?: { stack?: string }) => {
     const file = await pickPipelineFile(ctx, arg, 'run');
     if (!file) return undefined;
-    const stack = (await askStack(file))?.trim();
+    const stack = (typeof given?.stack === 'string' ? given.stack : await askStack(file))?.trim();
     if (!stack) return undefined;
     const s = deploySettings();
     ctx.output.show(true);
@@ -64,7 +65,13 @@ export function registerDeployCommands(ctx: FlowctlContext, register: (id: strin
       return out;
     } catch (err) {
       if (err instanceof DeployError && err.translation) {
-        for (const d of err.translation.diagnostics.filter((x) => x.severity === 'error')) ctx.output.error(`${formatLocation(d)}: ${d.message}`);
+        const errors = err.translation.diagnostics.filter((x) => x.severity === 'error');
+        for (const d of errors) ctx.output.error(`${formatLocation(d)}: ${d.message}`);
+        // The notification names the first problem where it is; the output channel lists them all.
+        if (errors.length) {
+          const more = errors.length > 1 ? ` (and ${errors.length - 1} more: see the flowctl output)` : '';
+          throw new DeployError(`${err.message}: ${formatLocation(errors[0])}: ${errors[0].message}${more}`, err.translation);
+        }
       }
       throw err;
     }
