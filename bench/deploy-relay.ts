@@ -127,6 +127,9 @@ function benchImage(hubImage: string): string {
     fs.writeFileSync(path.join(dir, 'Dockerfile'), `FROM ${hubImage}\nCOPY components/ /opt/flowctl/dist/bench/components/\n`);
     const tag = `flowctl-deploy-bench:${crypto.createHash('sha256').update(hubImage).update(fs.readFileSync(path.join(dir, 'components', 'source.js'))).digest('hex').slice(0, 12)}`;
     execFileSync('docker', ['build', '-q', '-t', tag, dir], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, DOCKER_BUILDKIT: '0' } });
+    // Older bench images of this repository are not needed any more (in-use ones are refused: fine).
+    const old = spawnSync('docker', ['images', '--format', '{{.Repository}}:{{.Tag}}', 'flowctl-deploy-bench'], { encoding: 'utf8' }).stdout.split('\n').filter((t) => t && t !== tag);
+    if (old.length) spawnSync('docker', ['rmi', ...old], { stdio: 'ignore' });
     return tag;
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
