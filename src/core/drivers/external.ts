@@ -4,7 +4,7 @@
 // says (registrations, heartbeats, unregistrations), never a process of ours.
 import { Emitter } from '../typedEmitter';
 import type { ProcessEvent, ProcessState } from '../supervisor/process';
-import type { ComponentDriver, ComponentHandle, ComponentRunSpec, LeftoverReport } from './types';
+import type { ComponentDriver, ComponentHandle, ComponentRunSpec, LeftoverReport, PreflightProblem } from './types';
 
 /** What a user is told when asking the hub to start, stop or restart a component it does not run. */
 export function notOursMessage(id: string, action: string): string {
@@ -65,7 +65,7 @@ export class ExternalDriver implements ComponentDriver {
   readonly kind = 'external' as const;
   private readonly handles = new Map<string, ExternalHandle>();
 
-  async preflight(): Promise<string[]> {
+  async preflight(): Promise<PreflightProblem[]> {
     return [];
   }
 
