@@ -172,7 +172,7 @@ export class Runner implements PipelineRunner {
     // every component with its state machine and its driver.
     // A hub runs nothing itself: images are fine without a command, and commands are not looked up here.
     const hubMode = opts.components === 'external';
-    const parsed = await loadPipelineFile(run.file, hubMode ? { orchestrator: 'container', checkCommands: false } : { orchestrator: opts.orchestrator, network: opts.network });
+    const parsed = await loadPipelineFile(run.file, hubMode ? { orchestrator: 'container', checkCommands: false, driverRules: false } : { orchestrator: opts.orchestrator, network: opts.network });
     if (!parsed.ok || !parsed.pipeline) throw new PipelineInvalidError(run.file, parsed.diagnostics);
     const pipeline = parsed.pipeline;
     run.pipeline = pipeline;

@@ -49,7 +49,7 @@ function header(plan: DeployPlan, file: string, notes: string[]): string {
 /** Translates pipeline text (named `file` in messages). */
 export function translatePipelineText(text: string, file: string, options: TranslateOptions): TranslateResult {
   // Images are what a cluster runs: no command lookup, and image-only components are fine.
-  const parsed = parsePipeline(text, file, { checkCommands: false, orchestrator: 'container' });
+  const parsed = parsePipeline(text, file, { checkCommands: false, orchestrator: 'container', driverRules: false });
   const diagnostics = [...parsed.diagnostics];
   if (!parsed.pipeline || !parsed.ok) return { ok: false, diagnostics, notes: [] };
   const bag = new DiagnosticBag(file);
