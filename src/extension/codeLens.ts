@@ -1,5 +1,5 @@
 // CodeLens on pipeline files: `▶ Run Pipeline` at the top when idle; `■ Stop`, `↻ Restart` and the
-// live state (`3/4 healthy`) while it runs; above each component, its state and `Show Logs`.
+// live state (`3/4 healthy`) while it runs; above each component, its state, `Show Logs` and (running) `Debug`.
 import * as vscode from 'vscode';
 import { allComponents } from '../core/pipeline/model';
 import { coalesce, type Coalescer } from './coalesce';
@@ -94,6 +94,7 @@ export class PipelineCodeLensProvider implements vscode.CodeLensProvider, vscode
           new vscode.CodeLens(where, { title: `${spec.id}: ${stateLabel(view)}`, command: 'flowctl.revealInTree', arguments: [ref] }),
           new vscode.CodeLens(where, { title: 'Show Logs', command: 'flowctl.showComponentLogs', arguments: [ref] }),
         );
+        if (view.phase === 'running' && !source.readonly) lenses.push(new vscode.CodeLens(where, { title: 'Debug', command: 'flowctl.debugComponent', arguments: [ref] }));
       }
     }
     return lenses;

@@ -95,7 +95,7 @@ export interface DomSummary {
 export type GraphToHost =
   | { type: 'ready'; state?: GraphViewState }
   | { type: 'open'; id: string }
-  | { type: 'action'; action: 'restart' | 'stop' | 'logs' | 'reveal' | 'chart'; id: string }
+  | { type: 'action'; action: 'restart' | 'stop' | 'logs' | 'reveal' | 'chart' | 'debug'; id: string }
   | { type: 'rendered'; signature: string; layoutMs: number; renderMs: number; nodes: number; edges: number }
   | { type: 'applied'; ms: number }
   | { type: 'bench'; reqId: number; layoutMs: number[]; renderMs: number[] }

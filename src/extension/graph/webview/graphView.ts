@@ -313,12 +313,12 @@ export class GraphView {
       ? `${nl.detail}; in ${rate(nl.inRate)}, out ${rate(nl.outRate)}${nl.dropped ? `, ${nl.dropped} dropped` : ''}${nl.queued ? `, ${nl.queued} queued` : ''}`
       : node.invalid ?? (this.live ? 'not reported by the run' : 'no run');
     for (const b of box.querySelectorAll<HTMLButtonElement>('button[data-action]')) {
-      const needsRun = b.dataset.action === 'restart' || b.dataset.action === 'stop' || b.dataset.action === 'logs' || b.dataset.action === 'chart';
+      const needsRun = b.dataset.action !== 'reveal';
       b.disabled = !node.componentId || (needsRun && !this.live);
     }
   }
 
-  private act(action: 'restart' | 'stop' | 'logs' | 'reveal' | 'chart'): void {
+  private act(action: 'restart' | 'stop' | 'logs' | 'reveal' | 'chart' | 'debug'): void {
     const component = this.selected ? this.componentOf(this.selected) : undefined;
     if (component) this.vscode.postMessage({ type: 'action', action, id: component });
   }
@@ -454,7 +454,7 @@ export class GraphView {
     document.getElementById('zoom-in')?.addEventListener('click', () => this.zoomAt(1.25));
     document.getElementById('zoom-out')?.addEventListener('click', () => this.zoomAt(0.8));
     for (const b of document.querySelectorAll<HTMLButtonElement>('#details button[data-action]')) {
-      b.addEventListener('click', () => this.act(b.dataset.action as 'restart' | 'stop' | 'logs' | 'reveal' | 'chart'));
+      b.addEventListener('click', () => this.act(b.dataset.action as 'restart' | 'stop' | 'logs' | 'reveal' | 'chart' | 'debug'));
     }
   }
 
