@@ -5,10 +5,9 @@
 //   - server reflection, so `grpcurl -plaintext host:port list` works,
 // all over one Registry. Used by `flowctl run` (embedded), the extension and `flowctl server`.
 import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
-import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check';
-import { ReflectionService } from '@grpc/reflection';
+import type * as protoLoader from '@grpc/proto-loader';
 import { LOADER_OPTIONS, packageDefinition } from '../proto';
+import { LazyHealth, LazyReflection } from './lazyServices';
 import { COMPONENT_TYPE_NAMES, HEALTH_STATUS_NAMES, RUN_STATUS_NAMES } from './model';
 import { Registry, type LogFn, type LogLevel } from './registry';
 import type { RunStopper } from './runs';
@@ -68,14 +67,14 @@ export class ControlPlaneServer {
   readonly storage: Storage;
 
   private readonly server: grpc.Server;
-  private readonly health: HealthImplementation;
+  private readonly health: LazyHealth;
   private readonly log: LogFn;
   private stopping: Promise<void> | undefined;
 
   private constructor(init: {
     registry: Registry;
     server: grpc.Server;
-    health: HealthImplementation;
+    health: LazyHealth;
     address: string;
     port: number;
     security: TransportSecurity;
@@ -121,13 +120,19 @@ export class ControlPlaneServer {
     const def = packageDefinition();
     server.addService(v1ServiceDefinition(), v1Handlers(registry, log));
     server.addService(def[LEGACY_SERVICE_NAME] as grpc.ServiceDefinition, legacyHandlers(registry, log));
-    const health = new HealthImplementation({ '': 'SERVING', [V1_SERVICE_NAME]: 'SERVING', [LEGACY_SERVICE_NAME]: 'SERVING' });
+    // Health and reflection are served at once; their libraries load on their first call (lazyServices.ts).
+    const health = new LazyHealth({ '': 'SERVING', [V1_SERVICE_NAME]: 'SERVING', [LEGACY_SERVICE_NAME]: 'SERVING' });
     health.addToServer(server);
     for (const extra of opts.services ?? []) server.addService(extra.definition, extra.implementation);
     if (opts.reflection !== false) {
       const served = [V1_SERVICE_NAME, LEGACY_SERVICE_NAME, HEALTH_SERVICE_NAME];
-      const withHealth = { ...def, ...protoLoader.loadSync(healthProtoPath, LOADER_OPTIONS) };
-      new ReflectionService(withHealth, { services: served }).addToServer(server);
+      new LazyReflection(() => {
+        const { ReflectionService } = require('@grpc/reflection') as typeof import('@grpc/reflection');
+        const { protoPath: healthProtoPath } = require('grpc-health-check') as typeof import('grpc-health-check');
+        const { loadSync } = require('@grpc/proto-loader') as typeof protoLoader;
+        const withHealth = { ...def, ...loadSync(healthProtoPath, LOADER_OPTIONS) };
+        return new ReflectionService(withHealth, { services: served });
+      }).addToServer(server);
     }
 
     let boundPort: number;
