@@ -85,6 +85,9 @@ spec:
     - id: counter-sink
       command: ${js('counter-sink')}
       inputs: [enrich]
+    - id: wrapped-sink
+      command: [sh, -c, 'exec node "$0"', ${JSON.stringify(path.join(root, 'dist', 'examples', 'demo', 'components', 'counter-sink.js'))}]
+      inputs: [enrich]
 `,
     );
     disposables.push(
@@ -128,8 +131,10 @@ spec:
     // The tree item of counter-sink offers Debug (its contextValue matches the menu's when clause).
     const item = await waitFor('counter-sink running in the tree', async () => componentItems(await api.treeItems()).find((i) => i.label === 'counter-sink' && /^component running/.test(i.contextValue ?? '')));
     assert.ok(item);
-    const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', doc.uri, 50);
-    assert.equal(lenses.filter((l) => l.command?.command === 'flowctl.debugComponent').length, 4, 'a Debug lens above each running component');
+    await waitFor('a Debug lens above each running component', async () => {
+      const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', doc.uri, 50);
+      return lenses.filter((l) => l.command?.command === 'flowctl.debugComponent').length === 5;
+    }, 60_000);
 
     // A breakpoint in the component's TypeScript source, on the line that counts each event.
     const lines = fs.readFileSync(source, 'utf8').split('\n');
@@ -213,7 +218,7 @@ spec:
     assert.deepEqual(api.debug.active(), []);
     const inBefore = view('counter-sink').eventsIn;
     await waitFor('events flowing into the restored counter-sink', () => view('counter-sink').eventsIn > inBefore + 10, 60_000);
-    for (const id of ['ticker', 'enrich', 'jsonl-sink']) assert.equal(view(id).restarts, 0, `${id} was not restarted`);
+    for (const id of ['ticker', 'enrich', 'jsonl-sink', 'wrapped-sink']) assert.equal(view(id).restarts, 0, `${id} was not restarted`);
 
     // The sink: every trade once, in order; nothing dropped anywhere.
     const seqs = writtenSeqs(out);
@@ -222,12 +227,20 @@ spec:
     console.log(`[figures] debug: ${seqs.length} trades at the JSONL sink, counter-sink pid ${oldPid} → ${debugPid} (inspector) → ${back.pid}`);
   });
 
-  it('clear errors: a component that is not running, a read-only (connected) run', async () => {
+  it('clear errors: a command that is not Node.js, a component that is not running, a read-only (connected) run', async () => {
     // (Whatever the test above left running.)
     await vscode.debug.stopDebugging();
     await waitFor('no component being debugged', () => api.debug.active().length === 0, 60_000);
     const runner = api.runner()!;
     const key = runner.snapshot().file;
+    const view = (id: string) => runner.snapshot().components.find((c) => c.id === id)!;
+    // A wrapper script (sh) around node: not recognised, and the message says how to set `debug:`.
+    await vscode.commands.executeCommand('flowctl.debugComponent', { key, id: 'wrapped-sink' });
+    assert.equal(
+      api.debug.lastError(),
+      'cannot tell how to debug wrapped-sink: `sh` is not node, python, a Node.js or Python script, or a Go program (set `debug:` on the component in flow.yml, e.g. `debug: { runtime: node }` (the inspector through NODE_OPTIONS), or `debug: { runtime: python, command: [python3, -m, debugpy, --listen, "127.0.0.1:${port}", --wait-for-client, app.py] }`)',
+    );
+    assert.equal(view('wrapped-sink').restarts, 0, 'it was not touched');
     await runner.stopComponent('counter-sink');
     await vscode.commands.executeCommand('flowctl.debugComponent', { key, id: 'counter-sink' });
     assert.equal(api.debug.lastError(), 'cannot debug counter-sink: it was stopped (debug a component while it runs (start or restart it first))');
