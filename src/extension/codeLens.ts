@@ -56,7 +56,7 @@ export class PipelineCodeLensProvider implements vscode.CodeLensProvider, vscode
     if (!source || !snap || !isActiveState(snap.state)) return 'idle';
     const { healthy, total } = healthCount(snap);
     let sig = `${snap.state} ${healthy}/${total}`;
-    for (const c of snap.components) sig += `\n${c.id}: ${stateLabel(c)}`;
+    for (const c of snap.components) sig += `\n${c.id}: ${stateLabel(c)}${source.debugging?.(c.id) ? ' debugging' : ''}`;
     return sig;
   }
 
@@ -94,7 +94,8 @@ export class PipelineCodeLensProvider implements vscode.CodeLensProvider, vscode
           new vscode.CodeLens(where, { title: `${spec.id}: ${stateLabel(view)}`, command: 'flowctl.revealInTree', arguments: [ref] }),
           new vscode.CodeLens(where, { title: 'Show Logs', command: 'flowctl.showComponentLogs', arguments: [ref] }),
         );
-        if (view.phase === 'running' && !source.readonly) lenses.push(new vscode.CodeLens(where, { title: 'Debug', command: 'flowctl.debugComponent', arguments: [ref] }));
+        if (source.debugging?.(spec.id)) lenses.push(new vscode.CodeLens(where, { title: 'Stop Debugging', command: 'flowctl.stopDebuggingComponent', arguments: [ref] }));
+        else if (view.phase === 'running' && !source.readonly) lenses.push(new vscode.CodeLens(where, { title: 'Debug', command: 'flowctl.debugComponent', arguments: [ref] }));
       }
     }
     return lenses;

@@ -1,11 +1,12 @@
 // Debug Component (command flowctl.debugComponent; Services view, graph node menu, CodeLens): the
 // runner restarts that one component under a debugger (core/debug), VS Code attaches to it, and when the
-// debug session ends the component is restarted normally. The rest of the pipeline keeps running; the
+// debug session ends (or Stop Debugging Component, flowctl.stopDebuggingComponent) the component is
+// restarted normally. While it lasts the tree, graph and lenses mark the component `debugging`. The rest of the pipeline keeps running; the
 // runner holds the data for the component while it restarts and resumes it after.
 import * as path from 'node:path';
 import * as crypto from 'node:crypto';
 import * as vscode from 'vscode';
-import type { ComponentDebugger, DebugPlan, DebugTarget } from '../../core/debug';
+import type { ComponentDebugger, DebugPlan, DebugTarget, FinishResult } from '../../core/debug';
 import type { PipelineRunner } from '../../core/runnerTypes';
 import type { FlowctlContext } from '../context';
 import type { RunSession } from '../session';
@@ -21,7 +22,13 @@ interface Debugged {
   id: string;
   session?: vscode.DebugSession;
   target?: DebugTarget;
+  /** Settles when the component is back to normal after its debug session ended. */
+  done: Promise<FinishResult | undefined>;
+  settle(r: FinishResult | undefined): void;
 }
+
+/** How long Stop Debugging waits for the component to be restarted normally. */
+const STOP_WAIT_MS = 90_000;
 
 export interface DebugResult {
   id: string;
@@ -71,6 +78,7 @@ export function registerDebug(ctx: FlowctlContext): DebugFeature {
         made.clear();
         for (const d of [...byComponent.values()].filter((x) => x.file === session.file)) {
           forget(d);
+          unmark(d, 'run-ended');
           if (d.session) void vscode.debug.stopDebugging(d.session);
         }
       });
@@ -81,6 +89,12 @@ export function registerDebug(ctx: FlowctlContext): DebugFeature {
   function forget(d: Debugged): void {
     byToken.delete(d.token);
     if (byComponent.get(keyOf(d.file, d.id)) === d) byComponent.delete(keyOf(d.file, d.id));
+  }
+
+  /** Clears the `debugging` mark (unless another Debug of the component began meanwhile). */
+  function unmark(d: Debugged, result?: FinishResult): void {
+    if (!byComponent.has(keyOf(d.file, d.id))) ctx.session(d.file)?.setDebugging(d.id, false);
+    d.settle(result);
   }
 
   /** The session and component the command is about (a tree item, graph node or lens, an id, or a pick). */
@@ -120,13 +134,16 @@ export function registerDebug(ctx: FlowctlContext): DebugFeature {
     const existing = byComponent.get(keyOf(session.file, id));
     if (existing) {
       throw new DebugUserError(`${id} is already being debugged`, 'stop its debug session first; the component is then restarted normally', {
-        title: 'Show Debug View',
-        run: () => vscode.commands.executeCommand('workbench.view.debug'),
+        title: 'Stop Debugging',
+        run: () => vscode.commands.executeCommand('flowctl.stopDebuggingComponent', { key: session.file, id }),
       });
     }
     const controller = await controllerOf(session);
-    const d: Debugged = { token: crypto.randomBytes(12).toString('hex'), file: session.file, id };
+    let settle: (r: FinishResult | undefined) => void = () => undefined;
+    const done = new Promise<FinishResult | undefined>((resolve) => (settle = resolve));
+    const d: Debugged = { token: crypto.randomBytes(12).toString('hex'), file: session.file, id, done, settle };
     byComponent.set(keyOf(session.file, id), d);
+    session.setDebugging(id, true);
     try {
       return await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title: `flowctl: debugging ${id}` },
@@ -155,8 +172,41 @@ export function registerDebug(ctx: FlowctlContext): DebugFeature {
       );
     } catch (err) {
       forget(d);
+      unmark(d);
       throw err;
     }
+  }
+
+  /** Ends the debug session of a component; resolves when it runs normally again. */
+  async function stopDebugging(arg: unknown): Promise<FinishResult | undefined> {
+    const ref = refOf(arg) ?? (await pickDebugged());
+    if (!ref) return undefined;
+    const d = byComponent.get(keyOf(ref.key, ref.id));
+    if (!d) throw new DebugUserError(`${ref.id} is not being debugged`);
+    if (!d.session) throw new DebugUserError(`${ref.id} is still being restarted under its debugger`, 'wait until VS Code has attached, then stop it');
+    return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `flowctl: restarting ${ref.id} without the debugger…` }, async () => {
+      await vscode.debug.stopDebugging(d.session);
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), STOP_WAIT_MS)));
+      try {
+        const result = await Promise.race([d.done, late]);
+        if (!result) throw new DebugUserError(`${ref.id} was not restarted within ${STOP_WAIT_MS / 1000} s of its debug session ending`, 'see its terminal and the flowctl output');
+        return result;
+      } finally {
+        clearTimeout(timer);
+      }
+    });
+  }
+
+  async function pickDebugged(): Promise<{ key: string; id: string } | undefined> {
+    const all = [...byComponent.values()];
+    if (all.length === 0) throw new DebugUserError('no component is being debugged');
+    if (all.length === 1) return { key: all[0].file, id: all[0].id };
+    const pick = await vscode.window.showQuickPick(
+      all.map((d) => ({ label: d.id, description: vscode.workspace.asRelativePath(d.file), d })),
+      { placeHolder: 'Stop debugging which component?' },
+    );
+    return pick && { key: pick.d.file, id: pick.d.id };
   }
 
   const register = (command: string, fn: (arg?: unknown) => unknown) =>
@@ -177,6 +227,7 @@ export function registerDebug(ctx: FlowctlContext): DebugFeature {
 
   ctx.pushExtCleanup(
     register('flowctl.debugComponent', debugComponent),
+    register('flowctl.stopDebuggingComponent', stopDebugging),
     vscode.debug.onDidStartDebugSession((s) => {
       const d = byToken.get(String(s.configuration?.[DEBUG_MARKER] ?? ''));
       if (!d || s.parentSession || d.session) return;
@@ -190,7 +241,11 @@ export function registerDebug(ctx: FlowctlContext): DebugFeature {
       forget(d);
       const run = ctx.session(d.file);
       const c = run && controllers.get(run.runner);
-      if (c) void c.finish(d.id, 'VS Code debug session ended');
+      if (!c) return unmark(d, 'run-ended');
+      void c.finish(d.id, 'VS Code debug session ended').then(
+        (result) => unmark(d, result),
+        () => unmark(d, 'run-ended'),
+      );
     }),
   );
   return { active: () => [...byComponent.keys()], lastError: () => lastError };

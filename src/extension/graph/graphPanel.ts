@@ -162,6 +162,7 @@ export class GraphPanel implements vscode.Disposable {
           reveal: 'flowctl.revealComponent',
           chart: 'flowctl.showComponentChart',
           debug: 'flowctl.debugComponent',
+          stopDebug: 'flowctl.stopDebuggingComponent',
         };
         // Only the actions above (a message is data from the webview, not a command name).
         const command = Object.prototype.hasOwnProperty.call(commands, m.action) ? commands[m.action] : undefined;

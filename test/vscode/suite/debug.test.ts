@@ -106,6 +106,7 @@ spec:
     for (const d of disposables) d.dispose();
     vscode.debug.removeBreakpoints(vscode.debug.breakpoints);
     await api?.context.stopAll('test teardown');
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
@@ -113,8 +114,20 @@ spec:
     assert.ok(vscode.extensions.getExtension('ms-vscode.js-debug'), 'ms-vscode.js-debug (built into code-server) is installed');
     const pkg = vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON as { contributes: { menus: Record<string, { command: string; when?: string }[]> } };
     const menus = pkg.contributes.menus;
-    assert.ok(menus['view/item/context'].some((m) => m.command === 'flowctl.debugComponent' && m.when?.includes('viewItem =~ /^component running/')));
-    assert.ok(menus['webview/context'].some((m) => m.command === 'flowctl.debugComponent' && m.when?.includes("webviewSection == 'node'")));
+    // The tree's when clauses, evaluated against the contextValues the tree gives (debugging or not).
+    const regexOf = (command: string) => {
+      const when = menus['view/item/context'].find((m) => m.command === command)?.when ?? '';
+      const m = /viewItem =~ \/(.*)\/$/.exec(when);
+      assert.ok(m, `a viewItem regex for ${command}: ${when}`);
+      return new RegExp(m[1]);
+    };
+    const debugRe = regexOf('flowctl.debugComponent');
+    const stopRe = regexOf('flowctl.stopDebuggingComponent');
+    assert.ok(debugRe.test('component running stoppable revealable') && !stopRe.test('component running stoppable revealable'));
+    assert.ok(!debugRe.test('component running stoppable revealable debugging') && stopRe.test('component running stoppable revealable debugging'));
+    assert.ok(!debugRe.test('component stopped revealable') && !debugRe.test('component readonly'));
+    assert.ok(menus['webview/context'].some((m) => m.command === 'flowctl.debugComponent' && m.when?.includes("webviewSection == 'node'") && m.when.includes('!debugging')));
+    assert.ok(menus['webview/context'].some((m) => m.command === 'flowctl.stopDebuggingComponent' && / debugging$/.test(m.when ?? '')));
   });
 
   it('Debug Component from the tree: a breakpoint in the TypeScript source is hit while the other sink keeps receiving; stopping the session restores the component', async () => {
@@ -165,6 +178,24 @@ spec:
     assert.ok(cmdline(debugPid).includes('--inspect=127.0.0.1:0'), cmdline(debugPid).join(' '));
     assert.deepEqual(api.debug.active(), [`${runner.snapshot().file}#counter-sink`]);
 
+    // Marked as debugged: the tree item (description, contextValue), the lens, the graph node.
+    const marked = await waitFor('counter-sink marked debugging in the tree', async () => {
+      const i = componentItems(await api.treeItems()).find((x) => x.label === 'counter-sink');
+      return i && / debugging$/.test(i.contextValue ?? '') ? i : undefined;
+    }, 30_000);
+    assert.match(marked.description ?? '', /debugging · /);
+    await waitFor('a Stop Debugging lens above counter-sink', async () => {
+      const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', doc.uri, 50);
+      const stopLens = lenses.filter((l) => l.command?.command === 'flowctl.stopDebuggingComponent');
+      return stopLens.length === 1 && (stopLens[0].command?.arguments?.[0] as { id?: string })?.id === 'counter-sink' && lenses.filter((l) => l.command?.command === 'flowctl.debugComponent').length === 4;
+    }, 30_000);
+    await vscode.commands.executeCommand('flowctl.showGraph', doc.uri);
+    const graphNode = await waitFor('the graph node marked debugging', async () => {
+      const d = await api.graph.graph.query(30_000);
+      return d.nodes.find((n) => n.id === 'counter-sink' && /debugging/.test(n.text));
+    }, 90_000);
+    console.log(`[figures] debug: graph node text "${graphNode.text}"`);
+
     // The breakpoint is hit: a `stopped` event for a breakpoint, the top frame in counter-sink.ts.
     const stop = await waitFor('a stopped event at the breakpoint', () => stops.find((s) => s.reason === 'breakpoint'), 90_000);
     step('stopped at the breakpoint');
@@ -195,6 +226,8 @@ spec:
     // A second Debug of the same component is refused while this one lasts.
     await vscode.commands.executeCommand('flowctl.debugComponent', { key: runner.snapshot().file, id: 'counter-sink' });
     assert.match(api.debug.lastError() ?? '', /^counter-sink is already being debugged/);
+    await vscode.commands.executeCommand('flowctl.stopDebuggingComponent', { key: runner.snapshot().file, id: 'enrich' });
+    assert.equal(api.debug.lastError(), 'enrich is not being debugged');
 
     // Stop the debug session: counter-sink is restarted normally.
     const ended = new Promise<void>((resolve) => {
@@ -205,9 +238,10 @@ spec:
         }
       });
     });
-    step('stopping the debug session');
-    await vscode.debug.stopDebugging(session);
+    step('stopping the debug session (Stop Debugging Component)');
+    const finished = await vscode.commands.executeCommand<string | undefined>('flowctl.stopDebuggingComponent', { key: runner.snapshot().file, id: 'counter-sink' });
     await ended;
+    assert.equal(finished, 'restarted', `restarted without the debugger: ${api.debug.lastError()}`);
     const back = await waitFor('counter-sink back without the debugger', () => {
       const v = view('counter-sink');
       return v.phase === 'running' && v.pid && v.pid !== debugPid ? v : undefined;
@@ -216,6 +250,9 @@ spec:
     assert.ok(!isAlive(debugPid), 'the debugged process is gone');
     step('restored');
     assert.deepEqual(api.debug.active(), []);
+    const unmarked = componentItems(await api.treeItems()).find((x) => x.label === 'counter-sink');
+    assert.ok(!/debugging/.test(`${unmarked?.contextValue} ${unmarked?.description}`), `no longer marked: ${show(unmarked)}`);
+    await waitFor('the graph node no longer marked', async () => (await api.graph.graph.query(30_000)).nodes.some((n) => n.id === 'counter-sink' && !/debugging/.test(n.text)), 30_000);
     const inBefore = view('counter-sink').eventsIn;
     await waitFor('events flowing into the restored counter-sink', () => view('counter-sink').eventsIn > inBefore + 10, 60_000);
     for (const id of ['ticker', 'enrich', 'jsonl-sink', 'wrapped-sink']) assert.equal(view(id).restarts, 0, `${id} was not restarted`);
