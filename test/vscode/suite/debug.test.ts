@@ -107,6 +107,10 @@ spec:
     vscode.debug.removeBreakpoints(vscode.debug.breakpoints);
     await api?.context.stopAll('test teardown');
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    // This run's component terminals (the other suites run components with the same ids and find
+    // their terminals by name).
+    const ids = ['ticker', 'enrich', 'jsonl-sink', 'counter-sink', 'wrapped-sink'];
+    for (const t of vscode.window.terminals) if (ids.some((id) => t.name === id || t.name === `Task - ${id}` || t.name === `flowctl: ${id}`)) t.dispose();
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
@@ -189,9 +193,14 @@ spec:
       const stopLens = lenses.filter((l) => l.command?.command === 'flowctl.stopDebuggingComponent');
       return stopLens.length === 1 && (stopLens[0].command?.arguments?.[0] as { id?: string })?.id === 'counter-sink' && lenses.filter((l) => l.command?.command === 'flowctl.debugComponent').length === 4;
     }, 30_000);
-    await vscode.commands.executeCommand('flowctl.showGraph', doc.uri);
+    // (Shown again each time: when the breakpoint hits, VS Code opens the source in front of the graph,
+    // and a hidden graph webview is discarded until it shows again.)
+    const graphNow = async () => {
+      await vscode.commands.executeCommand('flowctl.showGraph', doc.uri);
+      return api.graph.graph.query(30_000);
+    };
     const graphNode = await waitFor('the graph node marked debugging', async () => {
-      const d = await api.graph.graph.query(30_000);
+      const d = await graphNow();
       return d.nodes.find((n) => n.id === 'counter-sink' && /debugging/.test(n.text));
     }, 90_000);
     console.log(`[figures] debug: graph node text "${graphNode.text}"`);
@@ -252,7 +261,7 @@ spec:
     assert.deepEqual(api.debug.active(), []);
     const unmarked = componentItems(await api.treeItems()).find((x) => x.label === 'counter-sink');
     assert.ok(!/debugging/.test(`${unmarked?.contextValue} ${unmarked?.description}`), `no longer marked: ${show(unmarked)}`);
-    await waitFor('the graph node no longer marked', async () => (await api.graph.graph.query(30_000)).nodes.some((n) => n.id === 'counter-sink' && !/debugging/.test(n.text)), 30_000);
+    await waitFor('the graph node no longer marked', async () => (await graphNow()).nodes.some((n) => n.id === 'counter-sink' && !/debugging/.test(n.text)), 30_000);
     const inBefore = view('counter-sink').eventsIn;
     await waitFor('events flowing into the restored counter-sink', () => view('counter-sink').eventsIn > inBefore + 10, 60_000);
     for (const id of ['ticker', 'enrich', 'jsonl-sink', 'wrapped-sink']) assert.equal(view(id).restarts, 0, `${id} was not restarted`);
