@@ -153,11 +153,9 @@ spec:
       return lenses.filter((l) => l.command?.command === 'flowctl.debugComponent').length === 5;
     }, 60_000);
 
-    // A breakpoint in the component's TypeScript source, on the line that counts each event.
     const lines = fs.readFileSync(source, 'utf8').split('\n');
     const bpLine = lines.findIndex((l) => l.trim() === 'total++;');
     assert.ok(bpLine > 0, 'the counting line in counter-sink.ts');
-    vscode.debug.addBreakpoints([new vscode.SourceBreakpoint(new vscode.Location(vscode.Uri.file(source), new vscode.Position(bpLine, 0)))]);
 
     const oldPid = view('counter-sink').pid!;
     const started = new Promise<vscode.DebugSession>((resolve) => {
@@ -193,8 +191,7 @@ spec:
       const stopLens = lenses.filter((l) => l.command?.command === 'flowctl.stopDebuggingComponent');
       return stopLens.length === 1 && (stopLens[0].command?.arguments?.[0] as { id?: string })?.id === 'counter-sink' && lenses.filter((l) => l.command?.command === 'flowctl.debugComponent').length === 4;
     }, 30_000);
-    // (Shown again each time: when the breakpoint hits, VS Code opens the source in front of the graph,
-    // and a hidden graph webview is discarded until it shows again.)
+    // (Shown before each query: a hidden graph webview is discarded until it shows again.)
     const graphNow = async () => {
       await vscode.commands.executeCommand('flowctl.showGraph', doc.uri);
       return api.graph.graph.query(30_000);
@@ -204,6 +201,11 @@ spec:
       return d.nodes.find((n) => n.id === 'counter-sink' && /debugging/.test(n.text));
     }, 90_000);
     console.log(`[figures] debug: graph node text "${graphNode.text}"`);
+
+    // Now a breakpoint in the component's TypeScript source, on the line that counts each event (set
+    // while attached; before, the source the stop opens would cover the graph checked above).
+    await vscode.commands.executeCommand('workbench.action.focusFirstEditorGroup');
+    vscode.debug.addBreakpoints([new vscode.SourceBreakpoint(new vscode.Location(vscode.Uri.file(source), new vscode.Position(bpLine, 0)))]);
 
     // The breakpoint is hit: a `stopped` event for a breakpoint, the top frame in counter-sink.ts.
     const stop = await waitFor('a stopped event at the breakpoint', () => stops.find((s) => s.reason === 'breakpoint'), 90_000);
