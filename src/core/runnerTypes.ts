@@ -2,6 +2,7 @@
 import type { Disposable } from './typedEmitter';
 import type { RunnerEvent, RunSnapshot } from './events';
 import type { MetricHistory } from './history/metricHistory';
+import type { ComponentSpec } from './pipeline/model';
 
 export interface TlsFiles {
   certFile: string;
@@ -82,6 +83,18 @@ export interface RestartOptions {
   override?: ComponentOverride;
 }
 
+/** How the run starts one component (what a debugger start is built from). */
+export interface ComponentStartInfo {
+  /** The component as the run loaded it from the pipeline file. */
+  spec: ComponentSpec;
+  /** The folder its process runs in (the pipeline file's folder). */
+  cwd: string;
+  /** How it runs. */
+  driver: 'process' | 'docker';
+  /** True while its current start uses a one-time override (restartComponent with `override`). */
+  overridden: boolean;
+}
+
 /**
  * What applyPipeline() did: components whose spec changed were restarted, added ones started and wired,
  * removed ones stopped and unwired; unchanged ones kept running (same pids).
@@ -119,4 +132,6 @@ export interface PipelineRunner {
   applyPipeline(): Promise<ApplyResult>;
   /** Last lines of a component's log (ANSI kept). */
   logTail(id: string, lines?: number): string[];
+  /** How the run starts a component (undefined for an unknown id or before the file is loaded). */
+  componentStartInfo?(id: string): ComponentStartInfo | undefined;
 }
