@@ -1,4 +1,5 @@
 // The contract between the runner (src/core/runner.ts) and its front ends (CLI, extension).
+import type { DriverKind } from './drivers/types';
 import type { Disposable } from './typedEmitter';
 import type { RunnerEvent, RunSnapshot } from './events';
 import type { MetricHistory } from './history/metricHistory';
@@ -89,8 +90,8 @@ export interface ComponentStartInfo {
   spec: ComponentSpec;
   /** The folder its process runs in (the pipeline file's folder). */
   cwd: string;
-  /** How it runs. */
-  driver: 'process' | 'docker';
+  /** How it runs (`external`: started elsewhere, it only registers with this run's hub). */
+  driver: DriverKind;
   /** True while its current start uses a one-time override (restartComponent with `override`). */
   overridden: boolean;
 }

@@ -72,6 +72,9 @@ export class ComponentDebugger {
     if (info.driver === 'docker') {
       throw new DebugError('container', `cannot debug ${id}: it runs in a container (docker driver), and debugging containers is not supported`, 'run it as a local process (a `command`, driver: process) to debug it');
     }
+    if (info.driver === 'external') {
+      throw new DebugError('unsupported', `cannot debug ${id}: this run does not start it (--components external); it runs elsewhere`, 'debug it where it runs, or run the pipeline with managed components');
+    }
     const spec = info.spec;
     const env: NodeJS.ProcessEnv = { ...process.env, ...this.runner.options.env, ...spec.env };
     const command = spec.command ?? [];
