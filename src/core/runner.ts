@@ -13,7 +13,7 @@ import * as crypto from 'node:crypto';
 import * as path from 'node:path';
 import type { Disposable } from './typedEmitter';
 import type { RunnerEvent, RunSnapshot } from './events';
-import type { ApplyResult, PipelineRunner, RestartOptions, RunnerOptions } from './runnerTypes';
+import type { ApplyResult, ComponentStartInfo, PipelineRunner, RestartOptions, RunnerOptions } from './runnerTypes';
 import { RunStatus } from './controlplane/model';
 import type { ControlPlaneLink } from './runner/controlPlaneLink';
 import { openControlPlane } from './runner/openControlPlane';
@@ -36,6 +36,7 @@ import { restartComponent, serialize, startComponent, stopComponent } from './ru
 import { applyPipeline } from './runner/liveUpdate';
 import { checkRunEnd, teardown } from './runner/runEnd';
 import { PipelineInvalidError } from './runner/errors';
+import { Hub } from './hub/hub';
 
 export { PipelineInvalidError, PipelinePreflightError } from './runner/errors';
 
@@ -119,6 +120,13 @@ export class Runner implements PipelineRunner {
     return this.run.comps.get(id)?.handle?.tail(lines) ?? [];
   }
 
+  componentStartInfo(id: string): ComponentStartInfo | undefined {
+    const c = this.run.comps.get(id);
+    const pipeline = this.run.pipeline;
+    if (!c || !pipeline) return undefined;
+    return { spec: c.spec, cwd: pipeline.dir, driver: c.driver.kind, overridden: !!c.overridden };
+  }
+
   async restartComponent(id: string, options?: RestartOptions): Promise<void> {
     return restartComponent(this.run, id, options);
   }
@@ -169,7 +177,9 @@ export class Runner implements PipelineRunner {
     };
     // 1. The pipeline file (validated with the drivers' rules: how each component runs, what it needs);
     // every component with its state machine and its driver.
-    const parsed = await loadPipelineFile(run.file, { orchestrator: opts.orchestrator, network: opts.network });
+    // A hub runs nothing itself: images are fine without a command, and commands are not looked up here.
+    const hubMode = opts.components === 'external';
+    const parsed = await loadPipelineFile(run.file, hubMode ? { orchestrator: 'container', checkCommands: false, driverRules: false } : { orchestrator: opts.orchestrator, network: opts.network });
     if (!parsed.ok || !parsed.pipeline) throw new PipelineInvalidError(run.file, parsed.diagnostics);
     const pipeline = parsed.pipeline;
     run.pipeline = pipeline;
@@ -180,11 +190,25 @@ export class Runner implements PipelineRunner {
     run.runId = crypto.randomUUID();
     const stateDir = run.stateDir;
     for (const c of components) run.addComp(c);
+    // Hub mode: nothing runs here; components register from wherever they run (their images, commands and
+    // volumes are the orchestrator's business), and replicas of one component share its events.
+    if (hubMode) {
+      if (opts.useExternalControlPlane) throw new Error('--components external is the pipeline\'s hub: it needs its own (embedded) control plane, not --use-external-control-plane');
+      run.hub = new Hub(components, (id) => run.cp?.get(id), {
+        setGraph: (nodes) => {
+          for (const p of run.dp?.setGraph(nodes) ?? []) run.notice('warning', `data plane: ${p.id}: ${p.message}`, p.id);
+        },
+        up: (id, endpoint, accepts) => void run.dp?.up(id, endpoint, accepts),
+        down: (id, expectBack) => run.dp?.down(id, expectBack),
+        notice: (level, message, id) => run.notice(level, message, id),
+      });
+    }
     // The process driver runs only what has a command, a container needs an image: say so for all of them at once.
-    const commandless = components.filter((c) => run.comps.get(c.id)!.driver.kind === 'process' && !c.command?.length);
+    const commandless = hubMode ? [] : components.filter((c) => run.comps.get(c.id)!.driver.kind === 'process' && !c.command?.length);
     if (commandless.length) throw new Error(commandlessMessage(run.file, commandless));
     // What the drivers need before anything starts (a Docker engine, the images, volume sources), at file:line:column.
-    await preflight(run, components);
+    // A hub needs none of it.
+    if (!hubMode) await preflight(run, components);
 
     // 2. This run's own log folder; the components' views.
     const baseLogDir = opts.logDir ? path.resolve(path.dirname(run.file), opts.logDir) : path.join(path.dirname(run.file), 'logs');
@@ -214,7 +238,8 @@ export class Runner implements PipelineRunner {
 
     // 4. The control plane: embedded (default) or one already running at address:port.
     // (It also claims the pipeline file for this run, serves the runner service and writes the run's endpoint entry.)
-    const cp = await openControlPlane(opts, { file: run.file, name: pipeline.metadata.name }, (m) => run.notice('warning', m), this);
+    const placement = run.hub ? { placement: (r: Parameters<Hub['placement']['place']>[0]) => run.hub!.placement.place(r) } : undefined;
+    const cp = await openControlPlane(opts, { file: run.file, name: pipeline.metadata.name }, (m) => run.notice('warning', m), this, placement);
     if (run.ending || startup.failure.settled) {
       // Stopped while it was opening: the run's end has already run without it.
       await cp.close().catch(() => undefined); // also removes the run's endpoint entry and lock
@@ -246,7 +271,7 @@ export class Runner implements PipelineRunner {
       },
     });
     run.dp = dp;
-    for (const p of dp.setGraph(dataNodes(components))) run.notice('warning', `data plane: ${p.id}: ${p.message}`, p.id);
+    for (const p of dp.setGraph(run.hub ? run.hub.nodes() : dataNodes(components))) run.notice('warning', `data plane: ${p.id}: ${p.message}`, p.id);
     run.subscriptions.push(dp.events.on((e) => onDataPlaneEvent(run, e)));
 
     // 7. Every component whose depends_on are met starts now, the others as their dependencies register.

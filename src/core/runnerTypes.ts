@@ -1,7 +1,9 @@
 // The contract between the runner (src/core/runner.ts) and its front ends (CLI, extension).
+import type { DriverKind } from './drivers/types';
 import type { Disposable } from './typedEmitter';
 import type { RunnerEvent, RunSnapshot } from './events';
 import type { MetricHistory } from './history/metricHistory';
+import type { ComponentSpec } from './pipeline/model';
 
 export interface TlsFiles {
   certFile: string;
@@ -50,6 +52,12 @@ export interface RunnerOptions {
   /** Extra environment for every component (on top of process.env). */
   env?: Record<string, string>;
   /**
+   * `external`: the hub of a deployed pipeline. No component is started here: they register from wherever
+   * they run (containers, pods, other machines) and are wired by `inputs`; replicas of a component share its
+   * events. Default `managed`: the runner starts every component.
+   */
+  components?: 'managed' | 'external';
+  /**
    * How components with an `image` run, as `flowctl run --orchestrator` says: `process` (or `local`):
    * those with a command run as processes, those with only an image as containers; `docker` (or
    * `container`): every component with an image runs as a container. Undefined: `spec.driver` decides.
@@ -74,6 +82,18 @@ export interface ComponentOverride {
 
 export interface RestartOptions {
   override?: ComponentOverride;
+}
+
+/** How the run starts one component (what a debugger start is built from). */
+export interface ComponentStartInfo {
+  /** The component as the run loaded it from the pipeline file. */
+  spec: ComponentSpec;
+  /** The folder its process runs in (the pipeline file's folder). */
+  cwd: string;
+  /** How it runs (`external`: started elsewhere, it only registers with this run's hub). */
+  driver: DriverKind;
+  /** True while its current start uses a one-time override (restartComponent with `override`). */
+  overridden: boolean;
 }
 
 /**
@@ -113,4 +133,6 @@ export interface PipelineRunner {
   applyPipeline(): Promise<ApplyResult>;
   /** Last lines of a component's log (ANSI kept). */
   logTail(id: string, lines?: number): string[];
+  /** How the run starts a component (undefined for an unknown id or before the file is loaded). */
+  componentStartInfo?(id: string): ComponentStartInfo | undefined;
 }

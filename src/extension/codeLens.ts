@@ -1,8 +1,8 @@
 // CodeLens on pipeline files: `▶ Run Pipeline` at the top when idle; `■ Stop`, `↻ Restart` and the
 // live state (`3/4 healthy`, from summarizeRun(): the same counts as the status bar) while it runs,
 // plus `flow.yml changed — Apply` when the file was saved with changes during the run; above each
-// component, its state (`waiting for enrich` with a warning icon when no data reaches it) and
-// `Show Logs`.
+// component, its state (`waiting for enrich` with a warning icon when no data reaches it),
+// `Show Logs` and (running) `Debug`.
 import * as vscode from 'vscode';
 import { allComponents } from '../core/pipeline/model';
 import { attention } from '../core/present/component';
@@ -68,7 +68,7 @@ export class PipelineCodeLensProvider implements vscode.CodeLensProvider, vscode
     const snap = source?.snapshot();
     if (!source || !snap || !isActiveState(snap.state)) return 'idle';
     let sig = `${summarizeRun(snap).text}${isStale(source) ? ' stale' : ''}`;
-    for (const c of snap.components) sig += `\n${componentLensTitle(c.id, c)}`;
+    for (const c of snap.components) sig += `\n${componentLensTitle(c.id, c)}${source.debugging?.(c.id) ? ' debugging' : ''}`;
     return sig;
   }
 
@@ -119,6 +119,8 @@ export class PipelineCodeLensProvider implements vscode.CodeLensProvider, vscode
           new vscode.CodeLens(where, { title: componentLensTitle(spec.id, view), command: 'flowctl.revealInTree', arguments: [ref] }),
           new vscode.CodeLens(where, { title: 'Show Logs', command: 'flowctl.showComponentLogs', arguments: [ref] }),
         );
+        if (source.debugging?.(spec.id)) lenses.push(new vscode.CodeLens(where, { title: 'Stop Debugging', command: 'flowctl.stopDebuggingComponent', arguments: [ref] }));
+        else if (view.phase === 'running' && !source.readonly) lenses.push(new vscode.CodeLens(where, { title: 'Debug', command: 'flowctl.debugComponent', arguments: [ref] }));
       }
     }
     return lenses;

@@ -25,6 +25,7 @@ import { ComponentTerminalLinks } from './terminalLinks';
 import type { TerminalEntry } from './terminals';
 import { registerGraph, type GraphFeature } from './graph/register';
 import { registerRuns, type RunsFeature } from './runs/register';
+import { registerDebug, type DebugFeature } from './debug/register';
 import { registerDocumentation } from './documentation';
 
 /** What activate() returns; the in-host tests drive the extension through it. */
@@ -60,6 +61,8 @@ export interface FlowctlExtensionApi {
   readonly graph: GraphFeature;
   /** The Runs view. */
   readonly runs: RunsFeature;
+  /** Debug Component (components being debugged). */
+  readonly debug: DebugFeature;
 }
 
 let current: FlowctlContext | undefined;
@@ -173,6 +176,7 @@ export function activate(extContext: vscode.ExtensionContext): FlowctlExtensionA
     }),
   );
   const runs = registerRuns(ctx);
+  const debug = registerDebug(ctx);
   const graph = registerGraph(ctx, {
     revealInTree: async (ref) => {
       await treeView.reveal(tree.nodeFor(ref.key, ref.id), { select: true, focus: false }).then(undefined, () => undefined);
@@ -214,6 +218,7 @@ export function activate(extContext: vscode.ExtensionContext): FlowctlExtensionA
     terminalLinks,
     graph,
     runs,
+    debug,
   };
 }
 

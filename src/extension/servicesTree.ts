@@ -28,8 +28,15 @@ import { historySparkline } from '../core/history/sparkline';
  */
 function describe(view: ComponentView, source: ModelSource): string {
   const spark = view.phase === 'running' ? historySparkline(source.history, view.id) : '';
-  const text = source.readonly && !source.hasRunnerCounts ? connectedDescription(view) : componentDescription(view);
+  const base = source.readonly && !source.hasRunnerCounts ? connectedDescription(view) : componentDescription(view);
+  const text = source.debugging?.(view.id) ? `debugging · ${base}` : base;
   return spark ? `${spark} ${text}` : text;
+}
+
+/** The item's contextValue: the component's tags, and `debugging` while Debug Component runs it. */
+function contextOf(view: ComponentView, source: ModelSource): string {
+  const value = componentContextValue(view, source.readonly, source.controllable);
+  return source.debugging?.(view.id) ? `${value} debugging` : value;
 }
 
 export type Role = ComponentView['role'];
@@ -78,7 +85,7 @@ type SourceNode = Extract<ServiceNode, { kind: 'source' }>;
  */
 function componentSignature(view: ComponentView, source: ModelSource): string {
   const icon = componentIcon(view);
-  return `${describe(view, source)}|${icon.id}|${icon.color ?? ''}|${componentContextValue(view, source.readonly, source.controllable)}|${hasFigures(view)}`;
+  return `${describe(view, source)}|${icon.id}|${icon.color ?? ''}|${contextOf(view, source)}|${hasFigures(view)}`;
 }
 
 function hasFigures(view: ComponentView): boolean {
@@ -479,7 +486,7 @@ export class ServicesTreeProvider implements vscode.TreeDataProvider<ServiceNode
     rendered.set(node.id, componentSignature(view, source));
     item.description = describe(view, source);
     item.iconPath = themeIcon(componentIcon(view));
-    item.contextValue = componentContextValue(view, source.readonly, source.controllable);
+    item.contextValue = contextOf(view, source);
     if (!source.readonly) {
       // A click shows the component's terminal and leaves the keyboard in the tree (Show Logs takes it).
       item.command = { command: 'flowctl.revealComponentTerminal', title: 'Show Terminal', arguments: [{ key: node.key, id: node.id }] };

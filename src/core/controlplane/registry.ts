@@ -126,6 +126,13 @@ export class Registry {
   private opened = false;
   private closed = false;
 
+  /**
+   * Decides the service id of a registration when set (a hub: every replica of one component gets an
+   * instance id of its own instead of overwriting the others' records). Returns undefined to keep the
+   * default (component_id, else component.id).
+   */
+  placement?: (registration: { serviceId: string; info: ComponentInfo; peer?: string }) => { serviceId: string; info: ComponentInfo } | undefined;
+
   constructor(opts: RegistryOptions) {
     this.storage = opts.storage;
     this.endpoint = opts.endpoint;
@@ -205,12 +212,16 @@ export class Registry {
   /** Registers (or re-registers, overwriting) a component. Resolves once the record is stored. */
   async register(input: RegisterInput, opts: RegisterOptions = {}): Promise<RegisterResult> {
     if (!input || !input.component || typeof input.component !== 'object') throw invalidArgument('component is required');
-    const info = componentInfoFromWire(input.component);
+    let info = componentInfoFromWire(input.component);
     if (!isKnownComponentType(info.type)) throw invalidArgument(`unknown component type ${info.type}`);
     const componentId = input.componentId ?? '';
     checkId('component_id', componentId, false);
     checkId('component.id', info.id, false);
-    const serviceId = componentId || info.id || `${COMPONENT_TYPE_NAMES[info.type]}-${this.uniqueNanos()}`;
+    let serviceId = componentId || info.id || `${COMPONENT_TYPE_NAMES[info.type]}-${this.uniqueNanos()}`;
+    if (this.placement) {
+      const placed = this.placement({ serviceId, info, peer: opts.peer });
+      if (placed) ({ serviceId, info } = placed);
+    }
 
     const now = this.now();
     const record: ServiceRecord = {

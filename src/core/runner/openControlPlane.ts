@@ -5,6 +5,7 @@ import * as crypto from 'node:crypto';
 import * as path from 'node:path';
 import type { PipelineRunner, RunnerOptions } from '../runnerTypes';
 import { ControlPlaneServer } from '../controlplane/server';
+import type { Registry } from '../controlplane/registry';
 import { MemoryStorage } from '../controlplane/storage/memory';
 import { LmdbStorage } from '../controlplane/storage/lmdb';
 import { RunPresence } from '../runctl/presence';
@@ -31,6 +32,7 @@ export async function openControlPlane(
   pipeline: { file: string; name: string },
   warn: (message: string) => void,
   runner?: PipelineRunner,
+  hooks?: { placement?: Registry['placement'] },
 ): Promise<ControlPlaneLink> {
   const address = opts.address ?? CONTROL_PLANE_DEFAULTS.address;
   const port = opts.port ?? CONTROL_PLANE_DEFAULTS.port;
@@ -58,6 +60,8 @@ export async function openControlPlane(
       portFlag: opts.portHint ?? '--control-plane-port',
       services: presence.services,
     });
+    // A hub names what registers itself (replicas get instance ids) before anything can register.
+    if (hooks?.placement) server.registry.placement = hooks.placement;
     const embedded = new EmbeddedLink(server);
     link = presence.wrap(embedded);
     const interrupted = await embedded.reconcileInterruptedRuns();
