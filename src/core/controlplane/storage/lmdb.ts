@@ -152,6 +152,13 @@ export class LmdbStorage implements Storage {
     await root.flushed;
   }
 
+  async deleteRun(runId: string): Promise<void> {
+    const { root, runs } = this.db();
+    this.stats.writeTransactions++;
+    await runs.remove(runId);
+    await root.flushed;
+  }
+
   touchService(record: ServiceRecord): void {
     if (!this.root || this.closing) return; // a late heartbeat during shutdown: nothing to keep
     this.pending.set(record.serviceId, record);

@@ -26,4 +26,6 @@ export interface Storage {
   loadRuns(): Promise<PipelineRun[]>;
   /** Durable when resolved. Key: run.runId. */
   putRun(run: PipelineRun): Promise<void>;
+  /** Durable when resolved. Unknown ids are not an error. */
+  deleteRun(runId: string): Promise<void>;
 }
