@@ -3,7 +3,7 @@
 // "Connect to Control Plane…" find it without flags.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { endpointFilePath } from './paths';
+import { endpointFilePath, ensurePrivateDir } from './paths';
 import { isProcessAlive } from './supervisor/procfs';
 import { joinHostPort } from './hostPort';
 
@@ -19,7 +19,7 @@ export interface EndpointInfo {
 
 /** Writes the endpoint file atomically (temp file + rename). */
 export function writeEndpointFile(info: EndpointInfo, file = endpointFilePath()): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
+  ensurePrivateDir(path.dirname(file));
   const tmp = `${file}.${process.pid}.tmp`;
   fs.writeFileSync(tmp, JSON.stringify(info, null, 2) + '\n', { mode: 0o600 });
   fs.renameSync(tmp, file);

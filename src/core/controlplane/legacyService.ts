@@ -65,7 +65,8 @@ export function legacyHandlers(ctx: HandlerContext): grpc.UntypedServiceImplemen
       (req, call) =>
         withComponentAccess(ctx, call, req.service_id, 'Heartbeat', () => {
           registry.heartbeatLegacy(req.service_id, req.metrics, fromTimestamp(req.timestamp));
-          return EMPTY;
+          const write = registry.takeHeartbeatWrite();
+          return write ? write.then(() => EMPTY) : EMPTY;
         }),
       log,
     ),

@@ -142,6 +142,7 @@ export class Registry {
   private bytes = 0;
   private janitor: NodeJS.Timeout | undefined;
   private lastNanos = 0n;
+  private lastTouchWrite: Promise<void> | undefined;
   private encoder: ((record: ServiceRecord) => Uint8Array) | undefined;
   private opened = false;
   private closed = false;
@@ -474,7 +475,8 @@ export class Registry {
       if (next === HealthStatus.HEALTHY) reason = 'recovered';
     }
     this.arm(entry, this.windowOf(entry));
-    this.storage?.touchService(record);
+    const write = this.storage?.touchService(record);
+    this.lastTouchWrite = write instanceof Promise ? write : undefined;
     if (next !== previous) {
       record.status = next;
       this.events.emit({ type: 'healthChanged', record, previous, reason });
@@ -502,6 +504,16 @@ export class Registry {
       for (const k in info.metadata) n += k.length + info.metadata[k]!.length + 4;
     }
     return n;
+  }
+
+  /**
+   * The storage write of the last heartbeat, when the storage writes heartbeats durably (LmdbStorage
+   * heartbeatWrites 'durable'); the gRPC layer acknowledges after it. undefined otherwise. Read once.
+   */
+  takeHeartbeatWrite(): Promise<void> | undefined {
+    const w = this.lastTouchWrite;
+    this.lastTouchWrite = undefined;
+    return w;
   }
 
   /** The live record (do not mutate it), or undefined. */

@@ -64,7 +64,8 @@ export function v1Handlers(ctx: HandlerContext): grpc.UntypedServiceImplementati
       (req, call) =>
         withComponentAccess(ctx, call, req.service_id, 'Heartbeat', () => {
           registry.heartbeat(req.service_id, req.status, req.metrics);
-          return EMPTY;
+          const write = registry.takeHeartbeatWrite();
+          return write ? write.then(() => EMPTY) : EMPTY;
         }),
       log,
     ),
