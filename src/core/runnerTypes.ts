@@ -1,5 +1,6 @@
 // The contract between the runner (src/core/runner.ts) and its front ends (CLI, extension).
 import type { Disposable } from './typedEmitter';
+import type { ControlPlaneLimits } from './controlplane/limits';
 import type { RunnerEvent, RunSnapshot } from './events';
 
 export interface TlsFiles {
@@ -36,6 +37,14 @@ export interface RunnerOptions {
   stateDir?: string;
   /** Extra environment for every component (on top of process.env). */
   env?: Record<string, string>;
+  /**
+   * Component ids that processes outside the run (started by hand, e.g. under a debugger) may register on
+   * the embedded control plane (`flowctl run --allow-external <id>`). More can be allowed at run time by
+   * the owner: ControlPlaneServer.access.allowExternal(), or flowctl.access.v1.AccessService/AllowExternal.
+   */
+  allowExternal?: string[];
+  /** Limits of the embedded control plane (defaults: DEFAULT_LIMITS in controlplane/limits.ts). */
+  controlPlaneLimits?: Partial<ControlPlaneLimits>;
 }
 
 /** For one start of a component only (e.g. under a debugger); the next restart uses the pipeline's spec again. */

@@ -3,6 +3,8 @@ import { parseGoDuration } from '../core/duration';
 
 export const DEFAULT_HEARTBEAT_MS = 10_000;
 export const DEFAULT_CONTROL_PLANE = '127.0.0.1:8080';
+/** The health/metrics HTTP server is private to this machine unless HEALTH_HOST says otherwise. */
+export const DEFAULT_HEALTH_HOST = '127.0.0.1';
 
 export interface ListenAddress {
   /** Host to bind (0.0.0.0 for ":port" like Go's net.Listen, 127.0.0.1 when PORT is unset). */
@@ -20,6 +22,8 @@ export interface SdkConfig {
   listen: ListenAddress;
   /** undefined = no HTTP health server; 0 = free port. */
   healthPort: number | undefined;
+  /** Address the HTTP health server binds (HEALTH_HOST; default 127.0.0.1: loopback only). */
+  healthHost: string;
   /** Problems found while reading the environment (logged, never fatal). */
   warnings: string[];
 }
@@ -103,5 +107,6 @@ export function readSdkConfig(name: string, env: NodeJS.ProcessEnv = process.env
     if (Number.isInteger(n) && n >= 0 && n <= 65535) healthPort = n;
     else warnings.push(`HEALTH_PORT="${hp}" is not a port number; health server disabled`);
   }
-  return { enabled, endpoint, componentId, heartbeatMs, listen, healthPort, warnings };
+  const healthHost = env.HEALTH_HOST?.trim().replace(/^\[(.*)\]$/, '$1') || DEFAULT_HEALTH_HOST;
+  return { enabled, endpoint, componentId, heartbeatMs, listen, healthPort, healthHost, warnings };
 }

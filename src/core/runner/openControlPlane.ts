@@ -1,9 +1,12 @@
 // The control plane of a run: embedded (its own registry, LMDB per pipeline unless --no-persistence) or one
-// already running elsewhere. The embedded one announces itself through the endpoint file.
+// already running elsewhere. The embedded one announces itself through the endpoint file, and applies the
+// run's access rules: `access` from the runner (ownerToken, isRunProcess) plus RunnerOptions.allowExternal.
 import * as crypto from 'node:crypto';
 import * as path from 'node:path';
 import type { RunnerOptions } from '../runnerTypes';
 import { ControlPlaneServer } from '../controlplane/server';
+import type { AccessPolicy } from '../controlplane/access';
+import { exposureWarning } from '../controlplane/exposure';
 import { MemoryStorage } from '../controlplane/storage/memory';
 import { LmdbStorage } from '../controlplane/storage/lmdb';
 import { writeEndpointFile } from '../endpointFile';
@@ -24,10 +27,15 @@ export function defaultRunDbPath(pipelineFile: string, pipelineName: string): st
   return path.join(flowctlHome(), 'pipelines', `${safe}-${hash}`, 'registry.lmdb');
 }
 
+/**
+ * `access` (embedded only): the run's owner token and how to recognise its processes; without it the
+ * control plane is open to every local process, as flowctl's is.
+ */
 export async function openControlPlane(
   opts: RunnerOptions,
   pipeline: { file: string; name: string },
   warn: (message: string) => void,
+  access?: AccessPolicy,
 ): Promise<ControlPlaneLink> {
   const address = opts.address ?? CONTROL_PLANE_DEFAULTS.address;
   const port = opts.port ?? CONTROL_PLANE_DEFAULTS.port;
@@ -35,15 +43,22 @@ export async function openControlPlane(
   if (opts.tls) {
     warn("the control plane serves TLS: components that dial it in plaintext (the Go flowctl-sdk, the legacy components, this project's SDK) cannot register");
   }
+  const dbPath = opts.dbPath ?? defaultRunDbPath(pipeline.file, pipeline.name); // its folders are made 0700 on open
+  const policy: AccessPolicy | undefined =
+    access || opts.allowExternal?.length ? { ...access, allowExternal: [...(access?.allowExternal ?? []), ...(opts.allowExternal ?? [])] } : undefined;
   const server = await ControlPlaneServer.start({
     address,
     port,
-    storage: opts.noPersistence ? new MemoryStorage() : new LmdbStorage(opts.dbPath ?? defaultRunDbPath(pipeline.file, pipeline.name)),
+    storage: opts.noPersistence ? new MemoryStorage() : new LmdbStorage(dbPath),
+    access: policy,
+    limits: opts.controlPlaneLimits,
     heartbeatTtlMs: opts.heartbeatTtlMs ?? CONTROL_PLANE_DEFAULTS.heartbeatTtlMs,
     janitorIntervalMs: opts.janitorIntervalMs ?? CONTROL_PLANE_DEFAULTS.janitorIntervalMs,
     tls: opts.tls,
     portFlag: opts.portHint ?? '--control-plane-port',
   });
+  const exposed = exposureWarning(server.address, server.security, '--control-plane-address');
+  if (exposed) warn(exposed);
   const link = new EmbeddedLink(server);
   const interrupted = await link.reconcileInterruptedRuns();
   if (interrupted.length) {
