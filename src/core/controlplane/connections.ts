@@ -3,6 +3,8 @@
 // until HTTP/2 flow control lets it out: every sizeable answer is counted against its connection
 // (maxUnsentBytesPerConnection) and the server (maxUnsentBytes) from the moment it is built until its
 // stream closes; past either, the call is refused with RESOURCE_EXHAUSTED before anything is built.
+// Fairness: a connection with nothing unread always gets its next answer if that is small (≤ 1 MiB),
+// whatever other connections hold, so one client that stops reading cannot starve the others.
 //
 // grpc-js does not expose the HTTP/2 stream of a unary call; we reach it through the call object
 // (`call.call.stream`, present since grpc-js 1.10 when no server interceptors are configured). Without
@@ -41,6 +43,8 @@ export function streamOf(call: grpc.ServerUnaryCall<any, any>): StreamLike | und
 }
 
 const FALLBACK_MAX = 4096;
+/** Answers up to this size are not held back by the server-wide budget for a connection that reads. */
+export const SMALL_ANSWER_BYTES = 1024 * 1024;
 
 export class Connections {
   private readonly bySession = new WeakMap<object, Connection>();
@@ -75,6 +79,18 @@ export class Connections {
   }
 
   /**
+   * Refuses at once, before an answer is built, when the call's connection (or, for a connection that
+   * has not read everything, the server) is already at its budget. reserve() makes the exact check.
+   */
+  precheck(call: grpc.ServerUnaryCall<any, any>, method: string): void {
+    const stream = streamOf(call);
+    if (!stream || stream.closed) return;
+    const conn = this.of(call);
+    if (conn.unsent >= this.limits.maxUnsentBytesPerConnection) throw this.connectionFull(conn, method);
+    if (conn.unsent > 0 && this.unsent >= this.limits.maxUnsentBytes) throw this.serverFull(method);
+  }
+
+  /**
    * Counts an answer of `bytes` against the call's connection and the server until its stream closes.
    * RESOURCE_EXHAUSTED (nothing counted) when that would pass either budget.
    */
@@ -83,23 +99,28 @@ export class Connections {
     if (!stream || stream.closed) return;
     const conn = this.of(call);
     const limits = this.limits;
-    if (conn.unsent > 0 && conn.unsent + bytes > limits.maxUnsentBytesPerConnection) {
-      throw resourceExhausted(
-        `${method} refused: this connection has not read ${formatBytes(conn.unsent)} of earlier answers, ` +
-          `${limitNote(limits, 'maxUnsentBytesPerConnection', 'bytes')}; read them (or use fewer concurrent calls) first`,
-      );
-    }
-    if (this.unsent > 0 && this.unsent + bytes > limits.maxUnsentBytes) {
-      throw resourceExhausted(
-        `${method} refused: clients have not read ${formatBytes(this.unsent)} of earlier answers, ` +
-          `${limitNote(limits, 'maxUnsentBytes', 'bytes')}; try again later`,
-      );
-    }
+    if (conn.unsent > 0 && conn.unsent + bytes > limits.maxUnsentBytesPerConnection) throw this.connectionFull(conn, method);
+    const exempt = conn.unsent === 0 && bytes <= SMALL_ANSWER_BYTES;
+    if (!exempt && this.unsent > 0 && this.unsent + bytes > limits.maxUnsentBytes) throw this.serverFull(method);
     conn.unsent += bytes;
     this.unsent += bytes;
     stream.once('close', () => {
       conn.unsent -= bytes;
       this.unsent -= bytes;
     });
+  }
+
+  private connectionFull(conn: Connection, method: string): Error {
+    return resourceExhausted(
+      `${method} refused: this connection has not read ${formatBytes(conn.unsent)} of earlier answers, ` +
+        `${limitNote(this.limits, 'maxUnsentBytesPerConnection', 'bytes')}; read them (or make fewer calls at once) first`,
+    );
+  }
+
+  private serverFull(method: string): Error {
+    return resourceExhausted(
+      `${method} refused: clients have not read ${formatBytes(this.unsent)} of earlier answers, ` +
+        `${limitNote(this.limits, 'maxUnsentBytes', 'bytes')}; try again later`,
+    );
   }
 }

@@ -82,6 +82,7 @@ export function legacyHandlers(ctx: HandlerContext): grpc.UntypedServiceImplemen
     ListServices: unary(
       'ListServices',
       (_req, call) => {
+        ctx.connections.precheck(call, 'ListServices');
         const records = registry.list({ includeUnhealthy: true });
         ctx.connections.reserve(call, registry.bytesOf(records), 'ListServices');
         return { services: records.map(serviceStatusToWire) };
@@ -125,6 +126,7 @@ export function legacyHandlers(ctx: HandlerContext): grpc.UntypedServiceImplemen
     ListPipelineRuns: unary(
       'ListPipelineRuns',
       (req, call) => {
+        ctx.connections.precheck(call, 'ListPipelineRuns');
         const runs = registry.listRuns({ pipelineName: req.pipeline_name, status: req.status, limit: req.limit });
         let bytes = 0;
         for (const r of runs) bytes += runBytes(r);

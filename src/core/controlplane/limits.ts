@@ -54,7 +54,11 @@ export interface ControlPlaneLimits {
   maxConcurrentStreams: number;
   /** Bytes of answers written but not yet read by the client, per connection. */
   maxUnsentBytesPerConnection: number;
-  /** The same, over all connections. */
+  /**
+   * The same, over all connections. A connection that has read all its earlier answers always gets a
+   * small one (≤ 1 MiB, e.g. GetComponentStatus), so clients that read are never refused because of
+   * others that do not; larger answers wait for room ("try again later").
+   */
   maxUnsentBytes: number;
 }
 
@@ -86,7 +90,7 @@ export const DEFAULT_LIMITS: Readonly<ControlPlaneLimits> = Object.freeze({
   maxRunBytes: 64 * MiB,
   maxListedRuns: 1000,
   maxConcurrentStreams: 100,
-  maxUnsentBytesPerConnection: 32 * MiB,
+  maxUnsentBytesPerConnection: 16 * MiB,
   maxUnsentBytes: 256 * MiB,
 });
 

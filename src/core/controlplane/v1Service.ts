@@ -53,6 +53,7 @@ export function v1Handlers(ctx: HandlerContext): grpc.UntypedServiceImplementati
     DiscoverComponents: unary(
       'DiscoverComponents',
       (req, call) => {
+        ctx.connections.precheck(call, 'DiscoverComponents');
         const components = registry.discover({ type: req.type, event_types: req.event_types, metadata_filters: req.metadata_filters });
         ctx.connections.reserve(call, registry.infoBytesOf(components), 'DiscoverComponents');
         return { components };
@@ -81,6 +82,7 @@ export function v1Handlers(ctx: HandlerContext): grpc.UntypedServiceImplementati
     ListComponents: unary(
       'ListComponents',
       (req, call) => {
+        ctx.connections.precheck(call, 'ListComponents');
         const parts = registry.listEncoded({ typeFilter: req.type_filter, includeUnhealthy: req.include_unhealthy }, encodeRecord);
         let bytes = 0;
         for (const p of parts) bytes += p.length + 6;
