@@ -2,6 +2,9 @@
 # Installs what the VS Code tests need on a Debian 12 machine that reaches only the npm registry
 # and Debian's packages (see shared/reference/vscode-test-host.md):
 #   - Debian packages: a C toolchain and headers for code-server's native modules, ripgrep, chromium;
+#   - a Docker engine for the container tests: Debian's docker.io, and `dockerd` started in the
+#     background when none answers (no systemd needed; log in .cache/dockerd.log); the test images are
+#     built from local files by scripts/docker-test-images.sh when the tests first need them;
 #   - code-server 4.100.3 (= VS Code 1.100.3) installed locally into .cache/code-server/ (git-ignored).
 # Idempotent: a second run only checks and returns in about a second.
 # Usage: bash scripts/install-test-deps.sh        (as root, or with sudo available)
@@ -10,7 +13,7 @@ set -euo pipefail
 CODE_SERVER_VERSION=4.100.3
 RIPGREP_CACHE_NAME=vscode-ripgrep-cache-1.15.11
 RIPGREP_ARCHIVE=ripgrep-v13.0.0-10-x86_64-unknown-linux-musl.tar.gz
-APT_PACKAGES=(build-essential python3 pkg-config libkrb5-dev ripgrep chromium openssl python3-grpcio)
+APT_PACKAGES=(build-essential python3 pkg-config libkrb5-dev ripgrep chromium openssl python3-grpcio docker.io)
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 CS_DIR="$ROOT/.cache/code-server"
@@ -44,7 +47,42 @@ else
 fi
 [ -x /usr/bin/chromium ] || { echo "install-test-deps: /usr/bin/chromium missing after apt install" >&2; exit 1; }
 
-# --- 2. code-server, locally -------------------------------------------------------------------
+# --- 2. a Docker engine -------------------------------------------------------------------------
+# The engine may be shared (other users' containers): this only starts one when none answers.
+DOCKERD_LOG="$ROOT/.cache/dockerd.log"
+engine_answers() { docker version --format '{{.Server.Version}}' >/dev/null 2>&1; }
+if engine_answers; then
+  log "docker: engine $(docker version --format '{{.Server.Version}}' 2>/dev/null) answers"
+else
+  docker_problem=""
+  if ! command -v dockerd >/dev/null; then
+    docker_problem="dockerd is not installed"
+  elif [ "$(id -u)" -ne 0 ] && ! command -v sudo >/dev/null; then
+    docker_problem="no engine answers, and starting dockerd needs root (or sudo)"
+  else
+    mkdir -p "$(dirname "$DOCKERD_LOG")"
+    log "docker: no engine answers; starting dockerd in the background (log: $DOCKERD_LOG)"
+    # setsid + nohup: the daemon outlives this script and ignores the terminal's Ctrl+C.
+    as_root sh -c "setsid nohup dockerd >>'$DOCKERD_LOG' 2>&1 </dev/null &"
+    for _ in $(seq 1 120); do
+      engine_answers && break
+      sleep 0.5
+    done
+    if engine_answers; then
+      log "docker: engine $(docker version --format '{{.Server.Version}}' 2>/dev/null) started"
+    else
+      docker_problem="dockerd did not answer within 60 s; last lines of $DOCKERD_LOG:
+$(tail -n 20 "$DOCKERD_LOG" 2>/dev/null)"
+    fi
+  fi
+  if [ -n "$docker_problem" ]; then
+    # The container tests then skip with this reason; CI sets FLOWCTL_REQUIRE_DOCKER=1 to fail instead.
+    echo "install-test-deps: warning: no Docker engine for the container tests: $docker_problem" >&2
+    [ "${FLOWCTL_REQUIRE_DOCKER:-}" = 1 ] && exit 1
+  fi
+fi
+
+# --- 3. code-server, locally -------------------------------------------------------------------
 # On its first start code-server writes a config file under XDG_CONFIG_HOME and logs that first,
 # so ask for the version with throwaway XDG folders and pick the version line.
 installed_version() {

@@ -1,10 +1,14 @@
 // Clients for CLI commands that talk to a running control plane (embedded in `flowctl run`, the VS Code
-// extension, or `flowctl server`). The endpoint comes from flags, else the endpoint file, else 127.0.0.1:8080.
-import * as fs from 'node:fs';
+// extension, or `flowctl server`). The endpoint comes from flags, else the endpoint file (the run of the
+// pipeline file asked for, the flow.yml here, or the only live one), else 127.0.0.1:8080. TLS settings
+// and the run's owner token come from the matching endpoint entry; TLS flags override them.
 import * as grpc from '@grpc/grpc-js';
 import { protos } from '../core/proto';
 import { fastV1ControlPlaneClient } from '../core/wire/fastClient';
-import { dialAddress, readEndpointFile, type EndpointInfo } from '../core/endpointFile';
+import { dialAddress, readEndpointEntries, type EndpointEntry, type EndpointTls } from '../core/endpointFile';
+import { chooseEntry, entryAt } from '../core/runctl/findRun';
+import { clientChannel, type ClientTlsSettings } from '../core/runctl/clientTls';
+import { tokenInterceptor } from '../core/runctl/client';
 
 /** How large an answer (e.g. ListComponents of a big registry) our clients accept. */
 export const LIST_ANSWER_LIMIT_BYTES = 256 * 1024 * 1024;
@@ -15,6 +19,8 @@ export interface EndpointFlags {
   /** Legacy `host:port`, overrides the two above. */
   'control-plane-addr'?: string;
   endpoint?: string;
+  /** The run of this pipeline file (when several are live). */
+  file?: string;
   'tls-ca-cert'?: string;
   'tls-cert'?: string;
   'tls-key'?: string;
@@ -25,33 +31,45 @@ export interface EndpointFlags {
 export interface ResolvedEndpoint {
   target: string;
   source: 'flag' | 'endpoint-file' | 'default';
-  info?: EndpointInfo;
+  /** The live endpoint entry serving target, if any (its TLS settings and owner token apply). */
+  info?: EndpointEntry;
 }
 
-export function resolveEndpoint(flags: EndpointFlags): ResolvedEndpoint {
+export interface SelectOptions {
+  /** Pipeline file whose run is meant (default: flags.file). */
+  file?: string;
+  kinds?: Array<EndpointEntry['kind']>;
+}
+
+/** Flags first; else the endpoint file's entry (throws RunSelectionError listing the runs when it cannot tell); else 127.0.0.1:8080. */
+export function resolveEndpoint(flags: EndpointFlags, select: SelectOptions = {}): ResolvedEndpoint {
   const explicit = flags['control-plane-addr'] ?? flags.endpoint;
-  if (explicit) return { target: explicit, source: 'flag' };
+  const entries = readEndpointEntries();
+  if (explicit) return { target: explicit, source: 'flag', info: entryAt(entries, explicit) };
   if (flags['control-plane-address'] !== undefined || flags['control-plane-port'] !== undefined) {
-    return {
-      target: dialAddress({ address: flags['control-plane-address'] ?? '127.0.0.1', port: Number(flags['control-plane-port'] ?? 8080) }),
-      source: 'flag',
-    };
+    const target = dialAddress({ address: flags['control-plane-address'] ?? '127.0.0.1', port: Number(flags['control-plane-port'] ?? 8080) });
+    return { target, source: 'flag', info: entryAt(entries, target) };
   }
-  const info = readEndpointFile();
+  const info = chooseEntry(entries, { file: select.file ?? flags.file, kinds: select.kinds });
   if (info) return { target: dialAddress(info), source: 'endpoint-file', info };
   return { target: '127.0.0.1:8080', source: 'default' };
 }
 
-export function credentials(flags: EndpointFlags): grpc.ChannelCredentials {
-  const tls = flags['tls-ca-cert'] || flags['tls-cert'] || flags['tls-skip-verify'];
-  if (!tls) return grpc.credentials.createInsecure();
-  const read = (p?: string) => (p ? fs.readFileSync(p) : null);
-  return grpc.credentials.createSsl(
-    read(flags['tls-ca-cert']),
-    read(flags['tls-key']),
-    read(flags['tls-cert']),
-    flags['tls-skip-verify'] ? { checkServerIdentity: () => undefined, rejectUnauthorized: false } : undefined,
-  );
+/** TLS settings: the flags, each over the entry's (plaintext when neither says TLS). */
+export function tlsSettings(flags: EndpointFlags, entryTls?: EndpointTls | null): ClientTlsSettings | null {
+  const fromFlags = !!(flags['tls-ca-cert'] || flags['tls-cert'] || flags['tls-key'] || flags['tls-skip-verify'] || flags['tls-server-name']);
+  if (!fromFlags && !entryTls) return null;
+  const base: ClientTlsSettings = { ...(entryTls ?? {}) };
+  if (flags['tls-ca-cert']) base.caFile = flags['tls-ca-cert'];
+  if (flags['tls-cert']) base.certFile = flags['tls-cert'];
+  if (flags['tls-key']) base.keyFile = flags['tls-key'];
+  if (flags['tls-server-name']) base.serverName = flags['tls-server-name'];
+  if (flags['tls-skip-verify']) base.skipVerify = true;
+  return base;
+}
+
+export function credentials(flags: EndpointFlags, entryTls?: EndpointTls | null): grpc.ChannelCredentials {
+  return clientChannel(tlsSettings(flags, entryTls)).credentials;
 }
 
 export function unreachableMessage(target: string): string {
@@ -64,18 +82,21 @@ export function unreachableMessage(target: string): string {
 
 export interface Clients {
   target: string;
+  /** The endpoint entry of the control plane reached, if any. */
+  info?: EndpointEntry;
   v1: any;
   legacy: any;
   close(): void;
 }
 
 /** Connects (2 s, like flowctl) or throws the "no control plane is reachable" error. */
-export async function connect(flags: EndpointFlags, timeoutMs = 2000): Promise<Clients> {
-  const { target } = resolveEndpoint(flags);
-  const creds = credentials(flags);
+export async function connect(flags: EndpointFlags, timeoutMs = 2000, select: SelectOptions = {}): Promise<Clients> {
+  const { target, info } = resolveEndpoint(flags, select);
+  const { credentials: creds, options: tlsOptions } = clientChannel(tlsSettings(flags, info?.tls));
   // Answers are not size-capped by our server (a registry of many components with rich metadata can pass 4 MB).
-  const options: grpc.ChannelOptions = { 'grpc.max_receive_message_length': LIST_ANSWER_LIMIT_BYTES };
-  if (flags['tls-server-name']) options['grpc.ssl_target_name_override'] = flags['tls-server-name'];
+  const options: grpc.ClientOptions = { ...tlsOptions, 'grpc.max_receive_message_length': LIST_ANSWER_LIMIT_BYTES };
+  // The owner token goes only to the run's own embedded control plane (never to an external one it uses).
+  if (info?.token && info.kind === 'run' && !info.runner && dialAddress(info) === target) options.interceptors = [tokenInterceptor(info.token)];
   const p = protos();
   const v1 = fastV1ControlPlaneClient(target, creds, options); // ListComponents decoded by src/core/wire
   const legacy = new p.legacy.ControlPlane(target, creds, options);
@@ -90,6 +111,7 @@ export async function connect(flags: EndpointFlags, timeoutMs = 2000): Promise<C
   }
   return {
     target,
+    info,
     v1,
     legacy,
     close: () => {

@@ -4,6 +4,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { UsageError, formatFlagHelp, parseArgs } from './args';
 import type { Command } from './command';
+import { sanitizeTerminalText } from '../core/text/terminal';
 
 type Loader = () => Promise<{ command: Command<any> }>;
 
@@ -13,6 +14,9 @@ const COMMANDS: Record<string, Loader> = {
   validate: () => import('./commands/validate'),
   list: () => import('./commands/list'),
   pipelines: () => import('./commands/pipelines'),
+  restart: () => import('./commands/restart'),
+  stop: () => import('./commands/stop'),
+  start: () => import('./commands/start'),
   server: () => import('./commands/server'),
   version: () => import('./commands/version'),
 };
@@ -83,7 +87,8 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
 main().then(
   (code) => process.exit(code),
   (err: unknown) => {
-    const message = err instanceof Error ? err.message : String(err);
+    // Messages may quote what a server or a file said: no escape sequence reaches the terminal.
+    const message = sanitizeTerminalText(err instanceof Error ? err.message : String(err), { keepSgr: false });
     process.stderr.write(`Error: ${message}\n`);
     if (process.env.FLOWCTL_DEBUG && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
     process.exit(1);

@@ -2,7 +2,6 @@
 // data plane for ONE run of a pipeline file. It is the only thing the front ends (CLI, extension) drive;
 // they render its events and call start/stop/restartComponent/stopComponent.
 import * as crypto from 'node:crypto';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Emitter, type Disposable } from './typedEmitter';
 import type { RegistryEvent, RunnerEvent, RunSnapshot, RunState } from './events';
@@ -10,7 +9,7 @@ import type { ApplyResult, PipelineRunner, RestartOptions, RunnerOptions } from 
 import { HealthStatus, RunStatus, emptyRunMetrics, type RunMetrics, type ServiceRecord } from './controlplane/model';
 import type { ControlPlaneLink } from './runner/controlPlaneLink';
 import { openControlPlane } from './runner/openControlPlane';
-import { loadPipelineFile } from './pipeline/load';
+import { loadPipelineFile, readPipelineTextSync } from './pipeline/load';
 import { allComponents, type ComponentSpec, type Pipeline } from './pipeline/model';
 import type { Diagnostic } from './pipeline/diagnostics';
 import { buildComponentEnv } from './supervisor/env';
@@ -19,7 +18,7 @@ import type { ProcessEvent } from './supervisor/process';
 import { reapLeftovers } from './supervisor/stateFile';
 import { DataPlane } from './dataplane';
 import { flowctlHome } from './paths';
-import { removeEndpointFile } from './endpointFile';
+import { safeJoin } from './safePath';
 import { ComponentTable } from './runner/componentTable';
 import { matchRegistration, type Candidate } from './runner/registrations';
 import { deferred, type Deferred } from './runner/deferred';
@@ -161,7 +160,7 @@ export class Runner implements PipelineRunner {
     if (commandless.length) throw new Error(commandlessMessage(this.file, commandless));
     const logDir = opts.logDir ? path.resolve(path.dirname(this.file), opts.logDir) : path.join(path.dirname(this.file), 'logs');
     this.table = new ComponentTable(
-      components.map((c) => ({ id: c.id, role: c.role, position: c.position, logFile: path.join(logDir, `${c.id}.log`) })),
+      components.map((c) => ({ id: c.id, role: c.role, position: c.position, logFile: safeJoin(logDir, `${c.id}.log`) })),
       (view) => this.emit({ type: 'component', view }),
     );
     for (const c of components) {
@@ -187,11 +186,12 @@ export class Runner implements PipelineRunner {
     this.checkAborted();
 
     // 3. The control plane: embedded (default) or one already running at address:port.
-    const cp = await openControlPlane(opts, { file: this.file, name: pipeline.metadata.name }, (m) => this.notice('warning', m));
+    // Only processes of this run may register, heartbeat or unregister its components (controlplane/access.ts).
+    const access = { isRunProcess: (pid: number) => this.supervisor?.ownsProcess(pid) ?? false };
+    const cp = await openControlPlane(opts, { file: this.file, name: pipeline.metadata.name }, (m) => this.notice('warning', m), this, access);
     if (this.stopping || this.startAbort.settled) {
       // Stopped while it was opening: the teardown has already run without it.
-      await cp.close().catch(() => undefined);
-      if (!cp.external) removeEndpointFile();
+      await cp.close().catch(() => undefined); // also removes the run's endpoint entry and lock
       this.checkAborted();
     }
     this.cp = cp;
@@ -205,7 +205,7 @@ export class Runner implements PipelineRunner {
     await cp.createRun({
       runId: this.runId,
       pipelineName: pipeline.metadata.name,
-      configYaml: fs.readFileSync(this.file, 'utf8'),
+      configYaml: readPipelineTextSync(this.file),
       componentIds: components.map((c) => c.id),
     });
     this.subscriptions.push(cp.onStopRequested(this.runId, () => void this.stop('stopped through StopPipelineRun')));
@@ -261,7 +261,7 @@ export class Runner implements PipelineRunner {
       cwd: this.pipeline!.dir,
       env,
       restartPolicy: (c.restart_policy as 'no' | 'on-failure' | 'always' | 'unless-stopped' | undefined) ?? 'no',
-      logFile: path.join(logDir, `${c.id}.log`),
+      logFile: safeJoin(logDir, `${c.id}.log`),
     });
     this.table.setPhase(c.id, 'starting', { waitingFor: [] });
     this.spawnedAt.set(c.id, Date.now());
@@ -646,8 +646,7 @@ export class Runner implements PipelineRunner {
     }
     for (const sub of this.subscriptions.splice(0)) sub.dispose();
     if (this.cp) {
-      await this.cp.close().catch((err: Error) => this.notice('error', `closing the control plane: ${err.message}`));
-      if (!this.cp.external) removeEndpointFile();
+      await this.cp.close().catch((err: Error) => this.notice('error', `closing the control plane: ${err.message}`)); // and the run's endpoint entry and lock
     }
   }
 

@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { FlowctlContext } from './context';
+import { connectCandidates, type ConnectTarget } from './connect';
 import { openPipelineDocument, parseDocument, toRange } from './pipelineDocs';
 import type { RunSession } from './session';
 import type { ServiceNode } from './servicesTree';
@@ -163,54 +164,45 @@ export function registerCommands(ctx: FlowctlContext, hooks: { revealInTree(ref:
   });
 
   register('flowctl.connect', async (arg?: unknown) => {
-    const { readEndpointFile, dialAddress } = await import('../core/endpointFile');
-    let address = typeof arg === 'string' ? arg : undefined;
-    let pipeline: string | undefined;
-    let tls = false;
-    if (!address) {
-      const info = readEndpointFile();
-      const items: (vscode.QuickPickItem & { address?: string; pipeline?: string; tls?: boolean })[] = [];
-      if (info) {
-        items.push({
-          label: `$(plug) ${dialAddress(info)}`,
-          description: `${info.pipeline ?? 'control plane'} (pid ${info.pid})`,
-          detail: `from ~/.flowctl/endpoint.json, started ${info.startedAt}`,
-          address: dialAddress(info),
-          pipeline: info.pipeline,
-          tls: info.tls,
-        });
-      }
+    let target: ConnectTarget | undefined = typeof arg === 'string' ? { address: arg } : undefined;
+    if (!target) {
+      const { candidates } = await connectCandidates();
+      const items: (vscode.QuickPickItem & { target?: ConnectTarget })[] = candidates.map((c) => ({ ...c }));
       items.push({ label: '$(edit) Enter host:port…' });
       const pick = await vscode.window.showQuickPick(items, { placeHolder: 'Control plane to connect to' });
       if (!pick) return undefined;
-      if (pick.address) {
-        address = pick.address;
-        pipeline = pick.pipeline;
-        tls = !!pick.tls;
+      if (pick.target) {
+        target = pick.target;
       } else {
-        address = await vscode.window.showInputBox({
+        const address = await vscode.window.showInputBox({
           prompt: 'Control plane address (host:port)',
           value: '127.0.0.1:8080',
           validateInput: (v) => (/^[^\s:]+:\d{1,5}$|^\[[0-9a-f:]+\]:\d{1,5}$/i.test(v.trim()) ? undefined : 'Expected host:port, e.g. 127.0.0.1:8080'),
         });
         if (!address) return undefined;
-        address = address.trim();
+        target = { address: address.trim() };
       }
     }
+    const address = target.address;
+    // The endpoint entry's TLS files win; the flowctl.tls.* settings fill in what it does not say.
     const s = readSettings();
     const base = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? process.cwd();
     const file = path.join(base, 'flow.yml');
-    const useTls = tls || !!s.caFile;
+    const fromSettings = {
+      caFile: s.caFile ? resolveSettingPath(s.caFile, file) : undefined,
+      certFile: s.certFile ? resolveSettingPath(s.certFile, file) : undefined,
+      keyFile: s.keyFile ? resolveSettingPath(s.keyFile, file) : undefined,
+    };
+    const useTls = !!target.tls || !!s.caFile;
     const conn = await ctx.connect({
-      address,
-      pipeline,
+      ...target,
       tls: useTls
         ? {
-            caFile: s.caFile ? resolveSettingPath(s.caFile, file) : undefined,
-            certFile: s.certFile ? resolveSettingPath(s.certFile, file) : undefined,
-            keyFile: s.keyFile ? resolveSettingPath(s.keyFile, file) : undefined,
+            ...(fromSettings.caFile ? { caFile: fromSettings.caFile } : {}),
+            ...(fromSettings.certFile && fromSettings.keyFile ? { certFile: fromSettings.certFile, keyFile: fromSettings.keyFile } : {}),
+            ...(target.tls ?? {}),
           }
-        : undefined,
+        : null,
     });
     const snap = conn.snapshot();
     if (snap.error) void vscode.window.showWarningMessage(`flowctl: could not list the services at ${address}: ${snap.error}`);

@@ -2,6 +2,7 @@
 // batches; state changes as dim notice lines. Ctrl+C stops the component; closing the terminal too.
 import * as vscode from 'vscode';
 import { OutputBatcher } from './outputBatcher';
+import { sanitizeTerminalLine } from '../core/text/terminal';
 
 export interface ComponentTerminalHooks {
   /** The user pressed Ctrl+C in the terminal. */
@@ -77,9 +78,13 @@ export class ComponentTerminal implements vscode.Pseudoterminal {
     return { written: b.totalWritten, dropped: b.totalDropped, dropNotices: b.dropNotices, queued: b.queued };
   }
 
-  /** A log line from the component (ANSI kept). stderr lines without colour get a red tint. */
-  line(text: string, stream: 'stdout' | 'stderr' = 'stdout'): void {
+  /**
+   * A log line from the component: colours (SGR) kept, every other escape sequence and control character
+   * removed (clear screen, title, clipboard…). stderr lines without colour get a red tint.
+   */
+  line(raw: string, stream: 'stdout' | 'stderr' = 'stdout'): void {
     if (this.closed) return;
+    const text = sanitizeTerminalLine(raw);
     this.batcher.push(stream === 'stderr' && !text.includes('\x1b[') ? `${RED}${text}${RESET}` : text);
   }
 

@@ -1,14 +1,53 @@
 // "Connect to Control Plane…": lists the services of a control plane running elsewhere (a CLI run,
 // `flowctl server`, another window) through ListComponents and shows them read-only in the tree.
-import * as fs from 'node:fs';
+// The picker's choices come from the endpoint file (every live run and server, with their TLS settings
+// and, for runs, the owner token that the runner service asks for).
 import type { ComponentView, RunSnapshot } from '../core/events';
+import type { EndpointTls } from '../core/endpointFile';
 import type { ModelSource } from './runModel';
 
 export interface ConnectTarget {
   /** host:port to dial. */
   address: string;
   pipeline?: string;
-  tls?: { caFile?: string; certFile?: string; keyFile?: string };
+  /** Pipeline file of a run (absolute). */
+  file?: string;
+  /** null/undefined = plaintext. */
+  tls?: EndpointTls | null;
+  /** The run's owner token (for the runner service's actions), from its endpoint entry. */
+  token?: string;
+  /** host:port of the run's runner service when it is not `address` (runs with an external control plane). */
+  runnerAddress?: string;
+}
+
+export interface ConnectCandidate {
+  label: string;
+  description: string;
+  detail: string;
+  target: ConnectTarget;
+}
+
+/** Every live run and server of the endpoint file ($FLOWCTL_HOME/endpoint.json, its real path shown). */
+export async function connectCandidates(): Promise<{ endpointFile: string; candidates: ConnectCandidate[] }> {
+  const { readEndpointEntries, dialAddress, runnerDialAddress } = await import('../core/endpointFile');
+  const { endpointFilePath } = await import('../core/paths');
+  const endpointFile = endpointFilePath();
+  const candidates = readEndpointEntries(endpointFile)
+    .reverse() // newest first
+    .map((e) => ({
+      label: `$(plug) ${dialAddress(e)}`,
+      description: `${e.kind === 'server' ? 'flowctl server' : (e.pipeline ?? 'run')} (pid ${e.pid})${e.tls ? ' · TLS' : ''}`,
+      detail: `${e.file ? `${e.file} — ` : ''}from ${endpointFile}, started ${e.startedAt}`,
+      target: {
+        address: dialAddress(e),
+        pipeline: e.pipeline,
+        file: e.file,
+        tls: e.tls,
+        token: e.token,
+        runnerAddress: e.runner ? runnerDialAddress(e) : undefined,
+      },
+    }));
+  return { endpointFile, candidates };
 }
 
 const ROLE_OF_TYPE: Record<number, ComponentView['role']> = { 1: 'source', 2: 'processor', 3: 'sink' };
@@ -43,14 +82,10 @@ export function viewFromStatus(status: any): ComponentView {
 
 /** One ListComponents call (include_unhealthy: true), with a deadline. */
 export async function listComponents(target: ConnectTarget, timeoutMs = 5000): Promise<ComponentView[]> {
-  const grpc = await import('@grpc/grpc-js');
   const { fastV1ControlPlaneClient } = await import('../core/wire/fastClient');
-  let creds = grpc.credentials.createInsecure();
-  if (target.tls) {
-    const read = (f?: string) => (f ? fs.readFileSync(f) : null);
-    creds = grpc.credentials.createSsl(read(target.tls.caFile), read(target.tls.keyFile), read(target.tls.certFile));
-  }
-  const client = fastV1ControlPlaneClient(target.address, creds, { 'grpc.max_receive_message_length': 256 * 1024 * 1024 }); // ListComponents decoded by src/core/wire
+  const { clientChannel } = await import('../core/runctl/clientTls');
+  const { credentials, options } = clientChannel(target.tls);
+  const client = fastV1ControlPlaneClient(target.address, credentials, { ...options, 'grpc.max_receive_message_length': 256 * 1024 * 1024 }); // ListComponents decoded by src/core/wire
   try {
     const response: any = await new Promise((resolve, reject) => {
       client.ListComponents({ include_unhealthy: true }, { deadline: Date.now() + timeoutMs }, (err: Error | null, res: unknown) =>

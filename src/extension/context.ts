@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import * as crypto from 'node:crypto';
 import * as vscode from 'vscode';
 import { allComponents } from '../core/pipeline/model';
+import { fileNameFrom, safeJoin } from '../core/safePath';
 import type { RunSnapshot } from '../core/events';
 import { ConnectedControlPlane, type ConnectTarget } from './connect';
 import type { PipelineDiagnostics } from './diagnostics';
@@ -74,9 +75,11 @@ export class FlowctlContext implements vscode.Disposable {
       if (!parsed.isPipeline) throw new Error(`${path.basename(file)} is not a flowctl pipeline file.`);
       if (!parsed.ok || !parsed.pipeline) {
         const errors = parsed.diagnostics.filter((d) => d.severity === 'error').length;
-        this.output.error(`Not running ${file}: ${errors} problem(s) in the pipeline file.`);
-        await vscode.commands.executeCommand('workbench.actions.view.problems');
-        void vscode.window.showErrorMessage(`flowctl: ${path.basename(file)} has ${errors} problem(s); fix them before running.`);
+        const problems = errors === 1 ? '1 error' : `${errors} errors`;
+        this.output.error(`Not running ${file}: ${problems} in the pipeline file.`);
+        void vscode.window.showErrorMessage(`flowctl: ${path.basename(file)} has ${problems}; fix ${errors === 1 ? 'it' : 'them'} before running.`, 'Show Problems').then((a) => {
+          if (a === 'Show Problems') void vscode.commands.executeCommand('workbench.actions.view.problems');
+        });
         return undefined;
       }
       const settings = readSettings(doc.uri);
@@ -84,7 +87,7 @@ export class FlowctlContext implements vscode.Disposable {
       if (options.dbPath) {
         // One registry per pipeline file, so two runs never fight over one LMDB file.
         const hash = crypto.createHash('sha256').update(file).digest('hex').slice(0, 8);
-        options.dbPath = path.join(this.ext.globalStorageUri.fsPath, 'registry', `${parsed.pipeline.metadata.name || 'pipeline'}-${hash}.lmdb`);
+        options.dbPath = safeJoin(path.join(this.ext.globalStorageUri.fsPath, 'registry'), `${fileNameFrom(parsed.pipeline.metadata.name, 'pipeline')}-${hash}.lmdb`);
       }
       this.model.setFailure(undefined);
       const session = await RunSession.create(options, this.model, this.output);

@@ -2,6 +2,7 @@
 // and its diagnostics land in a DiagnosticCollection at the right ranges.
 import * as vscode from 'vscode';
 import type { Diagnostic } from '../core/pipeline/diagnostics';
+import { LIVE_VALIDATION_MAX_CHARS } from './limits';
 import { couldBePipeline, forgetDocument, parseDocument, toRange, type ParsedDocument } from './pipelineDocs';
 
 const SEVERITY: Record<Diagnostic['severity'], vscode.DiagnosticSeverity> = {
@@ -29,7 +30,10 @@ export class PipelineDiagnostics implements vscode.Disposable {
   ) {
     this.disposables.push(
       vscode.workspace.onDidOpenTextDocument((d) => this.schedule(d, 0)),
-      vscode.workspace.onDidChangeTextDocument((e) => this.schedule(e.document, this.delayMs)),
+      vscode.workspace.onDidChangeTextDocument((e) => {
+        // Large documents: validated on open and save only (see LIVE_VALIDATION_MAX_CHARS).
+        if (e.document.getText().length <= LIVE_VALIDATION_MAX_CHARS) this.schedule(e.document, this.delayMs);
+      }),
       vscode.workspace.onDidSaveTextDocument((d) => this.schedule(d, 0)),
       vscode.workspace.onDidCloseTextDocument((d) => {
         this.cancel(d);

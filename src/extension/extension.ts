@@ -11,6 +11,7 @@ import { PipelineCodeLensProvider } from './codeLens';
 import { registerCommands } from './commands';
 import { FlowctlContext } from './context';
 import { PipelineDiagnostics } from './diagnostics';
+import { registerLanguageFeatures } from './language';
 import { parseDocument } from './pipelineDocs';
 import { ServicesTreeProvider, type ServiceNode, type TreeItemData } from './servicesTree';
 import { PipelineStatusBar, SERVICES_VIEW_ID } from './statusBar';
@@ -47,6 +48,8 @@ export function activate(extContext: vscode.ExtensionContext): FlowctlExtensionA
   // Diagnostics (the validator is loaded on the first YAML document).
   ctx.diagnostics = new PipelineDiagnostics(300, (err) => ctx.output.warn(`validation failed: ${String((err as Error)?.message ?? err)}`));
   ctx.pushExtCleanup(ctx.diagnostics);
+  // Quick fixes, completion and hovers for pipeline files (language/).
+  ctx.pushExtCleanup(...registerLanguageFeatures());
 
   // Services view.
   const tree = new ServicesTreeProvider(ctx.model);

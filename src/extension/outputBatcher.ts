@@ -2,9 +2,10 @@
 // `maxBytesPerFlush` per write. When a component floods faster than that, the oldest queued lines
 // are dropped and a visible notice line (`… N lines dropped …`) marks the gap. No vscode import.
 //
-// The queue is a fixed-size ring (head index + count): push and drop are O(1), nothing is shifted
-// or spliced, and a dropped line costs one counter increment. Lines are turned into terminal lines
-// (\r\n endings) only when they are written, so dropped lines cost no string work at all.
+// The queue is the core's BoundedLineQueue (O(1) push and drop; the CLI's log view uses it too).
+// Lines are turned into terminal lines (\r\n endings) only when they are written, so dropped lines
+// cost no string work at all.
+import { BoundedLineQueue, droppedLinesText } from '../core/text/lineQueue';
 
 export interface BatcherOptions {
   /** How often queued lines are written (ms). */
@@ -19,7 +20,7 @@ const DIM_YELLOW = '\x1b[2;33m';
 const RESET = '\x1b[0m';
 
 export function droppedNotice(count: number): string {
-  return `${DIM_YELLOW}… ${count} line${count === 1 ? '' : 's'} dropped …${RESET}\r\n`;
+  return `${DIM_YELLOW}${droppedLinesText(count)}${RESET}\r\n`;
 }
 
 /** Terminal lines end in \r\n; stray \n inside a line become \r\n too. */
@@ -28,18 +29,12 @@ export function toTerminalLine(line: string): string {
 }
 
 export class OutputBatcher {
-  private ring: (string | undefined)[];
-  private head = 0;
-  private count = 0;
-  private dropped = 0;
+  private queue: BoundedLineQueue;
   private timer: NodeJS.Timeout | undefined;
   private paused: boolean;
   private disposed = false;
   private readonly intervalMs: number;
   private readonly maxBytes: number;
-  private readonly maxLines: number;
-  /** Lines dropped over the batcher's life (for tests and the summary). */
-  totalDropped = 0;
   /** Lines written over the batcher's life, and `… N lines dropped …` notices written (for the bench). */
   totalWritten = 0;
   dropNotices = 0;
@@ -50,29 +45,19 @@ export class OutputBatcher {
   ) {
     this.intervalMs = options.intervalMs ?? 25;
     this.maxBytes = options.maxBytesPerFlush ?? 64 * 1024;
-    this.maxLines = Math.max(1, options.maxQueuedLines ?? 5000);
+    this.queue = new BoundedLineQueue({ maxLines: Math.max(1, options.maxQueuedLines ?? 5000) });
     this.paused = options.paused ?? false;
-    // Grown on demand (doubling) up to maxLines, so a quiet component's terminal stays small.
-    this.ring = new Array<string | undefined>(Math.min(this.maxLines, 64));
+  }
+
+  /** Lines dropped over the batcher's life (for tests and the summary). */
+  get totalDropped(): number {
+    return this.queue.totalDropped;
   }
 
   /** Queue one line (without its line ending). O(1); drops the oldest queued line when full. */
   push(line: string): void {
     if (this.disposed) return;
-    if (this.count === this.ring.length) {
-      if (this.count < this.maxLines) this.grow();
-      else {
-        // Full: the oldest line makes room (overwritten below), counted for the notice.
-        this.head = this.head + 1 === this.ring.length ? 0 : this.head + 1;
-        this.count--;
-        this.dropped++;
-        this.totalDropped++;
-      }
-    }
-    let tail = this.head + this.count;
-    if (tail >= this.ring.length) tail -= this.ring.length;
-    this.ring[tail] = line;
-    this.count++;
+    this.queue.push(line);
     if (this.timer === undefined) this.schedule();
   }
 
@@ -99,26 +84,25 @@ export class OutputBatcher {
     this.timer = undefined;
     if (this.disposed || this.paused) return false;
     let out = '';
-    if (this.dropped > 0) {
-      out += droppedNotice(this.dropped);
-      this.dropped = 0;
+    const dropped = this.queue.takeDropped();
+    if (dropped > 0) {
+      out += droppedNotice(dropped);
       this.dropNotices++;
     }
-    const ring = this.ring;
     let taken = 0;
-    while (this.count > 0) {
-      const next = toTerminalLine(ring[this.head]!);
+    for (;;) {
+      const head = this.queue.peek();
+      if (head === undefined) break;
+      const next = toTerminalLine(head);
       if (out.length > 0 && out.length + next.length > this.maxBytes) break;
       out += next;
-      ring[this.head] = undefined;
-      this.head = this.head + 1 === ring.length ? 0 : this.head + 1;
-      this.count--;
+      this.queue.shift();
       taken++;
     }
     this.totalWritten += taken;
     if (out) this.write(out);
-    if (this.count > 0) this.schedule();
-    return this.count > 0;
+    if (this.queue.length > 0) this.schedule();
+    return this.queue.length > 0;
   }
 
   /** Write everything still queued (in max-size chunks). */
@@ -130,33 +114,24 @@ export class OutputBatcher {
 
   /** Lines waiting to be written. */
   get queued(): number {
-    return this.count;
+    return this.queue.length;
   }
 
   /** Lines dropped since the last notice was written (the next notice's N). */
   get pendingDropped(): number {
-    return this.dropped;
+    return this.queue.pendingDropped;
   }
 
   dispose(): void {
     this.disposed = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    this.ring = [];
-    this.head = this.count = 0;
-  }
-
-  private grow(): void {
-    const size = Math.min(this.maxLines, this.ring.length * 2);
-    const next = new Array<string | undefined>(size);
-    for (let i = 0; i < this.count; i++) next[i] = this.ring[(this.head + i) % this.ring.length];
-    this.ring = next;
-    this.head = 0;
+    this.queue.clear();
   }
 
   private schedule(): void {
     if (this.timer || this.paused || this.disposed) return;
-    if (this.count === 0 && this.dropped === 0) return;
+    if (this.queue.length === 0 && this.queue.pendingDropped === 0) return;
     this.timer = setTimeout(() => this.flush(), this.intervalMs);
   }
 }

@@ -79,12 +79,14 @@ test('invalid file: every error as a block with Field, Fix and place; warnings w
     '\n' +
     'ERROR: sink out references unknown input uper\n' +
     '  Field: spec.sinks[0].inputs[0]\n' +
-    '  Fix: use the id of a source, processor or sink: gen, upper, out\n' +
+    '  Fix: did you mean upper? use the id of a source, processor or sink: gen, upper\n' +
+    '  Quick fix: Change to upper\n' +
     '  at bad.yml:17:16\n' +
     '\n' +
     'WARNING: unknown key `restart` in processor "upper" (ignored); did you mean `restart_policy`?\n' +
     '  Field: spec.processors[0].restart\n' +
     '  Hint: rename it to `restart_policy`\n' +
+    '  Quick fix: Rename to `restart_policy`\n' +
     '  at bad.yml:13:7\n';
   assert.equal(r.stdout, expected);
 });
@@ -104,7 +106,74 @@ test('YAML syntax errors are reported with their place, exit 1', async () => {
   const r = await flowctl(['validate', 'syntax.yml']);
   assert.equal(r.code, 1);
   assert.match(r.stdout, /^✗ Pipeline validation failed with \d+ error\(s\)\n/);
-  assert.match(r.stdout, /\nERROR: YAML syntax error: Map keys must be unique\n {2}at syntax\.yml:5:3\n/);
+  assert.match(r.stdout, /\nERROR: YAML syntax error: Map keys must be unique\n {2}Fix: .*\n {2}at syntax\.yml:5:3\n/);
+  // The brackets left open on line 6 are reported where the outer one opens, once, and closed together.
+  assert.match(r.stdout, /\nERROR: YAML syntax error: unclosed '\{': this mapping is never closed with '\}'\n {2}Fix: add the closing '\]\}'\n {2}Quick fix: Add the closing '\]\}' at the end of line 6\n {2}at syntax\.yml:6:7\n/);
+  assert.match(r.stdout, /failed with 2 error\(s\)/);
+});
+
+test('hostile ids and names are refused with their place by validate and by run, and nothing is written outside the folder', async () => {
+  const sub = fs.mkdtempSync(path.join(dir, 'hostile-'));
+  const work = path.join(sub, 'a', 'b');
+  fs.mkdirSync(work, { recursive: true });
+  const text = [
+    'apiVersion: flowctl/v1',
+    'kind: Pipeline',
+    'metadata:',
+    '  name: ../../pipelines-escape',
+    'spec:',
+    '  sources:',
+    '    - id: ../../escaped',
+    '      command: [sh, -c, "sleep 30"]',
+    '    - id: /tmp/absolute',
+    '      command: [sh, -c, "sleep 30"]',
+    '    - id: "line\\nbreak\\e[2J"',
+    '      command: [sh, -c, "sleep 30"]',
+    '',
+  ].join('\n');
+  fs.writeFileSync(path.join(work, 'flow.yml'), text);
+  const v = await flowctl(['validate', 'flow.yml'], work);
+  assert.equal(v.code, 1);
+  assert.match(v.stdout, /ERROR: metadata\.name "\.\.\/\.\.\/pipelines-escape" is not allowed: it contains a path separator\n.*\n.*\n {2}Quick fix: Change to pipelines-escape\n {2}at flow\.yml:4:9\n/);
+  assert.match(v.stdout, /ERROR: source id "\.\.\/\.\.\/escaped" is not allowed: it contains a path separator\n[\s\S]*?at flow\.yml:7:11\n/);
+  assert.match(v.stdout, /ERROR: source id "\/tmp\/absolute" is not allowed[\s\S]*?at flow\.yml:9:11\n/);
+  assert.match(v.stdout, /ERROR: source id "line\\nbreak\\u001b\[2J" is not allowed: it contains a control character[\s\S]*?at flow\.yml:11:11\n/);
+  assert.doesNotMatch(v.stdout, /\u001b/, 'no raw escape reaches the terminal');
+
+  const home = fs.mkdtempSync(path.join(sub, 'home-'));
+  const r = await new Promise<Run>((resolve, reject) => {
+    execFile(process.execPath, [CLI, 'run', 'flow.yml', '--control-plane-port', '0', '--log-dir', 'logs'], { cwd: work, timeout: 30_000, env: { ...process.env, NO_COLOR: '1', FLOWCTL_HOME: home } }, (err, stdout, stderr) => {
+      if (err && typeof err.code !== 'number') return reject(err);
+      resolve({ code: err ? (err.code as number) : 0, stdout, stderr });
+    });
+  });
+  assert.equal(r.code, 1, r.stdout + r.stderr);
+  assert.match(r.stdout + r.stderr, /flow\.yml:7:11: error: source id "\.\.\/\.\.\/escaped" is not allowed/);
+  // Nothing started, nothing written: not next to the pipeline, not two folders up, not in /tmp.
+  assert.deepEqual(fs.readdirSync(sub).sort(), ['a', path.basename(home)].sort());
+  assert.deepEqual(fs.readdirSync(path.join(sub, 'a')), ['b']);
+  assert.deepEqual(fs.readdirSync(work), ['flow.yml']);
+  assert.equal(fs.existsSync('/tmp/absolute.log'), false);
+});
+
+test('a file over 10 MB is refused at once: `Error: pipeline file is too large`, exit 1', async () => {
+  const big = path.join(dir, 'big.yml');
+  fs.writeFileSync(big, VALID);
+  fs.truncateSync(big, 50 * 1024 * 1024);
+  const started = Date.now();
+  const r = await flowctl(['validate', 'big.yml']);
+  assert.equal(r.code, 1);
+  assert.equal(r.stdout, '');
+  assert.equal(r.stderr, 'Error: pipeline file is too large: 50.0 MB (the limit is 10.0 MB): big.yml\n');
+  assert.ok(Date.now() - started < 20_000, 'refused without parsing');
+});
+
+test('--json carries the structured fixes', async () => {
+  fs.writeFileSync(path.join(dir, 'fixes.yml'), VALID.replace('      inputs: [upper]', '      inputs: ["uppr"]'));
+  const r = await flowctl(['validate', 'fixes.yml', '--json']);
+  const d = JSON.parse(r.stdout).diagnostics[0];
+  assert.equal(d.code, 'unknown-input');
+  assert.deepEqual(d.fixes, [{ title: 'Change to "upper"', edits: [{ range: { line: 16, column: 16, endLine: 16, endColumn: 22 }, newText: '"upper"' }], preferred: true }]);
 });
 
 test('missing file: `Error: pipeline file not found: <path>` on stderr, exit 1', async () => {

@@ -56,9 +56,12 @@ describe('flowctl server (CLI)', () => {
       health.close();
     }
     // The endpoint file lets other CLI commands find this control plane.
-    const info = JSON.parse(fs.readFileSync(path.join(home, 'endpoint.json'), 'utf8'));
+    const file = JSON.parse(fs.readFileSync(path.join(home, 'endpoint.json'), 'utf8'));
+    assert.equal(file.version, 2);
+    const info = file.entries.find((e: any) => e.pid === s.child.pid);
+    assert.equal(info?.kind, 'server');
     assert.equal(info.port, s.port);
-    assert.equal(info.pid, s.child.pid);
+    assert.equal(info.tls, null);
 
     const { code, signal } = await stop(s);
     assert.equal(signal, null);

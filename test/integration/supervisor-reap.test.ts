@@ -7,7 +7,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Supervisor, type SupervisorEvent } from '../../src/core/supervisor/supervisor';
-import { RunStateFile, processStartTime, reapLeftovers, type RunState } from '../../src/core/supervisor/stateFile';
+import { RunStateFile, processStartTime, reapLeftovers } from '../../src/core/supervisor/stateFile';
+import { readJournal } from '../../src/core/supervisor/journal';
 import { isProcessAlive } from '../../src/core/supervisor/procfs';
 
 const FIXTURES = path.join(__dirname, '..', 'fixtures', 'proc');
@@ -91,10 +92,11 @@ test('Supervisor re-emits events with the id, records live children in the state
     ['sink', 'source'],
   );
 
-  const state = JSON.parse(fs.readFileSync(sup.stateFile!.file, 'utf8')) as RunState;
-  assert.equal(state.runnerPid, process.pid);
-  assert.equal(state.file, '/x/flow.yml');
-  assert.equal(state.runnerStartTimeTicks, processStartTime(process.pid));
+  const state = readJournal(sup.journal!.file)!;
+  assert.equal(state.header.runnerPid, process.pid);
+  assert.equal(state.header.file, '/x/flow.yml');
+  assert.equal(state.header.marker, sup.runMarker);
+  assert.equal(state.header.runnerStartTimeTicks, processStartTime(process.pid));
   assert.deepEqual(
     state.children.map((c) => [c.id, c.pid, c.pgid, c.startTimeTicks]).sort(),
     [
@@ -111,7 +113,7 @@ test('Supervisor re-emits events with the id, records live children in the state
   for (const pid of pids) assert.ok(gone(pid), `pid ${pid} gone`);
   assert.equal(sup.get('sink')!.exitSignal, 'SIGKILL');
   assert.equal(sup.get('source')!.exitCode, 0);
-  assert.equal(fs.existsSync(sup.stateFile!.file), false, 'state file removed after a clean stop');
+  assert.equal(fs.existsSync(sup.journal!.file), false, 'journal removed after a clean stop');
   assert.ok(events.some((e) => e.id === 'sink' && e.event.type === 'stopped'));
 });
 
@@ -148,9 +150,12 @@ test('a runner killed with -9 leaves its children running; reapLeftovers ends th
     }
   });
 
-  const stateFile = path.join(stateDir, 'runs', `${runner.pid}.json`);
-  const state = JSON.parse(fs.readFileSync(stateFile, 'utf8')) as RunState;
-  assert.equal(state.runnerPid, runner.pid);
+  const journals = fs.readdirSync(path.join(stateDir, 'runs'));
+  assert.equal(journals.length, 1, `one journal: ${journals}`);
+  assert.match(journals[0], new RegExp(`^${runner.pid}-[0-9a-f]{12}\\.jsonl$`));
+  const stateFile = path.join(stateDir, 'runs', journals[0]);
+  const state = readJournal(stateFile)!;
+  assert.equal(state.header.runnerPid, runner.pid);
   assert.deepEqual(state.children.map((c) => c.id).sort(), ['sink', 'src']);
 
   // While the runner lives, its children are not touched.

@@ -16,7 +16,7 @@ const FIXTURES = path.join(ROOT, 'test/fixtures/pipelines');
 type S = Record<string, any>;
 const KEYWORDS = new Set([
   '$schema', '$id', '$ref', 'title', 'description', 'type', 'properties', 'additionalProperties', 'required', 'items',
-  'enum', 'const', 'minimum', 'maximum', 'minItems', 'minLength', 'anyOf', 'allOf', 'definitions', 'examples', 'default',
+  'enum', 'const', 'minimum', 'maximum', 'minItems', 'minLength', 'maxLength', 'pattern', 'anyOf', 'allOf', 'definitions', 'examples', 'default',
 ]);
 
 function resolve(s: S): S {
@@ -49,6 +49,8 @@ function validate(value: unknown, s0: S, at = '$'): string[] {
     if (s.maximum !== undefined && value > s.maximum) out.push(`${at}: above ${s.maximum}`);
   }
   if (typeof value === 'string' && s.minLength !== undefined && value.length < s.minLength) out.push(`${at}: too short`);
+  if (typeof value === 'string' && s.maxLength !== undefined && value.length > s.maxLength) out.push(`${at}: too long`);
+  if (typeof value === 'string' && s.pattern !== undefined && !new RegExp(s.pattern).test(value)) out.push(`${at}: does not match ${s.pattern}`);
   if (Array.isArray(value)) {
     if (s.minItems !== undefined && value.length < s.minItems) out.push(`${at}: fewer than ${s.minItems} items`);
     if (s.items) value.forEach((v, i) => out.push(...validate(v, s.items, `${at}[${i}]`)));
@@ -130,6 +132,9 @@ test('schema rejects obviously wrong pipelines', () => {
     ['health_port out of range', (p) => (p.spec.sources[0].health_port = 70000), /health_port: above 65535/],
     ['source with nothing to run', (p) => delete p.spec.sources[0].command, /anyOf/],
     ['component without id', (p) => delete p.spec.sinks[0].id, /missing id/],
+    ['an id that is a path', (p) => (p.spec.sources[0].id = '../../x'), /id: does not match/],
+    ['a pipeline name with spaces', (p) => (p.metadata.name = 'my pipeline'), /name: does not match/],
+    ['a sink without inputs', (p) => delete p.spec.sinks[0].inputs, /missing inputs/],
     ['a list instead of a mapping', (p) => Object.assign(p, { spec: [] }), /spec: expected object/],
   ];
   for (const [name, mutate, want] of bad) {

@@ -247,7 +247,7 @@ const cases: Case[] = [
     expect: [
       W('unknown key `inptus` in sink "k" (ignored); did you mean `inputs`?', 12, 7, 'unknown-key'),
       W('unknown key `consumers` in spec (ignored); did you mean `sinks`?', 13, 3, 'unknown-key'),
-      W('Sink "k" has no inputs: nothing will feed it', 10, 7, 'no-inputs'),
+      E('Sink "k" must have at least one input', 10, 7, 'no-inputs'),
     ],
   },
   {
@@ -345,7 +345,7 @@ test('flowctl validator_test.go:10 — invalid driver, health_check without port
   const msgs = r.diagnostics.map((d) => d.message);
   assert.ok(msgs.includes('Invalid driver "invalid-driver"'));
   assert.ok(msgs.includes('Source "s" has health_check but no health_port specified'));
-  assert.ok(msgs.includes('Sink "k" has no inputs: nothing will feed it'));
+  assert.ok(msgs.includes('Sink "k" must have at least one input'));
   assert.ok(msgs.includes('Processor "p" replicas cannot be negative'));
 });
 

@@ -3,6 +3,7 @@
 import { ServiceType } from '../../core/controlplane/model';
 import { call, connect, type EndpointFlags } from '../client';
 import { formatLastHeartbeat, table, timestampMs } from '../render/format';
+import { jsonForTerminal, sanitizeField as f } from '../../core/text/terminal';
 import { defineCommand } from '../command';
 import type { ParsedArgs } from '../args';
 import { endpointFlagSpecs } from './status';
@@ -48,14 +49,14 @@ export async function listCommand(args: ParsedArgs<typeof flags>): Promise<numbe
     const res = await call<{ services: WireService[] }>(clients.legacy, 'ListServices', {});
     const services = res.services;
     if (args.flags.json) {
-      process.stdout.write(JSON.stringify(services, null, 2) + '\n');
+      process.stdout.write(jsonForTerminal(services) + '\n');
       return 0;
     }
     if (args.flags.table) {
       const rows = [['ID', 'TYPE', 'STATUS', 'LAST HEARTBEAT'], ['--', '----', '------', '--------------']];
       for (const s of services) {
         const hb = timestampMs(s.last_heartbeat);
-        rows.push([s.service_id, TYPE_NAMES[s.service_type] ?? String(s.service_type), s.is_healthy ? 'HEALTHY' : 'UNHEALTHY', hb ? new Date(hb).toISOString() : '']);
+        rows.push([f(s.service_id), TYPE_NAMES[s.service_type] ?? String(s.service_type), s.is_healthy ? 'HEALTHY' : 'UNHEALTHY', hb ? new Date(hb).toISOString() : '']);
       }
       process.stdout.write(table(rows, 3) + '\n');
       return 0;
@@ -63,16 +64,16 @@ export async function listCommand(args: ParsedArgs<typeof flags>): Promise<numbe
     const out: string[] = [`Registered Services (${services.length}):`, '========================'];
     for (const s of services) {
       out.push('');
-      out.push(`ID: ${s.service_id}`);
-      if (s.component_id && s.component_id !== s.service_id) out.push(`Component: ${s.component_id}`);
-      out.push(`Type: ${TYPE_NAMES[s.service_type] ?? s.service_type}`);
+      out.push(`ID: ${f(s.service_id)}`);
+      if (s.component_id && s.component_id !== s.service_id) out.push(`Component: ${f(s.component_id)}`);
+      out.push(`Type: ${TYPE_NAMES[s.service_type] ?? f(s.service_type)}`);
       out.push(`Status: ${s.is_healthy ? '🟢 HEALTHY' : '🔴 UNHEALTHY'}`);
       const hb = timestampMs(s.last_heartbeat);
       if (hb) out.push(`Last Heartbeat: ${new Date(hb).toISOString()} (${formatLastHeartbeat(hb)})`);
       const keys = Object.keys(s.metrics ?? {}).sort();
       if (keys.length) {
         out.push('Metrics:');
-        for (const k of keys) out.push(`  ${k}: ${s.metrics[k]}`);
+        for (const k of keys) out.push(`  ${f(k)}: ${f(s.metrics[k])}`);
       }
     }
     process.stdout.write(out.join('\n') + '\n');

@@ -2,7 +2,9 @@
 // in flowctl's formats (reference §6), plus `--json`.
 import { RunStatus } from '../../core/controlplane/model';
 import { call, connect, type Clients, type EndpointFlags } from '../client';
+import { readEndpointEntries } from '../../core/endpointFile';
 import { formatAgo, formatEvents, formatRunDuration, formatTimestamp, runStatusWord, table, timestampMs } from '../render/format';
+import { jsonForTerminal, sanitizeField as f } from '../../core/text/terminal';
 import { defineCommand } from '../command';
 import type { ParsedArgs } from '../args';
 import { endpointFlagSpecs } from './status';
@@ -73,7 +75,9 @@ export async function pipelinesCommand(args: ParsedArgs<typeof flags>): Promise<
   const [sub, arg] = args.positionals;
   if (!sub || !['list', 'runs', 'run-info', 'stop', 'active'].includes(sub)) throw new Error(USAGE);
   const json = args.flags.json;
-  const clients = await connect(args.flags as EndpointFlags);
+  // `run-info`/`stop` of a live run: its own control plane, found by run id in the endpoint file.
+  const byRunId = arg && !args.flags.file && (sub === 'run-info' || sub === 'stop') ? readEndpointEntries().filter((e) => e.file && e.runId?.startsWith(arg)) : [];
+  const clients = await connect(args.flags as EndpointFlags, 2000, byRunId.length === 1 ? { file: byRunId[0].file } : {});
   const print = (s: string): number => {
     process.stdout.write(s + '\n');
     return 0;
@@ -88,9 +92,9 @@ export async function pipelinesCommand(args: ParsedArgs<typeof flags>): Promise<
           const last = rs.reduce((a, b) => (timestampMs(b.start_time) > timestampMs(a.start_time) ? b : a));
           return { name, last, count: rs.length };
         });
-        if (json) return print(JSON.stringify(rows.map((r) => ({ name: r.name, runs: r.count, lastRun: toJson(r.last) })), null, 2));
+        if (json) return print(jsonForTerminal(rows.map((r) => ({ name: r.name, runs: r.count, lastRun: toJson(r.last) }))));
         if (rows.length === 0) return print('No pipelines found');
-        print(table([['NAME', 'LAST RUN', 'STATUS', 'RUNS'], ...rows.map((r) => [r.name, formatAgo(timestampMs(r.last.start_time)), runStatusWord(r.last.status), String(r.count)])]));
+        print(table([['NAME', 'LAST RUN', 'STATUS', 'RUNS'], ...rows.map((r) => [f(r.name), formatAgo(timestampMs(r.last.start_time)), runStatusWord(r.last.status), String(r.count)])]));
         print(`\n${rows.length} pipeline(s) found`);
         return 0;
       }
@@ -98,42 +102,42 @@ export async function pipelinesCommand(args: ParsedArgs<typeof flags>): Promise<
         if (!arg) throw new Error('usage: flowctl pipelines runs <pipeline-name> [--limit N]');
         const limit = args.flags.limit;
         const { runs } = await call<{ runs: WireRun[] }>(clients.legacy, 'ListPipelineRuns', { pipeline_name: arg, limit });
-        if (json) return print(JSON.stringify(runs.map(toJson), null, 2));
-        if (runs.length === 0) return print(`No runs found for pipeline: ${arg}`);
-        print(table([['RUN ID', 'STATUS', 'STARTED', 'DURATION', 'EVENTS'], ...runs.map((r) => [r.run_id.slice(0, 8), runStatusWord(r.status), formatAgo(timestampMs(r.start_time)), formatRunDuration(durationOf(r)), formatEvents(r.metrics?.events_processed ?? 0)])]));
+        if (json) return print(jsonForTerminal(runs.map(toJson)));
+        if (runs.length === 0) return print(`No runs found for pipeline: ${f(arg)}`);
+        print(table([['RUN ID', 'STATUS', 'STARTED', 'DURATION', 'EVENTS'], ...runs.map((r) => [f(r.run_id.slice(0, 8)), runStatusWord(r.status), formatAgo(timestampMs(r.start_time)), formatRunDuration(durationOf(r)), formatEvents(r.metrics?.events_processed ?? 0)])]));
         print(`\nShowing last ${runs.length} run(s). Use --limit to see more.`);
         return 0;
       }
       case 'run-info': {
         const run = await resolveRunId(clients, arg);
-        if (json) return print(JSON.stringify(toJson(run), null, 2));
+        if (json) return print(jsonForTerminal(toJson(run)));
         const lines = [
-          `Run ID:        ${run.run_id}`,
-          `Pipeline:      ${run.pipeline_name}`,
+          `Run ID:        ${f(run.run_id)}`,
+          `Pipeline:      ${f(run.pipeline_name)}`,
           `Status:        ${runStatusWord(run.status)}`,
           `Started:       ${formatTimestamp(timestampMs(run.start_time))}`,
           `Duration:      ${formatRunDuration(durationOf(run))}`,
           `Events:        ${formatEvents(run.metrics?.events_processed ?? 0)}`,
         ];
-        if (run.metrics?.events_per_second) lines.push(`Throughput:    ${run.metrics.events_per_second.toFixed(1)} events/sec`);
-        lines.push('', 'Components:', ...run.component_ids.map((c) => `  - ${c}`));
-        if (run.error) lines.push('', `Error: ${run.error}`);
+        if (run.metrics?.events_per_second) lines.push(`Throughput:    ${Number(run.metrics.events_per_second).toFixed(1)} events/sec`);
+        lines.push('', 'Components:', ...run.component_ids.map((c) => `  - ${f(c)}`));
+        if (run.error) lines.push('', `Error: ${f(run.error, 4096)}`);
         print(lines.join('\n'));
         return 0;
       }
       case 'stop': {
         const run = await resolveRunId(clients, arg);
-        if (!json) print(`Stopping pipeline run ${run.run_id}...`);
+        if (!json) print(`Stopping pipeline run ${f(run.run_id)}...`);
         const stopped = await call<WireRun>(clients.legacy, 'StopPipelineRun', { run_id: run.run_id });
-        if (json) return print(JSON.stringify(toJson(stopped), null, 2));
+        if (json) return print(jsonForTerminal(toJson(stopped)));
         print(`✓ Pipeline stopped (status: ${runStatusWord(stopped.status)})`);
         return 0;
       }
       case 'active': {
         const { runs } = await call<{ runs: WireRun[] }>(clients.legacy, 'ListPipelineRuns', { status: RunStatus.RUNNING, limit: 100 });
-        if (json) return print(JSON.stringify(runs.map(toJson), null, 2));
+        if (json) return print(jsonForTerminal(runs.map(toJson)));
         if (runs.length === 0) return print('No active pipeline runs');
-        print(table([['RUN ID', 'PIPELINE', 'STARTED', 'DURATION', 'EVENTS', 'STATUS'], ...runs.map((r) => [r.run_id.slice(0, 8), r.pipeline_name, formatAgo(timestampMs(r.start_time)), formatRunDuration(durationOf(r)), formatEvents(r.metrics?.events_processed ?? 0), runStatusWord(r.status)])]));
+        print(table([['RUN ID', 'PIPELINE', 'STARTED', 'DURATION', 'EVENTS', 'STATUS'], ...runs.map((r) => [f(r.run_id.slice(0, 8)), f(r.pipeline_name), formatAgo(timestampMs(r.start_time)), formatRunDuration(durationOf(r)), formatEvents(r.metrics?.events_processed ?? 0), runStatusWord(r.status)])]));
         print(`\n${runs.length} active pipeline run(s)`);
         return 0;
       }

@@ -5,10 +5,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createRunner, PipelineInvalidError } from '../../core/runner';
 import { loadPipelineFileSync } from '../../core/pipeline/load';
+import { PipelineAlreadyRunningError } from '../../core/runctl/runLock';
 import type { RunnerOptions } from '../../core/runnerTypes';
 import { colorEnabled, palette } from '../render/color';
 import { RunView } from '../render/runView';
 import { formatEvents } from '../render/format';
+import { sanitizeField, sanitizeTerminalText } from '../../core/text/terminal';
 import { defineCommand } from '../command';
 import type { ParsedArgs } from '../args';
 
@@ -82,6 +84,11 @@ export async function runCommand(args: ParsedArgs<typeof flags>): Promise<number
   const p = palette(colorEnabled(out));
   const runner = createRunner(options);
   const view = new RunView({ out, palette: p, showStatus, interactive: !!out.isTTY && colorEnabled(out) });
+  /** Before returning: let a slow reader take what is queued (bounded wait; the log files have it all). */
+  const finish = async (code: number): Promise<number> => {
+    await view.flush(FLUSH_ON_EXIT_MS);
+    return code;
+  };
 
   // Signals are handled from the very first moment, so Ctrl+C during start-up cleans up too.
   let signals = 0;
@@ -89,10 +96,10 @@ export async function runCommand(args: ParsedArgs<typeof flags>): Promise<number
     signals++;
     if (signals === 1) {
       view.clearFooter();
-      view.line(`\n${p.yellow('■')} ${sig === 'SIGINT' ? 'Ctrl+C' : sig}: stopping the pipeline… (press Ctrl+C again to stop at once)`);
+      view.line(`\n${p.yellow('■')} ${sig === 'SIGINT' ? 'Ctrl+C' : sig}: stopping the pipeline… (press Ctrl+C again to stop at once)`, true);
       void runner.stop(`${sig} received`);
     } else {
-      view.line(`${p.red('■')} stopping at once (SIGKILL, no grace period)`);
+      view.line(`${p.red('■')} stopping at once (SIGKILL, no grace period)`, true);
       void runner.forceStop(`${sig} received twice`);
     }
   };
@@ -102,8 +109,8 @@ export async function runCommand(args: ParsedArgs<typeof flags>): Promise<number
 
   const absFile = path.resolve(file);
   // Only for the summary line; the runner loads and validates the file itself.
-  const pipelineName = loadPipelineFileSync(absFile, { checkCommands: false }).pipeline?.metadata.name || path.basename(absFile);
-  out.write(
+  const pipelineName = sanitizeField(loadPipelineFileSync(absFile, { checkCommands: false }).pipeline?.metadata.name || path.basename(absFile), 253);
+  view.write(
     [
       'Starting pipeline',
       '-----------------',
@@ -127,20 +134,24 @@ export async function runCommand(args: ParsedArgs<typeof flags>): Promise<number
     process.off('SIGTERM', onSignal);
     process.off('SIGHUP', onSignal);
     if (err instanceof PipelineInvalidError) {
-      out.write(`${p.red('✗')} Pipeline validation failed\n`);
+      view.write(`${p.red('✗')} Pipeline validation failed\n`);
       for (const d of err.diagnostics) {
         const mark = d.severity === 'error' ? p.red('error') : d.severity === 'warning' ? p.yellow('warning') : p.dim('hint');
-        out.write(`  ${d.file}:${d.line}:${d.column}: ${mark}: ${d.message}\n`);
+        view.write(`  ${sanitizeField(d.file)}:${d.line}:${d.column}: ${mark}: ${sanitizeTerminalText(d.message, { keepSgr: false, indent: '    ' })}\n`);
       }
+      return finish(1);
+    }
+    if (err instanceof PipelineAlreadyRunningError) {
+      out.write(`${p.red('✗')} ${err.message}\n`);
       return 1;
     }
     if (signals > 0) {
-      out.write(`${p.yellow('■')} Pipeline stopped during start-up; every process it started is gone.\n`);
-      return 130;
+      view.write(`${p.yellow('■')} Pipeline stopped during start-up; every process it started is gone.\n`);
+      return finish(130);
     }
-    out.write(`\n${p.red('✗')} Pipeline failed to start: ${(err as Error).message}\n`);
-    out.write(`${p.dim('Everything it started has been stopped.')}\n`);
-    return 1;
+    view.write(`\n${p.red('✗')} Pipeline failed to start: ${sanitizeTerminalText((err as Error).message, { keepSgr: false })}\n`);
+    view.write(`${p.dim('Everything it started has been stopped.')}\n`);
+    return finish(1);
   }
 
   const snap = runner.snapshot();
@@ -153,11 +164,13 @@ export async function runCommand(args: ParsedArgs<typeof flags>): Promise<number
       'Next, in another terminal:',
       `  flowctl status --control-plane-address ${host} --control-plane-port ${cpPort}`,
       `  flowctl pipelines active --control-plane-address ${host} --control-plane-port ${cpPort}`,
+      `  flowctl restart <component-id>   (also: flowctl stop <component-id>, flowctl start <component-id>, flowctl stop)`,
       '',
       `Component logs are being written under ${logDir}/`,
       'Press Ctrl+C to stop the pipeline.',
       '',
     ].join('\n'),
+    true,
   );
 
   const final = await runner.done;
@@ -166,12 +179,18 @@ export async function runCommand(args: ParsedArgs<typeof flags>): Promise<number
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
   process.off('SIGHUP', onSignal);
-  out.write(
+  if (view.output.droppedLines > 0) {
+    view.write(`${p.yellow('!')} ${view.output.droppedLines} log lines were not shown because the output was read too slowly; the log files have them all.\n`);
+  }
+  view.write(
     `\n${final.state === 'failed' ? p.red('✗') : p.green('✓')} Pipeline ${final.state}` +
-      `${final.error ? `: ${final.error}` : ''} — ${formatEvents(final.eventsProcessed)} events processed\n`,
+      `${final.error ? `: ${sanitizeTerminalText(final.error, { keepSgr: false })}` : ''} — ${formatEvents(final.eventsProcessed)} events processed\n`,
   );
-  return final.state === 'failed' ? 1 : 0;
+  return finish(final.state === 'failed' ? 1 : 0);
 }
+
+/** How long `flowctl run` waits, when it ends, for a slow reader to take the output still queued. */
+const FLUSH_ON_EXIT_MS = 10_000;
 
 function splitEndpoint(endpoint: string): [string, string] {
   const i = endpoint.lastIndexOf(':');

@@ -9,7 +9,8 @@ import { MemoryStorage } from '../../core/controlplane/storage/memory';
 import { LmdbStorage, defaultDbPath } from '../../core/controlplane/storage/lmdb';
 import type { Storage } from '../../core/controlplane/storage/types';
 import type { TlsFiles } from '../../core/controlplane/tls';
-import { removeEndpointFile, writeEndpointFile } from '../../core/endpointFile';
+import { addEndpointEntry, removeEndpointEntries } from '../../core/endpointFile';
+import { clientTlsForServer } from '../../core/runctl/clientTls';
 import { UsageError } from '../args';
 import { defineCommand } from '../command';
 import { createLogger, parseLogLevel } from '../log';
@@ -90,17 +91,21 @@ export const command = defineCommand({
     });
     const exposed = exposureWarning(cp.address, cp.security);
     if (exposed) logger.always('warn', exposed);
+    // The entry first: a script that reads the "listening" line finds the server through it at once.
+    const dialHost = cp.address === '0.0.0.0' ? '127.0.0.1' : cp.address === '::' ? '::1' : cp.address;
+    addEndpointEntry({ kind: 'server', address: cp.address, port: cp.port, tls: tls ? clientTlsForServer(tls, dialHost) : null });
+    // Only this server's entry goes (other runs and servers keep theirs).
+    const removeOwnEntry = () => removeEndpointEntries((e) => e.kind === 'server' && e.pid === process.pid && e.port === cp.port);
     const where = storage.location ? `${storage.kind} ${storage.location}` : 'memory (no persistence)';
     logger.always('info', `control plane listening on ${cp.endpoint} (${cp.security}, storage ${where}, heartbeat TTL ${formatMs(flags['heartbeat-ttl'])})`);
     const restored = cp.registry.size;
     if (restored > 0) logger.info(`restored ${restored} registration(s) from storage`);
-    writeEndpointFile({ address: cp.address, port: cp.port, pid: process.pid, startedAt: new Date().toISOString(), tls: !!tls });
 
     const signal = await signalled;
     logger.info(`received ${signal}, shutting down (in-flight calls get ${SHUTDOWN_GRACE_MS}ms)`);
     const again = (s: NodeJS.Signals) => {
       logger.warn(`received ${s} again, exiting now`);
-      removeEndpointFile();
+      removeOwnEntry();
       process.exit(1);
     };
     process.once('SIGINT', again);
@@ -108,7 +113,7 @@ export const command = defineCommand({
     try {
       await cp.stop({ graceMs: SHUTDOWN_GRACE_MS });
     } finally {
-      removeEndpointFile();
+      removeOwnEntry();
     }
     logger.info('control plane stopped');
     return 0;

@@ -4,12 +4,14 @@ import { loadPipelineFileSync } from '../../core/pipeline/load';
 import { RunStatus } from '../../core/controlplane/model';
 import { call, connect, type EndpointFlags } from '../client';
 import { colorEnabled, palette } from '../render/color';
+import { jsonForTerminal } from '../../core/text/terminal';
 import { renderStatus, type EventCounts, type WireComponentStatus } from '../render/status';
 import { defineCommand } from '../command';
 import type { ParsedArgs } from '../args';
 
 export const endpointFlagSpecs = {
-  'control-plane-address': { type: 'string', description: 'control plane address (default: the running one from ~/.flowctl/endpoint.json, else 127.0.0.1)' },
+  file: { type: 'string', short: 'f', valueName: 'file', description: 'when several runs are live: the run of this pipeline file (default: the flow.yml here, else the only one)' },
+  'control-plane-address': { type: 'string', description: 'control plane address (default: the running one from $FLOWCTL_HOME/endpoint.json, else 127.0.0.1)' },
   'control-plane-port': { type: 'number', description: 'control plane port (default: the running one, else 8080)' },
   'tls-ca-cert': { type: 'string', valueName: 'file', description: 'CA certificate to verify a TLS control plane' },
   'tls-cert': { type: 'string', valueName: 'file', description: 'client certificate (mutual TLS)' },
@@ -51,7 +53,7 @@ export async function statusCommand(args: ParsedArgs<typeof flags>): Promise<num
   const watch = args.flags.watch;
   const json = args.flags.json;
   const intervalMs = args.flags.interval * 1000;
-  const clients = await connect(args.flags as EndpointFlags);
+  const clients = await connect(args.flags as EndpointFlags, 2000, { file: args.flags.file ?? file });
   const p = palette(colorEnabled(process.stdout));
   try {
     for (;;) {
@@ -73,7 +75,7 @@ export async function statusCommand(args: ParsedArgs<typeof flags>): Promise<num
         // an older control plane without runs: no counts
       }
       if (json) {
-        process.stdout.write(JSON.stringify({ endpoint: clients.target, pipeline: pipelineName ?? runName, components: list.components, counts: counts ?? {} }, null, 2) + '\n');
+        process.stdout.write(jsonForTerminal({ endpoint: clients.target, pipeline: pipelineName ?? runName, components: list.components, counts: counts ?? {} }) + '\n');
       } else {
         if (watch) process.stdout.write('\x1b[H\x1b[2J');
         process.stdout.write(renderStatus(list.components, { pipelineName: pipelineName ?? runName, palette: p, counts }));

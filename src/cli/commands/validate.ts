@@ -6,6 +6,12 @@ import { formatLocation, sortDiagnostics, type Diagnostic } from '../../core/pip
 import { formatFlagHelp, parseArgs, UsageError, type FlagSpecs } from '../args';
 import { defineCommand } from '../command';
 
+/** The structured fixes as suggestion lines (the editor offers the same ones as quick fixes). */
+function quickFixes(d: Diagnostic): string {
+  const fixes = [...(d.fixes ?? [])].sort((a, b) => Number(!!b.preferred) - Number(!!a.preferred)).slice(0, 3);
+  return fixes.map((f) => `  Quick fix: ${f.title}\n`).join('');
+}
+
 /** Renders diagnostics in flowctl's `validate` format, with our `at file:line:column` lines. */
 export function formatValidation(diagnostics: readonly Diagnostic[], componentCount: number): string {
   const sorted = sortDiagnostics(diagnostics);
@@ -19,12 +25,14 @@ export function formatValidation(diagnostics: readonly Diagnostic[], componentCo
     s += `\nERROR: ${d.message}\n`;
     if (d.field) s += `  Field: ${d.field}\n`;
     if (d.fix) s += `  Fix: ${d.fix}\n`;
+    s += quickFixes(d);
     s += `  at ${formatLocation(d)}\n`;
   }
   for (const d of warnings) {
     s += `\nWARNING: ${d.message}\n`;
     if (d.field) s += `  Field: ${d.field}\n`;
     if (d.hint) s += `  Hint: ${d.hint}\n`;
+    s += quickFixes(d);
     s += `  at ${formatLocation(d)}\n`;
   }
   if (hints.length > 0) {
@@ -84,7 +92,7 @@ export async function validateFile(file: string, opts: { json?: boolean; checkCo
     process.stdout.write(JSON.stringify(out, null, 2) + '\n');
     return result.ok ? 0 : 1;
   }
-  const fatal = result.diagnostics.find((d) => d.code === 'file-not-found' || d.code === 'file-read');
+  const fatal = result.diagnostics.find((d) => d.code === 'file-not-found' || d.code === 'file-read' || d.code === 'file-too-large');
   if (fatal) {
     process.stderr.write(`Error: ${fatal.message}\n`);
     return 1;

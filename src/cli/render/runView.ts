@@ -1,10 +1,18 @@
 // What `flowctl run` shows: the start-up summary, progress while components start, then one merged,
 // coloured log view (`[HH:MM:SS] <component>: <line>`) with control-plane events interleaved, and
 // (with --show-status) a status line kept at the bottom of a TTY or printed every 10 s otherwise.
+//
+// Everything shown is made safe for the terminal first: component output keeps its colours (SGR) but
+// loses every other escape sequence and control character (clear screen, title, clipboard…); ids,
+// names and messages show control characters escaped, so an id with a newline cannot split a line.
+// Output goes through a bounded queue (TerminalOutput): a stalled reader costs dropped lines, shown
+// as `… N lines dropped …`, never unbounded memory.
 import type { RunnerEvent, RunSnapshot, ComponentView } from '../../core/events';
 import { HealthStatus } from '../../core/controlplane/model';
+import { sanitizeField, sanitizeTerminalLine } from '../../core/text/terminal';
 import { componentColor, type Palette } from './color';
 import { clock, formatEvents } from './format';
+import { TerminalOutput, type TerminalOutputOptions } from './output';
 
 export interface RunViewOptions {
   out: NodeJS.WriteStream;
@@ -12,7 +20,12 @@ export interface RunViewOptions {
   showStatus: boolean;
   /** Redraw a status footer in place (TTY) instead of printing periodic status lines. */
   interactive: boolean;
+  /** Bounds of the queue for a slow reader (defaults: 10,000 lines, 4 Mi characters). */
+  output?: Omit<TerminalOutputOptions, 'formatDropped'>;
 }
+
+/** Longest notice shown (characters). */
+const MAX_NOTICE_CHARS = 8192;
 
 const STATUS_PRINT_INTERVAL_MS = 10_000;
 const FOOTER_REFRESH_MS = 500;
@@ -23,8 +36,23 @@ export class RunView {
   private lastSnapshot?: RunSnapshot;
   private readonly colors = new Map<string, (s: string) => string>();
   private width = 30;
+  /** Shown form of each component id (escaped once). */
+  private readonly shownIds = new Map<string, string>();
+  readonly output: TerminalOutput;
 
-  constructor(private readonly opts: RunViewOptions) {}
+  constructor(private readonly opts: RunViewOptions) {
+    const p = opts.palette;
+    this.output = new TerminalOutput(opts.out, { ...opts.output, formatDropped: (t) => p.yellow(p.dim(t)) });
+  }
+
+  private shownId(id: string): string {
+    let shown = this.shownIds.get(id);
+    if (shown === undefined) {
+      shown = sanitizeField(id, 253);
+      if (this.shownIds.size < 10_000) this.shownIds.set(id, shown);
+    }
+    return shown;
+  }
 
   /** Colours follow pipeline order: the runner announces every component before any log line. */
   private colorOf(id: string): (s: string) => string {
@@ -32,17 +60,29 @@ export class RunView {
     if (!color) {
       color = componentColor(this.opts.palette, this.colors.size);
       this.colors.set(id, color);
-      this.width = Math.max(this.width, id.length + 13);
+      this.width = Math.max(this.width, Math.min(this.shownId(id).length, 80) + 13);
     }
     return color;
   }
 
-  /** Writes a line above the footer. */
-  line(text: string): void {
-    const out = this.opts.out;
-    if (this.footer && this.opts.interactive) out.write('\r\x1b[2K');
-    out.write(text + '\n');
-    if (this.footer && this.opts.interactive) out.write(this.footer);
+  /** Writes a line above the footer. `keep`: never dropped for a slow reader (the runner's own notices). */
+  line(text: string, keep = false): void {
+    const interactive = this.footer && this.opts.interactive;
+    if (interactive) this.output.raw('\r\x1b[2K');
+    this.output.line(text, keep);
+    if (interactive) this.output.raw(this.footer);
+  }
+
+  /** Text the front end wrote itself (summary, results): kept, in order with the log lines. */
+  write(text: string): void {
+    const lines = text.split('\n');
+    if (lines.at(-1) === '') lines.pop();
+    for (const l of lines) this.output.line(l, true);
+  }
+
+  /** Waits (at most timeoutMs) until a slow reader has taken everything queued. */
+  flush(timeoutMs: number): Promise<boolean> {
+    return this.output.flush(timeoutMs);
   }
 
   handle(event: RunnerEvent, snapshot: () => RunSnapshot): void {
@@ -50,24 +90,26 @@ export class RunView {
     switch (event.type) {
       case 'log': {
         const color = this.colorOf(event.componentId);
-        const prefix = `[${clock(event.time)}] ${event.componentId}:`;
-        this.line(`${color(prefix.padEnd(this.width))} ${event.line}`);
+        const prefix = `[${clock(event.time)}] ${this.shownId(event.componentId)}:`;
+        this.line(`${color(prefix.padEnd(this.width))} ${sanitizeTerminalLine(event.line)}`);
         break;
       }
       case 'notice': {
         const mark = event.level === 'error' ? p.red('✗') : event.level === 'warning' ? p.yellow('!') : p.dim('•');
         const prefix = `[${clock(event.time)}] flowctl:`;
-        this.line(`${p.bold(prefix.padEnd(this.width))} ${mark} ${event.message}`);
+        // Notices are one line each; one that quotes an id with a newline must not become two.
+        const message = sanitizeField(event.message, MAX_NOTICE_CHARS);
+        this.line(`${p.bold(prefix.padEnd(this.width))} ${mark} ${message}`, true);
         break;
       }
       case 'controlPlane':
-        this.line(`${p.green('✓')} Control plane ready at ${event.endpoint}`);
-        this.line('→ Launching components...');
+        this.line(`${p.green('✓')} Control plane ready at ${sanitizeField(event.endpoint)}`, true);
+        this.line('→ Launching components...', true);
         break;
       case 'component':
         this.colorOf(event.view.id);
         if (event.view.phase === 'waiting' && event.view.waitingFor.length) {
-          this.line(p.dim(`  … ${event.view.id} waits for ${event.view.waitingFor.join(', ')}`));
+          this.line(p.dim(`  … ${this.shownId(event.view.id)} waits for ${event.view.waitingFor.map((w) => this.shownId(w)).join(', ')}`), true);
         }
         break;
       case 'metrics':
@@ -93,17 +135,16 @@ export class RunView {
   }
 
   private setFooter(text: string): void {
-    const out = this.opts.out;
-    const cols = out.columns || 120;
+    const cols = this.opts.out.columns || 120;
     const clipped = clip(text, cols - 1);
     if (clipped === this.footer) return;
-    out.write('\r\x1b[2K' + clipped);
-    this.footer = clipped;
+    // Cosmetic: skipped while the reader is behind (the next refresh draws it).
+    if (this.output.raw('\r\x1b[2K' + clipped)) this.footer = clipped;
   }
 
   clearFooter(): void {
     clearInterval(this.footerTimer);
-    if (this.footer && this.opts.interactive) this.opts.out.write('\r\x1b[2K');
+    if (this.footer && this.opts.interactive) this.output.raw('\r\x1b[2K');
     this.footer = '';
   }
 }
@@ -123,9 +164,9 @@ export function statusLine(s: RunSnapshot, p: Palette): string {
   const parts = s.components.map((c) => {
     const figure = c.role === 'sink' ? formatEvents(c.eventsIn) : c.eventsPerSecond ? `${c.eventsPerSecond}/s` : formatEvents(c.eventsOut);
     const restarts = c.restarts ? p.yellow(` ↻${c.restarts}`) : '';
-    return `${c.id} ${healthMark(c, p)}${restarts} ${p.dim(figure)}`;
+    return `${sanitizeField(c.id, 253)} ${healthMark(c, p)}${restarts} ${p.dim(figure)}`;
   });
-  return `${p.bold('●')} ${s.pipelineName} ${s.state} ${healthy}/${s.components.length} healthy | ${parts.join(' · ')} | events ${formatEvents(s.eventsProcessed)} (${Math.round(s.eventsPerSecond)}/s)`;
+  return `${p.bold('●')} ${sanitizeField(s.pipelineName, 253)} ${s.state} ${healthy}/${s.components.length} healthy | ${parts.join(' · ')} | events ${formatEvents(s.eventsProcessed)} (${Math.round(s.eventsPerSecond)}/s)`;
 }
 
 function clip(text: string, width: number): string {

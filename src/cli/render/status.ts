@@ -2,6 +2,7 @@
 import { HEALTH_STATUS_NAMES, HealthStatus } from '../../core/controlplane/model';
 import type { Palette } from './color';
 import { formatLastHeartbeat, formatStatusDuration, timestampMs } from './format';
+import { sanitizeField as f } from '../../core/text/terminal';
 
 /** A ComponentStatusResponse as proto-loader decodes it (keepCase, enums as numbers). */
 export interface WireComponentStatus {
@@ -55,7 +56,7 @@ export function renderStatus(
     return 'No components registered with control plane\nStart a pipeline with: flowctl run pipeline.yaml\n';
   }
   const out: string[] = [];
-  out.push(opts.pipelineName ? `Pipeline: ${opts.pipelineName}` : 'Pipeline Status');
+  out.push(opts.pipelineName ? `Pipeline: ${f(opts.pipelineName)}` : 'Pipeline Status');
   const word = overall(components);
   const color = { UNHEALTHY: p.red, DEGRADED: p.yellow, STARTING: p.cyan, RUNNING: p.green }[word];
   out.push(`Status: ${color(word)}`);
@@ -77,19 +78,19 @@ export function renderStatus(
     out.push(`${title} (${group.length})`);
     for (const c of group) {
       const info = c.component!;
-      out.push(`  ${info.id} (${statusColor(p, c.status)(HEALTH_STATUS_NAMES[c.status] ?? String(c.status))})`);
-      if (info.endpoint) out.push(`    Endpoint: ${info.endpoint}`);
+      out.push(`  ${f(info.id)} (${statusColor(p, c.status)(HEALTH_STATUS_NAMES[c.status] ?? String(c.status))})`);
+      if (info.endpoint) out.push(`    Endpoint: ${f(info.endpoint)}`);
       const registered = timestampMs(c.registered_at);
       if (registered) out.push(`    Uptime: ${formatStatusDuration(now - registered)}`);
       out.push(`    Last heartbeat: ${formatLastHeartbeat(timestampMs(c.last_heartbeat) || undefined, now)}`);
-      if (info.input_event_types?.length) out.push(`    Input types: ${info.input_event_types.join(', ')}`);
-      if (info.output_event_types?.length) out.push(`    Output types: ${info.output_event_types.join(', ')}`);
+      if (info.input_event_types?.length) out.push(`    Input types: ${info.input_event_types.map((t) => f(t)).join(', ')}`);
+      if (info.output_event_types?.length) out.push(`    Output types: ${info.output_event_types.map((t) => f(t)).join(', ')}`);
       const counts = opts.counts?.[info.id];
-      if (counts) out.push(`    Events: ${counts.events_in} in, ${counts.events_out} out`);
+      if (counts) out.push(`    Events: ${f(counts.events_in)} in, ${f(counts.events_out)} out`);
       const keys = Object.keys(c.metrics ?? {}).sort();
       if (keys.length) {
         out.push('    Metrics:');
-        for (const k of keys) out.push(`      ${k}: ${c.metrics[k]}`);
+        for (const k of keys) out.push(`      ${f(k)}: ${f(c.metrics[k])}`);
       }
     }
     out.push('');

@@ -14,14 +14,16 @@
 //   reads (status, lists, runs)          everyone who can connect; configs are served redacted
 //
 // Without a policy (flowctl server) everything stays open, as in flowctl: bind it to loopback, or use
-// mutual TLS off loopback.
-import * as crypto from 'node:crypto';
+// mutual TLS off loopback. Where the process behind a connection cannot be found at all (not Linux, no
+// /proc/net/tcp), component calls stay open too: refusing every component would break every run.
+import * as fs from 'node:fs';
 import type * as grpc from '@grpc/grpc-js';
+import { RUN_TOKEN_METADATA_KEY, tokensEqual } from '../runctl/token';
 import type { Connection, ConnectionCaller, Connections } from './connections';
 import { permissionDenied } from './errors';
 import { pidOfPeer } from './peerProcess';
 
-export const RUN_TOKEN_METADATA = 'x-flowctl-run-token';
+export const RUN_TOKEN_METADATA = RUN_TOKEN_METADATA_KEY;
 
 export interface PeerInfo {
   /** grpc-js peer string, e.g. `ipv4:127.0.0.1:53412`. */
@@ -51,12 +53,6 @@ function tokenOf(call: grpc.ServerUnaryCall<any, any>): string | undefined {
   return typeof v === 'string' ? v : Buffer.isBuffer(v) ? v.toString('utf8') : undefined;
 }
 
-function sameToken(given: string | undefined, expected: string): boolean {
-  if (given === undefined) return false;
-  const a = Buffer.from(given, 'utf8');
-  const b = Buffer.from(expected, 'utf8');
-  return a.length === b.length && crypto.timingSafeEqual(a, b);
-}
 
 export class AccessControl {
   private readonly external: Set<string>;
@@ -67,12 +63,15 @@ export class AccessControl {
     private readonly serverPort: () => number,
   ) {
     this.external = new Set(policy.allowExternal ?? []);
+    this.canRestrict = typeof policy.isRunProcess === 'function' && peersFindable();
   }
 
   /** True when component calls are restricted to the run's processes. */
   get restricted(): boolean {
-    return typeof this.policy.isRunProcess === 'function';
+    return this.canRestrict;
   }
+
+  private readonly canRestrict: boolean;
 
   /** Lets processes outside the run register (heartbeat, unregister) component id `id`. */
   allowExternal(id: string): void {
@@ -89,7 +88,7 @@ export class AccessControl {
 
   isOwner(call: grpc.ServerUnaryCall<any, any>): boolean {
     const token = this.policy.ownerToken;
-    return token !== undefined && token !== '' && sameToken(tokenOf(call), token);
+    return token !== undefined && token !== '' && tokensEqual(token, tokenOf(call));
   }
 
   /** PERMISSION_DENIED unless the call carries the owner's token (open when no token is configured). */
@@ -185,4 +184,9 @@ export class AccessControl {
       );
     }
   }
+}
+
+/** Whether the process behind a local TCP connection can be found here (Linux with /proc). */
+function peersFindable(): boolean {
+  return process.platform === 'linux' && fs.existsSync('/proc/net/tcp');
 }

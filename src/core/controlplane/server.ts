@@ -55,6 +55,8 @@ export interface ControlPlaneServerOptions {
   portFlag?: string;
   /** Clock for timestamps (tests). */
   now?: () => number;
+  /** More gRPC services on the same server and port (e.g. the runner's flowctl.runner.v1.RunnerService). */
+  services?: Array<{ definition: grpc.ServiceDefinition; implementation: grpc.UntypedServiceImplementation }>;
 }
 
 const LEVELS: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 };
@@ -159,6 +161,7 @@ export class ControlPlaneServer {
     if (access) server.addService(limitRequestSizes(accessServiceDefinition(), requestLimit), accessHandlers(ctx));
     const health = new HealthImplementation({ '': 'SERVING', [V1_SERVICE_NAME]: 'SERVING', [LEGACY_SERVICE_NAME]: 'SERVING' });
     health.addToServer(server);
+    for (const extra of opts.services ?? []) server.addService(extra.definition, extra.implementation);
     if (opts.reflection !== false) {
       const served = [V1_SERVICE_NAME, LEGACY_SERVICE_NAME, HEALTH_SERVICE_NAME, ...(access ? [ACCESS_SERVICE_NAME] : [])];
       const withHealth = { ...def, ...protoLoader.loadSync(healthProtoPath, LOADER_OPTIONS), ...(access ? accessPackageDefinition() : {}) };

@@ -1,13 +1,21 @@
 // YAML nodes → plain values, with a FieldLoc for every value and a diagnostic for every wrong type
 // or unknown key. Lenient like flowctl's non-strict yaml.v3 decoding (unknown keys are ignored,
 // scalars become strings where strings are expected) but every leniency is reported.
-import { isAlias, isMap, isPair, isScalar, isSeq, type Document, type LineCounter, type Node } from 'yaml';
+import { isAlias, isMap, isPair, isScalar, isSeq, type Document, type LineCounter } from 'yaml';
 import type { DiagnosticBag } from './diagnostics';
+import { replaceWith, yamlScalar } from './edits';
+import { MAX_ALIAS_EXPANSION, MAX_YAML_DEPTH } from './limits';
 import type { FieldLoc, Range } from './model';
 import type { Shape } from './shape';
 import { suggestKey } from './suggest';
 
 export class Converter {
+  /** Values still allowed to be reached through aliases (the billion-laughs bound). */
+  private aliasBudget = MAX_ALIAS_EXPANSION;
+  private readonly sizes = new WeakMap<object, number>();
+  /** Set once the alias bound was hit (reported once; later aliases read as empty). */
+  aliasLimitHit = false;
+
   constructor(
     readonly text: string,
     readonly lineCounter: LineCounter,
@@ -30,11 +38,109 @@ export class Converter {
     return { line: 1, column: 1, endLine: 1, endColumn: 1 };
   }
 
-  /** Follows aliases (`*anchor`) to the node they name. */
+  /**
+   * Alias → the node it names: the last node before it (in document order) with that anchor, as YAML
+   * says. Built once per document by one iterative walk; the `yaml` package's own Alias.resolve walks
+   * the whole document on every call, which is quadratic in the number of aliases.
+   */
+  private targets?: Map<object, unknown>;
+
+  private resolveAlias(alias: object): unknown {
+    if (!this.targets) {
+      this.targets = new Map();
+      const current = new Map<string, unknown>();
+      const stack: unknown[] = [this.doc.contents];
+      while (stack.length > 0) {
+        const n = stack.pop();
+        if (!n || typeof n !== 'object') continue;
+        if (isAlias(n)) {
+          this.targets.set(n, current.get(n.source));
+          continue;
+        }
+        const anchor = (n as { anchor?: string }).anchor;
+        if (anchor) current.set(anchor, n);
+        if (isMap(n)) {
+          for (let i = n.items.length - 1; i >= 0; i--) stack.push(n.items[i].value, n.items[i].key);
+        } else if (isSeq(n)) {
+          for (let i = n.items.length - 1; i >= 0; i--) stack.push(n.items[i]);
+        }
+      }
+    }
+    return this.targets.get(alias);
+  }
+
+  /** Follows aliases (`*anchor`) to the node they name, charging the alias budget for its size. */
   deref(node: unknown): unknown {
     let n = node;
-    for (let i = 0; i < 10 && isAlias(n); i++) n = n.resolve(this.doc);
+    for (let i = 0; i < 10 && isAlias(n); i++) {
+      const alias = n;
+      n = this.resolveAlias(alias);
+      if (n && typeof n === 'object') this.aliasBudget -= this.sizeOf(n);
+      if (this.aliasBudget < 0) {
+        this.aliasLimit(alias, `too many aliases: expanding them would create more than ${MAX_ALIAS_EXPANSION.toLocaleString('en-US')} values`);
+        return null;
+      }
+    }
     return n;
+  }
+
+  private aliasLimit(at: unknown, message: string): void {
+    if (this.aliasLimitHit) return;
+    this.aliasLimitHit = true;
+    this.bag.error({
+      code: 'yaml-aliases',
+      message,
+      at: this.rangeOf(at),
+      fix: 'aliases (*name) that repeat large or nested anchors multiply; write the values out or share fewer',
+    });
+  }
+
+  /** Number of nodes in a subtree (aliases count 1), computed once per node. Iterative. */
+  private sizeOf(root: object): number {
+    const known = this.sizes.get(root);
+    if (known !== undefined) return known;
+    let count = 0;
+    const stack: unknown[] = [root];
+    while (stack.length > 0 && count <= MAX_ALIAS_EXPANSION) {
+      const n = stack.pop();
+      count++;
+      if (isMap(n)) for (const p of n.items) stack.push(p.key, p.value);
+      else if (isSeq(n)) for (const it of n.items) stack.push(it);
+    }
+    this.sizes.set(root, count);
+    return count;
+  }
+
+  /**
+   * A node's value as plain data (free-form `config`), following aliases within the alias budget and
+   * a depth bound (aliases of aliases can nest deeper than the text does).
+   */
+  private toPlain(node: unknown, depth = 0): unknown {
+    if (depth > 2 * MAX_YAML_DEPTH) {
+      this.aliasLimit(node, `this value nests deeper than ${2 * MAX_YAML_DEPTH} levels through aliases`);
+      return null;
+    }
+    const n = this.deref(node);
+    if (this.aliasLimitHit) return null;
+    if (isScalar(n)) return n.value ?? null;
+    if (isSeq(n)) return n.items.map((it) => this.toPlain(it, depth + 1));
+    if (isMap(n)) {
+      const out: Record<string, unknown> = {};
+      for (const p of n.items) {
+        const k = this.deref(p.key);
+        const key = isScalar(k) ? this.scalarText(k) : JSON.stringify(this.toPlain(k, depth + 1));
+        out[key] = this.toPlain(p.value, depth + 1);
+      }
+      return out;
+    }
+    return null;
+  }
+
+  /** The quote a scalar was written with, if any. */
+  quoteOf(node: unknown): '"' | "'" | undefined {
+    const n = this.deref(node);
+    if (!isScalar(n)) return undefined;
+    return n.type === 'QUOTE_DOUBLE' ? '"' : n.type === 'QUOTE_SINGLE' ? "'" : undefined;
   }
 
   isNull(node: unknown): boolean {
@@ -69,6 +175,8 @@ export class Converter {
     const n = this.deref(node);
     const loc: FieldLoc = { value: this.rangeOf(node) };
     if (keyRange) loc.key = keyRange;
+    const quote = this.quoteOf(node);
+    if (quote) loc.quote = quote;
     if (this.isNull(n)) return { value: undefined, loc };
     const wrong = (expected: string, fix?: string): { value: unknown; loc: FieldLoc } => {
       this.bag.error({
@@ -95,6 +203,7 @@ export class Converter {
             at: loc.value,
             field,
             fix: `write it without quotes: ${key}: ${n.value.trim()}`,
+            fixes: [replaceWith(loc.value, n.value.trim(), `Remove the quotes: ${n.value.trim()}`, true)],
           });
           return { value: Number(n.value), loc };
         }
@@ -106,12 +215,14 @@ export class Converter {
       case 'stringList': {
         if (isScalar(n)) {
           const text = this.scalarText(n);
+          const list = `[${yamlScalar(text, quote)}]`;
           this.bag.error({
             code: 'type',
             message: `${what} must be a list of strings, got ${this.describe(n)}`,
             at: loc.value,
             field,
             fix: `write ${key}: [${JSON.stringify(text)}]`,
+            ...(isScalar(n) && !text.includes('\n') ? { fixes: [replaceWith(loc.value, list, `Make it a list: ${list}`, true)] } : {}),
           });
           return { value: [text], loc };
         }
@@ -137,8 +248,7 @@ export class Converter {
           if (k === undefined) continue;
           const keyR = this.rangeOf(pair.key);
           if (shape.kind === 'anyMap') {
-            const v = this.deref(pair.value);
-            out[k] = v && typeof (v as Node).toJS === 'function' ? (v as Node).toJS(this.doc) : null;
+            out[k] = this.toPlain(pair.value);
             loc.entries[k] = { key: keyR, value: this.rangeOf(pair.value ?? pair.key) };
             continue;
           }
@@ -226,6 +336,7 @@ export class Converter {
           hint: guess
             ? `rename it to \`${guess}\``
             : `known keys: ${known.join(', ')}`,
+          ...(guess ? { fixes: [replaceWith(keyRange, guess, `Rename to \`${guess}\``, true)] } : {}),
         });
         continue;
       }

@@ -1,11 +1,14 @@
 // Reading a pipeline file: YAML (with positions) → Pipeline model → diagnostics.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments } from 'yaml';
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments } from 'yaml';
 import { Converter } from './convert';
 import { DiagnosticBag, hasErrors, type Diagnostic } from './diagnostics';
 import { SECTION_OF_ROLE, type ComponentSpec, type FieldLoc, type Pipeline, type Range, type Role } from './model';
+import { formatBytes, MAX_PIPELINE_FILE_BYTES, MAX_YAML_DEPTH } from './limits';
 import { COMPONENT_FIELDS, METADATA_FIELDS, SPEC_FIELDS, TOP_FIELDS } from './shape';
+import { SyntaxReporter } from './syntax';
+import { scanYaml } from './yamlScan';
 import { validatePipeline, type ValidateOptions } from './validate';
 
 export interface ParseOptions extends ValidateOptions {}
@@ -30,30 +33,50 @@ const START: Range = { line: 1, column: 1, endLine: 1, endColumn: 1 };
 /**
  * Parses and validates pipeline text. `file` names the file in diagnostics (kept as given); it is
  * also resolved (against opts.cwd) to find the pipeline's folder for relative commands.
+ *
+ * Bounded: text over MAX_PIPELINE_FILE_BYTES is refused before parsing, nesting deeper than
+ * MAX_YAML_DEPTH before it reaches the parser's recursion, alias expansion past MAX_ALIAS_EXPANSION
+ * while converting. A YAML syntax error suppresses the type and semantic checks (their findings would
+ * be consequences of it); the model is still built for the editor's completion.
  */
 export function parsePipeline(text: string, file: string, opts: ParseOptions = {}): ParseResult {
   const bag = new DiagnosticBag(file);
+  const bytes = text.length * 3 <= MAX_PIPELINE_FILE_BYTES ? text.length : Buffer.byteLength(text, 'utf8');
+  if (bytes > MAX_PIPELINE_FILE_BYTES) {
+    tooLarge(bag, file, bytes);
+    return finish(bag);
+  }
   const lineCounter = new LineCounter();
+  const scan = scanYaml(text);
+  const syntax = new SyntaxReporter(text, lineCounter, bag);
+  if (scan.tooDeepAt !== undefined) {
+    // Not parsed at all: the parser would spend seconds and a gigabyte on it. Count lines for the position.
+    lineCounter.addNewLine(0);
+    for (let i = text.indexOf('\n'); i !== -1 && i < scan.tooDeepAt; i = text.indexOf('\n', i + 1)) lineCounter.addNewLine(i + 1);
+    syntax.report(scan, []);
+    return finish(bag);
+  }
   const parsed = parseAllDocuments(text, { lineCounter, prettyErrors: false });
   const docs = Array.isArray(parsed) ? parsed : [];
-  const conv = (d: (typeof docs)[number]) => new Converter(text, lineCounter, d, bag);
-
-  // Errors found at the very end (an unterminated quote or bracket) point at the last character
-  // written rather than at an empty line past it.
-  const lastChar = Math.max(0, text.trimEnd().length - 1);
-  const errorSpan = (c: Converter, pos: [number, number]): Range => {
-    const start = Math.min(pos[0], lastChar);
-    return c.span(start, Math.max(pos[1], start + 1));
-  };
-  let syntaxErrors = 0;
+  // Block nesting too deep for the parser's recursion shows up as a stack error somewhere inside;
+  // the root cause is the first level past the limit.
+  const tooDeep = docs[0] ? deepestNode(docs[0].contents, MAX_YAML_DEPTH) : undefined;
+  if (tooDeep !== undefined) {
+    syntax.report({ tooDeepAt: tooDeep, unclosed: [] }, []);
+    return finish(bag);
+  }
+  const syntaxErrors = syntax.report(
+    scan,
+    docs.flatMap((d) => d.errors.map((e) => ({ code: e.code, message: e.message, pos: e.pos }))),
+  );
+  // Conversion (types, unknown keys) reports into the real bag only when the YAML is sound.
+  const convBag = syntaxErrors > 0 ? new DiagnosticBag(file) : bag;
+  const conv = (d: (typeof docs)[number]) => new Converter(text, lineCounter, d, convBag);
   for (const d of docs) {
     const c = conv(d);
-    for (const e of d.errors) {
-      syntaxErrors++;
-      bag.error({ code: 'yaml-syntax', message: `YAML syntax error: ${e.message}`, at: errorSpan(c, e.pos) });
-    }
     for (const w of d.warnings) {
-      bag.warning({ code: 'yaml-warning', message: `YAML: ${w.message}`, at: errorSpan(c, w.pos) });
+      const start = Math.min(w.pos[0], Math.max(0, text.trimEnd().length - 1));
+      bag.warning({ code: 'yaml-warning', message: `YAML: ${w.message}`, at: c.span(start, Math.max(w.pos[1], start + 1)) });
     }
   }
   if (docs.length > 1) {
@@ -75,30 +98,81 @@ export function parsePipeline(text: string, file: string, opts: ParseOptions = {
         message: 'the pipeline file is empty',
         at: START,
         fix: 'start with `apiVersion: flowctl/v1`, `kind: Pipeline`, `metadata: {name: …}` and `spec: {sources: […]}`',
+        fixes: [{ title: 'Insert a minimal pipeline', edits: [{ range: START, newText: SKELETON }], preferred: true }],
       });
     }
     return finish(bag);
   }
   const root = c.deref(doc.contents);
   if (!isMap(root)) {
-    bag.error({
-      code: 'not-a-mapping',
-      message: `a pipeline file must be a YAML mapping (apiVersion, kind, metadata, spec), got ${c.describe(root)}`,
-      at: c.rangeOf(doc.contents),
-      fix: 'start with `apiVersion: flowctl/v1` and `kind: Pipeline` at the left margin',
-    });
+    if (syntaxErrors === 0) {
+      bag.error({
+        code: 'not-a-mapping',
+        message: `a pipeline file must be a YAML mapping (apiVersion, kind, metadata, spec), got ${c.describe(root)}`,
+        at: c.rangeOf(doc.contents),
+        fix: 'start with `apiVersion: flowctl/v1` and `kind: Pipeline` at the left margin',
+      });
+    }
     return finish(bag);
   }
 
   const resolved = path.resolve(opts.cwd ?? process.cwd(), file);
   const pipeline = buildPipeline(c, root, resolved);
-  if (syntaxErrors === 0) validatePipeline(pipeline, bag, opts);
+  if (syntaxErrors === 0 && !c.aliasLimitHit) validatePipeline(pipeline, bag, opts, text);
   return finish(bag, pipeline);
+}
+
+/** What `flowctl init` would write, for an empty file. */
+const SKELETON = [
+  'apiVersion: flowctl/v1',
+  'kind: Pipeline',
+  'metadata:',
+  '  name: my-pipeline',
+  'spec:',
+  '  sources:',
+  '    - id: my-source',
+  '      command: ["./my-source"]',
+  '  sinks:',
+  '    - id: my-sink',
+  '      command: ["./my-sink"]',
+  '      inputs: [my-source]',
+  '',
+].join('\n');
+
+/**
+ * The offset of the first collection nested deeper than `max` (aliases not followed: they point at
+ * nodes counted where they are defined), or undefined. Iterative: the depth is what is being bounded.
+ */
+function deepestNode(contents: unknown, max: number): number | undefined {
+  const stack: [unknown, number][] = [[contents, 0]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    if (isMap(node) || isSeq(node)) {
+      if (depth + 1 > max) return (node as { range?: [number, number, number] }).range?.[0] ?? 0;
+      for (const item of node.items as unknown[]) {
+        if (isPair(item)) {
+          stack.push([item.key, depth + 1], [item.value, depth + 1]);
+        } else stack.push([item, depth + 1]);
+      }
+    }
+  }
+  return undefined;
+}
+
+function tooLarge(bag: DiagnosticBag, file: string, bytes: number): void {
+  bag.error({
+    code: 'file-too-large',
+    message: `pipeline file is too large: ${formatBytes(bytes)} (the limit is ${formatBytes(MAX_PIPELINE_FILE_BYTES)}): ${file}`,
+    at: START,
+    fix: 'a pipeline file is a few KB; check that this is the right file',
+  });
 }
 
 function finish(bag: DiagnosticBag, pipeline?: Pipeline): ParseResult {
   // File order (stable: checks found at the same place keep the order they ran in).
   const diagnostics = [...bag.items].sort((a, b) => a.line - b.line || a.column - b.column);
+  const summary = bag.summary(diagnostics[diagnostics.length - 1] ?? START);
+  if (summary) diagnostics.push(summary);
   const result: ParseResult = { diagnostics, ok: !hasErrors(diagnostics) };
   if (pipeline) result.pipeline = pipeline;
   return result;
@@ -223,8 +297,12 @@ function buildSection(c: Converter, node: unknown, role: Role, secLoc: FieldLoc)
 
 /** What a file that cannot be read gives: `pipeline file not found: <path>` or the read error. */
 function unreadable(file: string, err: unknown): ParseResult {
-  const e = err as NodeJS.ErrnoException;
+  const e = err as NodeJS.ErrnoException & { bytes?: number };
   const bag = new DiagnosticBag(file);
+  if (e.code === 'EFBIG' && e.bytes !== undefined) {
+    tooLarge(bag, file, e.bytes);
+    return finish(bag);
+  }
   bag.error({
     code: e.code === 'ENOENT' ? 'file-not-found' : 'file-read',
     message: e.code === 'ENOENT' ? `pipeline file not found: ${file}` : `failed to read pipeline file: ${e.message}`,
@@ -233,11 +311,66 @@ function unreadable(file: string, err: unknown): ParseResult {
   return finish(bag);
 }
 
+// Opened without blocking (a FIFO given as the pipeline file must not hang the reader), checked with
+// fstat before reading, and read with a bound (a file that grows while it is read is cut at the limit).
+const OPEN_FLAGS = fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0);
+
+function refuseStat(st: fs.Stats, full: string): void {
+  if (st.isDirectory()) throw Object.assign(new Error(`${full} is a directory`), { code: 'EISDIR' });
+  if (!st.isFile()) throw Object.assign(new Error(`${full} is not a regular file`), { code: 'EINVAL' });
+  if (st.size > MAX_PIPELINE_FILE_BYTES) throw Object.assign(new Error('too large'), { code: 'EFBIG', bytes: st.size });
+}
+
+function tooLargeRead(total: number): never {
+  throw Object.assign(new Error('too large'), { code: 'EFBIG', bytes: total });
+}
+
+/** Reads a pipeline file as UTF-8 text within the size limit (throws ENOENT, EISDIR, EFBIG…). */
+export function readPipelineTextSync(full: string): string {
+  const fd = fs.openSync(full, OPEN_FLAGS);
+  try {
+    refuseStat(fs.fstatSync(fd), full);
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const buf = Buffer.allocUnsafe(64 * 1024);
+      const n = fs.readSync(fd, buf, 0, buf.length, null);
+      if (n === 0) break;
+      total += n;
+      if (total > MAX_PIPELINE_FILE_BYTES) tooLargeRead(total);
+      chunks.push(buf.subarray(0, n));
+    }
+    return Buffer.concat(chunks, total).toString('utf8');
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Async twin of readPipelineTextSync. */
+export async function readPipelineText(full: string): Promise<string> {
+  const handle = await fs.promises.open(full, OPEN_FLAGS);
+  try {
+    refuseStat(await handle.stat(), full);
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const { bytesRead, buffer } = await handle.read(Buffer.allocUnsafe(64 * 1024), 0, 64 * 1024, null);
+      if (bytesRead === 0) break;
+      total += bytesRead;
+      if (total > MAX_PIPELINE_FILE_BYTES) tooLargeRead(total);
+      chunks.push(buffer.subarray(0, bytesRead));
+    }
+    return Buffer.concat(chunks, total).toString('utf8');
+  } finally {
+    await handle.close();
+  }
+}
+
 /** Reads and parses a pipeline file. A missing file gives `pipeline file not found: <path>`. */
 export async function loadPipelineFile(file: string, opts: ParseOptions = {}): Promise<ParseResult> {
   let text: string;
   try {
-    text = await fs.promises.readFile(path.resolve(opts.cwd ?? process.cwd(), file), 'utf8');
+    text = await readPipelineText(path.resolve(opts.cwd ?? process.cwd(), file));
   } catch (err) {
     return unreadable(file, err);
   }
@@ -248,7 +381,7 @@ export async function loadPipelineFile(file: string, opts: ParseOptions = {}): P
 export function loadPipelineFileSync(file: string, opts: ParseOptions = {}): ParseResult {
   let text: string;
   try {
-    text = fs.readFileSync(path.resolve(opts.cwd ?? process.cwd(), file), 'utf8');
+    text = readPipelineTextSync(path.resolve(opts.cwd ?? process.cwd(), file));
   } catch (err) {
     return unreadable(file, err);
   }

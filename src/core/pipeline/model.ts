@@ -23,6 +23,8 @@ export interface Range extends Position {
 export interface FieldLoc {
   key?: Range;
   value: Range;
+  /** The quote a scalar value was written with (so a fix can keep the style). */
+  quote?: '"' | "'";
   entries?: Record<string, FieldLoc>;
   items?: FieldLoc[];
 }

@@ -36,3 +36,24 @@ export function suggestKey(unknown: string, known: readonly string[]): string | 
   const limit = Math.max(1, Math.min(3, Math.floor(sq.length / 3)));
   return bestDist <= limit ? best : undefined;
 }
+
+/**
+ * The candidates `value` is most likely a misspelling of, best first: an exact match ignoring case,
+ * `-`/`_`/spaces, a synonym, or within a small edit distance (about a third of the word). At most `max`.
+ */
+export function closestMatches(value: string, candidates: readonly string[], synonyms: Record<string, string> = {}, max = 3): string[] {
+  if (!value) return [];
+  const sq = squash(value);
+  const limit = Math.max(1, Math.min(3, Math.floor(sq.length / 3)));
+  const scored: { c: string; d: number }[] = [];
+  const synonym = synonyms[value.toLowerCase()];
+  for (const c of candidates) {
+    if (c === value) continue;
+    let d = squash(c) === sq ? 0 : editDistance(sq, squash(c));
+    if (synonym === c) d = 0;
+    else if (d > limit && sq.length >= 3 && squash(c).startsWith(sq)) d = limit; // a prefix: `enr` → `enrich`
+    if (d <= limit) scored.push({ c, d });
+  }
+  scored.sort((a, b) => a.d - b.d);
+  return scored.slice(0, max).map((s) => s.c);
+}

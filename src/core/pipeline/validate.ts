@@ -1,7 +1,11 @@
 // Everything wrong or suspicious in a pipeline, all at once, each with its place in the file.
 // flowctl's own checks (loader and `flowctl validate`) keep flowctl's wording; ours are added.
-import { DiagnosticBag, type Diagnostic } from './diagnostics';
+import { DiagnosticBag, type Diagnostic, type Fix } from './diagnostics';
+import { insertAt, replaceWith, yamlScalar } from './edits';
 import { buildGraph, formatCycle } from './graph';
+import { MAX_LISTED_IDS } from './limits';
+import { NAME_RULE, nameProblem, showValue, suggestName } from './names';
+import { closestMatches } from './suggest';
 import {
   allComponents,
   isRegistryReference,
@@ -14,6 +18,7 @@ import {
   type Role,
 } from './model';
 import { findCommand } from './commands';
+import { modeOf } from '../drivers/select';
 import { DRIVERS, PORT_PROTOCOLS, RESTART_POLICIES } from './shape';
 
 export interface ValidateOptions {
@@ -35,35 +40,75 @@ const capital = (r: Role) => r[0].toUpperCase() + r.slice(1);
 /** Validates an already-built model; returns the diagnostics (file named as `pipeline.file`). */
 export function validatePipeline(pipeline: Pipeline, opts?: ValidateOptions & { file?: string }): Diagnostic[];
 /** Adds the diagnostics to an existing bag (used by the loader). */
-export function validatePipeline(pipeline: Pipeline, bag: DiagnosticBag, opts?: ValidateOptions): Diagnostic[];
+export function validatePipeline(pipeline: Pipeline, bag: DiagnosticBag, opts?: ValidateOptions, text?: string): Diagnostic[];
 export function validatePipeline(
   pipeline: Pipeline,
   bagOrOpts?: DiagnosticBag | (ValidateOptions & { file?: string }),
   maybeOpts?: ValidateOptions,
+  text?: string,
 ): Diagnostic[] {
   const bag = bagOrOpts instanceof DiagnosticBag ? bagOrOpts : new DiagnosticBag(bagOrOpts?.file ?? pipeline.file);
   const opts = (bagOrOpts instanceof DiagnosticBag ? maybeOpts : bagOrOpts) ?? {};
-  new Checker(pipeline, bag, opts).run();
+  new Checker(pipeline, bag, opts, text).run();
   return bag.items;
+}
+
+const RESTART_SYNONYMS: Record<string, string> = { never: 'no', none: 'no', false: 'no', onfailure: 'on-failure', 'on-error': 'on-failure', unlessstopped: 'unless-stopped', true: 'always' };
+const DRIVER_SYNONYMS: Record<string, string> = { processes: 'process', containers: 'container', podman: 'container', kube: 'kubernetes' };
+
+/** `a, b, c` with at most MAX_LISTED_IDS names, then `… and N more`. */
+function listIds(ids: readonly string[]): string {
+  if (ids.length <= MAX_LISTED_IDS) return ids.join(', ');
+  return `${ids.slice(0, MAX_LISTED_IDS).join(', ')} … and ${ids.length - MAX_LISTED_IDS} more`;
 }
 
 class Checker {
   private readonly all: ComponentSpec[];
+  private readonly lines?: string[];
   constructor(
     private readonly p: Pipeline,
     private readonly bag: DiagnosticBag,
     private readonly opts: ValidateOptions,
+    text?: string,
   ) {
     this.all = allComponents(p);
+    if (text !== undefined) this.lines = text.split('\n');
   }
 
   run(): void {
     this.checkHeader();
     this.checkComponents();
     this.checkReferences();
+    this.checkEventTypes();
     this.checkCycles();
     this.checkPorts();
     this.checkShape();
+  }
+
+  // ---- fixes --------------------------------------------------------------------------------
+
+  /** A fix that adds `content` as a new line after line `n` (1-based); undefined without the text. */
+  private insertLineAfter(n: number, content: string, title: string, preferred = false): Fix | undefined {
+    if (!this.lines) return undefined;
+    if (n < this.lines.length) return insertAt({ line: n + 1, column: 1 }, `${content}\n`, title, preferred);
+    const last = this.lines[n - 1] ?? '';
+    return insertAt({ line: n, column: last.length + 1 }, `\n${content}`, title, preferred);
+  }
+
+  /** Replacements of the scalar at `loc` by each candidate, in its quote style; the first is preferred when it is the only close one. */
+  private replaceFixes(loc: FieldLoc | undefined, candidates: string[], preferFirst: boolean): Fix[] {
+    if (!loc) return [];
+    return candidates.map((c, i) => {
+      const text = yamlScalar(c, loc.quote);
+      return replaceWith(loc.value, text, `Change to ${text}`, preferFirst && i === 0);
+    });
+  }
+
+  /** Fixes for an unknown id in inputs/depends_on: the close ids (did you mean), or every id when there are few. */
+  private idFixes(loc: FieldLoc | undefined, typed: string, ids: string[]): Fix[] {
+    const close = closestMatches(typed, ids);
+    if (close.length > 0) return this.replaceFixes(loc, close, true);
+    return ids.length <= 5 ? this.replaceFixes(loc, ids, false) : [];
   }
 
   // ---- places -------------------------------------------------------------------------------
@@ -112,35 +157,87 @@ class Checker {
 
   private checkHeader(): void {
     const { p, bag } = this;
+    // New top-level lines go at the left margin, before the first key (only for a block mapping there).
+    const head = this.rootHead();
+    const topInsert = (content: string, title: string): Fix[] =>
+      head.column === 1 && this.lines ? [insertAt({ line: head.line, column: 1 }, `${content}\n`, title, true)] : [];
+    const apiLoc = this.top('apiVersion');
     if (!p.apiVersion) {
-      bag.error({ code: 'api-version-required', message: 'apiVersion is required', at: this.rootHead(), field: 'apiVersion', fix: 'add `apiVersion: flowctl/v1`' });
+      bag.error({
+        code: 'api-version-required',
+        message: 'apiVersion is required',
+        at: apiLoc?.value ?? head,
+        field: 'apiVersion',
+        fix: 'add `apiVersion: flowctl/v1`',
+        fixes: apiLoc?.key ? [replaceWith({ ...apiLoc.key, endLine: apiLoc.value.endLine, endColumn: apiLoc.value.endColumn }, 'apiVersion: flowctl/v1', 'Set `apiVersion: flowctl/v1`', true)] : topInsert('apiVersion: flowctl/v1', 'Add `apiVersion: flowctl/v1`'),
+      });
     } else if (!KNOWN_API_VERSIONS.includes(p.apiVersion)) {
       bag.warning({
         code: 'api-version-unknown',
         message: `apiVersion "${p.apiVersion}" is not one flowctl knows; expected flowctl/v1`,
-        at: this.top('apiVersion')!.value,
+        at: apiLoc!.value,
         field: 'apiVersion',
         hint: 'flowctl accepts any apiVersion today, but flowctl/v1 is the documented one',
+        fixes: this.replaceFixes(apiLoc, ['flowctl/v1'], true),
       });
     }
+    const kindLoc = this.top('kind');
     if (!p.kind) {
-      bag.error({ code: 'kind', message: "kind must be 'Pipeline', got: (nothing)", at: this.rootHead(), field: 'kind', fix: 'add `kind: Pipeline`' });
+      // After the apiVersion line when there is one, else at the top.
+      let fixes: Fix[] = [];
+      if (kindLoc?.key) fixes = [replaceWith({ ...kindLoc.key, endLine: kindLoc.value.endLine, endColumn: kindLoc.value.endColumn }, 'kind: Pipeline', 'Set `kind: Pipeline`', true)];
+      else if (apiLoc?.key && apiLoc.key.column === 1) fixes = [this.insertLineAfter(apiLoc.value.endLine, 'kind: Pipeline', 'Add `kind: Pipeline`', true)].filter((f): f is Fix => !!f);
+      else fixes = topInsert('kind: Pipeline', 'Add `kind: Pipeline`');
+      bag.error({ code: 'kind', message: "kind must be 'Pipeline', got: (nothing)", at: kindLoc?.value ?? head, field: 'kind', fix: 'add `kind: Pipeline`', fixes });
     } else if (p.kind !== 'Pipeline') {
-      bag.error({ code: 'kind', message: `kind must be 'Pipeline', got: ${p.kind}`, at: this.top('kind')!.value, field: 'kind', fix: 'write `kind: Pipeline`' });
+      bag.error({
+        code: 'kind',
+        message: `kind must be 'Pipeline', got: ${showValue(p.kind).slice(1, -1)}`,
+        at: kindLoc!.value,
+        field: 'kind',
+        fix: 'write `kind: Pipeline`',
+        fixes: this.replaceFixes(kindLoc, ['Pipeline'], true),
+      });
     }
+    const nameLoc = this.top('metadata', 'name');
     if (!p.metadata.name) {
       const meta = this.top('metadata');
-      const at = this.top('metadata', 'name')?.value ?? meta?.key ?? this.rootHead();
-      bag.error({ code: 'name-required', message: 'metadata.name is required', at, field: 'metadata.name', fix: 'add `metadata: {name: my-pipeline}`' });
+      const at = nameLoc?.value ?? meta?.key ?? head;
+      const fixes: Fix[] = [];
+      const firstEntry = Object.values(meta?.entries ?? {})[0]?.key;
+      const metaKey = meta?.key;
+      if (!nameLoc && firstEntry && firstEntry.line > (metaKey?.line ?? 0)) {
+        // A block mapping under metadata: a new line at the indentation of its keys.
+        const f = this.insertLineAfter(firstEntry.line - 1, `${' '.repeat(firstEntry.column - 1)}name: my-pipeline`, 'Add `name: my-pipeline`', true);
+        if (f) fixes.push(f);
+      } else if (!nameLoc && metaKey && metaKey.column === 1 && !firstEntry && meta!.value.line === metaKey.line) {
+        const f = this.insertLineAfter(metaKey.line, '  name: my-pipeline', 'Add `name: my-pipeline`', true);
+        if (f) fixes.push(f);
+      }
+      bag.error({ code: 'name-required', message: 'metadata.name is required', at, field: 'metadata.name', fix: 'add `metadata: {name: my-pipeline}`', fixes });
+    } else {
+      const problem = nameProblem(p.metadata.name);
+      if (problem) {
+        const better = suggestName(p.metadata.name);
+        bag.error({
+          code: 'invalid-name',
+          message: `metadata.name ${showValue(p.metadata.name)} is not allowed: ${problem}`,
+          at: nameLoc?.value ?? head,
+          field: 'metadata.name',
+          fix: `use ${NAME_RULE}`,
+          fixes: better ? this.replaceFixes(nameLoc, [better], true) : [],
+        });
+      }
     }
     const driver = p.spec.driver;
     if (driver !== undefined && driver !== '' && !(DRIVERS as readonly string[]).includes(driver)) {
       bag.error({
         code: 'driver',
-        message: `Invalid driver "${driver}"`,
+        message: `Invalid driver ${showValue(driver)}`,
         at: this.top('spec', 'driver')!.value,
         field: 'spec.driver',
         fix: `use one of: ${DRIVERS.join(', ')}`,
+        fixes: this.replaceFixes(this.top('spec', 'driver'), closestMatches(driver, DRIVERS, DRIVER_SYNONYMS), true),
       });
     }
     if (p.spec.sources.length === 0 && p.spec.pipelines.length === 0) {
@@ -158,8 +255,18 @@ class Checker {
   private checkComponents(): void {
     const seen = new Map<string, ComponentSpec>();
     for (const c of this.all) {
+      const idProblem = c.id ? nameProblem(c.id) : undefined;
       if (!c.id) {
         this.bag.error({ code: 'id-required', message: `${c.role} id is required`, at: this.head(c), field: this.field(c, 'id'), fix: `add \`id: my-${c.role}\`` });
+      } else if (idProblem) {
+        this.bag.error({
+          code: 'invalid-id',
+          message: `${c.role} id ${showValue(c.id)} is not allowed: ${idProblem}`,
+          at: this.valueAt(c, 'id'),
+          field: this.field(c, 'id'),
+          fix: `use ${NAME_RULE}`,
+          fixes: this.renameFixes(c),
+        });
       } else if (seen.has(c.id)) {
         const first = seen.get(c.id)!;
         this.bag.error({
@@ -175,6 +282,24 @@ class Checker {
       this.checkRunnable(c);
       this.checkComponentFields(c);
     }
+  }
+
+  /** Renames an invalid id to its closest valid form, with every inputs/depends_on entry naming it. */
+  private renameFixes(c: ComponentSpec): Fix[] {
+    const better = suggestName(c.id);
+    const idLoc = locAt(c.loc, 'id');
+    if (!better || !idLoc || this.all.some((o) => o.id === better)) return [];
+    const edits = [{ range: idLoc.value, newText: yamlScalar(better, idLoc.quote) }];
+    for (const o of this.all) {
+      for (const key of ['inputs', 'depends_on'] as const) {
+        (o[key] ?? []).forEach((ref, i) => {
+          const l = locAt(o.loc, key, i);
+          if (ref === c.id && l) edits.push({ range: l.value, newText: yamlScalar(better, l.quote) });
+        });
+      }
+    }
+    const refs = edits.length - 1;
+    return [{ title: `Rename to ${better}${refs ? ` (and ${refs} reference${refs > 1 ? 's' : ''})` : ''}`, edits, preferred: true }];
   }
 
   /** How will this component be started? */
@@ -259,10 +384,11 @@ class Checker {
     if (c.restart_policy !== undefined && !(RESTART_POLICIES as readonly string[]).includes(c.restart_policy)) {
       this.bag.error({
         code: 'restart-policy',
-        message: `${label} has invalid restart_policy "${c.restart_policy}"`,
+        message: `${label} has invalid restart_policy ${showValue(c.restart_policy)}`,
         at: this.valueAt(c, 'restart_policy'),
         field: this.field(c, 'restart_policy'),
         fix: `use one of: ${RESTART_POLICIES.join(', ')} (quote "no")`,
+        fixes: this.replaceFixes(locAt(c.loc, 'restart_policy'), closestMatches(c.restart_policy, RESTART_POLICIES, RESTART_SYNONYMS), true),
       });
     }
     if (c.replicas !== undefined && c.replicas < 0) {
@@ -286,6 +412,7 @@ class Checker {
       });
     }
     if (c.health_port !== undefined) this.checkPortRange(c, c.health_port, this.valueAt(c, 'health_port'), this.field(c, 'health_port'));
+    this.checkMounts(c, label);
     (c.ports ?? []).forEach((port, i) => {
       for (const k of ['containerPort', 'hostPort'] as const) {
         if (port[k] !== undefined) this.checkPortRange(c, port[k]!, this.valueAt(c, 'ports', i, k), this.field(c, 'ports', i, k));
@@ -293,9 +420,10 @@ class Checker {
       if (port.protocol !== undefined && !(PORT_PROTOCOLS as readonly string[]).includes(port.protocol)) {
         this.bag.warning({
           code: 'port-protocol',
-          message: `${label} port protocol "${port.protocol}" is not one of ${PORT_PROTOCOLS.join(', ')}`,
+          message: `${label} port protocol ${showValue(port.protocol)} is not one of ${PORT_PROTOCOLS.join(', ')}`,
           at: this.valueAt(c, 'ports', i, 'protocol'),
           field: this.field(c, 'ports', i, 'protocol'),
+          fixes: this.replaceFixes(locAt(c.loc, 'ports', i, 'protocol'), closestMatches(port.protocol, PORT_PROTOCOLS), true),
         });
       }
     });
@@ -325,16 +453,21 @@ class Checker {
         });
       }
       const dup = new Set<string>();
+      let othersCache: string[] | undefined;
+      const others = () => (othersCache ??= [...ids].filter((id) => id !== c.id));
       inputs.forEach((input, i) => {
         const at = this.valueAt(c, 'inputs', i);
         const field = this.field(c, 'inputs', i);
         if (!ids.has(input)) {
+          const fixes = this.idFixes(locAt(c.loc, 'inputs', i), input, others());
+          const guess = closestMatches(input, others())[0];
           this.bag.error({
             code: 'unknown-input',
             message: `${c.role} ${c.id} references unknown input ${input || '""'}`,
             at,
             field,
-            fix: `use the id of a source, processor or sink: ${[...ids].join(', ')}`,
+            fix: `${guess ? `did you mean ${guess}? ` : ''}use the id of a source, processor or sink: ${listIds(others())}`,
+            fixes,
           });
         } else if (dup.has(input)) {
           this.bag.warning({ code: 'duplicate-input', message: `${this.name(c)} lists input ${input} twice`, at, field, hint: 'remove the repeated entry' });
@@ -351,24 +484,138 @@ class Checker {
       });
       (c.depends_on ?? []).forEach((dep, i) => {
         if (ids.has(dep)) return;
+        const guess = closestMatches(dep, others())[0];
         this.bag.error({
           code: 'unknown-depends-on',
           message: `${c.role} ${c.id} depends on unknown component ${dep || '""'}`,
           at: this.valueAt(c, 'depends_on', i),
           field: this.field(c, 'depends_on', i),
-          fix: `use the id of another component: ${[...ids].join(', ')}`,
+          fix: `${guess ? `did you mean ${guess}? ` : ''}use the id of another component: ${listIds(others())}`,
+          fixes: this.idFixes(locAt(c.loc, 'depends_on', i), dep, others()),
         });
       });
       if ((c.role === 'processor' || c.role === 'sink') && inputs.length === 0) {
-        this.bag.warning({
+        // flowctl validate's check and wording; its loader (flowctl run) lets such a component start and receive nothing.
+        this.bag.error({
           code: 'no-inputs',
-          message: `${c.id ? `${capital(c.role)} "${c.id}"` : `${capital(c.role)} #${c.index + 1}`} has no inputs: nothing will feed it`,
-          at: this.head(c),
+          message: `${c.id ? `${capital(c.role)} "${c.id}"` : `${capital(c.role)} #${c.index + 1}`} must have at least one input`,
+          at: c.loc.entries?.inputs?.key ?? this.head(c),
           field: this.field(c, 'inputs'),
-          hint: 'add `inputs: [<id of a source or processor>]`',
+          fix: `add \`inputs: [<id of a source${c.role === 'sink' ? ' or processor' : ''}>]\`; without inputs nothing feeds it`,
+          fixes: this.addInputsFixes(c),
         });
       }
     }
+  }
+
+  /**
+   * `inputs: [x]` added as a new line at the end of the component, for the likely upstreams: for a
+   * processor the previous processor, then the sources; for a sink the last processor, then sources.
+   */
+  private addInputsFixes(c: ComponentSpec): Fix[] {
+    const first = Object.values(c.loc.entries ?? {})[0]?.key;
+    if (!first || !this.lines || c.loc.entries?.inputs) return [];
+    // A flow mapping (`- {id: x, …}`) has no line to add; a block one does.
+    if (this.lines[c.range.line - 1]?.[c.range.column - 1] === '{') return [];
+    const before = (role: string) => this.all.filter((o) => o.role === role && o.id && o.id !== c.id && !nameProblem(o.id) && (o.role !== c.role || o.index < c.index));
+    const candidates = [...before('processor').reverse(), ...before('source')].map((o) => o.id).slice(0, 3);
+    const indent = ' '.repeat(first.column - 1);
+    return candidates
+      .map((id, i) => this.insertLineAfter(c.range.endLine, `${indent}inputs: [${yamlScalar(id)}]`, `Add \`inputs: [${id}]\``, i === 0))
+      .filter((f): f is Fix => !!f);
+  }
+
+  /** Declared event types that cannot meet: the runner gives a sink only the events its input_event_types name. */
+  private checkEventTypes(): void {
+    const byId = new Map(this.all.filter((c) => c.id).map((c) => [c.id, c] as const));
+    for (const c of this.all) {
+      if (c.role !== 'sink' || !c.input_event_types?.length) continue;
+      const accepts = new Set(c.input_event_types);
+      (c.inputs ?? []).forEach((input, i) => {
+        const up = byId.get(input);
+        if (!up || up === c || !up.output_event_types?.length) return;
+        if (up.output_event_types.some((t) => accepts.has(t))) return;
+        this.bag.warning({
+          code: 'event-types-mismatch',
+          message: `sink "${c.id}" accepts event types [${c.input_event_types!.join(', ')}], but its input "${input}" produces only [${up.output_event_types.join(', ')}]: none of ${input}'s events will reach ${c.id}`,
+          at: this.valueAt(c, 'inputs', i),
+          field: this.field(c, 'inputs', i),
+          hint: `a sink receives only the events whose type is in its input_event_types; fix one of the lists (${up.role} ${input} at line ${up.position.line}) or leave input_event_types empty to accept every type. Components may register other types when they start`,
+        });
+      });
+    }
+  }
+
+  /**
+   * Whether a component runs in a container, by the drivers' rule (drivers/select.ts): one with an
+   * image and no command always does; one with both does in docker mode (--orchestrator or spec.driver).
+   */
+  private runsAsContainer(c: ComponentSpec): boolean {
+    const hasCommand = (c.command?.length ?? 0) > 0 && !!c.command![0];
+    if (!c.image) return false;
+    return !hasCommand || modeOf(this.opts.orchestrator ?? this.p.spec.driver) === 'docker';
+  }
+
+  /**
+   * volumes and secrets: flowctl mounts volumes, and secrets of type file/dir as read-only volumes, in
+   * containers only; env secrets are not implemented there. Nothing is silently dropped: each one that
+   * has no effect is a warning at its own line. (Container volumes are checked by the driver selection.)
+   */
+  private checkMounts(c: ComponentSpec, label: string): void {
+    const container = this.runsAsContainer(c);
+    if (c.volumes?.length && !container) {
+      this.bag.warning({
+        code: 'volumes-ignored',
+        message: `${label} has volumes, which have no effect: it runs as a local process`,
+        at: this.keyAt(c, 'volumes'),
+        field: this.field(c, 'volumes'),
+        hint: c.image
+          ? 'its command wins over its image; run with --orchestrator docker (or spec.driver: docker) to run it as a container with these mounts'
+          : 'a local process sees the host files directly: use their host paths in command, args or env',
+      });
+    }
+    (c.secrets ?? []).forEach((sec, i) => {
+      const name = sec.name ? showValue(sec.name) : `#${i + 1}`;
+      const at = this.valueAt(c, 'secrets', i);
+      const field = this.field(c, 'secrets', i);
+      const type = sec.type ?? '';
+      if (type === 'file' || type === 'dir') {
+        if (!container) {
+          this.bag.warning({
+            code: 'secret-ignored',
+            message: `${label} secret ${name} (type ${type}) is not mounted: it runs as a local process`,
+            at,
+            field,
+            hint: sec.host_path ? `the process can read ${showValue(sec.host_path)} directly; pass that path in args or env` : 'secrets of type file/dir are mounted read-only into containers',
+          });
+        } else if (!sec.host_path || !sec.container_path) {
+          this.bag.warning({
+            code: 'secret-incomplete',
+            message: `${label} secret ${name} has no ${!sec.host_path ? 'host_path' : 'container_path'}: it is not mounted`,
+            at,
+            field,
+            hint: 'a file/dir secret needs host_path and container_path',
+          });
+        }
+      } else if (type === 'env') {
+        this.bag.warning({
+          code: 'secret-unsupported',
+          message: `${label} secret ${name} of type env is not supported${sec.env ? `: ${sec.env} will not be set` : ''}`,
+          at,
+          field,
+          hint: 'flowctl does not implement env secrets either; set the variable under env: from a file kept out of version control',
+        });
+      } else {
+        this.bag.warning({
+          code: 'secret-ignored',
+          message: `${label} secret ${name} has ${type ? `type ${showValue(type)}` : 'no type'}: only secrets of type file or dir are used (mounted into containers)`,
+          at,
+          field,
+          hint: 'set type: file or type: dir',
+          fixes: type ? this.replaceFixes(locAt(c.loc, 'secrets', i, 'type'), closestMatches(type, ['file', 'dir', 'env']), true) : [],
+        });
+      }
+    });
   }
 
   private checkCycles(): void {

@@ -7,7 +7,7 @@ import { Emitter } from '../typedEmitter';
 import { LineSplitter, stripAnsi } from './lines';
 import { LogFile } from './logFile';
 import type { ComponentHandle } from '../drivers/types';
-import { isGroupAlive, processStartTime, signalGroup, terminateGroup, waitGroupGone } from './procfs';
+import { groupAlive, groupExists, processStartTime, signalGroup, terminateGroup, waitGroupGone } from './procfs';
 
 export type RestartPolicy = 'no' | 'on-failure' | 'always' | 'unless-stopped';
 export const RESTART_POLICIES: readonly RestartPolicy[] = ['no', 'on-failure', 'always', 'unless-stopped'];
@@ -68,6 +68,9 @@ interface Run {
   exited: Promise<void>;
   hasExited: boolean;
 }
+
+/** Characters waiting for the log file's disk write beyond which the component's output is read no further. */
+const LOG_BACKLOG_LIMIT = 8 * 1024 * 1024;
 
 const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 /** Resolves true when `p` settles within `ms`. */
@@ -188,24 +191,30 @@ export class ManagedProcess implements ComponentHandle {
     this.stopRequested = true;
     this.cancelBackoff();
     if (this.stopping) return this.stopping;
-    const nothingLeft = !this.pid && (this.lastPgid === undefined || !isGroupAlive(this.lastPgid));
+    // kill(-pgid, 0) only: no /proc scan here (a large pipeline stops every component at once).
+    const nothingLeft = !this.pid && (this.lastPgid === undefined || !groupExists(this.lastPgid));
     if (this._state === 'stopped' && nothingLeft && !this.restarting) return Promise.resolve(); // idempotent
+    const wasStopped = this._state === 'stopped';
     const p = (async () => {
       if (this.restarting) await this.restarting.catch(() => undefined);
       this.stopRequested = true;
       this.cancelBackoff();
       const run = this.run;
+      let acted = false;
       if (run && !run.hasExited) {
         this._state = 'stopping';
+        acted = true;
         await this.terminate(run, graceMs);
-      } else if (this.lastPgid !== undefined && isGroupAlive(this.lastPgid)) {
+      } else if (this.lastPgid !== undefined && (await groupAlive(this.lastPgid))) {
         this._state = 'stopping';
+        acted = true;
         await terminateGroup(this.lastPgid, graceMs);
       }
       await this.leftovers.catch(() => undefined);
       if (this.log) await this.log.close();
       this._state = 'stopped';
-      this.events.emit({ type: 'stopped' });
+      // Already stopped and only zombies answered for the group: nothing happened, say nothing.
+      if (!wasStopped || acted) this.events.emit({ type: 'stopped' });
     })();
     this.stopping = p.finally(() => {
       if (this.stopping === wrapped) this.stopping = undefined;
@@ -246,7 +255,7 @@ export class ManagedProcess implements ComponentHandle {
         } finally {
           this.userRestarting = false;
         }
-      } else if (this.lastPgid !== undefined && isGroupAlive(this.lastPgid)) {
+      } else if (this.lastPgid !== undefined && groupExists(this.lastPgid)) {
         await terminateGroup(this.lastPgid, graceMs);
       }
       await this.leftovers.catch(() => undefined);
@@ -377,7 +386,16 @@ export class ManagedProcess implements ComponentHandle {
             splitter.end();
             resolve();
           };
-          stream.on('data', (chunk: Buffer | string) => splitter.push(chunk));
+          stream.on('data', (chunk: Buffer | string) => {
+            splitter.push(chunk);
+            // The log file cannot keep up (slow disk): stop reading until it has caught up. The component
+            // then waits on its own output, like under `docker logs`; nothing is lost, memory stays bounded.
+            const log = this.log;
+            if (log && log.backlog > LOG_BACKLOG_LIMIT && !stream.isPaused()) {
+              stream.pause();
+              log.whenDrained(() => stream.resume());
+            }
+          });
           stream.once('end', done);
           stream.once('close', done);
           stream.once('error', done);
@@ -433,7 +451,7 @@ export class ManagedProcess implements ComponentHandle {
     }
 
     // The leader is gone; helpers it left in its group would hold ports and files: end them.
-    if (isGroupAlive(run.pgid)) this.leftovers = terminateGroup(run.pgid, 2_000).catch(() => undefined);
+    if (groupExists(run.pgid)) this.leftovers = terminateGroup(run.pgid, 2_000).catch(() => undefined);
 
     const failed = code !== 0 || signal !== null;
     const policy = this.spec.restartPolicy;
