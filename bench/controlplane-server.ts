@@ -1,6 +1,7 @@
 // One benchmarked server, run as a child of bench/controlplane.ts (forked, with an IPC channel):
 //   node dist/bench/controlplane-server.js memory|lmdb|lmdb-durable|lmdb-per-beat|noop
-// memory: our ControlPlaneServer with MemoryStorage; lmdb: ours with LmdbStorage in a temp dir, heartbeats
+// memory: our ControlPlaneServer with MemoryStorage; memory-access: the same with an embedded run's access
+// rules (every connection's process looked up, once); lmdb: ours with LmdbStorage in a temp dir, heartbeats
 // batched (the default: written together at most 1 s later); lmdb-durable: every heartbeat acknowledged
 // after the fsync'ed commit holding it (concurrent ones share a commit); lmdb-per-beat: one transaction
 // and fsync per heartbeat, as flowctl's BoltDB writes them; noop: a bare grpc-js server of the same
@@ -54,6 +55,7 @@ async function main(): Promise<void> {
   let running: Running;
   if (mode === 'noop') running = await startNoop();
   else if (mode === 'memory') running = await startOurServer(undefined);
+  else if (mode === 'memory-access') running = await startOurServer(undefined, 'batched', true);
   else if (mode === 'lmdb' || mode === 'lmdb-durable' || mode === 'lmdb-per-beat') {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'flowctl-bench-'));
     const writes = mode === 'lmdb' ? 'batched' : mode === 'lmdb-durable' ? 'durable' : 'per-beat';

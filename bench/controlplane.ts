@@ -2,6 +2,7 @@
 // Starts each server as its own child process (bench/controlplane-server.ts), so the server's CPU is
 // read from the server process itself, then drives it over real gRPC:
 //   (a)  our control plane, in memory
+//   (a') the same with an embedded run's access rules (the caller's process looked up once per connection)
 //   (b)  ours with LMDB, heartbeats BATCHED: acknowledged at once, written together ≤ 1 s later
 //        (registrations and run changes are durable when acknowledged; heartbeats are not)
 //   (b2) ours with LMDB, DURABLE heartbeats: acknowledged after the fsync'ed commit holding them
@@ -42,15 +43,16 @@ const TARGETS = { cpuRatioMax: 1.15, throughputRatioMin: 0.8, rssMaxMb: 150, lis
 const PYTHON = process.env.BENCH_PYTHON ?? '/usr/bin/python3';
 const CLIENT_PROCESSES = Math.max(1, Number(process.env.BENCH_CLIENT_PROCESSES ?? 2));
 
-type Mode = 'memory' | 'lmdb' | 'lmdb-durable' | 'lmdb-per-beat' | 'noop';
+type Mode = 'memory' | 'memory-access' | 'lmdb' | 'lmdb-durable' | 'lmdb-per-beat' | 'noop';
 const LABELS: Record<Mode, string> = {
   memory: '(a) ours, memory',
+  'memory-access': "(a') memory + access",
   lmdb: '(b) LMDB, batched hb',
   'lmdb-durable': '(b2) LMDB, durable hb',
   'lmdb-per-beat': '(b3) LMDB, txn per hb',
   noop: '(c) no-op grpc-js',
 };
-const MODES = (process.env.BENCH_SERVERS ?? 'memory,lmdb,lmdb-durable,lmdb-per-beat,noop').split(',').map((m) => m.trim()) as Mode[];
+const MODES = (process.env.BENCH_SERVERS ?? 'memory,memory-access,lmdb,lmdb-durable,lmdb-per-beat,noop').split(',').map((m) => m.trim()) as Mode[];
 for (const m of MODES) if (!(m in LABELS)) throw new Error(`BENCH_SERVERS: unknown server ${m} (${Object.keys(LABELS).join(',')})`);
 /** Lists are the same for every LMDB mode: measured for these only. */
 const LIST_MODES: Mode[] = ['memory', 'lmdb', 'noop'];
@@ -676,6 +678,7 @@ async function main(): Promise<void> {
     checks.throughputRatio_b_over_a = { value: s.median, spread: s, target: `>= ${TARGETS.throughputRatioMin}`, ok: s.median >= TARGETS.throughputRatioMin };
   }
   const info: Record<string, Spread> = {};
+  if (a && results['memory-access']) info.cpuRatio_access_over_a = spread(roundRatios(results['memory-access']!.roundCpuUsPerHeartbeat, a.roundCpuUsPerHeartbeat));
   for (const m of ['lmdb-durable', 'lmdb-per-beat'] as const) {
     if (a && results[m]) info[`throughputRatio_${m}_over_a`] = spread(roundRatios(results[m]!.roundHeartbeatsPerSec, a.roundHeartbeatsPerSec));
   }
@@ -711,8 +714,14 @@ async function main(): Promise<void> {
     console.log(`${(names[key] ?? key).padEnd(52)}${value.padStart(32)}   target ${chk.target.padEnd(8)} ${verdict(chk.ok)}`);
   }
   for (const [key, s] of Object.entries(info)) {
-    const label = key === 'throughputRatio_lmdb-durable_over_a' ? 'heartbeat throughput, b2 (durable)/a, per round' : 'heartbeat throughput, b3 (txn per beat)/a, per round';
-    console.log(`${label.padEnd(52)}${fmtSpread(s, 3).padStart(32)}   (no target: the price of durability)`);
+    const label =
+      key === 'cpuRatio_access_over_a'
+        ? "server CPU per heartbeat, a' (access)/a, per round"
+        : key === 'throughputRatio_lmdb-durable_over_a'
+          ? 'heartbeat throughput, b2 (durable)/a, per round'
+          : 'heartbeat throughput, b3 (txn per beat)/a, per round';
+    const note = key === 'cpuRatio_access_over_a' ? '(the access rules on the heartbeat path)' : '(no target: the price of durability)';
+    console.log(`${label.padEnd(52)}${fmtSpread(s, 3).padStart(32)}   ${note}`);
   }
   console.log(
     JSON.stringify({
