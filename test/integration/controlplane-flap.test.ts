@@ -40,7 +40,9 @@ test('heartbeats every TTL (Go SDK 30 s vs TTL 30 s, scaled): never stale', asyn
     const changes = await beatEvery(cp, 'at-ttl', TTL, 10);
     assert.deepEqual(changes, [], 'no unhealthy/healthy flap');
     assert.equal(cp.registry.get('at-ttl')!.status, HealthStatus.HEALTHY);
-    assert.equal(cp.registry.heartbeatWindowMs('at-ttl'), 2 * TTL, 'window: TTL + grace (min(janitor 10 s, TTL))');
+    const window = cp.registry.heartbeatWindowMs('at-ttl')!;
+    // TTL (or the last interval, when a late beat made it a little longer) + grace (min(janitor 10 s, TTL)).
+    assert.ok(window >= 2 * TTL && window < 2 * TTL + 1000, `window ${window} ms`);
   } finally {
     await cp.stop();
   }
