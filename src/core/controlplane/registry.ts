@@ -37,6 +37,7 @@ import {
   type ServiceRecord,
 } from './model';
 import { PipelineRuns, type RunStopper } from './runs';
+import { checkMetricSizes, keepLegacyMetrics, mergeMetrics, metricCapError, type ByteBudget } from './registryMetrics';
 import type { Storage } from './storage/types';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -138,8 +139,8 @@ export class Registry {
   private ttl: number;
   private janitorMs: number;
   private readonly limits: ControlPlaneLimits;
-  /** Sum of infoBytes + metricBytes over all entries. */
-  private bytes = 0;
+  /** Sum of infoBytes + metricBytes over all entries (against maxRegistryBytes). */
+  private readonly budget: ByteBudget = { used: 0 };
   private janitor: NodeJS.Timeout | undefined;
   private lastNanos = 0n;
   private lastTouchWrite: Promise<void> | undefined;
@@ -172,7 +173,7 @@ export class Registry {
 
   /** What registrations and metrics keep, in bytes (approximate; counted against maxRegistryBytes). */
   get keptBytes(): number {
-    return this.bytes;
+    return this.budget.used;
   }
 
   get limitsInUse(): Readonly<ControlPlaneLimits> {
@@ -237,11 +238,11 @@ export class Registry {
         entry.metricBytes += k.length + v.length;
         entry.metricCount++;
       }
-      if (this.bytes + infoBytes + entry.metricBytes > this.limits.maxRegistryBytes) {
+      if (this.budget.used + infoBytes + entry.metricBytes > this.limits.maxRegistryBytes) {
         this.dropStored(record.serviceId, `the registry is full (${limitNote(this.limits, 'maxRegistryBytes', 'bytes')})`);
         continue;
       }
-      this.bytes += infoBytes + entry.metricBytes;
+      this.budget.used += infoBytes + entry.metricBytes;
       this.services.set(record.serviceId, entry);
       const remaining = record.lastHeartbeat + this.windowOf(entry) - now;
       if (remaining <= 0) {
@@ -298,8 +299,8 @@ export class Registry {
       throw resourceExhausted(`too many registered components: ${this.services.size}, ${limitNote(this.limits, 'maxComponents')}`);
     }
     const freed = previous ? previous.infoBytes + previous.metricBytes : 0;
-    if (this.bytes - freed + infoBytes > this.limits.maxRegistryBytes) {
-      throw resourceExhausted(`the registry is full: ${formatBytes(this.bytes)} kept, ${limitNote(this.limits, 'maxRegistryBytes', 'bytes')}`);
+    if (this.budget.used - freed + infoBytes > this.limits.maxRegistryBytes) {
+      throw resourceExhausted(`the registry is full: ${formatBytes(this.budget.used)} kept, ${limitNote(this.limits, 'maxRegistryBytes', 'bytes')}`);
     }
 
     const now = this.now();
@@ -315,17 +316,17 @@ export class Registry {
     if (opts.peer) record.peer = opts.peer;
     if (opts.legacy) {
       record.legacy = { ...opts.legacy, metrics: {} };
-      if (opts.legacy.metrics) this.mergeLegacyMetrics(record.legacy.metrics, opts.legacy.metrics);
+      if (opts.legacy.metrics) keepLegacyMetrics(record.legacy.metrics, opts.legacy.metrics, this.limits);
     }
 
     if (previous) {
       this.disarm(previous);
       this.services.delete(serviceId); // re-insert at the end: listing is by registration time
-      this.bytes -= freed;
+      this.budget.used -= freed;
     }
     const entry = this.newEntry(record, infoBytes, opts.pid);
     this.services.set(serviceId, entry);
-    this.bytes += infoBytes;
+    this.budget.used += infoBytes;
     this.arm(entry);
 
     if (this.storage) {
@@ -335,10 +336,10 @@ export class Registry {
         if (this.services.get(serviceId) === entry) {
           this.disarm(entry);
           this.services.delete(serviceId);
-          this.bytes -= entry.infoBytes + entry.metricBytes;
+          this.budget.used -= entry.infoBytes + entry.metricBytes;
           if (previous) {
             this.services.set(serviceId, previous);
-            this.bytes += freed;
+            this.budget.used += freed;
             this.arm(previous, Math.max(1, previous.record.lastHeartbeat + this.windowOf(previous) - this.now()));
           }
         }
@@ -366,11 +367,11 @@ export class Registry {
     const record = entry.record;
     let refused = 0;
     if (metrics) {
-      this.checkMetrics(metrics);
-      refused = this.mergeMetrics(entry, metrics, undefined);
+      checkMetricSizes(metrics, this.limits);
+      refused = mergeMetrics(entry, metrics, undefined, this.limits, this.budget);
     }
     this.beat(entry, status);
-    if (refused > 0) throw this.metricCapError(entry, refused);
+    if (refused > 0) throw metricCapError(entry, refused, this.limits);
     return record;
   }
 
@@ -386,77 +387,13 @@ export class Registry {
     if (metrics) {
       const strings: Record<string, string> = {};
       for (const key in metrics) strings[key] = String(metrics[key]);
-      this.checkMetrics(strings);
-      refused = this.mergeMetrics(entry, strings, metrics);
+      checkMetricSizes(strings, this.limits);
+      refused = mergeMetrics(entry, strings, metrics, this.limits, this.budget);
     }
     if (timestampMs !== undefined) legacy.reportedAt = timestampMs;
     this.beat(entry, HealthStatus.UNKNOWN);
-    if (refused > 0) throw this.metricCapError(entry, refused);
+    if (refused > 0) throw metricCapError(entry, refused, this.limits);
     return record;
-  }
-
-  private checkMetrics(metrics: Record<string, string>): void {
-    const limits = this.limits;
-    for (const key in metrics) {
-      if (key.length > limits.maxMetricKeyLength) {
-        throw invalidArgument(`a metric name is too long: ${key.length} characters, ${limitNote(limits, 'maxMetricKeyLength')}`);
-      }
-      const v = metrics[key];
-      if (typeof v === 'string' && v.length > limits.maxMetricValueLength) {
-        throw invalidArgument(`metric ${JSON.stringify(key)} is too long: ${v.length} characters, ${limitNote(limits, 'maxMetricValueLength')}`);
-      }
-    }
-  }
-
-  /** Merges checked metrics (and the legacy doubles); returns how many new names were refused. */
-  private mergeMetrics(entry: Entry, metrics: Record<string, string>, doubles: Record<string, number> | undefined): number {
-    const target = entry.record.metrics;
-    const legacy = doubles ? entry.record.legacy!.metrics : undefined;
-    const limits = this.limits;
-    let refused = 0;
-    for (const key in metrics) {
-      const value = metrics[key]!;
-      const old = target[key];
-      if (old !== undefined) {
-        const delta = value.length - old.length;
-        entry.metricBytes += delta;
-        this.bytes += delta;
-      } else {
-        const size = key.length + value.length;
-        if (entry.metricCount >= limits.maxMetricNames || this.bytes + size > limits.maxRegistryBytes) {
-          refused++;
-          continue;
-        }
-        entry.metricCount++;
-        entry.metricBytes += size;
-        this.bytes += size;
-      }
-      target[key] = value;
-      if (legacy) legacy[key] = doubles![key]!;
-    }
-    return refused;
-  }
-
-  /** Legacy registration metrics (doubles): kept within the metric-name cap. */
-  private mergeLegacyMetrics(target: Record<string, number>, metrics: Record<string, number>): void {
-    let n = 0;
-    for (const key in metrics) {
-      if (n++ >= this.limits.maxMetricNames || key.length > this.limits.maxMetricKeyLength) continue;
-      target[key] = metrics[key]!;
-    }
-  }
-
-  private metricCapError(entry: Entry, refused: number): Error {
-    if (entry.metricCount >= this.limits.maxMetricNames) {
-      return resourceExhausted(
-        `${refused} new metric name(s) of ${entry.record.serviceId} refused: it already has ${entry.metricCount}, ` +
-          `${limitNote(this.limits, 'maxMetricNames')} (the heartbeat counted; known metrics were updated)`,
-      );
-    }
-    return resourceExhausted(
-      `${refused} new metric name(s) of ${entry.record.serviceId} refused: the registry is full, ${limitNote(this.limits, 'maxRegistryBytes', 'bytes')} ` +
-        '(the heartbeat counted; known metrics were updated)',
-    );
   }
 
   private beat(entry: Entry, status: number): void {
@@ -593,7 +530,7 @@ export class Registry {
     if (entry) {
       this.disarm(entry);
       this.services.delete(serviceId);
-      this.bytes -= entry.infoBytes + entry.metricBytes;
+      this.budget.used -= entry.infoBytes + entry.metricBytes;
     }
     if (this.storage) {
       try {
