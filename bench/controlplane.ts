@@ -243,8 +243,12 @@ class PythonLoad implements Load {
 
   private next(p: ChildProcess): Promise<any> {
     return new Promise((resolve, reject) => {
-      this.lines.get(p)!.push((l) => resolve(JSON.parse(l)));
-      p.once('exit', (code) => reject(new Error(`heartbeat_load.py exited (${code})`)));
+      const onExit = (code: number | null) => reject(new Error(`heartbeat_load.py exited (${code})`));
+      p.once('exit', onExit);
+      this.lines.get(p)!.push((l) => {
+        p.off('exit', onExit);
+        resolve(JSON.parse(l));
+      });
     });
   }
 
