@@ -128,15 +128,40 @@ spec:
     assert.equal(fs.existsSync(marker), false, 'no component ran');
   });
 
-  test('the undamaged registry still opens (the check passes and changes nothing the registry reads)', async () => {
+  test('the undamaged registry still opens: unchecked when exactly as its clean close left it, checked once touched', async () => {
     const s = new LmdbStorage(good);
     await s.open();
     try {
+      assert.equal(s.lastCheckSkipped, true, 'closed cleanly and untouched since: no check');
       assert.equal((await s.loadServices()).length, 600);
-      assert.equal((await s.loadRuns()).length, 30);
-      assert.ok(s.lastCheckMs !== undefined, 'the check ran');
     } finally {
       await s.close();
     }
+    const later = new Date(Date.now() + 5000);
+    fs.utimesSync(good, later, later); // anything that changes the file (even only its time) brings the check back
+    await s.open();
+    try {
+      assert.equal(s.lastCheckSkipped, false);
+      assert.ok(s.lastCheckMs !== undefined, 'the check ran');
+      assert.equal((await s.loadServices()).length, 600);
+      assert.equal((await s.loadRuns()).length, 30, 'the check changes nothing the registry reads');
+    } finally {
+      await s.close();
+    }
+  });
+
+  test('damage in place after a clean close (same file, same size) is still caught', async () => {
+    const file = path.join(dir, 'in-place.lmdb');
+    await makeRegistry(file);
+    assert.ok(fs.existsSync(`${file}.clean`), 'a clean close leaves its mark');
+    const fd = fs.openSync(file, 'r+');
+    try {
+      const pages = Math.floor(fs.fstatSync(fd).size / PAGE);
+      for (let p = 2; p < pages; p += 3) fs.writeSync(fd, Buffer.alloc(PAGE), 0, PAGE, p * PAGE);
+    } finally {
+      fs.closeSync(fd);
+    }
+    const res = await runCli(['server', '--port', '0', '--db-path', file], { FLOWCTL_HOME: path.join(dir, 'home') }, 120_000);
+    assertDamagedExit(res, file, 'in place');
   });
 });

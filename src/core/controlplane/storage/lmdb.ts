@@ -16,7 +16,8 @@
 // heartbeat, as flowctl's BoltDB does; for comparison in bench:controlplane.
 //
 // Before an existing file is opened, a child process reads all of it (lmdbCheck.ts): a damaged file
-// is reported instead of crashing this process. Files are 0600 in a 0700 folder.
+// is reported instead of crashing this process. Skipped when the file is exactly as this code left it
+// at a clean close (`<file>.clean`, see lmdbCheck.ts). Files are 0600 in a 0700 folder.
 //
 // Exclusivity: `<path>.pid` is an O_EXCL lock file holding the owner's pid (see lock.ts).
 import * as fs from 'node:fs';
@@ -25,7 +26,7 @@ import { open, type Database, type RootDatabase } from 'lmdb';
 import type { PipelineRun, ServiceRecord } from '../model';
 import { ensurePrivateDir, flowctlHome, makePrivateFile } from '../../paths';
 import { acquirePidLock, type PidLock } from './lock';
-import { RegistryDamagedError, checkRegistryFile } from './lmdbCheck';
+import { RegistryDamagedError, checkRegistryFile, matchesCleanMark, removeCleanMark, writeCleanMark } from './lmdbCheck';
 import type { Storage } from './types';
 
 export const SCHEMA_VERSION = 1;
@@ -84,6 +85,8 @@ export class LmdbStorage implements Storage {
 
   /** How long the last pre-open check took (ms), for diagnostics; undefined when none ran. */
   lastCheckMs: number | undefined;
+  /** True when the last open skipped the check: the file was as a clean close left it. */
+  lastCheckSkipped = false;
 
   async open(): Promise<void> {
     if (this.root) return;
@@ -107,7 +110,10 @@ export class LmdbStorage implements Storage {
     );
     try {
       const created = checkLmdbFile(file);
-      if (!created && this.checkBeforeOpen) this.lastCheckMs = (await checkRegistryFile(file)).ms;
+      this.lastCheckMs = undefined;
+      this.lastCheckSkipped = !created && this.checkBeforeOpen && matchesCleanMark(file);
+      if (!created && this.checkBeforeOpen && !this.lastCheckSkipped) this.lastCheckMs = (await checkRegistryFile(file)).ms;
+      removeCleanMark(file); // from here on the file changes: only the next clean close vouches for it again
       this.root = openRoot(file);
       makePrivateFile(file);
       makePrivateFile(`${file}-lock`);
@@ -134,12 +140,15 @@ export class LmdbStorage implements Storage {
 
   private async doClose(): Promise<void> {
     if (!this.root) return;
+    let flushed = false;
     try {
       await this.flush();
+      flushed = true;
     } finally {
       const root = this.root;
       this.root = this.services = this.runs = undefined;
       await root.close();
+      if (flushed) writeCleanMark(this.location);
       this.lock?.release();
       this.lock = undefined;
     }

@@ -138,3 +138,59 @@ function shorten(reason: string): string {
   if (quoted > 0) r = r.slice(0, quoted).trimEnd();
   return r.length > 200 ? `${r.slice(0, 200)}…` : r;
 }
+
+// ---- the clean-close mark ---------------------------------------------------------------------------
+// A registry that flowctl closed cleanly and that nothing touched since needs no check: at a clean close
+// `<file>.clean` (0600) records the file's size, modification time (ns), inode and device; the next open
+// skips the check only when all four still match, and removes the mark before it writes anything (a
+// crash while serving leaves no mark, so the open after it checks). A file changed by anything else
+// (truncated, overwritten, copied in) has another mtime, size or inode and is checked.
+
+interface CleanMark {
+  size: string;
+  mtimeNs: string;
+  ino: string;
+  dev: string;
+}
+
+function markPath(file: string): string {
+  return `${file}.clean`;
+}
+
+function statMark(file: string): CleanMark | undefined {
+  try {
+    const st = fs.statSync(file, { bigint: true });
+    return { size: String(st.size), mtimeNs: String(st.mtimeNs), ino: String(st.ino), dev: String(st.dev) };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Records that `file` was closed cleanly as it is now. Best effort (a missing mark only costs a check). */
+export function writeCleanMark(file: string): void {
+  const mark = statMark(file);
+  if (!mark) return;
+  const tmp = `${markPath(file)}.${process.pid}.tmp`;
+  try {
+    fs.writeFileSync(tmp, JSON.stringify(mark) + '\n', { mode: 0o600 });
+    fs.renameSync(tmp, markPath(file));
+  } catch {
+    fs.rmSync(tmp, { force: true });
+  }
+}
+
+/** True when `file` is exactly as it was at its last clean close. */
+export function matchesCleanMark(file: string): boolean {
+  let saved: Partial<CleanMark>;
+  try {
+    saved = JSON.parse(fs.readFileSync(markPath(file), 'utf8'));
+  } catch {
+    return false;
+  }
+  const now = statMark(file);
+  return !!now && saved.size === now.size && saved.mtimeNs === now.mtimeNs && saved.ino === now.ino && saved.dev === now.dev;
+}
+
+export function removeCleanMark(file: string): void {
+  fs.rmSync(markPath(file), { force: true });
+}
