@@ -13,6 +13,7 @@
 // from gRPC C-core (bench/heartbeat_load.py on Debian's python3-grpcio, BENCH_CLIENT_PROCESSES
 // processes, default 2) so the load generator is not another grpc-js; BENCH_CLIENT=node uses grpc-js
 // in this process instead. The client's own CPU is measured and printed next to the server's.
+// BENCH_SERVERS picks servers (e.g. memory,noop); BENCH_LISTS=0 skips the 10,000-component list part.
 // For each server also: RSS with 10,000 registered components and ListComponents latency over them:
 // end to end with the client our CLI uses (src/cli/client.ts connect(): fastV1ControlPlaneClient,
 // ListComponents decoded by src/core/wire/listComponents.ts), end to end with the plain proto-loader
@@ -54,8 +55,8 @@ const LABELS: Record<Mode, string> = {
 };
 const MODES = (process.env.BENCH_SERVERS ?? 'memory,memory-access,lmdb,lmdb-durable,lmdb-per-beat,noop').split(',').map((m) => m.trim()) as Mode[];
 for (const m of MODES) if (!(m in LABELS)) throw new Error(`BENCH_SERVERS: unknown server ${m} (${Object.keys(LABELS).join(',')})`);
-/** Lists are the same for every LMDB mode: measured for these only. */
-const LIST_MODES: Mode[] = ['memory', 'lmdb', 'noop'];
+/** Lists are the same for every LMDB mode: measured for these only (none with BENCH_LISTS=0). */
+const LIST_MODES: Mode[] = process.env.BENCH_LISTS === '0' ? [] : ['memory', 'lmdb', 'noop'];
 if (!(SECONDS > 0)) throw new Error(`BENCH_SECONDS must be a positive number (got ${process.env.BENCH_SECONDS})`);
 
 const live = new Set<ChildProcess>();
