@@ -14,7 +14,7 @@ import {
 import { invalidArgument } from './errors';
 import { EMPTY, unary } from './grpcUtil';
 import type { ComponentInfo } from './model';
-import { registrationCaller, withComponentAccess, type HandlerContext } from './handlerContext';
+import { registrationCaller, type HandlerContext } from './handlerContext';
 import { runBytes } from './runs';
 
 export const LEGACY_SERVICE_NAME = 'flowctl.ControlPlane';
@@ -43,6 +43,11 @@ export function componentFromServiceInfo(req: any): ComponentInfo {
 export function legacyHandlers(ctx: HandlerContext): grpc.UntypedServiceImplementation {
   const { registry, log } = ctx;
   const owner = (call: grpc.ServerUnaryCall<any, any>, method: string) => ctx.access?.requireOwner(call, method);
+  const beat = (req: any) => {
+    registry.heartbeatLegacy(req.service_id, req.metrics, fromTimestamp(req.timestamp));
+    const write = registry.takeHeartbeatWrite();
+    return write ? write.then(() => EMPTY) : EMPTY;
+  };
   return {
     Register: unary(
       'Register',
@@ -62,12 +67,10 @@ export function legacyHandlers(ctx: HandlerContext): grpc.UntypedServiceImplemen
     ),
     Heartbeat: unary(
       'Heartbeat',
-      (req, call) =>
-        withComponentAccess(ctx, call, req.service_id, 'Heartbeat', () => {
-          registry.heartbeatLegacy(req.service_id, req.metrics, fromTimestamp(req.timestamp));
-          const write = registry.takeHeartbeatWrite();
-          return write ? write.then(() => EMPTY) : EMPTY;
-        }),
+      (req, call) => {
+        const gate = ctx.access?.component(call, req.service_id, 'Heartbeat');
+        return gate === undefined ? beat(req) : gate.then(() => beat(req));
+      },
       log,
     ),
     GetServiceStatus: unary(
