@@ -1,14 +1,50 @@
 // Which local process is at the other end of a connection to our server (Linux /proc): the client
 // socket's inode comes from /proc/net/tcp{,6} (its local port = the peer port, its remote port = ours),
-// and the process holding that inode from a scan of /proc/<pid>/fd. The scan costs a few ms per hundred
-// processes, so callers cache the answer per connection (access.ts), and concurrent lookups share one
-// scan: a lookup that starts while a scan runs waits for it, and starts another only if its socket
-// was not seen (it may be newer than the running scan).
+// and the process holding that inode from a scan of /proc/<pid>/fd. That costs a few ms per hundred
+// processes, so callers cache the answer per connection (access.ts), and lookups are answered in
+// batches: every lookup that arrives while a batch runs waits for the next one, and one batch reads the
+// socket tables once and scans /proc once for all of them (200 components registering at once cost one
+// or two scans, not 200).
 import * as fs from 'node:fs/promises';
-import { peerPort, socketInodes } from '../runner/peerPid';
+import { peerPort } from '../runner/peerPid';
 
-/** inode → pid for every socket fd of every process we may look at. */
-async function scanSocketOwners(): Promise<Map<string, number>> {
+interface Lookup {
+  peerPort: number;
+  serverPort: number;
+  resolve: (pid: number | undefined) => void;
+}
+
+/** "clientPort:serverPort" → inodes of the client end, for every TCP socket in our network namespace. */
+async function clientSockets(): Promise<Map<string, string[]>> {
+  const out = new Map<string, string[]>();
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text: string;
+    try {
+      text = await fs.readFile(table, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const cols = line.trim().split(/\s+/);
+      if (cols.length < 10) continue;
+      const local = parseInt(cols[1]!.split(':')[1]!, 16);
+      const remote = parseInt(cols[2]!.split(':')[1]!, 16);
+      const key = `${local}:${remote}`;
+      const list = out.get(key);
+      if (list) list.push(cols[9]!);
+      else out.set(key, [cols[9]!]);
+    }
+  }
+  return out;
+}
+
+/**
+ * inode → pid for the wanted inodes (the lowest pid for a socket several processes share). Processes
+ * are looked at newest first (highest pid), a few dozen at a time, and the scan stops once every
+ * wanted inode is found: a component registers right after it was started, so its process is among
+ * the newest and the scan rarely reads more than a handful of fd tables.
+ */
+async function socketOwners(wanted: Set<string>): Promise<Map<string, number>> {
   const owners = new Map<string, number>();
   let entries: string[];
   try {
@@ -16,45 +52,61 @@ async function scanSocketOwners(): Promise<Map<string, number>> {
   } catch {
     return owners;
   }
-  await Promise.all(
-    entries.map(async (e) => {
-      if (e.charCodeAt(0) < 48 || e.charCodeAt(0) > 57) return;
-      const pid = Number(e);
-      let fds: string[];
+  const pids = entries
+    .filter((e) => e.charCodeAt(0) >= 48 && e.charCodeAt(0) <= 57)
+    .map(Number)
+    .sort((a, b) => b - a);
+  const look = async (pid: number) => {
+    let fds: string[];
+    try {
+      fds = await fs.readdir(`/proc/${pid}/fd`);
+    } catch {
+      return; // gone, or not ours to look at
+    }
+    for (const fd of fds) {
       try {
-        fds = await fs.readdir(`/proc/${e}/fd`);
+        const target = await fs.readlink(`/proc/${pid}/fd/${fd}`);
+        if (!target.startsWith('socket:[')) continue;
+        const inode = target.slice(8, -1);
+        if (!wanted.has(inode)) continue;
+        const seen = owners.get(inode);
+        if (seen === undefined || pid < seen) owners.set(inode, pid);
       } catch {
-        return; // gone, or not ours to look at
+        // fd closed meanwhile
       }
-      for (const fd of fds) {
-        try {
-          const target = await fs.readlink(`/proc/${e}/fd/${fd}`);
-          if (target.startsWith('socket:[')) {
-            const inode = target.slice(8, -1);
-            // A socket shared by parent and child (inherited fd): keep the lowest pid, the parent.
-            const seen = owners.get(inode);
-            if (seen === undefined || pid < seen) owners.set(inode, pid);
-          }
-        } catch {
-          // fd closed meanwhile
-        }
-      }
-    }),
-  );
+    }
+  };
+  for (let i = 0; i < pids.length && owners.size < wanted.size; i += SCAN_CHUNK) {
+    await Promise.all(pids.slice(i, i + SCAN_CHUNK).map(look));
+  }
   return owners;
 }
 
-let running: { promise: Promise<Map<string, number>> } | undefined;
+/** Processes whose fd tables are read at once. */
+const SCAN_CHUNK = 32;
 
-function scan(): Promise<Map<string, number>> {
-  if (running) return running.promise;
-  const current = {
-    promise: scanSocketOwners().finally(() => {
-      if (running === current) running = undefined;
-    }),
-  };
-  running = current;
-  return current.promise;
+let queue: Lookup[] = [];
+let running = false;
+
+async function runBatches(): Promise<void> {
+  running = true;
+  try {
+    while (queue.length > 0) {
+      const batch = queue;
+      queue = [];
+      try {
+        const sockets = await clientSockets();
+        const inodesOf = (l: Lookup) => sockets.get(`${l.peerPort}:${l.serverPort}`) ?? [];
+        const wanted = new Set(batch.flatMap(inodesOf));
+        const owners = wanted.size ? await socketOwners(wanted) : new Map<string, number>();
+        for (const l of batch) l.resolve(inodesOf(l).map((i) => owners.get(i)).find((p) => p !== undefined));
+      } catch {
+        for (const l of batch) l.resolve(undefined);
+      }
+    }
+  } finally {
+    running = false;
+  }
 }
 
 /**
@@ -62,22 +114,11 @@ function scan(): Promise<Map<string, number>> {
  * `ipv4:127.0.0.1:53412`) connected to our `serverPort`; undefined if it is not a local TCP peer, not
  * visible to us, or not on Linux.
  */
-export async function pidOfPeer(peer: string, serverPort: number): Promise<number | undefined> {
+export function pidOfPeer(peer: string, serverPort: number): Promise<number | undefined> {
   const port = peerPort(peer);
-  if (port === undefined || process.platform !== 'linux') return undefined;
-  const inodes = await socketInodes(port, serverPort);
-  if (inodes.size === 0) return undefined;
-  const find = (owners: Map<string, number>) => {
-    for (const inode of inodes) {
-      const pid = owners.get(inode);
-      if (pid !== undefined) return pid;
-    }
-    return undefined;
-  };
-  const inflight = running;
-  if (inflight) {
-    const hit = find(await inflight.promise);
-    if (hit !== undefined) return hit;
-  }
-  return find(await scan());
+  if (port === undefined || process.platform !== 'linux') return Promise.resolve(undefined);
+  return new Promise((resolve) => {
+    queue.push({ peerPort: port, serverPort, resolve });
+    if (!running) void runBatches();
+  });
 }

@@ -10,7 +10,7 @@ export function peerPort(peer: string | undefined): number | undefined {
 }
 
 /** Socket inodes whose LOCAL port is `localPort` and REMOTE port is `remotePort`. */
-export async function socketInodes(localPort: number, remotePort: number): Promise<Set<string>> {
+async function socketInodes(localPort: number, remotePort: number): Promise<Set<string>> {
   const inodes = new Set<string>();
   for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
     let text: string;
