@@ -25,6 +25,27 @@ const common = {
   external,
 };
 
+/** What runs inside a VS Code webview (a browser page). */
+const webview = {
+  bundle: true,
+  platform: 'browser',
+  format: 'iife',
+  target: 'es2022',
+  sourcemap: production ? false : 'linked',
+  sourcesContent: false,
+  minify: production,
+  logLevel: 'warning',
+};
+
+/** Files the webviews load as they are: codicons (no remote font) and ELK's worker script (the graph layout). */
+function copyWebviewAssets() {
+  fs.mkdirSync('dist/webview', { recursive: true });
+  for (const f of ['codicon.css', 'codicon.ttf']) fs.copyFileSync(path.join('node_modules', '@vscode', 'codicons', 'dist', f), path.join('dist', 'webview', f));
+  fs.rmSync(path.join('dist', 'webview', 'layout.js.map'), { force: true }); // an earlier build's, not this file's
+  const elk = fs.readFileSync(path.join('node_modules', 'elkjs', 'lib', 'elk-worker.min.js'), 'utf8');
+  fs.writeFileSync(path.join('dist', 'webview', 'layout.js'), `/*! Pipeline graph layout: elkjs ${JSON.parse(fs.readFileSync('node_modules/elkjs/package.json', 'utf8')).version} (Eclipse Layout Kernel), Eclipse Public License 2.0 */\n${elk}`);
+}
+
 function walk(dir, pred, out = []) {
   if (!fs.existsSync(dir)) return out;
   for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
@@ -60,14 +81,19 @@ if (args.has('--tests')) {
     { ...common, entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },
     // The component SDK, for components written in JavaScript/TypeScript.
     { ...common, entryPoints: { sdk: 'src/sdk/index.ts' }, outdir: 'dist' },
+    // The webview bundle (pipeline graph, metrics chart): browser code, no Node, no externals. Its
+    // layout worker is elkjs's own worker script, copied as dist/webview/layout.js (copyWebviewAssets).
+    { ...webview, entryPoints: { main: 'src/extension/graph/webview/main.ts' }, outdir: 'dist/webview' },
+    { ...webview, entryPoints: { main: 'src/extension/graph/webview/graph.css' }, outdir: 'dist/webview' },
     // Example components and benchmarks.
     {
       ...common,
       entryPoints: [...walk('examples', (f) => f.endsWith('.ts') && !f.endsWith('.d.ts')), ...walk('bench', (f) => f.endsWith('.ts'))],
       outdir: 'dist',
       outbase: '.',
-      // bench/extension.ts drives code-server through playwright-core, which cannot be bundled.
-      external: [...external, 'playwright-core'],
+      // bench/extension.ts drives code-server through playwright-core, which cannot be bundled, and
+      // lays the graphs out in Node with elkjs for reference (loaded from node_modules).
+      external: [...external, 'playwright-core', 'elkjs'],
     },
   ].filter((b) => {
     const eps = Array.isArray(b.entryPoints) ? b.entryPoints : Object.values(b.entryPoints);
@@ -76,9 +102,11 @@ if (args.has('--tests')) {
 }
 
 if (watch) {
+  if (builds.some((b) => b.outdir === 'dist/webview')) copyWebviewAssets();
   for (const b of builds) await (await esbuild.context(b)).watch();
   console.log('[watch] build started');
 } else {
   await Promise.all(builds.map((b) => esbuild.build(b)));
+  if (builds.some((b) => b.outdir === 'dist/webview')) copyWebviewAssets();
   if (builds.some((b) => b.entryPoints?.cli)) fs.chmodSync('dist/cli.js', 0o755);
 }

@@ -6,7 +6,11 @@
 //      BENCH_COMPONENTS (1,000) components heartbeating every second against the embedded control
 //      plane, and the Services-tree refreshes per second meanwhile;
 //   3. event-loop lag while one component prints up to 100,000 lines/s, and whether its terminal
-//      keeps up or drops lines visibly (`… N lines dropped …` notices).
+//      keeps up or drops lines visibly (`… N lines dropped …` notices);
+//   4. the pipeline graph: ELK layout and SVG render time at 20/200/1,000 nodes (min/median/max over
+//      BENCH_GRAPH_ROUNDS rounds, timed inside the webview), and with the 1,000 live components of
+//      phase 2 the live-update cost per second (extension host and webview) and the host's lag.
+// BENCH_GRAPH_ONLY=1 runs only the graph layout/render part (quick).
 // A thousand Node processes do not fit here (one is ~40-50 MB RSS: 40-50 GB), so the pipeline has
 // 1,000 real components of which BENCH_DRIVERS (50) are Node drivers (bench/components/ext-heartbeats)
 // that each register and heartbeat their own id plus 19 others through the flowctl.v1 API; the
@@ -18,6 +22,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { REPO_ROOT, runInHost } from '../test/vscode/host';
+import { parsePipeline } from '../src/core/pipeline/load';
+import { structureOf } from '../src/extension/graph/graphModel';
+import { toElkGraph } from '../src/extension/graph/webview/elkGraph';
 import type { BenchConfig, LagFigures } from '../test/vscode/bench/index';
 import type { HotFunction } from '../test/vscode/bench/profile';
 
@@ -29,6 +36,9 @@ const FLOOD_RATE = 100_000;
 /** BENCH_PROFILE=1: CPU-profile the extension host and print its hottest functions per phase. */
 const PROFILE = process.env.BENCH_PROFILE === '1';
 const TARGETS = { activationMs: 2000, treeRefreshesPerSecond: 4, lagP99Ms: 50 };
+const GRAPH_SIZES = [20, 200, 1000];
+const GRAPH_ROUNDS = Number(process.env.BENCH_GRAPH_ROUNDS ?? 5);
+const GRAPH_ONLY = process.env.BENCH_GRAPH_ONLY === '1';
 if (!(HEARTBEAT_MS > 0)) throw new Error(`BENCH_HEARTBEAT_MS must be a positive number (got ${process.env.BENCH_HEARTBEAT_MS})`);
 if (!(SECONDS > 0)) throw new Error(`BENCH_SECONDS must be a positive number (got ${process.env.BENCH_SECONDS})`);
 if (!(Number.isInteger(COMPONENTS) && COMPONENTS >= 1)) throw new Error(`BENCH_COMPONENTS must be a positive integer (got ${process.env.BENCH_COMPONENTS})`);
@@ -78,6 +88,32 @@ function heartbeatPipeline(): string {
       lines.push(`    - id: ${id}`, '      command: ["sleep", "86400"]', '      output_event_types: [bench.ext.v1]', `      depends_on: [driver-${String(d).padStart(2, '0')}]`);
     }
   }
+  return lines.join('\n') + '\n';
+}
+
+/** A drawable pipeline of n components (not run): a tenth sources, then processors and sinks fed by one or two earlier components. */
+function graphPipeline(n: number): string {
+  const sources = Math.max(1, Math.round(n / 10));
+  const sinks = Math.max(1, Math.round(n / 5));
+  const lines = ['apiVersion: flowctl/v1', 'kind: Pipeline', 'metadata:', `  name: bench-graph-${n}`, 'spec:'];
+  let seed = 7;
+  const rand = (k: number) => ((seed = (seed * 1103515245 + 12345) % 2147483648), seed % k);
+  const section = (name: string, from: number, to: number) => {
+    lines.push(`  ${name}:`);
+    for (let i = from; i < to; i++) {
+      lines.push(`    - id: c${String(i).padStart(4, '0')}`, '      command: ["sleep", "1"]');
+      if (i >= sources) {
+        const pool = Math.min(i, n - sinks); // sinks feed nothing
+        const a = rand(pool);
+        const b = rand(pool);
+        const inputs = [...new Set([a, b])].map((k) => `c${String(k).padStart(4, '0')}`);
+        lines.push(`      inputs: [${inputs.join(', ')}]`);
+      }
+    }
+  };
+  section('sources', 0, sources);
+  section('processors', sources, n - sinks);
+  section('sinks', n - sinks, n);
   return lines.join('\n') + '\n';
 }
 
@@ -134,6 +170,58 @@ const ms = (n: number | undefined) => (n === undefined ? 'n/a' : `${n.toFixed(1)
 const lagText = (l: LagFigures | undefined) => (l ? `${l.p50} / ${l.p99} / ${l.max} ms` : 'n/a');
 const check = (ok: boolean | undefined): Row[3] => (ok === undefined ? '' : ok ? '✓' : '✗');
 
+type SpreadFig = { min: number; median: number; max: number; rounds: number } | undefined;
+
+function spreadOf(xs: number[]): SpreadFig {
+  if (!xs.length) return undefined;
+  const s = [...xs].sort((a, b) => a - b);
+  const r = (n: number) => Math.round(n * 10) / 10;
+  return { min: r(s[0]), median: r(s[Math.floor((s.length - 1) / 2)]), max: r(s[s.length - 1]), rounds: s.length };
+}
+
+/**
+ * The same layouts in this Node process (elkjs in-thread), right after the host session: a reference
+ * measured in the same run on the same (shared) machine, to read the webview's figures against.
+ */
+async function nodeReference(files: Array<{ nodes: number; file: string; rounds: number }>): Promise<Record<string, SpreadFig>> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const ELK = require('elkjs/lib/elk.bundled.js');
+  const elk = new ELK();
+  const out: Record<string, SpreadFig> = {};
+  for (const g of files) {
+    const parsed = parsePipeline(fs.readFileSync(g.file, 'utf8'), g.file, { checkCommands: false });
+    const graph = toElkGraph(structureOf(g.file, parsed.pipeline, parsed.diagnostics));
+    const times: number[] = [];
+    for (let i = 0; i < g.rounds; i++) {
+      const t = performance.now();
+      await elk.layout(structuredClone(graph));
+      times.push(performance.now() - t);
+    }
+    out[String(g.nodes)] = spreadOf(times);
+  }
+  return out;
+}
+const spreadText = (s: SpreadFig) => (s ? `${s.min} / ${s.median} / ${s.max} ms (${s.rounds})` : 'n/a');
+
+/** Rows of the graph phase: layout and render per size, and the live-update cost with N components. */
+function graphRows(graph: Record<string, { nodes: number; edges?: number; layoutMs?: SpreadFig; renderMs?: SpreadFig }>, live: Record<string, any> | undefined, base: LagFigures | undefined, reference: Record<string, SpreadFig>): Row[] {
+  const rows: Row[] = [];
+  for (const size of GRAPH_SIZES) {
+    const g = graph[String(size)];
+    rows.push([`graph ${size} nodes${g?.edges !== undefined ? `, ${g.edges} edges` : ''}: layout min/med/max`, spreadText(g?.layoutMs), 'reported (in a worker)', '']);
+    rows.push(['  same layout in Node, same run (reference)', spreadText(reference[String(size)]), 'baseline', '']);
+    rows.push(['  render (SVG + live patch) min/med/max', spreadText(g?.renderMs), 'reported', '']);
+  }
+  if (live) {
+    rows.push([`graph of ${live.nodes ?? '?'} live components: first draw`, live.firstDrawMs !== undefined ? `${(live.firstDrawMs / 1000).toFixed(1)} s` : (live.error ?? 'n/a'), 'reported', '']);
+    rows.push(['  live updates posted /s', live.updatesPerSecond !== undefined ? String(live.updatesPerSecond) : 'n/a', '≤ 4', check(live.updatesPerSecond !== undefined ? live.updatesPerSecond <= 4 : undefined)]);
+    rows.push(['  extension host ms /s (build + post)', live.hostMsPerSecond !== undefined ? `${live.hostMsPerSecond} ms` : 'n/a', 'reported', '']);
+    rows.push(['  webview ms /s (apply)', live.webviewMsPerSecond !== undefined ? `${live.webviewMsPerSecond} ms` : 'n/a', 'reported', '']);
+    rows.push(['  host event-loop lag p50/p99/max (graph open)', lagText(live.lag), `baseline ${base ? `${base.p99}` : '?'} ms p99`, '']);
+  }
+  return rows;
+}
+
 async function main(): Promise<void> {
   const workspace = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'flowctl-bench-ext-')));
   let exitCode = 0;
@@ -145,6 +233,12 @@ async function main(): Promise<void> {
     // Named *.yml, not flow.yml: the workspace must not activate the extension before activate() is timed.
     fs.writeFileSync(heartbeatFile, heartbeatPipeline());
     fs.writeFileSync(floodFile, floodPipeline(path.dirname(floodFile)));
+    fs.mkdirSync(path.join(workspace, 'graphs'));
+    const graphFiles = GRAPH_SIZES.map((nodes) => {
+      const file = path.join(workspace, 'graphs', `graph-${nodes}.yml`);
+      fs.writeFileSync(file, graphPipeline(nodes));
+      return { nodes, file, rounds: nodes >= 1000 ? Math.max(1, Math.min(GRAPH_ROUNDS, 3)) : GRAPH_ROUNDS };
+    });
     const cfg: BenchConfig = {
       heartbeatFile,
       components: COMPONENTS,
@@ -155,6 +249,8 @@ async function main(): Promise<void> {
       floodCountFile: path.join(path.dirname(floodFile), 'flood.count.json'),
       seconds: SECONDS,
       profile: PROFILE,
+      graphFiles,
+      graphOnly: GRAPH_ONLY,
     };
     fs.writeFileSync(path.join(workspace, 'bench-config.json'), JSON.stringify(cfg, null, 2));
     console.log(`bench:extension — ${COMPONENTS} components (${DRIVERS} Node drivers + ${COMPONENTS - DRIVERS} sleep placeholders), heartbeat every ${HEARTBEAT_MS} ms, ${SECONDS} s windows; workspace ${workspace}`);
@@ -185,6 +281,11 @@ async function main(): Promise<void> {
     const resultsFile = path.join(workspace, 'results.json');
     if (!fs.existsSync(resultsFile)) throw new Error('the in-host bench wrote no results.json');
     const r = JSON.parse(fs.readFileSync(resultsFile, 'utf8'));
+    const reference = await nodeReference(graphFiles).catch((err: Error) => {
+      console.error(`reference layout in Node failed: ${err.message}`);
+      return {} as Record<string, SpreadFig>;
+    });
+    r.graphReference = reference;
     if (r.error) console.error(`in-host error: ${r.error}`);
 
     const act = r.activation ?? {};
@@ -215,6 +316,7 @@ async function main(): Promise<void> {
       ['  written to terminal / received', fl.writtenToTerminal !== undefined ? `${fl.writtenToTerminal} / ${fl.receivedByRunner}` : 'n/a', 'keeps up, or', ''],
       ['  dropped (with N notices)', fl.dropped !== undefined ? `${fl.dropped} (${fl.dropNotices})` : 'n/a', 'drops with notices', check(fl.dropped !== undefined ? fl.accounted && (fl.dropped === 0 || fl.dropNotices > 0) : undefined)],
       ['  processes left after stop', fl.leftAlive !== undefined ? String(fl.leftAlive) : 'n/a', '0', check(fl.leftAlive !== undefined ? fl.leftAlive === 0 : undefined)],
+      ...graphRows(r.graph ?? {}, hb.graph, base, reference),
     ];
     console.log('');
     console.log(table(rows));

@@ -116,6 +116,8 @@ export type RunnerEvent =
   | { type: 'state'; state: RunState; previous: RunState; error?: string }
   | { type: 'controlPlane'; endpoint: string; address: string; port: number }
   | { type: 'component'; view: ComponentView }
+  /** A component left the run (removed from the pipeline file by applyPipeline). */
+  | { type: 'componentRemoved'; id: string }
   | { type: 'log'; componentId: string; stream: 'stdout' | 'stderr'; line: string; time: number }
   | { type: 'notice'; level: 'info' | 'warning' | 'error'; message: string; componentId?: string; time: number }
   | { type: 'metrics'; snapshot: RunSnapshot };

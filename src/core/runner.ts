@@ -1,52 +1,47 @@
-// The runner: composes pipeline loading, the embedded control plane, the process supervisor and the
-// data plane for ONE run of a pipeline file. It is the only thing the front ends (CLI, extension) drive;
-// they render its events and call start/stop/restartComponent/stopComponent.
+// The runner: ONE run of a pipeline file — pipeline loading, the control plane, the components (through
+// their drivers) and the data plane. It is the only thing the front ends (CLI, extension) drive; they
+// render its events and call start/stop and the component actions.
+//
+// Each job lives in its own part under runner/: the sequencer decides when a component may start
+// (depends_on only), one state machine per component decides what a process fact means (componentState),
+// launch starts one component, processFacts / registryFacts / dataPlaneFacts turn what the driver, the
+// registry and the data plane say into state and words, actions stop/start/restart one component and
+// touch only its edges (the data-plane manager adds and removes one edge at a time), liveUpdate applies
+// a changed file, the metrics publisher computes figures and data health every second, and runEnd ends
+// the run (drain: sources first). This file holds the run's start-up and its public face.
 import * as crypto from 'node:crypto';
 import * as path from 'node:path';
-import { Emitter, type Disposable } from './typedEmitter';
-import type { RegistryEvent, RunnerEvent, RunSnapshot, RunState } from './events';
+import type { Disposable } from './typedEmitter';
+import type { RunnerEvent, RunSnapshot } from './events';
 import type { ApplyResult, PipelineRunner, RestartOptions, RunnerOptions } from './runnerTypes';
-import { HealthStatus, RunStatus, emptyRunMetrics, type RunMetrics, type ServiceRecord } from './controlplane/model';
+import { RunStatus } from './controlplane/model';
 import type { ControlPlaneLink } from './runner/controlPlaneLink';
 import { openControlPlane } from './runner/openControlPlane';
 import { loadPipelineFile, readPipelineTextSync } from './pipeline/load';
-import { allComponents, type ComponentSpec, type Pipeline } from './pipeline/model';
-import type { Diagnostic } from './pipeline/diagnostics';
-import { buildComponentEnv } from './supervisor/env';
-import { Supervisor } from './supervisor/supervisor';
-import type { ProcessEvent } from './supervisor/process';
-import { reapLeftovers } from './supervisor/stateFile';
-import { DataPlane } from './dataplane';
+import { allComponents } from './pipeline/model';
+import { DataPlaneManager, DEFAULT_BUFFER_LIMITS, type NodeCounts } from './dataplane';
 import { flowctlHome } from './paths';
-import { safeJoin } from './safePath';
-import { ComponentTable } from './runner/componentTable';
-import { matchRegistration, type Candidate } from './runner/registrations';
-import { deferred, type Deferred } from './runner/deferred';
-import { RunCounters } from './runner/counters';
-import { planWiring, sourceParams } from './runner/wiring';
-import { commandlessMessage, registrationTimeoutMessage } from './runner/messages';
+import { Sequencer } from './runner/sequencer';
+import type { MetricHistory } from './history/metricHistory';
+import { prepareRunLogs, DEFAULT_KEEP_RUN_LOGS } from './runner/runLogs';
+import { deferred } from './runner/deferred';
+import { dataNodes, sourceParams } from './runner/wiring';
+import { commandlessMessage } from './runner/messages';
+import { driverSelection, runSpecOf } from './drivers/factory';
+import { Run, mustRegister, type Startup } from './runner/run';
+import { launch, launchFailed } from './runner/launch';
+import { onRegistryEvent } from './runner/registryFacts';
+import { onDataPlaneEvent } from './runner/dataPlaneFacts';
+import { restartComponent, serialize, startComponent, stopComponent } from './runner/actions';
+import { applyPipeline } from './runner/liveUpdate';
+import { checkRunEnd, teardown } from './runner/runEnd';
+import { PipelineInvalidError } from './runner/errors';
 
-/** Thrown by start() when the pipeline file has errors; carries every diagnostic. */
-export class PipelineInvalidError extends Error {
-  constructor(
-    readonly file: string,
-    readonly diagnostics: Diagnostic[],
-  ) {
-    const errors = diagnostics.filter((d) => d.severity === 'error');
-    super(
-      `pipeline ${file} is invalid (${errors.length} error(s)):\n` +
-        errors.map((d) => `  ${d.file}:${d.line}:${d.column}: ${d.message}`).join('\n'),
-    );
-    this.name = 'PipelineInvalidError';
-  }
-}
-
-const DEFAULTS = {
-  registrationTimeoutMs: 30_000,
-  shutdownGraceMs: 10_000,
-};
+export { PipelineInvalidError } from './runner/errors';
 
 const METRICS_INTERVAL_MS = 1000;
+/** How long the start waits for the data-plane servers of registered components to answer. */
+const WIRING_WAIT_MS = 10_000;
 
 export function createRunner(options: RunnerOptions): PipelineRunner {
   return new Runner(options);
@@ -55,631 +50,272 @@ export function createRunner(options: RunnerOptions): PipelineRunner {
 export class Runner implements PipelineRunner {
   readonly options: RunnerOptions;
   readonly done: Promise<RunSnapshot>;
-
-  private readonly emitter = new Emitter<RunnerEvent>();
-  private state: RunState = 'idle';
-  private error?: string;
-  private file: string;
-  private pipeline?: Pipeline;
-  private specs = new Map<string, ComponentSpec>();
-  /** The pipeline's component ids (registration matching looks them up on every registration). */
-  private readonly specIds = new Set<string>();
-  private table = new ComponentTable([], () => undefined);
-  private cp?: ControlPlaneLink;
-  private supervisor?: Supervisor;
-  private dataPlane?: DataPlane;
-  private runId?: string;
-  private startedAt?: number;
-  private readonly serviceOf = new Map<string, string>(); // component id → service id
-  private readonly componentOf = new Map<string, string>(); // service id → component id
-  private readonly spawnedAt = new Map<string, number>();
-  private readonly registered = new Map<string, Deferred<void>>();
-  private readonly subscriptions: Disposable[] = [];
-  private readonly startAbort = deferred<never>();
-  /** Resolved by forceStop(): waits for draining streams and grace periods end at once. */
-  private readonly forced = deferred<void>();
-  private metricsTimer?: NodeJS.Timeout;
-  private stopping?: Promise<void>;
-  private resolveDone!: (s: RunSnapshot) => void;
-  private wiredOnce = false;
-  private rewireTimer?: NodeJS.Timeout;
   /** Time marks of the start-up (ms, performance.now()), for `bench:run` and diagnostics. */
-  readonly marks: { start?: number; controlPlaneReady?: number; firstSpawn?: number; lastSpawn?: number; lastRegistration?: number; running?: number } = {};
-  private readonly counters = new RunCounters((id) => this.specs.get(id)?.role === 'sink');
+  readonly marks: Run['marks'];
+  private readonly run: Run;
+
+  /** Rates and numeric metrics of every component over the last minutes (recorded on every metrics tick). */
+  get history(): MetricHistory {
+    return this.run.history;
+  }
 
   constructor(options: RunnerOptions) {
     this.options = options;
-    this.file = path.resolve(options.file);
-    this.done = new Promise((resolve) => (this.resolveDone = resolve));
+    const run = new Run(options);
+    this.run = run;
+    this.done = run.done;
+    this.marks = run.marks;
+    run.end = (status, error, reason) => {
+      run.ending ??= teardown(run, status, error, reason);
+      return run.ending;
+    };
+    run.sequencer = new Sequencer({
+      dependsOn: (id) => {
+        const c = run.comps.get(id);
+        return [...new Set(c?.spec.depends_on ?? [])].filter((d) => d !== id && run.comps.has(d));
+      },
+      isReady: (id) => !!run.comps.get(id)?.state.registered,
+      launch: (id) => {
+        const c = run.comps.get(id);
+        if (c) void serialize(c, () => launch(run, c)).catch((err) => launchFailed(run, c, err));
+      },
+      waiting: (id, on) => {
+        const c = run.comps.get(id);
+        if (!c) return;
+        if (on.length) c.state.waiting();
+        run.table.update(id, { waitingFor: on });
+      },
+    });
   }
 
   onEvent(listener: (event: RunnerEvent) => void): Disposable {
-    return this.emitter.on(listener);
+    return this.run.events.on(listener);
   }
 
   snapshot(): RunSnapshot {
-    const totals = this.totals();
-    return {
-      runId: this.runId,
-      pipelineName: this.pipeline?.metadata.name ?? path.basename(this.file),
-      file: this.file,
-      state: this.state,
-      endpoint: this.cp?.endpoint,
-      startedAt: this.startedAt,
-      error: this.error,
-      components: this.table.list(),
-      eventsProcessed: totals.eventsProcessed,
-      eventsPerSecond: totals.eventsPerSecond,
-    };
+    return this.run.snapshot();
   }
 
   /** The control plane this run uses (undefined before start). */
   get controlPlane(): ControlPlaneLink | undefined {
-    return this.cp;
+    return this.run.cp;
+  }
+
+  /** The data plane's counts right now (the views are refreshed once a second; benchmarks need the live ones). */
+  liveCounts(): Record<string, NodeCounts> {
+    return this.run.dp?.counts() ?? {};
   }
 
   logTail(id: string, lines = 200): string[] {
-    return this.supervisor?.get(id)?.tail(lines) ?? [];
+    return this.run.comps.get(id)?.handle?.tail(lines) ?? [];
+  }
+
+  async restartComponent(id: string, options?: RestartOptions): Promise<void> {
+    return restartComponent(this.run, id, options);
+  }
+
+  async stopComponent(id: string): Promise<void> {
+    return stopComponent(this.run, id);
+  }
+
+  async startComponent(id: string): Promise<void> {
+    return startComponent(this.run, id);
+  }
+
+  async applyPipeline(): Promise<ApplyResult> {
+    return applyPipeline(this.run);
   }
 
   // ---------------------------------------------------------------- start
 
   async start(): Promise<void> {
-    if (this.state !== 'idle') throw new Error(`this run was already started (state: ${this.state})`);
-    this.setState('starting');
-    this.startedAt = Date.now();
-    this.marks.start = performance.now();
+    const run = this.run;
+    if (run.state !== 'idle') throw new Error(`this run was already started (state: ${run.state})`);
+    run.setState('starting');
+    run.startedAt = Date.now();
+    run.marks.start = performance.now();
+    const startup: Startup = { failure: deferred<never>() };
+    run.startup = startup;
     try {
-      await Promise.race([this.startSteps(), this.startAbort.promise]);
+      await Promise.race([this.startSteps(startup), startup.failure.promise]);
+      run.startup = undefined;
     } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
-      if (this.stopping) {
-        // Stop was requested during start-up: stop() owns the cleanup and the final state.
-        await this.stopping;
-        throw new Error(`pipeline stopped during start-up`);
+      run.startup = undefined;
+      if (run.ending) {
+        // Stopped during start-up: the run's end owns the cleanup and the final state.
+        await run.ending;
+        if (run.snapshot().state === 'stopped') throw new Error('pipeline stopped during start-up');
+        throw err;
       }
-      await this.failStart(message);
+      await run.end(RunStatus.FAILED, err instanceof Error ? err.message : String(err));
       throw err;
     }
   }
 
-  private async startSteps(): Promise<void> {
+  private async startSteps(startup: Startup): Promise<void> {
+    const run = this.run;
     const opts = this.options;
-    // 1. The pipeline file.
-    const parsed = await loadPipelineFile(this.file);
-    if (!parsed.ok || !parsed.pipeline) throw new PipelineInvalidError(this.file, parsed.diagnostics);
+    const aborted = () => {
+      if (run.ending || startup.failure.settled) throw new Error('pipeline stopped during start-up');
+    };
+    // 1. The pipeline file; every component with its state machine and its driver.
+    const parsed = await loadPipelineFile(run.file);
+    if (!parsed.ok || !parsed.pipeline) throw new PipelineInvalidError(run.file, parsed.diagnostics);
     const pipeline = parsed.pipeline;
-    this.pipeline = pipeline;
+    run.pipeline = pipeline;
     for (const d of parsed.diagnostics.filter((x) => x.severity === 'warning')) {
-      this.notice('warning', `${path.basename(d.file)}:${d.line}:${d.column}: ${d.message}`);
+      run.notice('warning', `${path.basename(d.file)}:${d.line}:${d.column}: ${d.message}`);
     }
     const components = allComponents(pipeline);
-    // flowctl would download registry components or fall back to built-in binaries by type; offline we can
-    // only run what has a command. Say so for all of them at once, before anything starts.
-    const commandless = components.filter((c) => !c.command?.length);
-    if (commandless.length) throw new Error(commandlessMessage(this.file, commandless));
-    const logDir = opts.logDir ? path.resolve(path.dirname(this.file), opts.logDir) : path.join(path.dirname(this.file), 'logs');
-    this.table = new ComponentTable(
-      components.map((c) => ({ id: c.id, role: c.role, position: c.position, logFile: safeJoin(logDir, `${c.id}.log`) })),
-      (view) => this.emit({ type: 'component', view }),
-    );
-    for (const c of components) {
-      this.specs.set(c.id, c);
-      this.specIds.add(c.id);
-      this.registered.set(c.id, deferred<void>());
-    }
-    for (const view of this.table.list()) this.emit({ type: 'component', view });
-
-    // 2. Leftovers of a runner that was killed (kill -9, crashed editor window).
+    run.runId = crypto.randomUUID();
     const stateDir = opts.stateDir ?? flowctlHome();
-    try {
-      const reaped = await reapLeftovers(stateDir, { graceMs: 2000 });
-      for (const r of reaped.reaped) {
-        this.notice('warning', `stopped leftover process ${r.pid} (${r.id}) from an earlier run that did not shut down (${r.file})`);
-      }
-      for (const r of reaped.skipped) {
-        this.notice('warning', `left process ${r.pid} (${r.id}) of an earlier run alone: ${r.reason}`);
-      }
-    } catch (err) {
-      this.notice('warning', `could not check for leftover processes: ${(err as Error).message}`);
+    for (const c of components) run.addComp(c, stateDir);
+    // How each component runs (process or container): the selection's own problems stop the start.
+    const selection = driverSelection(pipeline);
+    const selectionErrors = selection.diagnostics.filter((d) => d.severity === 'error' && d.code !== 'nothing-to-run');
+    if (selectionErrors.length) throw new PipelineInvalidError(run.file, selectionErrors);
+    for (const d of selection.diagnostics.filter((x) => x.severity === 'warning')) {
+      run.notice('warning', `${path.basename(d.file)}:${d.line}:${d.column}: ${d.message}`);
     }
-    this.checkAborted();
+    // The process driver runs only what has a command: say so for all of them at once, before anything starts.
+    const commandless = components.filter((c) => run.comps.get(c.id)!.driver.kind === 'process' && !c.command?.length);
+    if (commandless.length) throw new Error(commandlessMessage(run.file, commandless));
+    for (const driver of run.drivers.values()) {
+      const mine = components.filter((c) => run.comps.get(c.id)!.driver === driver);
+      const problems = await driver.preflight(mine.map((c) => runSpecOf(c, { runId: run.runId!, pipeline, env: {} })));
+      if (problems.length) throw new Error(problems.join('\n'));
+    }
 
-    // 3. The control plane: embedded (default) or one already running at address:port.
-    // Only processes of this run may register, heartbeat or unregister its components (controlplane/access.ts).
-    const access = { isRunProcess: (pid: number) => this.supervisor?.ownsProcess(pid) ?? false };
-    const cp = await openControlPlane(opts, { file: this.file, name: pipeline.metadata.name }, (m) => this.notice('warning', m), this, access);
-    if (this.stopping || this.startAbort.settled) {
-      // Stopped while it was opening: the teardown has already run without it.
+    // 2. This run's own log folder; the components' views.
+    const baseLogDir = opts.logDir ? path.resolve(path.dirname(run.file), opts.logDir) : path.join(path.dirname(run.file), 'logs');
+    const logs = prepareRunLogs(baseLogDir, run.startedAt!, run.runId, opts.keepRunLogs ?? DEFAULT_KEEP_RUN_LOGS);
+    run.logs = logs;
+    for (const w of logs.warnings) run.notice('warning', w);
+    for (const c of components) run.table.add({ id: c.id, role: c.role, position: c.position, logFile: logs.fileOf(c.id), driver: run.comps.get(c.id)!.driver.kind });
+    for (const view of run.table.list()) run.emit({ type: 'component', view });
+
+    // 3. Leftovers of a runner that was killed (kill -9, crashed editor window).
+    for (const driver of run.drivers.values()) {
+      try {
+        const reaped = await driver.reapLeftovers();
+        for (const r of reaped.reaped) {
+          run.notice('warning', `stopped leftover process ${r.pid ?? r.containerId} (${r.id}) from an earlier run that did not shut down${r.file ? ` (${r.file})` : ''}`);
+        }
+        for (const r of reaped.skipped) run.notice('warning', `left process ${r.pid ?? r.containerId} (${r.id}) of an earlier run alone: ${r.reason}`);
+      } catch (err) {
+        run.notice('warning', `could not check for leftover processes: ${(err as Error).message}`);
+      }
+    }
+    aborted();
+
+    // 4. The control plane: embedded (default) or one already running at address:port.
+    // (It also claims the pipeline file for this run, serves the runner service and writes the run's endpoint entry.)
+    // Only processes (and containers) of this run may register, heartbeat or unregister its components (controlplane/access.ts).
+    const access = { isRunProcess: (pid: number) => [...run.drivers.values()].some((d) => d.ownsProcess(pid)) };
+    const cp = await openControlPlane(opts, { file: run.file, name: pipeline.metadata.name }, (m) => run.notice('warning', m), this, access);
+    if (run.ending || startup.failure.settled) {
+      // Stopped while it was opening: the run's end has already run without it.
       await cp.close().catch(() => undefined); // also removes the run's endpoint entry and lock
-      this.checkAborted();
+      aborted();
     }
-    this.cp = cp;
-    this.marks.controlPlaneReady = performance.now();
-    this.emit({ type: 'controlPlane', endpoint: cp.endpoint, address: cp.address, port: cp.port });
-    this.subscriptions.push(cp.events.on((e) => this.onRegistryEvent(e)));
-    this.checkAborted();
+    run.cp = cp;
+    run.marks.controlPlaneReady = performance.now();
+    run.emit({ type: 'controlPlane', endpoint: cp.endpoint, address: cp.address, port: cp.port });
+    run.subscriptions.push(cp.events.on((e) => onRegistryEvent(run, e)));
 
-    // 4. The pipeline run record (legacy service's run RPCs read it).
-    this.runId = crypto.randomUUID();
+    // 5. The pipeline run record (the legacy service's run RPCs read it).
     await cp.createRun({
-      runId: this.runId,
+      runId: run.runId,
       pipelineName: pipeline.metadata.name,
-      configYaml: readPipelineTextSync(this.file),
+      configYaml: readPipelineTextSync(run.file),
       componentIds: components.map((c) => c.id),
+      logDir: logs.dir,
     });
-    this.subscriptions.push(cp.onStopRequested(this.runId, () => void this.stop('stopped through StopPipelineRun')));
+    run.subscriptions.push(cp.onStopRequested(run.runId, () => void this.stop('stopped through StopPipelineRun')));
+    aborted();
 
-    // 5. Components, in dependency order: each waits for what it depends on to register.
-    this.supervisor = new Supervisor({ stateDir, runnerFile: this.file });
-    this.subscriptions.push(this.supervisor.events.on((e) => this.onProcessEvent(e)));
-    const timeoutMs = opts.registrationTimeoutMs ?? DEFAULTS.registrationTimeoutMs;
-    const launches = components.map((c) => this.launchWhenReady(c, cp.endpoint, logDir, timeoutMs));
-    await Promise.all(launches);
-    this.checkAborted();
-
-    // 6. Wire the data plane and go.
-    this.wireDataPlane();
-    await cp.updateRun({ runId: this.runId, status: RunStatus.RUNNING });
-    this.metricsTimer = setInterval(() => this.publishMetrics(), METRICS_INTERVAL_MS);
-    this.metricsTimer.unref();
-    this.marks.running = performance.now();
-    this.setState('running');
-  }
-
-  /** Dependencies of a component that must register before it starts. */
-  private dependenciesOf(c: ComponentSpec): string[] {
-    const deps = new Set([...(c.inputs ?? []), ...(c.depends_on ?? [])]);
-    return [...deps].filter((d) => this.specs.has(d) && d !== c.id);
-  }
-
-  /** Components under spec.pipelines are black boxes: started, not required to register (as flowctl). */
-  private mustRegister(id: string): boolean {
-    return this.specs.get(id)?.role !== 'pipeline';
-  }
-
-  private async launchWhenReady(c: ComponentSpec, endpoint: string, logDir: string, timeoutMs: number): Promise<void> {
-    const deps = this.dependenciesOf(c);
-    const pending = () => deps.filter((d) => !this.registered.get(d)!.settled);
-    if (pending().length) {
-      this.table.setPhase(c.id, 'waiting', { waitingFor: pending() });
-      for (const d of deps) {
-        await Promise.race([this.registered.get(d)!.promise, this.startAbort.promise]);
-        this.table.update(c.id, { waitingFor: pending() });
-      }
-    }
-    this.checkAborted();
-    const env = await buildComponentEnv(
-      { id: c.id, env: c.env, config: c.config, healthPort: c.health_port },
-      { endpoint, parentEnv: process.env, extraEnv: this.options.env },
-    );
-    this.checkAborted();
-    const command = [...(c.command ?? []), ...(c.args ?? [])];
-    const proc = this.supervisor!.add({
-      id: c.id,
-      command,
-      cwd: this.pipeline!.dir,
-      env,
-      restartPolicy: (c.restart_policy as 'no' | 'on-failure' | 'always' | 'unless-stopped' | undefined) ?? 'no',
-      logFile: safeJoin(logDir, `${c.id}.log`),
+    // 6. The data plane: each edge opens once both of its ends have registered.
+    const dp = new DataPlaneManager({
+      nodes: [],
+      params: (id) => sourceParams(run.comps.get(id)?.spec),
+      buffer: {
+        events: opts.holdBufferEvents ?? DEFAULT_BUFFER_LIMITS.events,
+        bytes: opts.holdBufferBytes ?? DEFAULT_BUFFER_LIMITS.bytes,
+      },
     });
-    this.table.setPhase(c.id, 'starting', { waitingFor: [] });
-    this.spawnedAt.set(c.id, Date.now());
-    proc.start();
-    this.marks.firstSpawn ??= performance.now();
-    this.marks.lastSpawn = performance.now();
-    if (!this.mustRegister(c.id)) {
-      this.registered.get(c.id)!.resolve();
-      return;
-    }
-    await this.waitForRegistration(c.id, timeoutMs);
+    run.dp = dp;
+    for (const p of dp.setGraph(dataNodes(components))) run.notice('warning', `data plane: ${p.id}: ${p.message}`, p.id);
+    run.subscriptions.push(dp.events.on((e) => onDataPlaneEvent(run, e)));
+
+    // 7. Every component whose depends_on are met starts now, the others as their dependencies register.
+    run.sequencer.request(components.map((c) => c.id));
+    await this.allUpAndWired(startup);
+    aborted();
+
+    // 8. Go.
+    await cp.updateRun({ runId: run.runId, status: RunStatus.RUNNING });
+    aborted();
+    run.metricsTimer = setInterval(() => this.publishMetrics(), METRICS_INTERVAL_MS);
+    run.metricsTimer.unref();
+    run.marks.running = performance.now();
+    run.setState('running');
+    this.publishMetrics(); // the edges and data health from the first moment
+    checkRunEnd(run);
   }
 
-  private async waitForRegistration(id: string, timeoutMs: number): Promise<void> {
-    const wait = this.registered.get(id)!;
+  /**
+   * Resolves once every component that must register has (or was stopped by hand) and its streams are open.
+   * A data-plane server that does not answer yet does not hold the start for longer than WIRING_WAIT_MS:
+   * the run goes on and its edges open when it answers (within the connect timeout).
+   */
+  private async allUpAndWired(startup: Startup): Promise<void> {
+    const run = this.run;
+    for (;;) {
+      const comps = [...run.comps.values()];
+      const waiting = comps.filter((c) => mustRegister(c.spec) && !c.state.registered && !c.state.stoppedByHand);
+      if (waiting.length === 0) break;
+      await Promise.race([run.progress.wait(), startup.failure.promise]);
+    }
+    const comps = [...run.comps.values()];
     let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(this.registrationTimeoutMessage(id, timeoutMs))), timeoutMs);
-    });
-    try {
-      await Promise.race([wait.promise, timeout, this.startAbort.promise]);
-    } finally {
-      clearTimeout(timer);
+    const slow = new Promise<'slow'>((resolve) => (timer = setTimeout(() => resolve('slow'), WIRING_WAIT_MS)));
+    const wired = Promise.all(comps.map((c) => c.wiring ?? Promise.resolve(false))).then(() => 'wired' as const);
+    const outcome = await Promise.race([wired, slow, startup.failure.promise]).finally(() => clearTimeout(timer));
+    if (outcome === 'slow') {
+      const pending = comps.filter((c) => run.dp?.isConnecting(c.spec.id)).map((c) => c.spec.id);
+      run.notice('warning', `the data-plane servers of ${pending.join(', ')} do not answer yet; their streams open when they do`);
     }
   }
 
-  private registrationTimeoutMessage(id: string, timeoutMs: number): string {
-    const proc = this.supervisor?.get(id);
-    const strangers = this.cp?.list().filter((r) => !this.componentOf.has(r.serviceId) && (r.registeredAt ?? 0) >= (this.startedAt ?? 0));
-    return registrationTimeoutMessage({
-      id,
-      timeoutMs,
-      pid: proc?.state === 'running' ? proc.pid : undefined,
-      exitCode: proc?.exitCode,
-      strangers: strangers ?? [],
-      endpoint: this.cp?.endpoint,
-      tail: proc?.tail(10) ?? [],
-    });
-  }
-
-  private checkAborted(): void {
-    if (this.stopping || this.startAbort.settled) throw new Error('pipeline stopped during start-up');
-  }
-
-  private async failStart(message: string): Promise<void> {
-    this.error = message;
-    // Unblock every launch still waiting, so nothing new is spawned after the cleanup.
-    this.startAbort.reject(new Error(message));
-    if (this.runId && this.cp) {
-      await this.cp.updateRun({ runId: this.runId, status: RunStatus.FAILED, error: message }).catch(() => undefined);
-    }
-    await this.teardown();
-    this.setState('failed', message);
-    this.resolveDone(this.snapshot());
-  }
-
-  // ---------------------------------------------------------------- registry facts
-
-  private onRegistryEvent(e: RegistryEvent): void {
-    switch (e.type) {
-      case 'registered':
-        void this.onRegistered(e.record);
-        break;
-      case 'heartbeat': {
-        const id = this.componentOf.get(e.record.serviceId);
-        if (id) this.table.update(id, { lastHeartbeat: e.record.lastHeartbeat, metrics: { ...e.record.metrics }, health: e.record.status });
-        break;
-      }
-      case 'healthChanged': {
-        const id = this.componentOf.get(e.record.serviceId);
-        if (!id) break;
-        if (e.reason === 'exited') {
-          this.table.update(id, { health: e.record.status });
-          break;
-        }
-        this.table.update(id, { health: e.record.status, problem: e.reason === 'stale' ? 'no heartbeat within the heartbeat TTL' : undefined });
-        if (e.record.status === HealthStatus.UNHEALTHY) {
-          this.notice('warning', `${id} is unhealthy${e.reason === 'stale' ? ': no heartbeat within the heartbeat TTL' : ''}`, id);
-        } else if (e.record.status === HealthStatus.HEALTHY && e.previous === HealthStatus.UNHEALTHY) {
-          this.notice('info', `${id} is healthy again`, id);
-        }
-        break;
-      }
-      case 'unregistered': {
-        const id = this.componentOf.get(e.record.serviceId);
-        if (id) {
-          this.table.update(id, { health: HealthStatus.UNKNOWN });
-          this.notice('info', `${id} unregistered`, id);
-        }
-        break;
-      }
-      case 'runChanged':
-        break;
-    }
-  }
-
-  private async onRegistered(record: ServiceRecord): Promise<void> {
-    if (!this.cp) return;
-    const candidates = (): Candidate[] =>
-      this.table.ids().map((id) => ({ id, pid: this.supervisor?.get(id)?.pid, spawnedAt: this.spawnedAt.get(id) }));
-    const match = await matchRegistration(record, this.specIds, candidates, this.cp.port);
-    if (!match) {
-      this.notice('warning', `a component registered as "${record.serviceId}" that is not part of this pipeline`);
-      return;
-    }
-    const id = match.id;
-    const spawned = this.spawnedAt.get(id);
-    // A record older than the process (an earlier run's, kept by persistence or another control plane) is not this one.
-    if (spawned === undefined || record.registeredAt + 1000 < spawned) return;
-    const previous = this.serviceOf.get(id);
-    if (previous && previous !== record.serviceId) this.componentOf.delete(previous);
-    this.serviceOf.set(id, record.serviceId);
-    this.componentOf.set(record.serviceId, id);
-    const viaLegacy = record.legacy ? ' through the legacy flowctl.ControlPlane API' : '';
-    const how =
-      record.serviceId === id
-        ? ''
-        : match.how === 'process'
-          ? ` under id "${record.serviceId}" (matched by its process)`
-          : ` under id "${record.serviceId}" (matched by ${match.how === 'metadata' ? 'FLOWCTL_COMPONENT_ID in its metadata' : 'component id'})`;
-    this.table.setPhase(id, 'running', {
-      serviceId: record.serviceId,
-      endpoint: record.info.endpoint || record.legacy?.healthEndpoint,
-      registeredAt: record.registeredAt,
-      lastHeartbeat: record.lastHeartbeat,
-      health: record.status,
-      metrics: { ...record.metrics },
-      problem: undefined,
-    });
-    this.notice('info', `${id} registered${how}${viaLegacy}`, id);
-    if (this.state === 'starting') this.marks.lastRegistration = performance.now();
-    this.registered.get(id)?.resolve();
-    // A component that comes back after a restart needs its streams re-opened.
-    if (this.state === 'running' && this.wiredOnce) this.scheduleRewire();
-  }
-
-  // ---------------------------------------------------------------- process facts
-
-  private onProcessEvent(e: { id: string; event: ProcessEvent }): void {
-    const { id, event } = e;
-    switch (event.type) {
-      case 'spawned':
-        this.spawnedAt.set(id, Date.now());
-        this.table.update(id, {
-          pid: event.pid,
-          startedAt: Date.now(),
-          exitCode: undefined,
-          exitSignal: undefined,
-          phase: this.serviceOf.has(id) && event.attempt > 1 ? 'starting' : (this.table.get(id)?.phase ?? 'starting'),
-        });
-        if (event.attempt > 1) this.notice('info', `${id} restarted (pid ${event.pid}, restart ${event.attempt - 1})`, id);
-        break;
-      case 'line':
-        this.emit({ type: 'log', componentId: id, stream: event.stream, line: event.line, time: event.time });
-        break;
-      case 'exited': {
-        const how = event.signal ? `was killed by ${event.signal}` : `exited with code ${event.code}`;
-        this.table.update(id, {
-          phase: event.willRestart ? 'restarting' : this.stopping ? 'stopped' : 'exited',
-          exitCode: event.code,
-          exitSignal: event.signal,
-          restarts: event.restarts,
-          health: this.stopping ? this.table.get(id)?.health ?? 0 : HealthStatus.UNHEALTHY,
-          problem: this.stopping ? undefined : `${how}`,
-        });
-        if (this.stopping) break;
-        const serviceId = this.serviceOf.get(id);
-        if (serviceId) this.cp?.markExited(serviceId);
-        if (event.willRestart) {
-          this.notice('warning', `${id} ${how}; restarting in ${Math.round((event.restartInMs ?? 0) / 100) / 10}s (restart ${event.restarts + 1})`, id);
-        } else {
-          this.notice(event.code === 0 ? 'info' : 'error', `${id} ${how}`, id);
-          if (this.state === 'starting' && this.mustRegister(id) && !this.registered.get(id)?.settled) {
-            const tail = this.supervisor?.get(id)?.tail(10) ?? [];
-            this.startAbort.reject(
-              new Error(
-                `component ${id} ${how} before it registered with the control plane` +
-                  (tail.length ? `\n  last lines of its log:\n${tail.map((l) => `    ${l}`).join('\n')}` : ''),
-              ),
-            );
-          }
-          this.checkAllExited();
-        }
-        break;
-      }
-      case 'spawnError':
-        this.table.update(id, { phase: 'exited', problem: event.message });
-        this.notice('error', `${id}: ${event.message}`, id);
-        if (this.state === 'starting') this.startAbort.reject(new Error(`component ${id} could not start: ${event.message}`));
-        else this.checkAllExited();
-        break;
-      case 'stopped':
-        this.table.update(id, { phase: 'stopped' });
-        break;
-    }
-  }
-
-  /** When every component process has ended on its own, the run is over. */
-  private checkAllExited(): void {
-    if (this.state !== 'running' || this.stopping) return;
-    const views = this.table.list();
-    if (!views.every((v) => v.phase === 'exited' || v.phase === 'stopped')) return;
-    const failed = views.filter((v) => (v.exitCode ?? 0) !== 0 || v.exitSignal);
-    void this.finish(failed.length ? RunStatus.FAILED : RunStatus.COMPLETED, failed.length ? `${failed.map((v) => v.id).join(', ')} failed` : undefined);
-  }
-
-  // ---------------------------------------------------------------- data plane
-
-  private wireDataPlane(): void {
-    if (!this.pipeline || !this.cp) return;
-    this.wiredOnce = true;
-    const plan = planWiring(allComponents(this.pipeline), (id) => this.recordOf(id));
-    for (const id of plan.legacy) {
-      this.notice('info', `${id} registered through the legacy API; it wires its own data (not through flowctl)`, id);
-    }
-    if (plan.nodes.length === 0) return;
-    const dp = new DataPlane({
-      nodes: plan.nodes,
-      endpointOf: (id) => this.recordOf(id)?.info.endpoint || undefined,
-      params: (id) => sourceParams(this.specs.get(id)),
-    });
-    this.subscriptions.push(
-      dp.events.on((ev) => {
-        if (ev.type === 'error') this.notice('warning', `data plane: ${ev.id}: ${ev.message}`, ev.id);
-        else if (ev.type === 'sourceEnded') this.notice('info', `${ev.id} finished streaming`, ev.id);
-      }),
-    );
-    this.dataPlane = dp;
-    void dp.start();
-  }
-
-  private scheduleRewire(): void {
-    clearTimeout(this.rewireTimer);
-    this.rewireTimer = setTimeout(() => void this.rewire(), 200);
-    this.rewireTimer.unref();
-  }
-
-  private async rewire(): Promise<void> {
-    if (this.state !== 'running' || this.stopping) return;
-    await this.drainDataPlane(this.options.shutdownGraceMs ?? DEFAULTS.shutdownGraceMs);
-    if (this.state === 'running' && !this.stopping) {
-      this.notice('info', 're-wiring the data plane after a component restart');
-      this.wireDataPlane();
-    }
-  }
-
-  /** Ends the data plane's streams (sources first, so what is in flight reaches the sinks), then keeps its counts. */
-  private async drainDataPlane(timeoutMs: number): Promise<void> {
-    const dp = this.dataPlane;
-    if (!dp) return;
-    await Promise.race([withTimeout(dp.stop(), timeoutMs).catch(() => undefined), this.forced.promise]);
-    this.counters.absorb(dp.counts());
-    if (this.dataPlane === dp) this.dataPlane = undefined;
-  }
-
-  private recordOf(id: string): ServiceRecord | undefined {
-    const serviceId = this.serviceOf.get(id);
-    return serviceId ? this.cp?.get(serviceId) : undefined;
-  }
-
-  private totals(): { eventsProcessed: number; eventsPerSecond: number; bytes: number } {
-    const { eventsProcessed, bytes } = this.counters.totals(this.counters.current(this.dataPlane?.counts()));
-    return { eventsProcessed, bytes, eventsPerSecond: this.counters.rate(eventsProcessed) };
-  }
-
-  /** Run metrics for the registry's run record: per-component counts and totals. */
-  private runMetrics(eventsPerSecond: number): RunMetrics {
-    const counts = this.counters.current(this.dataPlane?.counts());
-    const { eventsProcessed, bytes } = this.counters.totals(counts);
-    const component_metrics: RunMetrics['component_metrics'] = {};
-    for (const id of this.table.ids()) {
-      const c = this.counters.of(counts, id);
-      component_metrics[id] = { events_in: c.eventsIn, events_out: c.eventsOut, bytes_in: c.bytesIn, bytes_out: c.bytesOut, processing_time_ms: 0 };
-    }
-    return { ...emptyRunMetrics(), events_processed: eventsProcessed, events_per_second: round1(eventsPerSecond), bytes_processed: bytes, component_metrics };
-  }
-
-  /** Every second: per-component figures into the views, the run record, and a `metrics` event. */
+  /** Every second: figures and data health into the views, the run record, and a `metrics` event. */
   private publishMetrics(): void {
-    if (!this.cp || !this.runId) return;
-    const counts = this.counters.current(this.dataPlane?.counts());
-    const { eventsProcessed } = this.counters.totals(counts);
-    this.counters.sample(eventsProcessed);
-    for (const id of this.table.ids()) {
-      const c = this.counters.of(counts, id);
-      const prev = this.table.get(id)!;
-      const rate = Math.max(0, Math.max(c.eventsIn, c.eventsOut) - Math.max(prev.eventsIn, prev.eventsOut)) / (METRICS_INTERVAL_MS / 1000);
-      this.table.update(id, { eventsIn: c.eventsIn, eventsOut: c.eventsOut, eventsPerSecond: round1(rate) });
-    }
-    void this.cp.updateRun({ runId: this.runId, metrics: this.runMetrics(this.counters.rate(eventsProcessed)) }).catch(() => undefined);
-    this.emit({ type: 'metrics', snapshot: this.snapshot() });
-  }
-
-  // ---------------------------------------------------------------- component actions
-
-  async restartComponent(id: string, options?: RestartOptions): Promise<void> {
-    if (options?.override) throw new Error('restart with an override is not implemented yet');
-    const proc = this.supervisor?.get(id);
-    if (!proc) throw new Error(`no component ${id} in this run`);
-    this.notice('info', `restarting ${id}`, id);
-    await proc.restart();
-  }
-
-  async stopComponent(id: string): Promise<void> {
-    const proc = this.supervisor?.get(id);
-    if (!proc) throw new Error(`no component ${id} in this run`);
-    this.notice('info', `stopping ${id}`, id);
-    this.table.setPhase(id, 'stopping');
-    await proc.stop(this.options.shutdownGraceMs ?? DEFAULTS.shutdownGraceMs);
-    this.table.setPhase(id, 'stopped');
-  }
-
-  async startComponent(id: string): Promise<void> {
-    const proc = this.supervisor?.get(id);
-    if (!proc) throw new Error(`no component ${id} in this run`);
-    if (proc.state === 'running' || proc.state === 'backoff') return;
-    this.notice('info', `starting ${id}`, id);
-    proc.start();
-  }
-
-  applyPipeline(): Promise<ApplyResult> {
-    return Promise.reject(new Error('applying a changed pipeline to a live run is not implemented yet'));
+    const run = this.run;
+    if (!run.cp || !run.runId) return;
+    const metrics = run.publisher.tick();
+    void run.cp.updateRun({ runId: run.runId, metrics }).catch(() => undefined);
+    const snapshot = run.snapshot();
+    run.history.record(snapshot);
+    run.emit({ type: 'metrics', snapshot });
   }
 
   // ---------------------------------------------------------------- stop
 
   stop(reason = 'stopped'): Promise<void> {
-    if (this.stopping) return this.stopping;
-    if (this.state === 'idle' || this.state === 'stopped' || this.state === 'failed') {
-      this.stopping = Promise.resolve();
-      if (this.state === 'idle') {
-        this.setState('stopped');
-        this.resolveDone(this.snapshot());
-      }
-      return this.stopping;
+    const run = this.run;
+    if (run.ending) return run.ending;
+    if (run.state === 'idle') {
+      run.ending = Promise.resolve();
+      run.setState('stopped');
+      run.resolveDone(run.snapshot());
+      return run.ending;
     }
-    this.stopping = this.finish(RunStatus.STOPPED, undefined, reason);
-    return this.stopping;
+    if (run.state === 'stopped' || run.state === 'failed') return Promise.resolve();
+    return run.end(RunStatus.STOPPED, undefined, reason);
   }
 
   forceStop(reason = 'stopped at once'): Promise<void> {
-    this.forced.resolve();
-    this.supervisor?.killAll();
+    this.run.noGrace.abort();
+    for (const d of this.run.drivers.values()) d.killAll();
     return this.stop(reason);
   }
-
-  private finishing?: Promise<void>;
-
-  private finish(status: number, error?: string, reason?: string): Promise<void> {
-    if (this.finishing) return this.finishing;
-    this.finishing = (async () => {
-      const wasStarting = this.state === 'starting';
-      this.setState('stopping');
-      if (reason) this.notice('info', `stopping the pipeline (${reason})`);
-      if (wasStarting) this.startAbort.reject(new Error('pipeline stopped during start-up'));
-      // Drain first, so the run record's final counts match what the sinks consumed.
-      await this.drainDataPlane(this.options.shutdownGraceMs ?? DEFAULTS.shutdownGraceMs);
-      if (this.runId && this.cp) {
-        this.publishMetrics();
-        const elapsed = this.startedAt ? (Date.now() - this.startedAt) / 1000 : 0;
-        const metrics = this.runMetrics(elapsed > 0 ? this.totals().eventsProcessed / elapsed : 0);
-        await this.cp.updateRun({ runId: this.runId, status, metrics, error: error ?? '' }).catch(() => undefined);
-      }
-      await this.teardown();
-      if (error) this.error = error;
-      this.setState(status === RunStatus.FAILED ? 'failed' : 'stopped', error);
-      this.resolveDone(this.snapshot());
-    })();
-    return this.finishing;
-  }
-
-  /** Stops everything this run started, in order: data plane, processes, control plane. Never throws. */
-  private async teardown(): Promise<void> {
-    clearInterval(this.metricsTimer);
-    clearTimeout(this.rewireTimer);
-    const graceMs = this.forced.settled ? 0 : (this.options.shutdownGraceMs ?? DEFAULTS.shutdownGraceMs);
-    await this.drainDataPlane(graceMs);
-    if (this.supervisor) {
-      for (const v of this.table.list()) if (v.phase !== 'exited' && v.phase !== 'stopped') this.table.setPhase(v.id, 'stopping');
-      await this.supervisor.stopAll(graceMs).catch((err: Error) => this.notice('error', `stopping components: ${err.message}`));
-      for (const v of this.table.list()) if (v.phase === 'stopping') this.table.setPhase(v.id, 'stopped');
-    }
-    for (const sub of this.subscriptions.splice(0)) sub.dispose();
-    if (this.cp) {
-      await this.cp.close().catch((err: Error) => this.notice('error', `closing the control plane: ${err.message}`)); // and the run's endpoint entry and lock
-    }
-  }
-
-  // ---------------------------------------------------------------- emit helpers
-
-  private setState(state: RunState, error?: string): void {
-    if (state === this.state) return;
-    const previous = this.state;
-    this.state = state;
-    this.emit({ type: 'state', state, previous, error });
-  }
-
-  private notice(level: 'info' | 'warning' | 'error', message: string, componentId?: string): void {
-    this.emit({ type: 'notice', level, message, componentId, time: Date.now() });
-  }
-
-  private emit(event: RunnerEvent): void {
-    this.emitter.emit(event);
-  }
 }
-
-function round1(n: number): number {
-  return Math.round(n * 10) / 10;
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: NodeJS.Timeout;
-  return Promise.race([
-    p,
-    new Promise<undefined>((resolve) => {
-      timer = setTimeout(() => resolve(undefined), ms);
-      timer.unref();
-    }),
-  ]).finally(() => clearTimeout(timer));
-}
-

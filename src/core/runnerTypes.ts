@@ -2,6 +2,7 @@
 import type { Disposable } from './typedEmitter';
 import type { ControlPlaneLimits } from './controlplane/limits';
 import type { RunnerEvent, RunSnapshot } from './events';
+import type { MetricHistory } from './history/metricHistory';
 
 export interface TlsFiles {
   certFile: string;
@@ -19,8 +20,20 @@ export interface RunnerOptions {
   port?: number;
   /** How the front end calls the port option, for the "port in use" hint (default `--control-plane-port`). */
   portHint?: string;
-  /** Folder for per-component log files (default `logs`, relative to the pipeline file's folder). */
+  /**
+   * Parent folder of the runs' log folders (default `logs`, relative to the pipeline file's folder). Each run
+   * writes `<logDir>/<UTC time>-<run id>/<component>.log`; `<logDir>/latest` points at the newest run.
+   */
   logDir?: string;
+  /** How many run log folders to keep in logDir (older ones are removed; default 20). */
+  keepRunLogs?: number;
+  /**
+   * Events held per data-plane edge while its downstream is down (default 10,000 events / 16 MiB). While a
+   * component restarts a full buffer pauses its upstream (nothing lost); while it is stopped by hand the
+   * oldest held events are dropped and counted.
+   */
+  holdBufferEvents?: number;
+  holdBufferBytes?: number;
   heartbeatTtlMs?: number;
   janitorIntervalMs?: number;
   /** LMDB path; undefined = default under ~/.flowctl; ignored with noPersistence. */
@@ -73,6 +86,8 @@ export interface PipelineRunner {
   readonly options: RunnerOptions;
   /** Typed events: state changes, component views, log lines, notices, metrics. */
   onEvent(listener: (event: RunnerEvent) => void): Disposable;
+  /** Recent rates and numeric metrics per component (recorded on every metrics tick). */
+  readonly history?: MetricHistory;
   /** Current picture of the run (cheap; safe to call often). */
   snapshot(): RunSnapshot;
   /** Starts the control plane and every component; resolves when the run is running, rejects on a failed start (after cleaning up). */

@@ -69,8 +69,9 @@ export class PipelineCodeLensProvider implements vscode.CodeLensProvider, vscode
     const source = this.model.get(file);
     const snap = source?.snapshot();
     this.shown.set(file, this.signature(file));
+    const graph = new vscode.CodeLens(top, { title: '$(type-hierarchy) Graph', command: 'flowctl.showGraph', arguments: [doc.uri] });
     if (!source || !snap || !isActiveState(snap.state)) {
-      return [new vscode.CodeLens(top, { title: '$(play) Run Pipeline', command: 'flowctl.runPipeline', arguments: [doc.uri] })];
+      return [new vscode.CodeLens(top, { title: '$(play) Run Pipeline', command: 'flowctl.runPipeline', arguments: [doc.uri] }), graph];
     }
     const { healthy, total } = healthCount(snap);
     const lenses = [
@@ -80,6 +81,7 @@ export class PipelineCodeLensProvider implements vscode.CodeLensProvider, vscode
         title: snap.state === 'running' ? `${healthy}/${total} healthy` : `${snap.state}… ${healthy}/${total} healthy`,
         command: 'flowctl.services.focus',
       }),
+      graph,
     ];
     if (parsed.pipeline) {
       for (const spec of allComponents(parsed.pipeline)) {

@@ -2,10 +2,8 @@
 // the extension lifetime (`pushExtCleanup` → ExtensionContext.subscriptions) and the lifetime of
 // each run (owned by its RunSession and disposed when the run ends).
 import * as path from 'node:path';
-import * as crypto from 'node:crypto';
 import * as vscode from 'vscode';
 import { allComponents } from '../core/pipeline/model';
-import { fileNameFrom, safeJoin } from '../core/safePath';
 import type { RunSnapshot } from '../core/events';
 import { ConnectedControlPlane, type ConnectTarget } from './connect';
 import type { PipelineDiagnostics } from './diagnostics';
@@ -49,7 +47,7 @@ export class FlowctlContext implements vscode.Disposable {
    * Validates and runs a pipeline file. Invalid files show their problems instead of starting.
    * Returns the session, or undefined when nothing was started.
    */
-  async startRun(file: string, opts: { confirmSecond?: boolean } = {}): Promise<RunSession | undefined> {
+  async startRun(file: string, opts: { confirmSecond?: boolean; dbPath?: string } = {}): Promise<RunSession | undefined> {
     file = path.resolve(file);
     const existing = this.sessions.get(file);
     if (existing || this.starting.has(file)) {
@@ -83,12 +81,10 @@ export class FlowctlContext implements vscode.Disposable {
         return undefined;
       }
       const settings = readSettings(doc.uri);
-      const options = runnerOptions(file, settings, this.ext.globalStorageUri);
-      if (options.dbPath) {
-        // One registry per pipeline file, so two runs never fight over one LMDB file.
-        const hash = crypto.createHash('sha256').update(file).digest('hex').slice(0, 8);
-        options.dbPath = safeJoin(path.join(this.ext.globalStorageUri.fsPath, 'registry'), `${fileNameFrom(parsed.pipeline.metadata.name, 'pipeline')}-${hash}.lmdb`);
-      }
+      const options = runnerOptions(file, settings);
+      // With persistence (the default) the run uses its pipeline's run store under FLOWCTL_HOME, the
+      // one `flowctl run` uses (one per pipeline file): the Runs view lists runs from both.
+      if (opts.dbPath && !options.noPersistence) options.dbPath = opts.dbPath;
       this.model.setFailure(undefined);
       const session = await RunSession.create(options, this.model, this.output);
       this.sessions.set(file, session);

@@ -18,6 +18,8 @@ import { PipelineStatusBar, SERVICES_VIEW_ID } from './statusBar';
 import { readSettings } from './settings';
 import { registerTaskProvider } from './tasks';
 import { isActiveState } from './presentation';
+import { registerGraph, type GraphFeature } from './graph/register';
+import { registerRuns, type RunsFeature } from './runs/register';
 
 /** What activate() returns; the in-host tests drive the extension through it. */
 export interface FlowctlExtensionApi {
@@ -36,6 +38,10 @@ export interface FlowctlExtensionApi {
   treeStats(): { refreshes: number; modelChanges: number; fullRefreshes: number; itemsRefreshed: number };
   /** The module's deactivate(): stops every run of this window (what VS Code calls on shutdown). */
   deactivate(): Promise<void>;
+  /** The pipeline graph and metrics chart panels (tests and bench:extension read their figures). */
+  readonly graph: GraphFeature;
+  /** The Runs view. */
+  readonly runs: RunsFeature;
 }
 
 let current: FlowctlContext | undefined;
@@ -111,6 +117,12 @@ export function activate(extContext: vscode.ExtensionContext): FlowctlExtensionA
     refreshTree: () => tree.refresh(),
   });
   ctx.pushExtCleanup(registerTaskProvider(ctx));
+  const runs = registerRuns(ctx);
+  const graph = registerGraph(ctx, {
+    revealInTree: async (ref) => {
+      await treeView.reveal(tree.nodeFor(ref.key, ref.id), { select: true, focus: false }).then(undefined, () => undefined);
+    },
+  });
 
   // Leftovers of a window that crashed while a pipeline ran: found through the runner's state files.
   setTimeout(() => void reapLeftovers(ctx), 0);
@@ -136,6 +148,8 @@ export function activate(extContext: vscode.ExtensionContext): FlowctlExtensionA
       itemsRefreshed: tree.itemsRefreshed,
     }),
     deactivate,
+    graph,
+    runs,
   };
 }
 

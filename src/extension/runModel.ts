@@ -9,6 +9,7 @@
 // coalesced update.
 import * as vscode from 'vscode';
 import type { ComponentView, RunSnapshot } from '../core/events';
+import type { MetricHistory } from '../core/history/metricHistory';
 
 export interface ModelSource {
   /** Stable key: the pipeline file, or `connect:<endpoint>`. */
@@ -20,6 +21,8 @@ export interface ModelSource {
   componentIds(): readonly string[];
   /** One component's current view (O(1)); do not modify it. */
   view(id: string): ComponentView | undefined;
+  /** Recent rates and metrics per component (runs of this window; undefined for connections). */
+  readonly history?: MetricHistory;
 }
 
 /** What changed: a whole source (or everything, without key), or one component of a source. */

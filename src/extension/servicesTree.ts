@@ -16,6 +16,14 @@ import {
   type IconSpec,
 } from './presentation';
 import type { ModelChange, ModelSource, RunModel } from './runModel';
+import { historySparkline } from '../core/history/sparkline';
+
+/** The description: the rate sparkline of the last seconds (while there is history) before the state or figure. */
+function describeComponent(view: ComponentView, source: ModelSource): string {
+  const spark = view.phase === 'running' ? historySparkline(source.history, view.id) : '';
+  const text = componentDescription(view);
+  return spark ? `${spark} ${text}` : text;
+}
 
 export type ServiceNode =
   | { kind: 'source'; key: string }
@@ -45,9 +53,9 @@ type ComponentNode = Extract<ServiceNode, { kind: 'component' }>;
 type SourceNode = Extract<ServiceNode, { kind: 'source' }>;
 
 /** What a component item looks like; an item is re-sent to VS Code only when this changes. */
-function componentSignature(view: ComponentView, readonly: boolean): string {
+function componentSignature(view: ComponentView, source: ModelSource): string {
   const icon = componentIcon(view);
-  let sig = `${componentDescription(view)}|${icon.id}|${icon.color ?? ''}|${componentContextValue(view, readonly)}`;
+  let sig = `${describeComponent(view, source)}|${icon.id}|${icon.color ?? ''}|${componentContextValue(view, source.readonly)}`;
   for (const name in view.metrics) sig += `|${name}=${view.metrics[name]}`;
   return sig;
 }
@@ -136,7 +144,7 @@ export class ServicesTreeProvider implements vscode.TreeDataProvider<ServiceNode
       for (const id of ids) {
         const view = source.view(id);
         const before = rendered.get(id);
-        if (!view || before === undefined || before === componentSignature(view, source.readonly)) continue;
+        if (!view || before === undefined || before === componentSignature(view, source)) continue;
         sourceChanged = true;
         nodes.push(this.nodeFor(key, id));
       }
@@ -278,8 +286,8 @@ export class ServicesTreeProvider implements vscode.TreeDataProvider<ServiceNode
     if (!view || !source) return item;
     let rendered = this.rendered.get(node.key);
     if (!rendered) this.rendered.set(node.key, (rendered = new Map()));
-    rendered.set(node.id, componentSignature(view, source.readonly));
-    item.description = componentDescription(view);
+    rendered.set(node.id, componentSignature(view, source));
+    item.description = describeComponent(view, source);
     item.iconPath = themeIcon(componentIcon(view));
     item.contextValue = componentContextValue(view, source.readonly);
     if (!source.readonly) {

@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ComponentView, RunnerEvent, RunSnapshot, RunState } from '../core/events';
 import type { PipelineRunner, RunnerOptions } from '../core/runnerTypes';
+import type { MetricHistory } from '../core/history/metricHistory';
 import { ComponentTerminal } from './componentTerminal';
 import { EAGER_TERMINAL_LIMIT } from './limits';
 import { formatDuration, stateLabel } from './presentation';
@@ -95,6 +96,10 @@ export class RunSession implements ModelSource, vscode.Disposable {
 
   view(id: string): ComponentView | undefined {
     return this.views.get(id);
+  }
+
+  get history(): MetricHistory | undefined {
+    return this.runner.history;
   }
 
   /** Registers a disposable that dies with this run. */
@@ -258,8 +263,11 @@ export class RunSession implements ModelSource, vscode.Disposable {
       }
       case 'metrics':
         // A fresh snapshot the runner made anyway: it is the cache until the next change. The
-        // totals it carries are not shown anywhere live, so no change notification.
+        // totals it carries are not shown anywhere live; the history got a sample, which the
+        // components' sparklines show: one O(1) notification per component (views re-render only
+        // the items whose text changed).
         this.cached = e.snapshot;
+        if (this.runner.history) for (const id of this.ids) this.model.notifyComponent(this.key, id);
         return;
     }
     this.model.notify(this.key);

@@ -25,7 +25,7 @@ export function readSettings(scope?: vscode.ConfigurationScope): FlowctlSettings
     keyFile: c.get<string>('tls.keyFile', '') ?? '',
     caFile: c.get<string>('tls.caFile', '') ?? '',
     heartbeatTtlSeconds: c.get<number>('heartbeatTtl', 0) ?? 0,
-    persistence: c.get<boolean>('persistence', false) ?? false,
+    persistence: c.get<boolean>('persistence', true) ?? true,
     logDir: c.get<string>('logDir', '') ?? '',
     shutdownGraceSeconds: c.get<number>('shutdownGracePeriod', 10) ?? 10,
     codeLensEnabled: c.get<boolean>('codeLens.enabled', true) ?? true,
@@ -41,7 +41,7 @@ export function resolveSettingPath(value: string, pipelineFile: string): string 
   return path.isAbsolute(v) ? v : path.resolve(path.dirname(pipelineFile), v);
 }
 
-export function runnerOptions(file: string, s: FlowctlSettings, globalStorage: vscode.Uri): RunnerOptions {
+export function runnerOptions(file: string, s: FlowctlSettings): RunnerOptions {
   const opts: RunnerOptions = {
     file,
     address: s.address,
@@ -50,8 +50,8 @@ export function runnerOptions(file: string, s: FlowctlSettings, globalStorage: v
   };
   if (s.heartbeatTtlSeconds > 0) opts.heartbeatTtlMs = s.heartbeatTtlSeconds * 1000;
   if (s.logDir) opts.logDir = resolveSettingPath(s.logDir, file);
-  if (s.persistence) opts.dbPath = path.join(globalStorage.fsPath, 'flowctl.lmdb');
-  else opts.noPersistence = true;
+  // Persistence: the runner's default store, the pipeline's own under FLOWCTL_HOME (as `flowctl run`).
+  if (!s.persistence) opts.noPersistence = true;
   if (s.certFile || s.keyFile) {
     if (!s.certFile || !s.keyFile) throw new Error('flowctl.tls.certFile and flowctl.tls.keyFile must be set together.');
     opts.tls = { certFile: resolveSettingPath(s.certFile, file), keyFile: resolveSettingPath(s.keyFile, file) };

@@ -101,6 +101,21 @@ function baseContext(rt: ComponentRuntime, signal: AbortSignal): Context {
   return { componentId: rt.id, signal, metrics: rt.metrics, log: rt.log };
 }
 
+/** n of a default event id "<component id>-<n>" (undefined for any other token). */
+function defaultSeqOf(token: string, id: string): number | undefined {
+  if (!token.startsWith(`${id}-`)) return undefined;
+  const n = Number(token.slice(id.length + 1));
+  return Number.isSafeInteger(n) && n >= 0 ? n : undefined;
+}
+
+/** The Stellar cursor of the last event delivered, when the runner passed it (params resume_ledger_sequence / resume_index_in_ledger). */
+function cursorOf(params: Record<string, string>): SourceContext['resumeCursor'] {
+  const ledger = Number(params.resume_ledger_sequence);
+  if (!params.resume_ledger_sequence || !Number.isSafeInteger(ledger)) return undefined;
+  const index = Number(params.resume_index_in_ledger ?? '0');
+  return { ledgerSequence: ledger, indexInLedger: Number.isSafeInteger(index) ? index : 0 };
+}
+
 export function sourceHandlers(rt: ComponentRuntime, opts: SourceOptions): grpc.UntypedServiceImplementation {
   let streaming = false;
   let seq = 0;
@@ -117,8 +132,14 @@ export function sourceHandlers(rt: ComponentRuntime, opts: SourceOptions): grpc.
         if (!call.writableEnded) call.end();
       });
       const req = call.request ?? {};
-      const ctx: SourceContext = { ...baseContext(rt, ac.signal), params: req.params ?? {}, resume: !!req.resume, resumeToken: req.resume_token ?? '' };
-      rt.log.info(`${rt.id}: stream opened by ${call.getPeer()}`);
+      const params: Record<string, string> = req.params ?? {};
+      const resume = !!req.resume;
+      const resumeToken: string = req.resume_token ?? '';
+      const ctx: SourceContext = { ...baseContext(rt, ac.signal), params, resume, resumeToken, resumeCursor: resume ? cursorOf(params) : undefined };
+      // Default event ids ("<id>-<n>") go on after the last one delivered, also in a new process.
+      const after = resume ? defaultSeqOf(resumeToken, rt.id) : undefined;
+      if (after !== undefined && after > seq) seq = after;
+      rt.log.info(`${rt.id}: stream opened by ${call.getPeer()}${resume ? ` (resuming after "${resumeToken}")` : ''}`);
       try {
         for await (const init of opts.produce(ctx) as AsyncIterable<EventInit>) {
           if (ac.signal.aborted || tracked.finished || call.cancelled) break;

@@ -18,8 +18,15 @@ export interface Context {
 export interface SourceContext extends Context {
   /** StreamRequest.params (flowctl passes start_ledger / end_ledger from START_LEDGER / END_LEDGER). */
   params: Record<string, string>;
+  /**
+   * True when the stream is re-opened after the source (or the run's link to it) was restarted: continue
+   * AFTER `resumeToken` instead of from the beginning. `flowctl run` sends the id of the last event it
+   * delivered (and, when that event had a stellar_cursor, `resumeCursor`). Default ids ("<id>-<n>") are
+   * continued by the SDK itself; a source that sets its own ids reads the token (see examples/demo/ticker).
+   */
   resume: boolean;
   resumeToken: string;
+  resumeCursor?: { ledgerSequence: number; indexInLedger: number };
 }
 
 export interface CommonOptions {

@@ -70,7 +70,7 @@ describe('pipeline runs', () => {
     assert.equal(run.end_time, null);
     assert.equal(run.config_yaml, 'a: 1');
     assert.deepEqual(run.component_ids, ['src', 'sink']);
-    assert.deepEqual(run.metrics, { events_processed: 0, events_per_second: 0, bytes_processed: 0, component_metrics: {} });
+    assert.deepEqual(run.metrics, { events_processed: 0, events_per_second: 0, bytes_processed: 0, component_metrics: {}, events_dropped: 0 });
     assert.equal(run.error, '');
     await call(legacy, 'UpdatePipelineRun', { run_id: 'c-1', status: RunStatus.RUNNING });
     const again = await call(legacy, 'CreatePipelineRun', { run_id: 'c-1', pipeline_name: 'demo2' });
@@ -92,7 +92,7 @@ describe('pipeline runs', () => {
     assert.equal(run.metrics.events_processed, 10);
     assert.equal(run.metrics.component_metrics.src.events_out, 10);
     run = await call(legacy, 'UpdatePipelineRun', { run_id: 'u-1', metrics: { events_processed: 3 } });
-    assert.deepEqual(run.metrics, { events_processed: 3, events_per_second: 0, bytes_processed: 0, component_metrics: {} });
+    assert.deepEqual(run.metrics, { events_processed: 3, events_per_second: 0, bytes_processed: 0, component_metrics: {}, events_dropped: 0 });
     run = await call(legacy, 'UpdatePipelineRun', { run_id: 'u-1', status: RunStatus.FAILED, error: 'sink died' });
     assert.equal(run.status, RunStatus.FAILED);
     assert.equal(run.error, 'sink died');

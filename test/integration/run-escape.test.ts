@@ -57,10 +57,13 @@ spec:
   assert.equal(journals.length, 1, `one journal: ${journals}`);
   assert.equal(mode(runs), 0o700);
   assert.equal(mode(path.join(runs, journals[0])), 0o600);
+  // Each run writes its own log folder under --log-dir (logs/latest points at it).
   const logs = path.join(env.dir, 'logs');
+  const runLogs = fs.realpathSync(path.join(logs, 'latest'));
   assert.equal(mode(logs), 0o700);
-  assert.equal(mode(path.join(logs, 'forker.log')), 0o600);
-  assert.equal(mode(path.join(logs, 'src.log')), 0o600);
+  assert.equal(mode(runLogs), 0o700);
+  assert.equal(mode(path.join(runLogs, 'forker.log')), 0o600);
+  assert.equal(mode(path.join(runLogs, 'src.log')), 0o600);
 
   const result = await stopRun(run, 'SIGINT');
   assert.equal(result.code, 0, run.stdout());
@@ -129,7 +132,7 @@ spec:
       env: { FLOOD_MB: "200" }
 `,
   );
-  const logFile = path.join(env.dir, 'logs', 'flood.log');
+  const logFile = path.join(env.dir, 'logs', 'latest', 'flood.log'); // this run's own log folder
   const child = spawn(
     process.execPath,
     [cliPath(), 'run', file, '--control-plane-port', '0', '--no-persistence', '--log-dir', path.join(env.dir, 'logs'), '--show-status=false'],

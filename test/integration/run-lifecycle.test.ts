@@ -159,7 +159,7 @@ test('Ctrl+C while running stops every component and exits 0', async (t) => {
   assert.match(run.stdout(), /stopping the pipeline/);
   assert.deepEqual(markedProcesses(env.marker), [], 'no process left');
   // Per-component log files, without ANSI escapes.
-  const log = fs.readFileSync(path.join(env.dir, 'logs', 'src.log'), 'utf8');
+  const log = fs.readFileSync(path.join(env.dir, 'logs', 'latest', 'src.log'), 'utf8');
   assert.match(log, /src/);
   assert.doesNotMatch(log, /\x1b\[/);
 });

@@ -50,7 +50,7 @@ after(() => {
 
 test('the .vsix holds the bundles, protos, schema, media and exactly the runtime node_modules', { skip, timeout: 120_000 }, () => {
   const files = entries.filter((e) => e.startsWith('extension/')).map((e) => e.slice('extension/'.length));
-  for (const required of ['package.json', 'dist/extension.js', 'schemas/flow.schema.json']) {
+  for (const required of ['package.json', 'dist/extension.js', 'schemas/flow.schema.json', 'dist/webview/main.js', 'dist/webview/layout.js', 'dist/webview/main.css', 'dist/webview/codicon.css', 'dist/webview/codicon.ttf']) {
     assert.ok(files.includes(required), `${required} is in the vsix`);
   }
   const protos = fs.readdirSync(path.join(REPO_ROOT, 'proto'), { recursive: true }).map(String).filter((f) => f.endsWith('.proto'));
@@ -59,7 +59,7 @@ test('the .vsix holds the bundles, protos, schema, media and exactly the runtime
   if (fs.existsSync(path.join(REPO_ROOT, 'README.md'))) assert.ok(files.includes('readme.md') || files.includes('README.md'), 'README is in the vsix');
 
   const outside = files.filter((f) => !f.startsWith('node_modules/'));
-  const unexpected = outside.filter((f) => !/^(package\.json|readme\.md|README\.md|changelog\.md|CHANGELOG\.md|LICENSE(\.txt)?|dist\/(extension|cli|sdk)\.js|proto\/.+\.proto|schemas\/.+\.json|media\/.+)$/i.test(f));
+  const unexpected = outside.filter((f) => !/^(package\.json|readme\.md|README\.md|changelog\.md|CHANGELOG\.md|LICENSE(\.txt)?|dist\/(extension|cli|sdk)\.js|dist\/webview\/(main\.js|layout\.js|main\.css|codicon\.css|codicon\.ttf)|proto\/.+\.proto|schemas\/.+\.json|media\/.+)$/i.test(f));
   assert.deepEqual(unexpected, [], 'nothing else (sources, tests, maps, examples, configs) is packaged');
 
   const want = runtimeClosure(REPO_ROOT);
@@ -124,7 +124,7 @@ test('installed from the .vsix: CodeLens runs the pipeline; tree, status bar and
     vsix,
     timeoutMs: 200_000,
     name: 'vscode-ui',
-    onPage: async (page) => {
+    onPage: async (page, host) => {
       const since = () => `${((Date.now() - started) / 1000).toFixed(1)} s`;
       await quickOpen(page, path.basename(PIPELINE));
       step(`opened ${path.basename(PIPELINE)} (${since()})`);
@@ -174,7 +174,7 @@ test('installed from the .vsix: CodeLens runs the pipeline; tree, status bar and
       step(`terminals: ${names.join(', ')}`);
       const target = ids[Math.min(1, ids.length - 1)];
       await page.locator('.editor-instance .codelens-decoration', { hasText: `${target}:` }).locator('a', { hasText: 'Show Logs' }).click();
-      const logFile = path.join(logDir, `${target}.log`);
+      const logFile = path.join(logDir, 'latest', `${target}.log`); // the run's own log folder
       const shown = await until(
         `a line of ${target}'s log in its terminal`,
         async () => {
@@ -235,12 +235,96 @@ test('installed from the .vsix: CodeLens runs the pipeline; tree, status bar and
         step(`copied to ${path.relative(REPO_ROOT, README_SCREENSHOT)}`);
       }
 
+      // The pipeline graph, from its lens: the webview's DOM has a node per component and an edge per inputs link.
+      await codeLens(page, 'Graph').first().click();
+      const graph = graphFrame(page);
+      const inputs = allComponents(parsed.pipeline!).reduce((n, c) => n + (c.inputs?.length ?? 0), 0);
+      await until(`${ids.length} nodes and ${inputs} input edges in the graph`, async () => {
+        const nodes = await graph.locator('g.node').count();
+        const edges = await graph.locator('g.edge.input').count();
+        if (nodes !== ids.length || edges !== inputs) throw new Error(`nodes ${nodes}, edges ${edges}`);
+        return true;
+      }, 60_000);
+      const states = await until('every node healthy', async () => {
+        const st = await graph.locator('g.node').evaluateAll((els) => els.map((e) => `${e.getAttribute('data-id')}=${e.getAttribute('data-state')}`));
+        return st.every((x) => x.endsWith('=healthy')) ? st : undefined;
+      }, 30_000);
+      step(`graph: ${states.join(', ')}; ${inputs} input edges`);
+      const barColor = (id: string) => graph.locator(`g.node[data-id="${id}"] rect.bar`).evaluate((e) => (globalThis as unknown as { getComputedStyle(x: unknown): { fill: string } }).getComputedStyle(e).fill);
+      const victim = ids[ids.length - 1];
+      const healthyColor = await barColor(victim);
+      await page.screenshot({ path: path.join(SCREENS_DIR, 'graph-running.png') });
+
+      // Clicking a node selects it in the Services view and brings up its terminal.
+      const clicked = ids[Math.min(1, ids.length - 1)];
+      await graph.locator(`g.node[data-id="${clicked}"]`).click();
+      await until(`${clicked} selected in the Services view`, async () => {
+        const selected = await treeRows(page, 'Services').evaluateAll((els) => els.filter((e) => e.classList.contains('selected')).map((e) => e.querySelector('.label-name')?.textContent?.trim()));
+        return selected.includes(clicked) ? selected : undefined;
+      }, 20_000);
+      const activeTab = await until(`the terminal of ${clicked} shown`, async () => {
+        const names = await page.locator('.terminal-tabs-entry.is-active .label-name, .single-terminal-tab .label-name, .terminal-tab.active .label-name').allTextContents();
+        const text = await activeTerminalText(page);
+        return names.some((n) => n.includes(clicked)) || (fs.existsSync(path.join(logDir, `${clicked}.log`)) && text.includes(clicked)) ? names.join(',') || 'text' : undefined;
+      }, 20_000);
+      step(`clicked ${clicked} in the graph: selected in the tree, terminal shown (${activeTab})`);
+
+      // Kill a component from outside: its node turns to the failed state and colour.
+      const pid = pidOf(`${victim}.js`, host.root);
+      assert.ok(pid, `the process of ${victim}`);
+      process.kill(pid, 'SIGKILL');
+      await until(`${victim} failed in the graph`, async () => (await graph.locator(`g.node[data-id="${victim}"]`).getAttribute('data-state')) === 'failed', 30_000);
+      const failedColor = await barColor(victim);
+      assert.notEqual(failedColor, healthyColor, 'the health colour changed');
+      step(`killed ${victim} (pid ${pid}): node failed, colour ${healthyColor} → ${failedColor}`);
+      await page.screenshot({ path: path.join(SCREENS_DIR, 'graph-killed.png') });
+
       // Stop from the lens: the Run Pipeline lens comes back and the status bar item goes away.
+      await page.locator('.tabs-container .tab', { hasText: path.basename(PIPELINE) }).first().click();
       await codeLens(page, 'Stop').first().click();
       await codeLens(page, 'Run Pipeline').waitFor({ timeout: 30_000 });
       step(`stopped (${since()})`);
+
+      // The Runs view lists the run with its status and event count; Open Logs opens its log files.
+      const runsHeader = page.locator('.part.sidebar .pane-header', { hasText: /^\s*Runs/i }).first();
+      if ((await runsHeader.getAttribute('aria-expanded')) !== 'true') await runsHeader.click();
+      const runRow = await until('the stopped run in the Runs view', async () => {
+        const rows = await readTreeRows(treeRows(page, 'Runs'));
+        return rows.find((r) => /^stopped · .* [\d,]+ events/.test(r.description) && !/^0 events/.test(r.description));
+      }, 30_000);
+      step(`Runs view: ${runRow.label} ${runRow.description}`);
+      const row = treeRows(page, 'Runs').filter({ hasText: runRow.label }).first();
+      await row.hover();
+      await row.locator('.action-label[aria-label="Open Logs"]').click();
+      const opened = await until('log files opened in editors', async () => {
+        const tabs = await page.locator('.tabs-container .tab .label-name').allTextContents();
+        const logs = tabs.filter((t) => t.endsWith('.log'));
+        return logs.length >= ids.length ? logs : undefined;
+      }, 20_000);
+      step(`Open Logs: ${opened.join(', ')}`);
     },
   });
   t.diagnostic(`UI run: ${((Date.now() - started) / 1000).toFixed(1)} s`);
   assert.ok(steps.some((s) => s.startsWith('screenshot')), `all steps ran: ${steps.join(' | ')}`);
 });
+
+/** The graph webview's document (VS Code puts each webview in an iframe holding the content iframe). */
+function graphFrame(page: import('playwright-core').Page): import('playwright-core').FrameLocator {
+  return page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
+}
+
+/** Pid of the component process whose command line mentions `script`, started by this host profile. */
+function pidOf(script: string, profileRoot: string): number | undefined {
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmd = fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+      if (!cmd.includes(script)) continue;
+      const env = fs.readFileSync(`/proc/${entry}/environ`, 'utf8');
+      if (env.split('\0').includes(`FLOWCTL_VSCODE_TEST_HOST=${profileRoot}`)) return Number(entry);
+    } catch {
+      /* gone or not ours */
+    }
+  }
+  return undefined;
+}

@@ -1,9 +1,8 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { RunCounters } from '../../src/core/runner/counters';
-import { planWiring, sourceParams } from '../../src/core/runner/wiring';
+import { dataNodes, sourceParams } from '../../src/core/runner/wiring';
 import type { ComponentSpec } from '../../src/core/pipeline/model';
-import type { ServiceRecord } from '../../src/core/controlplane/model';
 
 test('counts of finished data planes add up with the live one; events processed are sink deliveries', () => {
   const c = new RunCounters((id) => id.startsWith('sink'));
@@ -29,22 +28,21 @@ function spec(id: string, role: ComponentSpec['role'], inputs: string[] = [], ex
   return { id, role, inputs, command: ['x'], position: { line: 1, column: 1 }, range: { line: 1, column: 1, endLine: 1, endColumn: 1 }, index: 0, loc: {}, ...extra } as ComponentSpec;
 }
 
-test('wiring follows inputs among v1 components; legacy, pipeline and unconnected components are left out', () => {
-  const legacyRecord = { legacy: { serviceType: 1 }, info: { input_event_types: [] } } as unknown as ServiceRecord;
-  const sinkRecord = { info: { input_event_types: ['t.v1'] } } as unknown as ServiceRecord;
-  const plan = planWiring(
-    [spec('a', 'source'), spec('old', 'source'), spec('lonely', 'source'), spec('p', 'processor', ['a', 'old']), spec('s', 'sink', ['p']), spec('box', 'pipeline')],
-    (id) => (id === 'old' ? legacyRecord : id === 's' ? sinkRecord : undefined),
-  );
-  assert.deepEqual(plan.legacy, ['old']);
+test('the data graph follows inputs among sources, processors and sinks; pipeline entries and unknown ids are left out', () => {
+  const nodes = dataNodes([
+    spec('a', 'source', ['x']),
+    spec('p', 'processor', ['a', 'box', 'ghost']),
+    spec('s', 'sink', ['p'], { input_event_types: ['t.v1'] }),
+    spec('box', 'pipeline'),
+  ]);
   assert.deepEqual(
-    plan.nodes.map((n) => [n.id, n.role, n.inputs]),
+    nodes.map((n) => [n.id, n.role, n.inputs]),
     [
       ['a', 'source', []],
       ['p', 'processor', ['a']],
       ['s', 'sink', ['p']],
     ],
   );
-  assert.deepEqual(plan.nodes[2].inputEventTypes, ['t.v1'], 'the registered input types win over the file');
+  assert.deepEqual(nodes[2].inputEventTypes, ['t.v1']);
   assert.deepEqual(sourceParams(spec('a', 'source', [], { env: { START_LEDGER: '5', OTHER: 'x' } })), { start_ledger: '5' });
 });

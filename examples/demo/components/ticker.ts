@@ -16,12 +16,15 @@ void runSource({
   description: 'Synthetic trades for the offline demo',
   outputEventTypes: ['demo.trade.v1'],
   async *produce(ctx) {
-    ctx.log.info(`ticker: streaming ${rate} trades/s over ${symbols.join(', ')}`);
+    // After a restart flowctl re-opens the stream with the id of the last trade it delivered: go on from there.
+    const resumed = ctx.resume ? /^trade-(\d+)$/.exec(ctx.resumeToken) : null;
+    const first = resumed ? Number(resumed[1]) + 1 : 1;
+    ctx.log.info(`ticker: streaming ${rate} trades/s over ${symbols.join(', ')}${resumed ? `, resuming at trade-${first}` : ''}`);
     let started = Date.now();
-    let base = 0;
+    let base = first - 1;
     let lastReport = started;
-    let lastSeq = 0;
-    for (let seq = 1; !ctx.signal.aborted; seq++) {
+    let lastSeq = first - 1;
+    for (let seq = first; !ctx.signal.aborted; seq++) {
       const symbol = symbols[Math.floor(Math.random() * symbols.length)];
       const price = Math.max(1, prices.get(symbol)! * (1 + (Math.random() - 0.5) * 0.01));
       prices.set(symbol, price);

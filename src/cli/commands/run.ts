@@ -12,7 +12,7 @@ import { RunView } from '../render/runView';
 import { formatEvents } from '../render/format';
 import { sanitizeField, sanitizeTerminalText } from '../../core/text/terminal';
 import { defineCommand } from '../command';
-import type { ParsedArgs } from '../args';
+import { UsageError, type ParsedArgs } from '../args';
 
 const flags = {
   orchestrator: { type: 'string', default: 'process', description: 'how components run (only "process": no container engine is used)' },
@@ -20,7 +20,10 @@ const flags = {
   'control-plane-port': { type: 'number', default: 8080, description: 'control plane port (0 = pick a free port)' },
   'use-external-control-plane': { type: 'boolean', default: false, description: 'use a control plane already running at address:port' },
   'show-status': { type: 'boolean', default: true, description: 'show a live status line (or a status line every 10 s when not a terminal)' },
-  'log-dir': { type: 'string', default: 'logs', description: 'folder for per-component log files' },
+  'log-dir': { type: 'string', default: 'logs', description: 'parent folder of the run log folders (<log-dir>/<time>-<run>/<component>.log; <log-dir>/latest is the newest)' },
+  'keep-run-logs': { type: 'number', default: 20, description: 'how many run log folders to keep in --log-dir (older ones are removed)' },
+  'hold-buffer-events': { type: 'number', default: 10_000, description: 'events held per link while its downstream component is down (restart, stop)' },
+  'hold-buffer-bytes': { type: 'number', default: 16 * 1024 * 1024, description: 'bytes held per link while its downstream component is down' },
   'heartbeat-ttl': { type: 'duration', default: 30_000, description: 'a component with no heartbeat for this long is unhealthy' },
   'janitor-interval': { type: 'duration', default: 10_000, description: 'safety-net sweep interval for stale components' },
   'db-path': { type: 'string', description: 'registry database (default: one per pipeline under ~/.flowctl/pipelines/)' },
@@ -64,11 +67,20 @@ export async function runCommand(args: ParsedArgs<typeof flags>): Promise<number
   const tlsCert = f['tls-cert'];
   const tlsKey = f['tls-key'];
   if (!!tlsCert !== !!tlsKey) throw new Error('--tls-cert and --tls-key go together');
+  for (const name of ['keep-run-logs', 'hold-buffer-events', 'hold-buffer-bytes'] as const) {
+    const v = f[name];
+    if (!Number.isSafeInteger(v) || v < (name === 'keep-run-logs' ? 1 : 0)) {
+      throw new UsageError(`invalid argument "${v}" for "--${name}" flag: expected a whole number ≥ ${name === 'keep-run-logs' ? 1 : 0}`);
+    }
+  }
   const options: RunnerOptions = {
     file,
     address,
     port,
     logDir,
+    keepRunLogs: f['keep-run-logs'],
+    holdBufferEvents: f['hold-buffer-events'],
+    holdBufferBytes: f['hold-buffer-bytes'],
     heartbeatTtlMs: f['heartbeat-ttl'],
     janitorIntervalMs: f['janitor-interval'],
     dbPath: f['db-path'],
@@ -166,7 +178,7 @@ export async function runCommand(args: ParsedArgs<typeof flags>): Promise<number
       `  flowctl pipelines active --control-plane-address ${host} --control-plane-port ${cpPort}`,
       `  flowctl restart <component-id>   (also: flowctl stop <component-id>, flowctl start <component-id>, flowctl stop)`,
       '',
-      `Component logs are being written under ${logDir}/`,
+      `Component logs are being written under ${snap.logDir ?? logDir}/ (newest run: ${path.join(logDir, 'latest')})`,
       'Press Ctrl+C to stop the pipeline.',
       '',
     ].join('\n'),
@@ -184,7 +196,8 @@ export async function runCommand(args: ParsedArgs<typeof flags>): Promise<number
   }
   view.write(
     `\n${final.state === 'failed' ? p.red('✗') : p.green('✓')} Pipeline ${final.state}` +
-      `${final.error ? `: ${sanitizeTerminalText(final.error, { keepSgr: false })}` : ''} — ${formatEvents(final.eventsProcessed)} events processed\n`,
+      `${final.error ? `: ${sanitizeTerminalText(final.error, { keepSgr: false })}` : ''} — ${formatEvents(final.eventsProcessed)} events processed` +
+      `${final.dropped ? `, ${formatEvents(final.dropped)} dropped (see the notices above)` : ''}\n`,
   );
   return finish(final.state === 'failed' ? 1 : 0);
 }

@@ -48,7 +48,7 @@ function statusColor(p: Palette, status: number): (s: string) => string {
 
 export function renderStatus(
   components: WireComponentStatus[],
-  opts: { pipelineName?: string; palette: Palette; now?: number; counts?: Record<string, EventCounts> },
+  opts: { pipelineName?: string; palette: Palette; now?: number; counts?: Record<string, EventCounts>; rates?: Record<string, string> },
 ): string {
   const p = opts.palette;
   const now = opts.now ?? Date.now();
@@ -87,6 +87,8 @@ export function renderStatus(
       if (info.output_event_types?.length) out.push(`    Output types: ${info.output_event_types.map((t) => f(t)).join(', ')}`);
       const counts = opts.counts?.[info.id];
       if (counts) out.push(`    Events: ${f(counts.events_in)} in, ${f(counts.events_out)} out`);
+      const rate = opts.rates?.[info.id];
+      if (rate) out.push(`    Rate: ${f(rate)}`);
       const keys = Object.keys(c.metrics ?? {}).sort();
       if (keys.length) {
         out.push('    Metrics:');

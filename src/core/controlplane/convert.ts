@@ -169,6 +169,7 @@ function componentMetricsFromWire(raw: Partial<ComponentMetrics> | null | undefi
     bytes_in: num(m.bytes_in),
     bytes_out: num(m.bytes_out),
     processing_time_ms: num(m.processing_time_ms),
+    ...(m.events_dropped !== undefined ? { events_dropped: num(m.events_dropped) } : {}),
   };
 }
 
@@ -178,6 +179,7 @@ export function runMetricsFromWire(raw: Partial<RunMetrics> | null | undefined):
   out.events_processed = num(raw.events_processed);
   out.events_per_second = num(raw.events_per_second);
   out.bytes_processed = num(raw.bytes_processed);
+  if (raw.events_dropped !== undefined) out.events_dropped = num(raw.events_dropped);
   if (raw.component_metrics && typeof raw.component_metrics === 'object') {
     for (const [k, v] of Object.entries(raw.component_metrics)) out.component_metrics[k] = componentMetricsFromWire(v);
   }

@@ -80,6 +80,8 @@ export interface ComponentMetrics {
   bytes_in: number;
   bytes_out: number;
   processing_time_ms: number;
+  /** Our extension: events meant for this component that were dropped (field 100; flowctl ignores it). */
+  events_dropped?: number;
 }
 
 export interface RunMetrics {
@@ -87,6 +89,8 @@ export interface RunMetrics {
   events_per_second: number;
   bytes_processed: number;
   component_metrics: Record<string, ComponentMetrics>;
+  /** Our extension: events the runner dropped, counted with a reason (field 100; flowctl ignores it). */
+  events_dropped?: number;
 }
 
 /** A pipeline run. Times are ms since the epoch; endTime 0 = unset. */
@@ -101,6 +105,10 @@ export interface PipelineRun {
   metrics: RunMetrics;
   error: string;
   componentIds: string[];
+  /** Where this run's component logs went (set by our runner; absent for runs created over gRPC). */
+  logDir?: string;
+  /** Components that failed, and why (set by our runner when the run ends). */
+  failures?: Record<string, string>;
 }
 
 export function emptyRunMetrics(): RunMetrics {

@@ -27,6 +27,7 @@ export interface CreateRunInput {
    * 'withhold' (kept as a one-line note; the runner's own run, which must not fail over its file size).
    */
   oversizedConfig?: 'refuse' | 'withhold';
+  logDir?: string;
 }
 
 export interface UpdateRunInput {
@@ -37,6 +38,8 @@ export interface UpdateRunInput {
   metrics?: RunMetrics | null;
   /** Set when non-empty. */
   error?: string;
+  /** Components that failed and why; added to those already recorded. */
+  failures?: Record<string, string>;
 }
 
 export interface ListRunsInput {
@@ -65,6 +68,8 @@ export function runBytes(run: PipelineRun): number {
   let n = run.runId.length + run.pipelineId.length + run.pipelineName.length + run.configYaml.length + run.error.length + 64;
   for (const id of run.componentIds) n += id.length + 8;
   for (const k in run.metrics.component_metrics) n += k.length + 48;
+  if (run.logDir) n += run.logDir.length;
+  for (const k in run.failures ?? {}) n += k.length + run.failures![k]!.length;
   return n;
 }
 
@@ -150,6 +155,7 @@ export class PipelineRuns {
       metrics: emptyRunMetrics(),
       error: '',
       componentIds,
+      ...(input.logDir ? { logDir: input.logDir } : {}),
     };
     await this.commit(run, 'created', 'failed to create pipeline run');
     this.prune(run.runId);
@@ -178,6 +184,8 @@ export class PipelineRuns {
     }
     if (input.metrics) run.metrics = input.metrics;
     if (input.error) run.error = input.error.length > this.limits.maxRunErrorLength ? cut(input.error, this.limits) : input.error;
+    // Failures accumulate: a later update (e.g. a stop racing a failing start) never drops one.
+    if (input.failures) run.failures = { ...current.failures, ...input.failures };
     await this.commit(run, 'updated', 'failed to update pipeline run');
     return run;
   }

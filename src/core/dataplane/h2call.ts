@@ -44,7 +44,10 @@ export class H2Channel {
       // Like grpc-js: node's default 10 MB session-memory cap degrades badly when reached.
       maxSessionMemory: Number.MAX_SAFE_INTEGER,
     });
-    session.on('error', (err) => (this.sessionError = err));
+    this.sessionError = undefined;
+    session.on('error', (err) => {
+      if (this.session === session) this.sessionError = err;
+    });
     session.once('connect', () => {
       try {
         if (this.windowBytes > 65_535) session.setLocalWindowSize(this.windowBytes);
@@ -75,6 +78,31 @@ export class H2Channel {
     return new GrpcCall(stream, handlers, () => {
       if (--this.open === 0 && !session.destroyed) session.unref();
     }, () => this.sessionError);
+  }
+
+  /**
+   * A unary call: one request frame, the whole response and the status. After `timeoutMs` the call is
+   * cancelled and its status is DEADLINE_EXCEEDED.
+   */
+  unary(path: string, requestFrame: Buffer, timeoutMs: number): Promise<{ status: CallStatus; response: Buffer }> {
+    return new Promise((resolve) => {
+      const chunks: Buffer[] = [];
+      let timedOut = false;
+      const call = this.call(path, {
+        data: (chunk) => chunks.push(chunk),
+        done: (status) => {
+          clearTimeout(timer);
+          resolve({ status: timedOut ? { code: Status.DEADLINE_EXCEEDED, details: 'Deadline exceeded' } : status, response: Buffer.concat(chunks) });
+        },
+      });
+      const timer = setTimeout(() => {
+        timedOut = true;
+        call.cancel();
+      }, Math.max(1, timeoutMs));
+      timer.unref();
+      call.write(requestFrame);
+      call.end();
+    });
   }
 
   /** Closes the connection once its open calls have finished. */

@@ -1,3 +1,15 @@
 export { DataPlane } from './dataPlane';
+export { DataPlaneManager } from './manager';
+export { DEFAULT_BUFFER_LIMITS, type BufferLimits, type HoldPolicy } from './edge';
 export { normalizeEndpoint, type DialTarget } from './endpoint';
-export type { DataPlaneNode, DataPlaneOptions, DataPlaneEvent, DataPlaneRole, NodeCounts, ConsumeResult } from './types';
+export type {
+  DataPlaneNode,
+  DataPlaneOptions,
+  DataPlaneManagerOptions,
+  DataPlaneEvent,
+  DataPlaneRole,
+  NodeCounts,
+  NodeDrops,
+  EdgeCounts,
+  ConsumeResult,
+} from './types';

@@ -106,3 +106,30 @@ export function eventTypeOf(buf: Uint8Array, start = 0, end = buf.length): strin
 export function scanEvent(buf: Uint8Array, wantType = true): { type: string; payloadBytes: number } {
   return { type: wantType ? eventTypeOf(buf) : '', payloadBytes: payloadBytesOf(buf) };
 }
+
+/** Event.id (field 1) of the serialized flowctl.v1.Event in buf[start, end) ('' when absent). */
+export function eventIdOf(buf: Uint8Array, start = 0, end = buf.length): string {
+  const len = findField(buf, start, end, 1);
+  return len <= 0 ? '' : Buffer.from(buf.buffer, buf.byteOffset + fieldStart, len).toString('utf8');
+}
+
+/** Event.stellar_cursor (field 8: {1 ledger_sequence, 2 index_in_ledger}) of a serialized Event, if set. */
+export function stellarCursorOf(buf: Uint8Array, start = 0, end = buf.length): { ledgerSequence: number; indexInLedger: number } | undefined {
+  const len = findField(buf, start, end, 8);
+  if (len < 0) return undefined;
+  let pos = fieldStart;
+  const stop = fieldStart + len;
+  let ledgerSequence = 0;
+  let indexInLedger = 0;
+  while (pos < stop) {
+    const tag = varint(buf, pos, stop);
+    if (vpos < 0) break;
+    if ((tag & 7) !== 0) break; // both fields are varints; anything else is damage
+    const value = varint(buf, vpos, stop);
+    if (vpos < 0) break;
+    if (tag >>> 3 === 1) ledgerSequence = value;
+    else if (tag >>> 3 === 2) indexInLedger = value;
+    pos = vpos;
+  }
+  return { ledgerSequence, indexInLedger };
+}

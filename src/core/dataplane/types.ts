@@ -1,4 +1,5 @@
 // Public shapes of the data plane.
+import type { BufferLimits } from './edge';
 
 export type DataPlaneRole = 'source' | 'processor' | 'sink';
 
@@ -25,11 +26,29 @@ export interface DataPlaneOptions {
   stopTimeoutMs?: number;
 }
 
+export interface DataPlaneManagerOptions {
+  nodes: DataPlaneNode[];
+  /** StreamRequest.params for a source (flowctl sends start_ledger / end_ledger). */
+  params?: (sourceId: string) => Record<string, string>;
+  maxMessageBytes?: number;
+  connectTimeoutMs?: number;
+  /** Per-edge hold buffer (default 10,000 events / 16 MiB). */
+  buffer?: BufferLimits;
+}
+
 export type DataPlaneEvent =
+  /** An edge opened: events go straight from `from` into `to`'s stream (again after every reconnect). */
   | { type: 'wired'; from: string; to: string }
   | { type: 'error'; id: string; message: string }
+  | { type: 'notice'; id: string; message: string }
+  /** A node's stream ended (a sink answered, a processor's output finished, a source's stream ended). */
   | { type: 'ended'; id: string }
-  | { type: 'sourceEnded'; id: string };
+  /** A source finished its stream by itself (not stopped). */
+  | { type: 'sourceEnded'; id: string }
+  /** A node's stream opened (sources: StreamEvents; processors: Process; sinks: Consume). */
+  | { type: 'opened'; id: string; resumeToken?: string }
+  /** The first event of `eventType` a sink does not accept (later ones are only counted). */
+  | { type: 'typeMismatch'; id: string; from: string; eventType: string; accepts: string[] };
 
 export interface NodeCounts {
   eventsIn: number;
@@ -42,4 +61,21 @@ export interface ConsumeResult {
   eventsConsumed: number;
   eventsFailed: number;
   errors: string[];
+}
+
+/** Drops and held events of one node: over its input edges plus its own (e.g. not consumed before a stop). */
+export interface NodeDrops {
+  dropped: number;
+  droppedBy: Record<string, number>;
+  queued: number;
+}
+
+export interface EdgeCounts {
+  from: string;
+  to: string;
+  events: number;
+  dropped: number;
+  droppedBy: Record<string, number>;
+  queued: number;
+  state: 'open' | 'held' | 'closed';
 }

@@ -80,7 +80,13 @@ export interface ComponentDriver {
   readonly kind: DriverKind;
   /** Problems that must stop the run before anything starts (no engine, missing image…); empty when ready. */
   preflight(specs: ComponentRunSpec[]): Promise<string[]>;
+  /** A handle for one component (not started yet: call start() on it). */
   create(spec: ComponentRunSpec): ComponentHandle;
+  /**
+   * Forgets the stopped component `id`, so create() can make it again with a new spec (a changed pipeline
+   * file, or a one-time override to start it under a debugger). Optional: the runner calls it when present.
+   */
+  release?(id: string): void;
   /** Ends what runs of this driver left behind when their runner died (never a reused pid, never a stranger's container). */
   reapLeftovers(): Promise<LeftoverReport>;
   /** Stops every component of this driver in parallel; resolves when all are gone. */

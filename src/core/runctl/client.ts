@@ -5,6 +5,7 @@ import * as grpc from '@grpc/grpc-js';
 import type { ComponentView } from '../events';
 import { RUN_TOKEN_METADATA_KEY } from './token';
 import { runnerClientConstructor, type WireComponentActionResponse, type WireRun, type WireStopRunResponse } from './proto';
+import type { HistoryJson } from '../history/metricHistory';
 import { componentFromWire, runFromWire, type RemoteRunSnapshot } from './snapshot';
 import { clientChannel, type ClientTlsSettings } from './clientTls';
 
@@ -90,6 +91,14 @@ export class RunnerClient {
 
   async getRun(timeoutMs = 5000): Promise<RemoteRunSnapshot> {
     return runFromWire(await this.unary<WireRun>('GetRun', {}, timeoutMs));
+  }
+
+  /** The runner's metric history of the last `seconds` (≤ 600); undefined when the runner has none. */
+  async getHistory(seconds: number, timeoutMs = 5000): Promise<HistoryJson | undefined> {
+    const w = await this.unary<WireRun>('GetRun', { history_seconds: Math.min(600, Math.max(1, Math.floor(seconds))) }, timeoutMs);
+    if (!w.history_json) return undefined;
+    const parsed = JSON.parse(w.history_json) as HistoryJson;
+    return parsed && Array.isArray(parsed.times) && parsed.components && typeof parsed.components === 'object' ? parsed : undefined;
   }
 
   watchRun(onSnapshot: (run: RemoteRunSnapshot) => void, opts: { minIntervalMs?: number } = {}): RunWatch {

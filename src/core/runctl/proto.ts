@@ -89,6 +89,8 @@ export interface WireRun {
   dropped: number;
   runner_pid: number;
   log_dir: string;
+  /** GetRun with history_seconds only (see runner.proto). */
+  history_json?: string;
 }
 
 export interface WireComponentActionResponse {

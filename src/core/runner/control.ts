@@ -158,7 +158,11 @@ export function createRunControl(opts: RunControlOptions): RunControl {
     GetRun: ((call, callback) => {
       try {
         requireReader(call);
-        callback(null, wireRun());
+        const run = wireRun();
+        // The metric history on request (bounded: at most the ring's 600 samples of each series).
+        const seconds = Math.min(600, Math.max(0, Math.floor(Number((call.request as { history_seconds?: number } | undefined)?.history_seconds ?? 0)) || 0));
+        if (seconds > 0 && runner.history) run.history_json = JSON.stringify(runner.history.toJSON(Math.ceil((seconds * 1000) / runner.history.intervalMs)));
+        callback(null, run);
       } catch (err) {
         callback(serviceError(err));
       }

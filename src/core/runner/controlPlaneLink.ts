@@ -18,6 +18,8 @@ export interface CreateRunInput {
   pipelineName: string;
   configYaml: string;
   componentIds: string[];
+  /** This run's log folder (kept with the run record; the Runs view opens it). */
+  logDir?: string;
 }
 
 export interface UpdateRunInput {
@@ -25,6 +27,8 @@ export interface UpdateRunInput {
   status?: number;
   metrics?: RunMetrics;
   error?: string;
+  /** Components that failed, and why. */
+  failures?: Record<string, string>;
 }
 
 export interface ControlPlaneLink {

@@ -1,39 +1,19 @@
-// Which pipeline components the data plane connects, and how: the inputs graph over components that
-// registered through the v1 API. Legacy-API components wire their own data (component-contract §6.7);
-// `spec.pipelines` entries are black boxes; a component nobody reads from and that reads from nobody
-// has nothing to wire.
-import type { ServiceRecord } from '../controlplane/model';
+// Which pipeline components the data plane connects: the inputs graph over sources, processors and
+// sinks (`spec.pipelines` entries are black boxes). A component that registers through the legacy API
+// wires its own data (component-contract §6.7): the runner leaves it out when it registers.
 import type { DataPlaneNode } from '../dataplane';
 import type { ComponentSpec } from '../pipeline/model';
 
-export interface WiringPlan {
-  nodes: DataPlaneNode[];
-  /** Components left out because they registered through the legacy API. */
-  legacy: string[];
-}
-
-export function planWiring(components: ComponentSpec[], recordOf: (id: string) => ServiceRecord | undefined): WiringPlan {
-  const legacy: string[] = [];
-  const candidates = components.filter((c) => {
-    if (c.role === 'pipeline') return false;
-    if (recordOf(c.id)?.legacy) {
-      legacy.push(c.id);
-      return false;
-    }
-    return true;
-  });
-  const kept = new Set(candidates.map((c) => c.id));
-  const nodes: DataPlaneNode[] = candidates.map((c) => {
-    const registeredTypes = recordOf(c.id)?.info.input_event_types;
-    return {
-      id: c.id,
-      role: c.role as DataPlaneNode['role'],
-      inputs: (c.inputs ?? []).filter((i) => kept.has(i)),
-      inputEventTypes: registeredTypes?.length ? registeredTypes : c.input_event_types,
-    };
-  });
-  const fed = new Set(nodes.flatMap((n) => n.inputs));
-  return { nodes: nodes.filter((n) => n.inputs.length > 0 || fed.has(n.id)), legacy };
+/** Data-plane nodes of the pipeline; sinks accept the event types their spec declares (the registration may say otherwise). */
+export function dataNodes(components: ComponentSpec[]): DataPlaneNode[] {
+  const onPlane = components.filter((c) => c.role !== 'pipeline' && c.id);
+  const ids = new Set(onPlane.map((c) => c.id));
+  return onPlane.map((c) => ({
+    id: c.id,
+    role: c.role as DataPlaneNode['role'],
+    inputs: c.role === 'source' ? [] : (c.inputs ?? []).filter((i) => ids.has(i)),
+    inputEventTypes: c.input_event_types,
+  }));
 }
 
 /** StreamRequest.params for a source, like flowctl: start_ledger / end_ledger from its env. */

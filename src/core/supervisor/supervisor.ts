@@ -81,9 +81,23 @@ export class Supervisor {
     proc.events.on((event) => {
       if (event.type === 'spawned') this.recordSpawn(proc, event.pid);
       else if (event.type === 'exited' && event.pid !== undefined) this.spawned.delete(event.pid);
+      if (this.procs.get(spec.id) !== proc) return; // removed (replaced by a new spec): nobody listens for it here
       this.events.emit({ id: spec.id, event });
     });
     return proc;
+  }
+
+  /**
+   * Forgets a component whose process is not running (stopped, exited or never started), so that the same
+   * id can be added again with a new spec (a changed pipeline file, or a one-time override for debugging).
+   */
+  remove(id: string): void {
+    const proc = this.procs.get(id);
+    if (!proc) return;
+    if (proc.pid !== undefined || proc.state === 'running' || proc.state === 'stopping' || proc.state === 'backoff') {
+      throw new Error(`component ${id} is still running; stop it before removing it`);
+    }
+    this.procs.delete(id);
   }
 
   get(id: string): ManagedProcess | undefined {

@@ -33,6 +33,23 @@ export interface BenchConfig {
   seconds: number;
   /** CPU-profile the extension host during the start-up and the measurement windows. */
   profile?: boolean;
+  /** Pipeline files of the graph phase (not run: drawn), with their node counts and layout rounds. */
+  graphFiles?: Array<{ nodes: number; file: string; rounds: number }>;
+  /** Only the graph layout/render part. */
+  graphOnly?: boolean;
+}
+
+export interface Spread {
+  min: number;
+  median: number;
+  max: number;
+  rounds: number;
+}
+
+function spread(xs: number[]): Spread | undefined {
+  if (!xs.length) return undefined;
+  const s = [...xs].sort((a, b) => a - b);
+  return { min: round(s[0]), median: round(s[Math.floor((s.length - 1) / 2)]), max: round(s[s.length - 1]), rounds: s.length };
 }
 
 /** `body` under the CPU profiler when the plan asks for it; the hot functions go into `profiles[name]`. */
@@ -214,9 +231,66 @@ async function heartbeatAttempt(api: FlowctlExtensionApi, cfg: BenchConfig): Pro
     profiles: cfg.profile ? profiles : undefined,
   };
   log(`heartbeats: ${JSON.stringify(figures)}`);
+  const graph = await graphUpdates(api, cfg, file);
   const stop = await stopRun(api, file);
   log(`heartbeats: stopped in ${stop.stopMs} ms; processes left alive: ${stop.leftAlive}`);
-  return { ...figures, ...stop };
+  return { ...figures, graph, ...stop };
+}
+
+/**
+ * The graph of the running N-component pipeline: after its layout, one more window of the same
+ * length with the panel visible: live updates posted per second, the extension host's time spent
+ * building and posting them, the webview's time applying them, and the host's event-loop lag.
+ */
+async function graphUpdates(api: FlowctlExtensionApi, cfg: BenchConfig, file: string): Promise<Record<string, unknown>> {
+  const graph = api.graph.graph;
+  const t0 = performance.now();
+  const previous = graph.stats.rendered?.signature;
+  await vscode.commands.executeCommand('flowctl.showGraph', vscode.Uri.file(file));
+  try {
+    await waitFor('the graph of the running pipeline laid out', () => graph.stats.rendered?.nodes === cfg.components && graph.stats.rendered.signature !== previous, 300_000, 250);
+  } catch (err) {
+    return { error: String((err as Error).message), errors: graph.stats.errors };
+  }
+  const firstDrawMs = performance.now() - t0;
+  await sleep(2000);
+  const before = { ...graph.stats };
+  const w0 = performance.now();
+  const lag = await measureLag(cfg.seconds * 1000);
+  const s = (performance.now() - w0) / 1000;
+  const after = graph.stats;
+  const figures = {
+    nodes: after.rendered?.nodes,
+    edges: after.rendered?.edges,
+    firstDrawMs: round(firstDrawMs),
+    layoutMs: round(after.rendered?.layoutMs ?? 0),
+    renderMs: round(after.rendered?.renderMs ?? 0),
+    updatesPerSecond: round((after.livePosts - before.livePosts) / s, 2),
+    hostMsPerSecond: round((after.liveHostMs - before.liveHostMs) / s, 2),
+    webviewMsPerSecond: round((after.appliedMs - before.appliedMs) / s, 2),
+    webviewUpdatesPerSecond: round((after.applied - before.applied) / s, 2),
+    lag,
+    errors: after.errors,
+  };
+  log(`graph with ${cfg.components} live components: ${JSON.stringify(figures)}`);
+  await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+  return figures;
+}
+
+/** Layout and render time of the graph at each size (min/median/max over rounds), timed in the webview. */
+async function graphPhase(api: FlowctlExtensionApi, cfg: BenchConfig, out: Record<string, unknown>, write: () => void): Promise<void> {
+  const graph = api.graph.graph;
+  for (const g of cfg.graphFiles ?? []) {
+    log(`graph: ${g.nodes} nodes, ${g.rounds} rounds`);
+    const previous = graph.stats.rendered?.signature;
+    await vscode.commands.executeCommand('flowctl.showGraph', vscode.Uri.file(g.file));
+    await waitFor(`the ${g.nodes}-node graph drawn`, () => graph.stats.rendered?.nodes === g.nodes && graph.stats.rendered.signature !== previous, 300_000, 250);
+    const r = await graph.bench(g.rounds);
+    out[String(g.nodes)] = { nodes: g.nodes, edges: graph.stats.rendered?.edges, layoutMs: spread(r.layoutMs), renderMs: spread(r.renderMs) };
+    log(`graph: ${JSON.stringify(out[String(g.nodes)])}`);
+    write();
+  }
+  await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
 }
 
 async function floodPhase(api: FlowctlExtensionApi, cfg: BenchConfig): Promise<Record<string, unknown>> {
@@ -298,6 +372,9 @@ export async function run(): Promise<void> {
     results.baseline = { lag: await measureLag(cfg.seconds * 1000), extensionHostRssMb: round(process.memoryUsage().rss / 2 ** 20) };
     log(`baseline: ${JSON.stringify(results.baseline)}`);
     write();
+    results.graph = {};
+    await graphPhase(api, cfg, results.graph as Record<string, unknown>, write);
+    if (cfg.graphOnly) return;
     // The flood first: the thousand-component phase leaves the workbench busy closing its terminals.
     results.flood = await floodPhase(api, cfg);
     write();

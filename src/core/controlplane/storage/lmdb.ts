@@ -316,7 +316,7 @@ const META_PSIZE_OFFSET = 48; // mm_dbs[FREE_DBI].md_pad holds the page size
  * lmdb-js crashes the whole process (SIGSEGV) when asked to open a file that is not an LMDB
  * environment, so the two meta pages are checked here first. Returns true when the file is new.
  */
-function checkLmdbFile(file: string): boolean {
+export function checkLmdbFile(file: string): boolean {
   let fd: number;
   try {
     fd = fs.openSync(file, 'r');

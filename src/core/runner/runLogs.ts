@@ -1,0 +1,87 @@
+// Each run keeps its own log folder: <logDir>/<UTC time>-<run id, 8 hex>/<component id>.log, so two runs
+// (one after the other, or at the same time) never write the same files. `<logDir>/latest` points at
+// the newest run's folder; folders of older runs beyond a bound are removed (only folders named like
+// ours; nothing else in <logDir> is touched).
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { safeJoin } from '../safePath';
+
+export const DEFAULT_KEEP_RUN_LOGS = 20;
+export const LATEST_LINK = 'latest';
+const RUN_FOLDER = /^\d{8}T\d{6}Z-[0-9a-f]{8}$/;
+
+export interface RunLogs {
+  /** This run's folder. */
+  dir: string;
+  /** Log file of one component (always inside dir; an id that would leave it is refused). */
+  fileOf(id: string): string;
+  /** Problems met while preparing (the run goes on without the pointer or the pruning). */
+  warnings: string[];
+}
+
+/** `20250131T120000Z-1a2b3c4d` */
+export function runFolderName(startedAt: number, runId: string): string {
+  const iso = new Date(startedAt).toISOString(); // 2025-01-31T12:00:00.000Z
+  const stamp = iso.slice(0, 19).replace(/[-:]/g, '') + 'Z';
+  return `${stamp}-${runId.replace(/-/g, '').slice(0, 8).toLowerCase()}`;
+}
+
+export function prepareRunLogs(baseDir: string, startedAt: number, runId: string, keep = DEFAULT_KEEP_RUN_LOGS): RunLogs {
+  const warnings: string[] = [];
+  const base = path.resolve(baseDir);
+  fs.mkdirSync(base, { recursive: true, mode: 0o700 });
+  const name = runFolderName(startedAt, runId);
+  const dir = path.join(base, name);
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  try {
+    pointLatest(base, name);
+  } catch (err) {
+    warnings.push(`could not point ${path.join(base, LATEST_LINK)} at this run's logs: ${(err as Error).message}`);
+  }
+  try {
+    pruneRunLogs(base, Math.max(1, keep), name);
+  } catch (err) {
+    warnings.push(`could not remove old run logs in ${base}: ${(err as Error).message}`);
+  }
+  return {
+    dir,
+    warnings,
+    // Ids are validated; safeJoin refuses anything that would still leave the folder (UnsafePathError).
+    fileOf: (id) => safeJoin(dir, `${id}.log`),
+  };
+}
+
+/** <base>/latest → <name> (relative symlink, replaced atomically). A non-link `latest` is left alone. */
+function pointLatest(base: string, name: string): void {
+  const link = path.join(base, LATEST_LINK);
+  try {
+    if (!fs.lstatSync(link).isSymbolicLink()) throw new Error(`${link} exists and is not a symbolic link`);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  const tmp = path.join(base, `.${LATEST_LINK}.${process.pid}.${Date.now()}`);
+  fs.symlinkSync(name, tmp, 'dir');
+  try {
+    fs.renameSync(tmp, link);
+  } catch (err) {
+    fs.rmSync(tmp, { force: true });
+    throw err;
+  }
+}
+
+/** Removes the oldest run folders so that at most `keep` remain (never `current`). */
+export function pruneRunLogs(base: string, keep: number, current?: string): string[] {
+  const runs = fs
+    .readdirSync(base, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && RUN_FOLDER.test(d.name))
+    .map((d) => d.name)
+    .sort();
+  const removed: string[] = [];
+  const excess = runs.length - keep;
+  for (const name of runs.slice(0, Math.max(0, excess))) {
+    if (name === current) continue;
+    fs.rmSync(path.join(base, name), { recursive: true, force: true });
+    removed.push(name);
+  }
+  return removed;
+}
