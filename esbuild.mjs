@@ -4,6 +4,7 @@
 import * as esbuild from 'esbuild';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { protoSetsPlugin } from './scripts/protoSets.mjs';
 
 const args = new Set(process.argv.slice(2));
 const production = args.has('--production');
@@ -23,6 +24,8 @@ const common = {
   minify: production,
   logLevel: 'warning',
   external,
+  // `flowctl-protos:<set>`: .proto files parsed here once instead of in every process (src/core/protoEmbed.ts).
+  plugins: [protoSetsPlugin()],
 };
 
 /** What runs inside a VS Code webview (a browser page). */

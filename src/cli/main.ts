@@ -1,7 +1,9 @@
 // `flowctl <command> [flags]`: a small dispatcher. Each command lives in commands/<name>.ts and
 // exports `command` (see command.ts); register it below with one line. Failures print
 // `Error: <message>` on stderr and exit 1, like flowctl.
-import * as grpc from '@grpc/grpc-js';
+//
+// Start-up: this file loads only what every command needs. A command's module (and gRPC, the runner,
+// LMDB, YAML…) is initialized when that command runs, so `flowctl --version` stays cheap.
 import { UsageError, formatFlagHelp, parseArgs } from './args';
 import type { Command } from './command';
 import { sanitizeTerminalText } from '../core/text/terminal';
@@ -57,9 +59,16 @@ function commandHelp(command: Command<any>): string {
   ].join('\n');
 }
 
+/** Commands that never speak gRPC: grpc-js is not even loaded for them. */
+const WITHOUT_GRPC = new Set(['version', 'validate']);
+
 // grpc-js prints its own errors (e.g. "No address added out of total 1 resolved") next to ours, which
 // already say what went wrong; GRPC_VERBOSITY / GRPC_TRACE still turn them on for debugging.
-if (process.env.GRPC_VERBOSITY === undefined) grpc.setLogVerbosity(grpc.logVerbosity.NONE);
+async function quietGrpc(): Promise<void> {
+  if (process.env.GRPC_VERBOSITY !== undefined) return;
+  const grpc = await import('@grpc/grpc-js');
+  grpc.setLogVerbosity(grpc.logVerbosity.NONE);
+}
 
 export async function main(argv: string[] = process.argv.slice(2)): Promise<number> {
   const [name, ...rest] = argv;
@@ -81,6 +90,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
     write(commandHelp(command));
     return 0;
   }
+  if (!WITHOUT_GRPC.has(name)) await quietGrpc();
   return (await command.run(args)) ?? 0;
 }
 

@@ -1,8 +1,9 @@
 // flowctl.access.v1.AccessService (proto/flowctl/access/v1/access.proto): the owner-only way to let a
 // component started by hand join a run at run time (the CLI flag does it at start: --allow-external).
 import type * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
-import { LOADER_OPTIONS, protoRoot } from '../proto';
+import type * as protoLoader from '@grpc/proto-loader';
+import accessProtos from 'flowctl-protos:access';
+import { embeddedPackageDefinition } from '../protoEmbed';
 import { unary } from './grpcUtil';
 import type { HandlerContext } from './handlerContext';
 import { checkLength } from './limits';
@@ -13,7 +14,8 @@ export const ACCESS_PROTO_FILE = 'flowctl/access/v1/access.proto';
 let cached: protoLoader.PackageDefinition | undefined;
 
 export function accessPackageDefinition(): protoLoader.PackageDefinition {
-  cached ??= protoLoader.loadSync(ACCESS_PROTO_FILE, { ...LOADER_OPTIONS, includeDirs: [protoRoot()] });
+  // ACCESS_PROTO_FILE with LOADER_OPTIONS, parsed at build time (src/core/protoEmbed.ts).
+  cached ??= embeddedPackageDefinition(accessProtos);
   return cached;
 }
 

@@ -8,9 +8,7 @@
 // Every request is bounded (limits.ts): per-method request sizes, concurrent streams per connection,
 // and answers not yet read by their client (connections.ts).
 import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
-import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check';
-import { ReflectionService } from '@grpc/reflection';
+import type * as protoLoader from '@grpc/proto-loader';
 import { LOADER_OPTIONS, packageDefinition } from '../proto';
 import { AccessControl, type AccessPolicy } from './access';
 import { ACCESS_SERVICE_NAME, accessHandlers, accessPackageDefinition, accessServiceDefinition } from './accessService';
@@ -18,6 +16,7 @@ import { Connections } from './connections';
 import { limitRequestSizes } from './grpcUtil';
 import type { HandlerContext } from './handlerContext';
 import { resolveLimits, type ControlPlaneLimits } from './limits';
+import { LazyHealth, LazyReflection } from './lazyServices';
 import { COMPONENT_TYPE_NAMES, HEALTH_STATUS_NAMES, RUN_STATUS_NAMES } from './model';
 import { Registry, type LogFn, type LogLevel } from './registry';
 import type { RunStopper } from './runs';
@@ -85,14 +84,14 @@ export class ControlPlaneServer {
   readonly access: AccessControl | undefined;
 
   private readonly server: grpc.Server;
-  private readonly health: HealthImplementation;
+  private readonly health: LazyHealth;
   private readonly log: LogFn;
   private stopping: Promise<void> | undefined;
 
   private constructor(init: {
     registry: Registry;
     server: grpc.Server;
-    health: HealthImplementation;
+    health: LazyHealth;
     address: string;
     port: number;
     security: TransportSecurity;
@@ -159,13 +158,19 @@ export class ControlPlaneServer {
     server.addService(limitRequestSizes(v1ServiceDefinition(), requestLimit), v1Handlers(ctx));
     server.addService(limitRequestSizes(def[LEGACY_SERVICE_NAME] as grpc.ServiceDefinition, requestLimit), legacyHandlers(ctx));
     if (access) server.addService(limitRequestSizes(accessServiceDefinition(), requestLimit), accessHandlers(ctx));
-    const health = new HealthImplementation({ '': 'SERVING', [V1_SERVICE_NAME]: 'SERVING', [LEGACY_SERVICE_NAME]: 'SERVING' });
+    // Health and reflection are served at once; their libraries load on their first call (lazyServices.ts).
+    const health = new LazyHealth({ '': 'SERVING', [V1_SERVICE_NAME]: 'SERVING', [LEGACY_SERVICE_NAME]: 'SERVING' });
     health.addToServer(server);
     for (const extra of opts.services ?? []) server.addService(extra.definition, extra.implementation);
     if (opts.reflection !== false) {
       const served = [V1_SERVICE_NAME, LEGACY_SERVICE_NAME, HEALTH_SERVICE_NAME, ...(access ? [ACCESS_SERVICE_NAME] : [])];
-      const withHealth = { ...def, ...protoLoader.loadSync(healthProtoPath, LOADER_OPTIONS), ...(access ? accessPackageDefinition() : {}) };
-      new ReflectionService(withHealth, { services: served }).addToServer(server);
+      new LazyReflection(() => {
+        const { ReflectionService } = require('@grpc/reflection') as typeof import('@grpc/reflection');
+        const { protoPath: healthProtoPath } = require('grpc-health-check') as typeof import('grpc-health-check');
+        const { loadSync } = require('@grpc/proto-loader') as typeof protoLoader;
+        const withHealth = { ...def, ...loadSync(healthProtoPath, LOADER_OPTIONS), ...(access ? accessPackageDefinition() : {}) };
+        return new ReflectionService(withHealth, { services: served });
+      }).addToServer(server);
     }
 
     try {

@@ -1,8 +1,9 @@
 // Loads proto/flowctl/runner/v1/runner.proto (our runner service) on its own, so it never changes the
 // shared flowctl package definition (src/core/proto.ts) that the control plane and its clients use.
 import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
-import { LOADER_OPTIONS, protoRoot } from '../proto';
+import type * as protoLoader from '@grpc/proto-loader';
+import runnerProtos from 'flowctl-protos:runner';
+import { embeddedPackageDefinition } from '../protoEmbed';
 
 export const RUNNER_SERVICE_NAME = 'flowctl.runner.v1.RunnerService';
 export const RUNNER_PROTO_FILE = 'flowctl/runner/v1/runner.proto';
@@ -11,7 +12,8 @@ let cachedDefinition: protoLoader.PackageDefinition | undefined;
 let cachedCtor: grpc.ServiceClientConstructor | undefined;
 
 export function runnerPackageDefinition(): protoLoader.PackageDefinition {
-  cachedDefinition ??= protoLoader.loadSync(RUNNER_PROTO_FILE, { ...LOADER_OPTIONS, includeDirs: [protoRoot()] });
+  // RUNNER_PROTO_FILE with LOADER_OPTIONS, parsed at build time (src/core/protoEmbed.ts).
+  cachedDefinition ??= embeddedPackageDefinition(runnerProtos);
   return cachedDefinition;
 }
 
