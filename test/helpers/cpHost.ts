@@ -33,6 +33,8 @@ export interface HostOptions {
   limits?: Record<string, number>;
   heartbeatTtlMs?: number;
   janitorIntervalMs?: number;
+  /** Run the control plane as this user (and group of the same number); needs root. */
+  uid?: number;
 }
 
 export class CpHost {
@@ -50,7 +52,9 @@ export class CpHost {
   }
 
   static async start(opts: HostOptions = {}): Promise<CpHost> {
-    const child = fork(fixture('cp-host.js'), [JSON.stringify(opts)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: process.env.CP_HOST_PROF ? ['--cpu-prof', '--cpu-prof-dir=' + process.env.CP_HOST_PROF] : [] });
+    const { uid, ...hostOpts } = opts;
+    const ids = uid === undefined ? {} : { uid, gid: uid };
+    const child = fork(fixture('cp-host.js'), [JSON.stringify(hostOpts)], { ...ids, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: process.env.CP_HOST_PROF ? ['--cpu-prof', '--cpu-prof-dir=' + process.env.CP_HOST_PROF] : [] });
     const port = await new Promise<number>((resolve, reject) => {
       child.once('message', (m: { type: string; port: number }) => (m.type === 'ready' ? resolve(m.port) : reject(new Error(`unexpected ${m.type}`))));
       child.once('exit', (code) => reject(new Error(`cp-host exited during start (${code})`)));
@@ -100,8 +104,10 @@ export class Caller {
     return this.child.pid!;
   }
 
-  static async start(endpoint: string, env: NodeJS.ProcessEnv = process.env): Promise<Caller> {
-    const child = spawn(process.execPath, [fixture('cp-caller.js'), endpoint], { stdio: ['pipe', 'pipe', 'inherit'], env });
+  /** `uid`: run the caller as this user (and group of the same number); needs root. */
+  static async start(endpoint: string, env: NodeJS.ProcessEnv = process.env, uid?: number): Promise<Caller> {
+    const ids = uid === undefined ? {} : { uid, gid: uid };
+    const child = spawn(process.execPath, [fixture('cp-caller.js'), endpoint], { ...ids, stdio: ['pipe', 'pipe', 'inherit'], env });
     const caller = new Caller(child);
     await new Promise<void>((resolve, reject) => {
       caller.answers.push(() => resolve());

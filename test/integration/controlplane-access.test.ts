@@ -219,3 +219,40 @@ describe('access: the heartbeat path looks the caller up once per connection', (
     }
   });
 });
+
+// The control plane as an ordinary user, callers as root and as other users: how a container of the run
+// (root inside, host network) reaches a run started by a user who may not look at root's processes.
+const asRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+describe('access: a control plane run by an ordinary user', { skip: asRoot ? false : 'needs root to start processes as other users' }, () => {
+  const NOBODY = 65534;
+  const OTHER = 65533;
+  let host: CpHost;
+  let root: Caller;
+  let sameUser: Caller;
+  let otherUser: Caller;
+
+  before(async () => {
+    host = await CpHost.start({ ownerToken: 'owner', restricted: true, uid: NOBODY });
+    root = await Caller.start(host.endpoint); // this test runs as root
+    sameUser = await Caller.start(host.endpoint, process.env, NOBODY);
+    otherUser = await Caller.start(host.endpoint, process.env, OTHER);
+  });
+  after(async () => {
+    for (const c of [root, sameUser, otherUser]) await c?.close();
+    await host?.stop();
+  });
+
+  test("root's socket (whose process it may not look at) counts as the run's: a container of the run registers", async () => {
+    assert.equal(ok(await root.call('v1', 'RegisterComponent', { component: componentInfo('in-container', 1) })).service_id, 'in-container');
+    ok(await root.call('v1', 'Heartbeat', { service_id: 'in-container', metrics: { n: '1' } }));
+    ok(await root.call('v1', 'UnregisterComponent', { service_id: 'in-container' }));
+  });
+
+  test('its own processes outside the run, and processes of other ordinary users, stay refused', async () => {
+    denied(await sameUser.call('v1', 'RegisterComponent', { component: componentInfo('mine', 1) }), /process \d+ is not part of this run/);
+    denied(await otherUser.call('v1', 'RegisterComponent', { component: componentInfo('theirs', 1) }), /not found on this machine\) is not part of this run/);
+    denied(await otherUser.call('legacy', 'Register', { service_id: 'theirs', service_type: 1 }), /not part of this run/);
+    // Reads stay open to them.
+    ok(await otherUser.call('v1', 'ListComponents', { include_unhealthy: true }));
+  });
+});

@@ -16,12 +16,15 @@
 // Without a policy (flowctl server) everything stays open, as in flowctl: bind it to loopback, or use
 // mutual TLS off loopback. Where the process behind a connection cannot be found at all (not Linux, no
 // /proc/net/tcp), component calls stay open too: refusing every component would break every run.
+// A connection from a root-owned socket whose process we may not look at (we run as another user) counts
+// as the run's: that is how a container of the run (root inside, host network) appears, and root could
+// read the run's token anyway. Processes of other (non-root) users stay refused.
 import * as fs from 'node:fs';
 import type * as grpc from '@grpc/grpc-js';
 import { RUN_TOKEN_METADATA_KEY, tokensEqual } from '../runctl/token';
 import type { Connection, ConnectionCaller, Connections } from './connections';
 import { permissionDenied } from './errors';
-import { pidOfPeer } from './peerProcess';
+import { processOfPeer } from './peerProcess';
 
 export const RUN_TOKEN_METADATA = RUN_TOKEN_METADATA_KEY;
 
@@ -117,14 +120,19 @@ export class AccessControl {
 
   private async lookUp(peer: string): Promise<ConnectionCaller> {
     let pid: number | undefined;
+    let uid: number | undefined;
     try {
-      pid = await pidOfPeer(peer, this.serverPort());
+      ({ pid, uid } = await processOfPeer(peer, this.serverPort()));
     } catch {
       pid = undefined;
     }
     let inRun = false;
     try {
       if (pid !== undefined) inRun = !!(await this.policy.isRunProcess?.(pid));
+      // A socket of root's whose process we may not look at (we are not root): typically a container of
+      // the run (containers run as root; docker's --network host shares our socket table, not our right
+      // to read root's /proc/<pid>/fd). Root can read the run's token anyway, so this opens nothing.
+      else if (uid === 0 && OUR_UID !== 0) inRun = true;
       else if (this.policy.isRunPeer) inRun = !!(await this.policy.isRunPeer({ peer, pid }));
     } catch {
       inRun = false;
@@ -185,6 +193,8 @@ export class AccessControl {
     }
   }
 }
+
+const OUR_UID = typeof process.getuid === 'function' ? process.getuid() : -1;
 
 /** Whether the process behind a local TCP connection can be found here (Linux with /proc). */
 function peersFindable(): boolean {

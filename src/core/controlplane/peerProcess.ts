@@ -8,15 +8,28 @@
 import * as fs from 'node:fs/promises';
 import { peerPort } from '../runner/peerPid';
 
+/** The client end of a connection: its process (when we may look at it) and the socket's owner. */
+export interface PeerProcess {
+  /** The process holding the client socket; undefined when not found (gone, or not ours to look at). */
+  pid: number | undefined;
+  /** The uid that owns the client socket (/proc/net/tcp), known even when its process cannot be looked at. */
+  uid: number | undefined;
+}
+
 interface Lookup {
   peerPort: number;
   serverPort: number;
-  resolve: (pid: number | undefined) => void;
+  resolve: (peer: PeerProcess) => void;
 }
 
-/** "clientPort:serverPort" → inodes of the client end, for every TCP socket in our network namespace. */
-async function clientSockets(): Promise<Map<string, string[]>> {
-  const out = new Map<string, string[]>();
+interface ClientSocket {
+  inode: string;
+  uid: number;
+}
+
+/** "clientPort:serverPort" → the client ends, for every TCP socket in our network namespace. */
+async function clientSockets(): Promise<Map<string, ClientSocket[]>> {
+  const out = new Map<string, ClientSocket[]>();
   for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
     let text: string;
     try {
@@ -30,9 +43,10 @@ async function clientSockets(): Promise<Map<string, string[]>> {
       const local = parseInt(cols[1]!.split(':')[1]!, 16);
       const remote = parseInt(cols[2]!.split(':')[1]!, 16);
       const key = `${local}:${remote}`;
+      const socket = { inode: cols[9]!, uid: Number(cols[7]) };
       const list = out.get(key);
-      if (list) list.push(cols[9]!);
-      else out.set(key, [cols[9]!]);
+      if (list) list.push(socket);
+      else out.set(key, [socket]);
     }
   }
   return out;
@@ -96,12 +110,17 @@ async function runBatches(): Promise<void> {
       queue = [];
       try {
         const sockets = await clientSockets();
-        const inodesOf = (l: Lookup) => sockets.get(`${l.peerPort}:${l.serverPort}`) ?? [];
-        const wanted = new Set(batch.flatMap(inodesOf));
+        const socketsOf = (l: Lookup) => sockets.get(`${l.peerPort}:${l.serverPort}`) ?? [];
+        const wanted = new Set(batch.flatMap((l) => socketsOf(l).map((s) => s.inode)));
         const owners = wanted.size ? await socketOwners(wanted) : new Map<string, number>();
-        for (const l of batch) l.resolve(inodesOf(l).map((i) => owners.get(i)).find((p) => p !== undefined));
+        for (const l of batch) {
+          const found = socketsOf(l);
+          const pid = found.map((s) => owners.get(s.inode)).find((p) => p !== undefined);
+          const uid = found.find((s) => Number.isInteger(s.uid))?.uid;
+          l.resolve({ pid, uid });
+        }
       } catch {
-        for (const l of batch) l.resolve(undefined);
+        for (const l of batch) l.resolve({ pid: undefined, uid: undefined });
       }
     }
   } finally {
@@ -110,13 +129,13 @@ async function runBatches(): Promise<void> {
 }
 
 /**
- * The pid of the process whose socket is the client end of `peer` (a grpc-js peer string such as
- * `ipv4:127.0.0.1:53412`) connected to our `serverPort`; undefined if it is not a local TCP peer, not
- * visible to us, or not on Linux.
+ * The process (pid) whose socket is the client end of `peer` (a grpc-js peer string such as
+ * `ipv4:127.0.0.1:53412`) connected to our `serverPort`, and the uid owning that socket; pid undefined
+ * if it is not a local TCP peer, not ours to look at (another user's process), or not on Linux.
  */
-export function pidOfPeer(peer: string, serverPort: number): Promise<number | undefined> {
+export function processOfPeer(peer: string, serverPort: number): Promise<PeerProcess> {
   const port = peerPort(peer);
-  if (port === undefined || process.platform !== 'linux') return Promise.resolve(undefined);
+  if (port === undefined || process.platform !== 'linux') return Promise.resolve({ pid: undefined, uid: undefined });
   return new Promise((resolve) => {
     queue.push({ peerPort: port, serverPort, resolve });
     if (!running) void runBatches();
