@@ -126,6 +126,16 @@ export class Runner implements PipelineRunner {
     return applyPipeline(this.run);
   }
 
+  allowExternal(id: string, allowed = true): string[] {
+    const cp = this.run.cp;
+    if (!cp) throw new Error(`the run has no control plane yet (state: ${this.run.state}); allow components once it is running`);
+    const trimmed = id.trim();
+    if (!trimmed || trimmed.length > 253 || /[\s\x00-\x1f]/.test(trimmed)) {
+      throw new Error(`invalid component id "${trimmed.slice(0, 80)}": use 1-253 characters without spaces or control characters`);
+    }
+    return cp.allowExternal(trimmed, allowed);
+  }
+
   // ---------------------------------------------------------------- start
 
   async start(): Promise<void> {

@@ -108,4 +108,11 @@ export interface PipelineRunner {
   applyPipeline(): Promise<ApplyResult>;
   /** Last lines of a component's log (ANSI kept). */
   logTail(id: string, lines?: number): string[];
+  /**
+   * Lets a process outside the run (a component started by hand, e.g. under a debugger) register,
+   * heartbeat and unregister component `id` on the run's embedded control plane (allowed = false takes
+   * that back); the run-time form of RunnerOptions.allowExternal. Answers the ids allowed now. Throws
+   * before the control plane is up, for an invalid id, and with an external control plane.
+   */
+  allowExternal(id: string, allowed?: boolean): string[];
 }

@@ -45,6 +45,11 @@ export interface ControlPlaneLink {
   onStopRequested(runId: string, fn: () => void): Disposable;
   /** The runner saw the component's process end. */
   markExited(serviceId: string): void;
+  /**
+   * Lets (allowed = true) or stops letting a process outside the run register component `serviceId`;
+   * answers the ids allowed now. An external control plane has its own rules: throws there.
+   */
+  allowExternal(serviceId: string, allowed: boolean): string[];
   close(): Promise<void>;
 }
 
@@ -84,6 +89,13 @@ export class EmbeddedLink implements ControlPlaneLink {
   }
   markExited(serviceId: string): void {
     this.server.registry.markExited(serviceId);
+  }
+  allowExternal(serviceId: string, allowed: boolean): string[] {
+    const access = this.server.access;
+    if (!access) return []; // no rules: everyone may register already
+    if (allowed) access.allowExternal(serviceId);
+    else access.disallowExternal(serviceId);
+    return access.externalIds();
   }
   /**
    * Runs still STARTING/RUNNING in a registry we just opened were left by a runner that died (the database
@@ -248,6 +260,11 @@ export class ExternalLink implements ControlPlaneLink {
   onStopRequested(runId: string, fn: () => void): Disposable {
     this.stopWatches.set(runId, fn);
     return { dispose: () => void this.stopWatches.delete(runId) };
+  }
+  allowExternal(): string[] {
+    throw new Error(
+      `this run uses the control plane at ${this.endpoint} (--use-external-control-plane): its own rules decide who may register, not this run`,
+    );
   }
   markExited(serviceId: string): void {
     const record = this.records.get(serviceId);
