@@ -80,7 +80,8 @@ async function main(): Promise<void> {
     }, intervalMs);
   }
 
-  await new Promise((r) => setTimeout(r, 1_000));
+  // LISTEN_DELAY_MS (default 1000): how long after registering the data port starts listening.
+  await new Promise((r) => setTimeout(r, Math.max(0, Number(process.env.LISTEN_DELAY_MS ?? '1000') || 0)));
   const server = new grpc.Server();
   let streaming = false;
   server.addService(protos().v1.SourceService.service, {

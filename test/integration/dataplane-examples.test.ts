@@ -93,6 +93,8 @@ describe('example components', () => {
       FLOWCTL_COMPONENT_ID: 'ledgers',
       FLOWCTL_HEARTBEAT_INTERVAL: '300ms',
       RATE: '50',
+      // Far longer than a loaded machine takes from registration to the check below.
+      LISTEN_DELAY_MS: '5000',
     });
     const rec = await waitFor(() => cp.registry.get('go-like-ledger-source'), 15_000, 'the Go-like registration');
     assert.equal(cp.registry.get('ledgers'), undefined, 'it ignores FLOWCTL_COMPONENT_ID like the Go SDK');
@@ -103,7 +105,7 @@ describe('example components', () => {
     const out = path.join(tmp, 'ledgers.jsonl');
     const sink = start('demo/components/jsonl-sink.js', { FLOWCTL_COMPONENT_ID: 'ledger-file', OUTPUT_FILE: out, INPUT_EVENT_TYPES: 'stellar.ledger.v1' });
     const endpoints: Record<string, string> = { ledgers: rec.info.endpoint, 'ledger-file': await sink.endpoint };
-    // Wire at once: the source is registered but not listening yet (it listens ~1 s later).
+    // Wire at once: the source is registered but not listening yet (it listens 5 s later here).
     assert.doesNotMatch(src.output(), /serving flowctl\.v1\.SourceService/);
     const dp = new DataPlane({
       nodes: [

@@ -46,7 +46,7 @@ test('Ctrl+C at 500 events/s: every event the source produced reaches the sink, 
   await waitFor(() => sinkSeqs(out).length > 1200, 20_000, 'events at the sink');
   const result = await stopRun(run, 'SIGINT');
   assert.equal(result.code, 0, run.stdout());
-  assert.match(run.stdout(), /✓ Pipeline stopped — [\d.,k]+ events processed\n/);
+  assert.match(run.stdout(), /✓ Pipeline stopped — \d+ events processed\n/);
   const seqs = sinkSeqs(out);
   assert.deepEqual(
     seqs.filter((s, i) => s !== i + 1).slice(0, 5),

@@ -112,11 +112,11 @@ spec:
       inputs: [src]
 `,
   );
-  const run = startRun(file, ['--registration-timeout', '2s', '--shutdown-grace', '2s'], env);
+  const run = startRun(file, ['--registration-timeout', '10s', '--shutdown-grace', '2s'], env);
   const result = await run.exited;
   const out = run.stdout();
   assert.equal(result.code, 1, out);
-  assert.match(out, /Pipeline failed to start: component mute did not register with the control plane within 2s \(its process \d+ is still running\)/);
+  assert.match(out, /Pipeline failed to start: component mute did not register with the control plane within 10s \(its process \d+ is still running\)/);
   assert.match(out, /last lines of its log:\n(.*\n)*.*still not registering/);
   assert.deepEqual(markedProcesses(env.marker), [], 'no process left after a failed start');
 });

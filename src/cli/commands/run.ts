@@ -9,7 +9,6 @@ import { PipelineAlreadyRunningError } from '../../core/runctl/runLock';
 import type { RunnerOptions } from '../../core/runnerTypes';
 import { colorEnabled, palette } from '../render/color';
 import { RunView } from '../render/runView';
-import { formatEvents } from '../render/format';
 import { sanitizeField, sanitizeTerminalText } from '../../core/text/terminal';
 import { defineCommand } from '../command';
 import { UsageError, type ParsedArgs } from '../args';
@@ -196,8 +195,8 @@ export async function runCommand(args: ParsedArgs<typeof flags>): Promise<number
   }
   view.write(
     `\n${final.state === 'failed' ? p.red('✗') : p.green('✓')} Pipeline ${final.state}` +
-      `${final.error ? `: ${sanitizeTerminalText(final.error, { keepSgr: false })}` : ''} — ${formatEvents(final.eventsProcessed)} events processed` +
-      `${final.dropped ? `, ${formatEvents(final.dropped)} dropped (see the notices above)` : ''}\n`,
+      `${final.error ? `: ${sanitizeTerminalText(final.error, { keepSgr: false })}` : ''} — ${final.eventsProcessed} events processed` +
+      `${final.dropped ? `, ${final.dropped} dropped (see the notices above)` : ''}\n`,
   );
   return finish(final.state === 'failed' ? 1 : 0);
 }
