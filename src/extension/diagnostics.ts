@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import type { Diagnostic } from '../core/pipeline/diagnostics';
 import { LIVE_VALIDATION_MAX_CHARS } from './limits';
+import { referenceLink } from './documentation';
 import { couldBePipeline, forgetDocument, parseDocument, toRange, type ParsedDocument } from './pipelineDocs';
 
 const SEVERITY: Record<Diagnostic['severity'], vscode.DiagnosticSeverity> = {
@@ -11,11 +12,18 @@ const SEVERITY: Record<Diagnostic['severity'], vscode.DiagnosticSeverity> = {
   hint: vscode.DiagnosticSeverity.Hint,
 };
 
+/** The check's code of one of our diagnostics (a string, or the value of a code with a link). */
+export function diagnosticCode(diag: vscode.Diagnostic): string | number | undefined {
+  return typeof diag.code === 'object' ? diag.code.value : diag.code;
+}
+
 export function toVscodeDiagnostic(d: Diagnostic): vscode.Diagnostic {
   const extra = d.fix ?? d.hint;
   const diag = new vscode.Diagnostic(toRange(d), extra ? `${d.message}\n${extra}` : d.message, SEVERITY[d.severity]);
   diag.source = 'flowctl';
-  diag.code = d.code;
+  // The code links to the reference entry of the key (docs/flow-yml.md) when there is one.
+  const target = referenceLink(d.field);
+  diag.code = target ? { value: d.code, target } : d.code;
   return diag;
 }
 

@@ -20,6 +20,7 @@ import { registerTaskProvider } from './tasks';
 import { isActiveState } from './presentation';
 import { registerGraph, type GraphFeature } from './graph/register';
 import { registerRuns, type RunsFeature } from './runs/register';
+import { registerDocumentation } from './documentation';
 
 /** What activate() returns; the in-host tests drive the extension through it. */
 export interface FlowctlExtensionApi {
@@ -51,6 +52,8 @@ export function activate(extContext: vscode.ExtensionContext): FlowctlExtensionA
   const ctx = new FlowctlContext(extContext);
   current = ctx;
 
+  // The packaged docs/: `flowctl: Open Documentation`, and links from diagnostics to the key's entry.
+  ctx.pushExtCleanup(registerDocumentation(extContext.extensionUri));
   // Diagnostics (the validator is loaded on the first YAML document).
   ctx.diagnostics = new PipelineDiagnostics(300, (err) => ctx.output.warn(`validation failed: ${String((err as Error)?.message ?? err)}`));
   ctx.pushExtCleanup(ctx.diagnostics);

@@ -245,7 +245,7 @@ test('restart policy on-failure restarts with our backoff (a new container each 
   assert.ok(userExit?.type === 'exited' && userExit.willRestart === true && userExit.restartInMs === 0);
   await gone(first);
 
-  await waitFor(() => rs.lines().filter((l) => l.startsWith('ready')).length >= 2, 30_000, 'second ready');
+  await waitFor(() => rs.lines().filter((l) => l.startsWith('ready')).length >= 2, 90_000, 'second ready');
   const t0 = Date.now();
   sleeper.kill();
   const killed = await rs.next('exited');
@@ -260,7 +260,7 @@ test('ownsProcess: the container init and the component inside are the run\'s ow
   const rec = recorder(h);
   h.start();
   const { pid } = await rec.next('spawned');
-  await waitFor(() => rec.lines().some((l) => l.startsWith('ready')), 30_000, 'ready');
+  await waitFor(() => rec.lines().some((l) => l.startsWith('ready')), 90_000, 'ready');
   const inner = fs.readdirSync('/proc').filter((n) => /^\d+$/.test(n)).map(Number).find((p) => readProcStat(p)?.ppid === pid);
   assert.ok(inner, 'the component process under the init process');
   assert.equal(c.driver.ownsProcess(pid), true);

@@ -56,10 +56,11 @@ test('the .vsix holds the bundles, protos, schema, media and exactly the runtime
   const protos = fs.readdirSync(path.join(REPO_ROOT, 'proto'), { recursive: true }).map(String).filter((f) => f.endsWith('.proto'));
   for (const p of protos) assert.ok(files.includes(`proto/${p}`), `proto/${p} is in the vsix`);
   for (const m of fs.readdirSync(path.join(REPO_ROOT, 'media'))) assert.ok(files.includes(`media/${m}`), `media/${m} is in the vsix`);
+  for (const d of fs.readdirSync(path.join(REPO_ROOT, 'docs')).filter((f) => f.endsWith('.md'))) assert.ok(files.includes(`docs/${d}`), `docs/${d} is in the vsix`);
   if (fs.existsSync(path.join(REPO_ROOT, 'README.md'))) assert.ok(files.includes('readme.md') || files.includes('README.md'), 'README is in the vsix');
 
   const outside = files.filter((f) => !f.startsWith('node_modules/'));
-  const unexpected = outside.filter((f) => !/^(package\.json|readme\.md|README\.md|changelog\.md|CHANGELOG\.md|LICENSE(\.txt)?|dist\/(extension|cli|sdk)\.js|dist\/webview\/(main\.js|layout\.js|main\.css|codicon\.css|codicon\.ttf)|proto\/.+\.proto|schemas\/.+\.json|media\/.+)$/i.test(f));
+  const unexpected = outside.filter((f) => !/^(package\.json|readme\.md|README\.md|changelog\.md|CHANGELOG\.md|LICENSE(\.txt)?|dist\/(extension|cli|sdk)\.js|dist\/webview\/(main\.js|layout\.js|main\.css|codicon\.css|codicon\.ttf)|proto\/.+\.proto|schemas\/.+\.json|docs\/[\w-]+\.md|media\/.+)$/i.test(f));
   assert.deepEqual(unexpected, [], 'nothing else (sources, tests, maps, examples, configs) is packaged');
 
   const want = runtimeClosure(REPO_ROOT);

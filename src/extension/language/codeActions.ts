@@ -4,6 +4,7 @@
 import * as vscode from 'vscode';
 import type { Diagnostic as CoreDiagnostic, TextEdit as CoreEdit } from '../../core/pipeline/diagnostics';
 import { parseDocument, toRange } from '../pipelineDocs';
+import { diagnosticCode } from '../diagnostics';
 
 /** Core edit range (1-based, end exclusive, possibly empty) → VS Code range, exactly. */
 export function editRange(e: CoreEdit): vscode.Range {
@@ -24,7 +25,7 @@ export class PipelineCodeActions implements vscode.CodeActionProvider {
     if (!parsed.isPipeline || parsed.version !== doc.version) return [];
     const actions: vscode.CodeAction[] = [];
     for (const diag of ours) {
-      const core = parsed.diagnostics.find((c: CoreDiagnostic) => c.code === diag.code && sameRange(toRange(c), diag.range));
+      const core = parsed.diagnostics.find((c: CoreDiagnostic) => c.code === diagnosticCode(diag) && sameRange(toRange(c), diag.range));
       for (const fix of core?.fixes ?? []) {
         const action = new vscode.CodeAction(fix.title, vscode.CodeActionKind.QuickFix);
         action.diagnostics = [diag];

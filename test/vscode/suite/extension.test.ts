@@ -324,7 +324,8 @@ describe('flowctl extension', () => {
       const doc = await vscode.workspace.openTextDocument(file);
       await vscode.window.showTextDocument(doc);
       const diags = await waitFor('diagnostics for the unknown input', () => {
-        const d = vscode.languages.getDiagnostics(doc.uri).filter((x) => x.code === 'unknown-input');
+        // The code carries a link to the flow.yml reference: `{ value, target }`.
+        const d = vscode.languages.getDiagnostics(doc.uri).filter((x) => (typeof x.code === 'object' ? x.code.value : x.code) === 'unknown-input');
         return d.length ? d : undefined;
       }, 15_000);
       assert.equal(diags[0].severity, vscode.DiagnosticSeverity.Error);

@@ -7,6 +7,9 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { show, waitFor } from './helpers';
 
+/** A diagnostic's check code (ours carry a link to the flow.yml reference: `{ value, target }`). */
+const codeOf = (d: vscode.Diagnostic) => (typeof d.code === 'object' ? d.code.value : d.code);
+
 const EXTENSION_ID = 'flowctl.flowctl-vscode';
 
 const PIPELINE = [
@@ -79,8 +82,13 @@ describe('flowctl extension: YAML help', function () {
 
   it('did-you-mean for an unknown input: the preferred quick fix applied in the editor fixes the file', async () => {
     const { doc } = await open(PIPELINE.map((l, i) => (i === 15 ? '      inputs: [enrch]' : l)));
-    const [diag] = await diagnostics(doc, 'the unknown-input error', (d) => d.some((x) => x.code === 'unknown-input'));
+    const [diag] = await diagnostics(doc, 'the unknown-input error', (d) => d.some((x) => codeOf(x) === 'unknown-input'));
     assert.equal(diag.range.start.line, 15);
+    // Its code links to the reference entry of `inputs` in the packaged docs/flow-yml.md.
+    const target = typeof diag.code === 'object' ? diag.code.target : undefined;
+    assert.ok(target && target.path.endsWith('/docs/flow-yml.md') && /^L\d+$/.test(target.fragment), `the problem links to the flow.yml reference: ${target?.toString()}`);
+    const heading = fs.readFileSync(target.fsPath, 'utf8').split('\n')[Number(target.fragment.slice(1)) - 1];
+    assert.equal(heading, '### `inputs`');
     const fix = await preferredFix(doc, diag);
     assert.equal(fix.title, 'Change to enrich');
     assert.equal(fix.kind?.value, vscode.CodeActionKind.QuickFix.value);
@@ -89,16 +97,26 @@ describe('flowctl extension: YAML help', function () {
     await diagnostics(doc, 'no error left after the fix', (d) => d.every((x) => x.severity !== vscode.DiagnosticSeverity.Error));
   });
 
+  it('flowctl: Open Documentation opens a packaged page in the markdown preview', async () => {
+    await vscode.commands.executeCommand('flowctl.openDocumentation', 'cli');
+    await waitFor(
+      'a markdown preview of cli.md',
+      () => vscode.window.tabGroups.all.flatMap((g) => g.tabs).some((t) => t.input instanceof vscode.TabInputWebview && /markdown/i.test(t.input.viewType) && /cli\.md/.test(t.label)),
+      20_000,
+    );
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+  });
+
   it('quick fixes add a missing apiVersion and rename a misspelled key', async () => {
     const { doc } = await open(PIPELINE.slice(1).map((l) => (l === '      inputs: [ticker]' ? '      inptus: [ticker]' : l)));
-    const diags = await diagnostics(doc, 'apiVersion and unknown-key problems', (d) => d.some((x) => x.code === 'api-version-required') && d.some((x) => x.code === 'unknown-key'));
-    const key = diags.find((d) => d.code === 'unknown-key')!;
+    const diags = await diagnostics(doc, 'apiVersion and unknown-key problems', (d) => d.some((x) => codeOf(x) === 'api-version-required') && d.some((x) => codeOf(x) === 'unknown-key'));
+    const key = diags.find((d) => codeOf(d) === 'unknown-key')!;
     const rename = await preferredFix(doc, key);
     assert.equal(rename.title, 'Rename to `inputs`');
     assert.ok(await vscode.workspace.applyEdit(rename.edit!));
     assert.equal(doc.lineAt(10).text, '      inputs: [ticker]');
 
-    const api = (await diagnostics(doc, 'the apiVersion error, revalidated', (d) => d.some((x) => x.code === 'api-version-required') && !d.some((x) => x.code === 'unknown-key'))).find((d) => d.code === 'api-version-required')!;
+    const api = (await diagnostics(doc, 'the apiVersion error, revalidated', (d) => d.some((x) => codeOf(x) === 'api-version-required') && !d.some((x) => codeOf(x) === 'unknown-key'))).find((d) => codeOf(d) === 'api-version-required')!;
     const add = await preferredFix(doc, api);
     assert.equal(add.title, 'Add `apiVersion: flowctl/v1`');
     assert.ok(await vscode.workspace.applyEdit(add.edit!));
@@ -109,7 +127,7 @@ describe('flowctl extension: YAML help', function () {
 
   it('a sink without inputs: the quick fix adds `inputs: [enrich]` at the end of the sink', async () => {
     const { doc } = await open(PIPELINE.filter((l) => l !== '      inputs: [enrich]'));
-    const diag = (await diagnostics(doc, 'the no-inputs error', (d) => d.some((x) => x.code === 'no-inputs'))).find((d) => d.code === 'no-inputs')!;
+    const diag = (await diagnostics(doc, 'the no-inputs error', (d) => d.some((x) => codeOf(x) === 'no-inputs'))).find((d) => codeOf(d) === 'no-inputs')!;
     assert.match(diag.message, /^Sink "out" must have at least one input/);
     const fix = await preferredFix(doc, diag);
     assert.ok(await vscode.workspace.applyEdit(fix.edit!));
@@ -128,7 +146,7 @@ describe('flowctl extension: YAML help', function () {
 
   it('an unclosed quote is reported where it opens, and its quick fix closes it', async () => {
     const { doc } = await open(PIPELINE.map((l, i) => (i === 3 ? '  name: "lang' : l)));
-    const diags = await diagnostics(doc, 'the unclosed quote', (d) => d.some((x) => x.code === 'yaml-unclosed'));
+    const diags = await diagnostics(doc, 'the unclosed quote', (d) => d.some((x) => codeOf(x) === 'yaml-unclosed'));
     assert.equal(diags.length, 1, show(diags.map((d) => d.message)));
     assert.equal(diags[0].range.start.line, 3);
     assert.equal(diags[0].range.start.character, 8);
