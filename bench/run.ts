@@ -18,6 +18,11 @@
 //      Both stay up; measurement windows alternate (the idle pipeline's source is SIGSTOPped), for
 //      BENCH_SECONDS (default 10) per pipeline. Target ratio ≥ 0.5×. Also: this process's RSS (sampled
 //      every 50 ms; it hosts only the runner) and CPU of every process of both pipelines.
+//   6. containers next to processes (bench/run-containers.ts): the same demo components as processes and as
+//      containers (locally built image, host networking), alternating per round: start → running, the first
+//      event at every sink, restart of the processor → its first event again, stop (BENCH_CONTAINER_RUNS
+//      rounds, default 3; skipped with a line when no Docker engine answers).
+// BENCH_ONLY=containers runs section 6 alone.
 // Env: BENCH_RUNS, BENCH_CLI_RUNS, BENCH_RESTARTS, BENCH_RESTART_RATE, BENCH_SECONDS, BENCH_PAYLOAD_BYTES (256),
 // BENCH_CRASHERS (3), BENCH_CRASHES (3 per crasher), BENCH_DIRECT_RAW=1 (the direct client forwards bytes like
 // the data plane instead of decoding and re-encoding). Prints a table with targets and a final JSON line.
@@ -26,6 +31,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Runner } from '../src/core/runner';
+import { containerFigures, type ContainerFigures } from './run-containers';
 import type { RunnerOptions } from '../src/core/runnerTypes';
 import {
   killLiveChildren,
@@ -57,6 +63,9 @@ const SECONDS = envNumber('BENCH_SECONDS', 10, 1);
 const PAYLOAD = Math.round(envNumber('BENCH_PAYLOAD_BYTES', 256, 8));
 const CRASHERS = Math.round(envNumber('BENCH_CRASHERS', 3, 1));
 const CRASHES = Math.round(envNumber('BENCH_CRASHES', 3, 1));
+const CONTAINER_RUNS = Math.round(envNumber('BENCH_CONTAINER_RUNS', 3, 1));
+const ONLY = process.env.BENCH_ONLY ?? '';
+if (ONLY !== '' && ONLY !== 'containers') throw new Error(`BENCH_ONLY must be "containers" (got "${ONLY}")`);
 const TARGETS = { wiringMs: 100, crashMs: 1000, ratio: 0.5, cliStartMs: 500 };
 
 const COMPONENTS = path.join(__dirname, 'components');
@@ -536,7 +545,46 @@ function stats(xs: number[]): { min: number; median: number; max: number; rounds
   return { min: round(Math.min(...xs)), median: round(median(xs)), max: round(Math.max(...xs)), rounds: xs.map((x) => round(x)) };
 }
 
+/** Section 6: containers next to processes (min / median / max, same run). */
+async function containers(): Promise<ContainerFigures> {
+  process.stderr.write(`containers next to processes…\n`);
+  return containerFigures({ tmp, rounds: CONTAINER_RUNS, newRunner, stopRunner, log: (l) => process.stderr.write(`${l}\n`) });
+}
+
+function containerRows(f: ContainerFigures): Row[] {
+  if (f.skipped) return [{ what: '6. containers next to processes', value: f.skipped }];
+  const ratio = (k: keyof ContainerFigures['process']) => `${round(median(f.container[k]) / median(f.process[k]), 2)}×`;
+  const pair = (label: string, k: keyof ContainerFigures['process']): Row[] => [
+    { what: `   ${label}: processes`, value: mmm(f.process[k], ' ms') },
+    { what: `   ${label}: containers (container ÷ process, medians)`, value: `${mmm(f.container[k], ' ms')} (${ratio(k)})` },
+  ];
+  return [
+    { what: `6. containers next to processes, demo components (${f.rounds} rounds each, alternating)`, value: f.image ?? '' },
+    ...pair('start → running', 'running'),
+    ...pair('running → first event at every sink', 'firstEventEverySink'),
+    ...pair('restart processor → its first event again', 'restart'),
+    ...pair('stop (everything gone)', 'stop'),
+  ];
+}
+
+function containerJson(f: ContainerFigures) {
+  const mode = (m: ContainerFigures['process']) => ({
+    runningMs: m.running.length ? stats(m.running) : undefined,
+    firstEventEverySinkMs: m.firstEventEverySink.length ? stats(m.firstEventEverySink) : undefined,
+    restartMs: m.restart.length ? stats(m.restart) : undefined,
+    stopMs: m.stop.length ? stats(m.stop) : undefined,
+  });
+  return { rounds: f.rounds, image: f.image, skipped: f.skipped, process: mode(f.process), container: mode(f.container) };
+}
+
 async function main(): Promise<void> {
+  if (ONLY === 'containers') {
+    console.log(`bench:run (containers only) — ${CONTAINER_RUNS} rounds; node ${process.version}, ${os.cpus().length} CPU(s), load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+    const f = await containers();
+    printTable('Containers next to processes (min / median / max over rounds)', containerRows(f));
+    console.log(JSON.stringify({ bench: 'run', section: 'containers', loadAverage: os.loadavg().map((x) => round(x, 1)), containers: containerJson(f) }));
+    return;
+  }
   console.log(
     `bench:run — ${RUNS} start-up rounds, ${CLI_RUNS} CLI rounds, ${RESTARTS} restarts per kind at ${RESTART_RATE} events/s, ` +
       `${CRASHERS}×${CRASHES} crashes, ${SECONDS} s of throughput per pipeline, ${PAYLOAD}-byte payloads; node ${process.version}, ${os.cpus().length} CPU(s), ` +
@@ -572,6 +620,7 @@ async function main(): Promise<void> {
   process.stderr.write(`throughput (alternating windows)…\n`);
   const tp = await throughput();
   const ratio = tp.runner.eventsPerSecond / tp.direct.eventsPerSecond;
+  const ctr = await containers();
   const maxRssMb = process.resourceUsage().maxRSS / 1024;
 
   const fmtCpu = (c: Record<string, number>) =>
@@ -608,6 +657,7 @@ async function main(): Promise<void> {
     { what: '   ratio per round (min / median / max)', value: `${round(Math.min(...tp.roundRatios), 2)} / ${round(median(tp.roundRatios), 2)} / ${round(Math.max(...tp.roundRatios), 2)}` },
     { what: '   runner process peak RSS during throughput (sampled)', value: `${round(tp.throughputRssPeak)} MiB` },
     { what: '   runner process peak RSS, whole bench (sampled / kernel)', value: `${round(rssPeakMb)} / ${round(maxRssMb)} MiB` },
+    ...containerRows(ctr),
   ];
   printTable(`Runner benchmark (min / median / max over rounds; ${tp.rounds}×${round(tp.windowMs / 1000, 2)} s throughput windows per pipeline)`, rows);
   console.log('\n  per round:');
@@ -663,6 +713,7 @@ async function main(): Promise<void> {
       usPerEventRunnerPath: Object.fromEntries(Object.entries(tp.runner.usPerEvent).map(([k, v]) => [k, round(v, 1)])),
       usPerEventDirectPath: Object.fromEntries(Object.entries(tp.direct.usPerEvent).map(([k, v]) => [k, round(v, 1)])),
     },
+    containers: containerJson(ctr),
     memory: { throughputPeakRssMb: round(tp.throughputRssPeak), peakRssMb: round(rssPeakMb), startupPeakRssMb: round(startupRssPeak), kernelMaxRssMb: round(maxRssMb) },
     targets: TARGETS,
     pass: {

@@ -9,8 +9,8 @@
 #                                    and the .proto files they load in /app/proto.
 #
 # Each image also carries a tag with the hash of what went into it, so a second run only hashes the
-# inputs and asks the engine whether that tag exists (about a second). Older tags of these two names
-# are removed (unless a container still uses them). Builds are serialised with a lock file, so tests
+# inputs and asks the engine whether that tag exists (about a second). Test images older than a day
+# that no container uses are removed (images of other worktrees built meanwhile stay). Builds are serialised with a lock file, so tests
 # running in parallel build once.
 #
 # Prints the two image references on stdout, one per line: base first, then demo.
@@ -37,16 +37,11 @@ flock 9
 
 has_image() { docker image inspect "$1" >/dev/null 2>&1; }
 
-# Old tags of a repository other than the ones to keep (`docker rmi` refuses images in use: fine).
+# Old test images: only ours (label), only unused, and only older than a day. The engine is shared by
+# several worktrees whose builds differ: pruning every other tag at once removed images another test
+# run was about to use.
 prune() {
-  local repo="$1"; shift
-  local ref keep
-  while read -r ref; do
-    [ -n "$ref" ] || continue
-    keep=0
-    for k in "$@"; do [ "$ref" = "$k" ] && keep=1; done
-    [ "$keep" = 1 ] || docker rmi "$ref" >/dev/null 2>&1 || true
-  done < <(docker images --format '{{.Repository}}:{{.Tag}}' "$repo")
+  docker image prune --all --force --filter "label=$LABEL" --filter "until=24h" >/dev/null 2>&1 || true
 }
 
 # --- the base: node and its shared libraries ----------------------------------------------------
@@ -77,7 +72,6 @@ else
   trap - EXIT
 fi
 docker tag "$BASE_HASHED" "$BASE"
-prune "$BASE_REPO" "$BASE_HASHED" "$BASE"
 
 # --- the demo components on top -----------------------------------------------------------------
 DEMO_HASH="$( { echo "$BASE_HASH"; (cd "$DEMO_SRC" && sha256sum ./*.js); (cd "$ROOT" && find proto -type f -name '*.proto' -print0 | sort -z | xargs -0 sha256sum); echo v3; } | sha256sum | cut -c1-16)"
@@ -106,7 +100,7 @@ EOF
   rm -rf "$ctx"
   trap - EXIT
 fi
-prune "$DEMO_REPO" "$DEMO"
+prune
 
 echo "$BASE"
 echo "$DEMO"

@@ -30,6 +30,19 @@ function pidText(pid: number | undefined): string {
   return pid ? String(pid) : '-';
 }
 
+/** What runs it: `pid 123`, or for a container component `container 3f2a1b9c0d4e` (its short id). */
+function whoText(v: ComponentView | undefined): string {
+  if (v?.driver === 'docker') return `container ${v.containerId ? sanitizeField(v.containerId.slice(0, 12)) : '-'}`;
+  return `pid ${pidText(v?.pid)}`;
+}
+
+/** `pid 1 → 2`, `container a → b`. */
+function changeText(before: ComponentView | undefined, after: ComponentView | undefined): string {
+  const was = whoText(before);
+  const now = whoText(after);
+  return was.split(' ')[0] === now.split(' ')[0] ? `${was} → ${now.slice(now.indexOf(' ') + 1)}` : `${was} → ${now}`;
+}
+
 function how(v: ComponentView): string {
   if (v.exitSignal) return `was killed by ${v.exitSignal}`;
   if (typeof v.exitCode === 'number') return `exited with code ${v.exitCode}`;
@@ -37,7 +50,9 @@ function how(v: ComponentView): string {
 }
 
 function brief(v: ComponentView | undefined) {
-  return v ? { phase: v.phase, pid: v.pid ?? null, health: v.health, restarts: v.restarts, registeredAt: v.registeredAt ?? null } : null;
+  return v
+    ? { phase: v.phase, pid: v.pid ?? null, health: v.health, restarts: v.restarts, registeredAt: v.registeredAt ?? null, ...(v.containerId ? { containerId: v.containerId } : {}) }
+    : null;
 }
 
 /** Running again: registered after `before` was (components under spec.pipelines never register: a new process is enough). */
@@ -45,7 +60,7 @@ function backAgain(id: string, action: ComponentAction, before: ComponentView | 
   return (v: ComponentView): ComponentView | Error | undefined => {
     if (v.phase === 'exited') return new Error(`${id} ${how(v)} after the ${action}${v.problem ? ` (${sanitizeField(v.problem)})` : ''}; see its log${v.logFile ? ` ${v.logFile}` : ''}`);
     if (v.phase === 'running' && (v.registeredAt ?? 0) > (before?.registeredAt ?? 0)) return v;
-    if (v.role === 'pipeline' && v.pid && v.pid !== before?.pid) return v;
+    if (v.role === 'pipeline' && ((v.pid && v.pid !== before?.pid) || (v.containerId && v.containerId !== before?.containerId))) return v;
     return undefined;
   };
 }
@@ -75,7 +90,7 @@ export async function componentCommand(action: ComponentAction, args: ParsedArgs
     const wasDown = before !== undefined && ['stopped', 'exited', 'pending'].includes(before.phase);
     let after = res.after;
     let note: string | undefined;
-    if (action === 'start' && wasUp) note = `${sanitizeField(id, 253)} is already running (pid ${pidText(before?.pid)})`;
+    if (action === 'start' && wasUp) note = `${sanitizeField(id, 253)} is already running (${whoText(before)})`;
     else if (action === 'stop' && wasDown) note = `${id} was not running (${before?.phase})`;
     else if (action !== 'stop' && f.wait) {
       try {
@@ -105,9 +120,9 @@ export async function componentCommand(action: ComponentAction, args: ParsedArgs
       return 0;
     }
     if (note) out(note);
-    else if (action === 'restart') out(`restarted ${id} (pid ${pidText(before?.pid)} → ${pidText(after?.pid)}) in ${elapsed(ms)}`);
-    else if (action === 'stop') out(`stopped ${id} (pid ${pidText(before?.pid)}) in ${elapsed(ms)}`);
-    else out(`${PAST[action]} ${id} (pid ${pidText(after?.pid)}) in ${elapsed(ms)}`);
+    else if (action === 'restart') out(`restarted ${id} (${changeText(before, after)}) in ${elapsed(ms)}`);
+    else if (action === 'stop') out(`stopped ${id} (${whoText(before)}) in ${elapsed(ms)}`);
+    else out(`${PAST[action]} ${id} (${whoText(after)}) in ${elapsed(ms)}`);
     return 0;
   } finally {
     t.client.close();

@@ -16,19 +16,20 @@ import type { RunnerEvent, RunSnapshot } from './events';
 import type { ApplyResult, PipelineRunner, RestartOptions, RunnerOptions } from './runnerTypes';
 import { RunStatus } from './controlplane/model';
 import type { ControlPlaneLink } from './runner/controlPlaneLink';
+import { isUnixPeer, type PeerInfo } from './controlplane/access';
 import { openControlPlane } from './runner/openControlPlane';
 import { loadPipelineFile, readPipelineTextSync } from './pipeline/load';
 import { allComponents } from './pipeline/model';
 import { DataPlaneManager, DEFAULT_BUFFER_LIMITS, type NodeCounts } from './dataplane';
-import { flowctlHome } from './paths';
 import { Sequencer } from './runner/sequencer';
 import type { MetricHistory } from './history/metricHistory';
 import { prepareRunLogs, DEFAULT_KEEP_RUN_LOGS } from './runner/runLogs';
 import { deferred } from './runner/deferred';
 import { dataNodes, sourceParams } from './runner/wiring';
 import { commandlessMessage } from './runner/messages';
-import { driverSelection, runSpecOf } from './drivers/factory';
-import { Run, mustRegister, type Startup } from './runner/run';
+import { reapDeadRuns } from './drivers/leftovers';
+import { preflight } from './runner/preflight';
+import { Run, initialView, mustRegister, type Startup } from './runner/run';
 import { launch, launchFailed } from './runner/launch';
 import { onRegistryEvent } from './runner/registryFacts';
 import { onDataPlaneEvent } from './runner/dataPlaneFacts';
@@ -37,7 +38,7 @@ import { applyPipeline } from './runner/liveUpdate';
 import { checkRunEnd, teardown } from './runner/runEnd';
 import { PipelineInvalidError } from './runner/errors';
 
-export { PipelineInvalidError } from './runner/errors';
+export { PipelineInvalidError, PipelinePreflightError } from './runner/errors';
 
 const METRICS_INTERVAL_MS = 1000;
 /** How long the start waits for the data-plane servers of registered components to answer. */
@@ -106,6 +107,15 @@ export class Runner implements PipelineRunner {
     return this.run.dp?.counts() ?? {};
   }
 
+  /**
+   * True when host process `pid` belongs to this run: a component process (or a descendant carrying the
+   * run marker) or any process inside one of its containers. The control plane's access rules ask it
+   * (`isRunProcess`).
+   */
+  ownsProcess(pid: number): boolean {
+    return this.run.ownsProcess(pid);
+  }
+
   logTail(id: string, lines = 200): string[] {
     return this.run.comps.get(id)?.handle?.tail(lines) ?? [];
   }
@@ -168,8 +178,9 @@ export class Runner implements PipelineRunner {
     const aborted = () => {
       if (run.ending || startup.failure.settled) throw new Error('pipeline stopped during start-up');
     };
-    // 1. The pipeline file; every component with its state machine and its driver.
-    const parsed = await loadPipelineFile(run.file);
+    // 1. The pipeline file (validated with the drivers' rules: how each component runs, what it needs);
+    // every component with its state machine and its driver.
+    const parsed = await loadPipelineFile(run.file, { orchestrator: opts.orchestrator, network: opts.network });
     if (!parsed.ok || !parsed.pipeline) throw new PipelineInvalidError(run.file, parsed.diagnostics);
     const pipeline = parsed.pipeline;
     run.pipeline = pipeline;
@@ -178,50 +189,49 @@ export class Runner implements PipelineRunner {
     }
     const components = allComponents(pipeline);
     run.runId = crypto.randomUUID();
-    const stateDir = opts.stateDir ?? flowctlHome();
-    for (const c of components) run.addComp(c, stateDir);
-    // How each component runs (process or container): the selection's own problems stop the start.
-    const selection = driverSelection(pipeline);
-    const selectionErrors = selection.diagnostics.filter((d) => d.severity === 'error' && d.code !== 'nothing-to-run');
-    if (selectionErrors.length) throw new PipelineInvalidError(run.file, selectionErrors);
-    for (const d of selection.diagnostics.filter((x) => x.severity === 'warning')) {
-      run.notice('warning', `${path.basename(d.file)}:${d.line}:${d.column}: ${d.message}`);
-    }
-    // The process driver runs only what has a command: say so for all of them at once, before anything starts.
+    const stateDir = run.stateDir;
+    for (const c of components) run.addComp(c);
+    // The process driver runs only what has a command, a container needs an image: say so for all of them at once.
     const commandless = components.filter((c) => run.comps.get(c.id)!.driver.kind === 'process' && !c.command?.length);
     if (commandless.length) throw new Error(commandlessMessage(run.file, commandless));
-    for (const driver of run.drivers.values()) {
-      const mine = components.filter((c) => run.comps.get(c.id)!.driver === driver);
-      const problems = await driver.preflight(mine.map((c) => runSpecOf(c, { runId: run.runId!, pipeline, env: {} })));
-      if (problems.length) throw new Error(problems.join('\n'));
-    }
+    // What the drivers need before anything starts (a Docker engine, the images, volume sources), at file:line:column.
+    await preflight(run, components);
 
     // 2. This run's own log folder; the components' views.
     const baseLogDir = opts.logDir ? path.resolve(path.dirname(run.file), opts.logDir) : path.join(path.dirname(run.file), 'logs');
     const logs = prepareRunLogs(baseLogDir, run.startedAt!, run.runId, opts.keepRunLogs ?? DEFAULT_KEEP_RUN_LOGS);
     run.logs = logs;
     for (const w of logs.warnings) run.notice('warning', w);
-    for (const c of components) run.table.add({ id: c.id, role: c.role, position: c.position, logFile: logs.fileOf(c.id), driver: run.comps.get(c.id)!.driver.kind });
+    for (const c of components) run.table.add(initialView(run, c.id));
     for (const view of run.table.list()) run.emit({ type: 'component', view });
 
-    // 3. Leftovers of a runner that was killed (kill -9, crashed editor window).
-    for (const driver of run.drivers.values()) {
-      try {
-        const reaped = await driver.reapLeftovers();
-        for (const r of reaped.reaped) {
-          run.notice('warning', `stopped leftover process ${r.pid ?? r.containerId} (${r.id}) from an earlier run that did not shut down${r.file ? ` (${r.file})` : ''}`);
+    // 3. Leftovers of a runner that was killed (kill -9, crashed editor window): its containers first, then its processes.
+    try {
+      for (const { kind, report } of await reapDeadRuns(stateDir, { drivers: [...run.drivers.values()] })) {
+        const what = kind === 'docker' ? 'container' : 'process';
+        for (const r of report.reaped) {
+          const which = kind === 'docker' ? (r.containerId ?? '').slice(0, 12) : r.pid;
+          run.notice('warning', `stopped leftover ${what} ${which} (${r.id}) from an earlier run that did not shut down${r.file ? ` (${r.file})` : ''}`);
         }
-        for (const r of reaped.skipped) run.notice('warning', `left process ${r.pid ?? r.containerId} (${r.id}) of an earlier run alone: ${r.reason}`);
-      } catch (err) {
-        run.notice('warning', `could not check for leftover processes: ${(err as Error).message}`);
+        for (const r of report.skipped) {
+          const which = kind === 'docker' ? (r.containerId ?? '').slice(0, 12) : r.pid;
+          run.notice('warning', `left ${what} ${which} (${r.id}) of an earlier run alone: ${r.reason}`);
+        }
       }
+    } catch (err) {
+      run.notice('warning', `could not check for leftovers of earlier runs: ${(err as Error).message}`);
     }
     aborted();
 
     // 4. The control plane: embedded (default) or one already running at address:port.
     // (It also claims the pipeline file for this run, serves the runner service and writes the run's endpoint entry.)
     // Only processes (and containers) of this run may register, heartbeat or unregister its components (controlplane/access.ts).
-    const access = { isRunProcess: (pid: number) => [...run.drivers.values()].some((d) => d.ownsProcess(pid)) };
+    // A connection whose process cannot be traced and that is not TCP came over the run's private unix socket,
+    // which only bridge-network containers of this run have mounted (grpc-js names such peers 'unknown').
+    const access = {
+      isRunProcess: (pid: number) => [...run.drivers.values()].some((d) => d.ownsProcess(pid)),
+      isRunPeer: (peer: PeerInfo) => isUnixPeer(peer.peer),
+    };
     const cp = await openControlPlane(opts, { file: run.file, name: pipeline.metadata.name }, (m) => run.notice('warning', m), this, access);
     if (run.ending || startup.failure.settled) {
       // Stopped while it was opening: the run's end has already run without it.

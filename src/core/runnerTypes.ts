@@ -58,6 +58,20 @@ export interface RunnerOptions {
   allowExternal?: string[];
   /** Limits of the embedded control plane (defaults: DEFAULT_LIMITS in controlplane/limits.ts). */
   controlPlaneLimits?: Partial<ControlPlaneLimits>;
+  /**
+   * How components with an `image` run, as `flowctl run --orchestrator` says: `process` (or `local`):
+   * those with a command run as processes, those with only an image as containers; `docker` (or
+   * `container`): every component with an image runs as a container. Undefined: `spec.driver` decides.
+   */
+  orchestrator?: string;
+  /** When container images are pulled before the start: never, missing (default), always. */
+  pull?: 'never' | 'missing' | 'always';
+  /**
+   * Network of container components: `host` (default, as flowctl: FLOWCTL_ENDPOINT=127.0.0.1:port works
+   * unchanged) or `bridge` (docker's default network; `ports` are published on 127.0.0.1, and an embedded
+   * control plane is reached through a unix socket mounted into each container).
+   */
+  network?: 'host' | 'bridge';
 }
 
 /** For one start of a component only (e.g. under a debugger); the next restart uses the pipeline's spec again. */

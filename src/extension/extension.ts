@@ -158,16 +158,22 @@ export function activate(extContext: vscode.ExtensionContext): FlowctlExtensionA
 
 async function reapLeftovers(ctx: FlowctlContext): Promise<void> {
   try {
-    const [{ reapLeftovers: reap }, { flowctlHome }] = await Promise.all([import('../core/supervisor/stateFile'), import('../core/paths')]);
-    const result = await reap(flowctlHome(), { graceMs: 2000 });
-    if (result.reaped.length > 0) {
-      const list = result.reaped.map((r) => `${r.id} (pid ${r.pid})`).join(', ');
-      ctx.output.warn(`Stopped ${result.reaped.length} leftover process(es) from a window that did not shut down: ${list}`);
-      void vscode.window.showInformationMessage(
-        `flowctl stopped ${result.reaped.length} leftover component process(es) from an earlier session: ${list}.`,
-      );
+    // Containers of a dead window's runs first (only when a record says it had some: no docker call otherwise), then processes.
+    const [{ reapDeadRuns }, { flowctlHome }] = await Promise.all([import('../core/drivers/leftovers'), import('../core/paths')]);
+    const results = await reapDeadRuns(flowctlHome(), { graceMs: 2000 });
+    const reaped = results.flatMap(({ kind, report }) =>
+      report.reaped.map((r) => (kind === 'docker' ? `${r.id} (container ${(r.containerId ?? '').slice(0, 12)})` : `${r.id} (pid ${r.pid})`)),
+    );
+    if (reaped.length > 0) {
+      const list = reaped.join(', ');
+      ctx.output.warn(`Stopped ${reaped.length} leftover component(s) from a window that did not shut down: ${list}`);
+      void vscode.window.showInformationMessage(`flowctl stopped ${reaped.length} leftover component(s) from an earlier session: ${list}.`);
     }
-    for (const s of result.skipped) ctx.output.info(`Left alone: ${s.id || s.file} (pid ${s.pid}): ${s.reason}`);
+    for (const { kind, report } of results) {
+      for (const s of report.skipped) {
+        ctx.output.info(`Left alone: ${s.id || s.file || ''} (${kind === 'docker' ? `container ${(s.containerId ?? '').slice(0, 12)}` : `pid ${s.pid}`}): ${s.reason}`);
+      }
+    }
   } catch (err) {
     ctx.output.warn(`Could not check for leftover processes: ${String((err as Error)?.message ?? err)}`);
   }

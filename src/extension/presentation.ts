@@ -102,11 +102,26 @@ export function keyFigure(view: ComponentView): string | undefined {
   return undefined;
 }
 
+/** An image reference without its registry and namespace, e.g. `ghcr.io/org/source:1.2` → `source:1.2` (digests cut short). */
+export function shortImage(ref: string): string {
+  const name = ref.slice(ref.lastIndexOf('/') + 1).replace(/@sha256:([0-9a-f]{12})[0-9a-f]*$/, '@$1');
+  return name.length > 48 ? `${name.slice(0, 47)}…` : name;
+}
+
+/** For a container component: its image (short) and its container's short id, e.g. `source:1.2 3f2a1b9c0d4e`. */
+export function containerLabel(view: ComponentView): string | undefined {
+  if (view.driver !== 'docker') return undefined;
+  const parts = [view.image ? shortImage(view.image) : '', view.containerId ? view.containerId.slice(0, 12) : ''].filter(Boolean);
+  return parts.length ? parts.join(' ') : undefined;
+}
+
 export function componentDescription(view: ComponentView): string {
   const figure = keyFigure(view);
   const state = stateLabel(view);
   const restarts = view.restarts > 0 ? ` ↻${view.restarts}` : '';
-  return figure && view.phase === 'running' ? `${figure}${restarts}` : `${state}${restarts}`;
+  const text = figure && view.phase === 'running' ? `${figure}${restarts}` : `${state}${restarts}`;
+  const container = containerLabel(view);
+  return container ? `${text} · ${container}` : text;
 }
 
 export function formatDuration(ms: number): string {
@@ -129,6 +144,8 @@ export function componentTooltip(view: ComponentView, now = Date.now()): string 
   const row = (k: string, v: string) => rows.push(`- ${k}: ${v}`);
   if (view.endpoint) row('Endpoint', '`' + view.endpoint + '`');
   if (view.serviceId) row('Service id', '`' + view.serviceId + '`');
+  if (view.driver === 'docker' && view.image) row('Image', '`' + view.image + '`');
+  if (view.driver === 'docker' && view.containerId) row('Container', '`' + view.containerId.slice(0, 12) + '`');
   if (view.pid !== undefined) row('PID', String(view.pid));
   if (view.startedAt && (view.phase === 'running' || view.phase === 'starting')) row('Uptime', formatDuration(now - view.startedAt));
   if (view.lastHeartbeat) row('Last heartbeat', `${formatDuration(now - view.lastHeartbeat)} ago`);

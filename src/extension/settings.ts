@@ -10,10 +10,18 @@ export interface FlowctlSettings {
   keyFile: string;
   caFile: string;
   heartbeatTtlSeconds: number;
+  /** How long each component may take to register (`flowctl run --registration-timeout`). */
+  registrationTimeoutSeconds: number;
   persistence: boolean;
   logDir: string;
   shutdownGraceSeconds: number;
   codeLensEnabled: boolean;
+  /** `flowctl run --orchestrator`: '' (spec.driver decides), process or docker. */
+  orchestrator: string;
+  /** `flowctl run --pull`. */
+  pull: 'never' | 'missing' | 'always';
+  /** `flowctl run --network`. */
+  network: 'host' | 'bridge';
 }
 
 export function readSettings(scope?: vscode.ConfigurationScope): FlowctlSettings {
@@ -25,11 +33,20 @@ export function readSettings(scope?: vscode.ConfigurationScope): FlowctlSettings
     keyFile: c.get<string>('tls.keyFile', '') ?? '',
     caFile: c.get<string>('tls.caFile', '') ?? '',
     heartbeatTtlSeconds: c.get<number>('heartbeatTtl', 0) ?? 0,
+    registrationTimeoutSeconds: c.get<number>('registrationTimeout', 30) ?? 30,
     persistence: c.get<boolean>('persistence', true) ?? true,
     logDir: c.get<string>('logDir', '') ?? '',
     shutdownGraceSeconds: c.get<number>('shutdownGracePeriod', 10) ?? 10,
     codeLensEnabled: c.get<boolean>('codeLens.enabled', true) ?? true,
+    orchestrator: (c.get<string>('containers.orchestrator', '') ?? '').trim(),
+    pull: oneOf(c.get<string>('containers.pull', 'missing'), ['never', 'missing', 'always'] as const, 'missing'),
+    network: oneOf(c.get<string>('containers.network', 'host'), ['host', 'bridge'] as const, 'host'),
   };
+}
+
+function oneOf<T extends string>(value: string | undefined, allowed: readonly T[], fallback: T): T {
+  const v = (value ?? '').trim().toLowerCase();
+  return (allowed as readonly string[]).includes(v) ? (v as T) : fallback;
 }
 
 /** Settings paths may use ${workspaceFolder} and ~; relative paths are relative to the pipeline's folder. */
@@ -47,8 +64,18 @@ export function runnerOptions(file: string, s: FlowctlSettings): RunnerOptions {
     address: s.address,
     port: s.port,
     shutdownGraceMs: Math.max(0, s.shutdownGraceSeconds) * 1000,
+    pull: s.pull,
+    network: s.network,
   };
+  if (s.orchestrator) {
+    // The names drivers/select.ts accepts (not imported: the runner module loads on the first run).
+    if (!['process', 'local', 'docker', 'container'].includes(s.orchestrator.toLowerCase())) {
+      throw new Error(`flowctl.containers.orchestrator: unknown orchestrator type: ${s.orchestrator} (use process or docker; "container" is the same as docker)`);
+    }
+    opts.orchestrator = s.orchestrator;
+  }
   if (s.heartbeatTtlSeconds > 0) opts.heartbeatTtlMs = s.heartbeatTtlSeconds * 1000;
+  if (s.registrationTimeoutSeconds > 0) opts.registrationTimeoutMs = s.registrationTimeoutSeconds * 1000;
   if (s.logDir) opts.logDir = resolveSettingPath(s.logDir, file);
   // Persistence: the runner's default store, the pipeline's own under FLOWCTL_HOME (as `flowctl run`).
   if (!s.persistence) opts.noPersistence = true;

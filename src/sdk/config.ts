@@ -37,9 +37,14 @@ export function kebabCase(name: string): string {
     .toLowerCase();
 }
 
-/** Strips a scheme ("http://", "grpc://") and any path from an address: "http://h:1/x" → "h:1". */
+/**
+ * Strips a scheme ("http://", "grpc://") and any path from an address: "http://h:1/x" → "h:1". A unix
+ * socket target ("unix:///run/flowctl/control.sock", given to containers on a bridge network) is kept:
+ * grpc dials it as is.
+ */
 export function stripScheme(address: string): string {
   let a = address.trim();
+  if (/^unix:/i.test(a)) return a;
   const m = /^[a-z][a-z0-9+.-]*:\/\//i.exec(a);
   if (m) {
     a = a.slice(m[0].length);

@@ -5,7 +5,7 @@
 //
 // Environment contract (what `flowctl run` injects; the Go SDK reads the same):
 //   ENABLE_FLOWCTL               "true" (any case) → register with the control plane; otherwise standalone
-//   FLOWCTL_ENDPOINT             control plane host:port (an "http://" prefix is stripped); default 127.0.0.1:8080
+//   FLOWCTL_ENDPOINT             control plane host:port (an "http://" prefix is stripped) or a unix:///path socket; default 127.0.0.1:8080
 //   FLOWCTL_COMPONENT_ID         component id; fallback COMPONENT_ID, then the kebab-cased name
 //   FLOWCTL_HEARTBEAT_INTERVAL   Go duration ("10s", "500ms", "1m30s"); default 10s. flowctl's own Node
 //                                clients read this with parseInt() as milliseconds ("10s" → 10 ms); we

@@ -21,8 +21,18 @@ export function spawnCli(args: string[], env: NodeJS.ProcessEnv = {}): CliProces
   let err = '';
   child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
+  // 'exit' can come before the last output was read (a loaded machine): wait for both pipes to end too,
+  // at most a few seconds (a process left behind may hold them open).
+  const ended = (s: NodeJS.ReadableStream) => new Promise<void>((resolve) => s.once('end', resolve).once('error', () => resolve()));
+  const pipes = Promise.all([ended(child.stdout!), ended(child.stderr!)]);
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })),
+    child.once('exit', (code, signal) => {
+      const timer = setTimeout(() => resolve({ code, signal }), 5000);
+      void pipes.then(() => {
+        clearTimeout(timer);
+        resolve({ code, signal });
+      });
+    }),
   );
   return { child, stdout: () => out, stderr: () => err, exited };
 }

@@ -72,7 +72,13 @@ export interface ContainerInspect {
   Name: string;
   State: { Running: boolean; Pid: number; ExitCode: number; Status: string };
   Config: { Image: string; Env: string[]; Labels: Record<string, string>; Entrypoint: string[] | null; Cmd: string[] | null };
-  HostConfig: { NetworkMode: string; RestartPolicy: { Name: string }; Init: boolean | null; ExtraHosts: string[] | null };
+  HostConfig: {
+    NetworkMode: string;
+    RestartPolicy: { Name: string };
+    Init: boolean | null;
+    ExtraHosts: string[] | null;
+    PortBindings: Record<string, Array<{ HostIp: string; HostPort: string }>> | null;
+  };
   Mounts: Array<{ Type: string; Source: string; Destination: string; RW: boolean }>;
 }
 

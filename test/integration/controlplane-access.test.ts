@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { ControlPlaneServer } from '../../src/core/controlplane/server';
-import { RUN_TOKEN_METADATA } from '../../src/core/controlplane/access';
+import { RUN_TOKEN_METADATA, isUnixPeer } from '../../src/core/controlplane/access';
 import { Caller, CpHost, type Answer } from '../helpers/cpHost';
 import { call, componentInfo, expectCode, legacyClient, v1Client } from '../helpers/grpc';
 import { makeTempDir, removeTempDir } from '../helpers/paths';
@@ -254,5 +254,36 @@ describe('access: a control plane run by an ordinary user', { skip: asRoot ? fal
     denied(await otherUser.call('legacy', 'Register', { service_id: 'theirs', service_type: 1 }), /not part of this run/);
     // Reads stay open to them.
     ok(await otherUser.call('v1', 'ListComponents', { include_unhealthy: true }));
+  });
+});
+
+describe("access: the run's private unix socket (bridge-network containers)", () => {
+  let cp: ControlPlaneServer;
+  let dir: string;
+  before(async () => {
+    dir = makeTempDir('flowctl-unix-');
+    cp = await ControlPlaneServer.start({
+      address: '127.0.0.1',
+      port: 0,
+      access: { ownerToken: 'owner', isRunProcess: () => false, isRunPeer: (p) => isUnixPeer(p.peer) },
+    });
+    await cp.listenUnix(path.join(dir, 'control.sock'));
+  });
+  after(async () => {
+    await cp?.stop();
+    removeTempDir(dir);
+  });
+
+  test('a connection over the unix socket counts as the run\'s (as the runner says); the same call over TCP is refused', async () => {
+    const overSocket = v1Client(`unix://${path.join(dir, 'control.sock')}`, undefined, { 'grpc.use_local_subchannel_pool': 1 });
+    const overTcp = v1Client(cp.endpoint, undefined, { 'grpc.use_local_subchannel_pool': 1 });
+    try {
+      await call(overSocket, 'RegisterComponent', { component: componentInfo('bridged', 1) });
+      await call(overSocket, 'Heartbeat', { service_id: 'bridged' });
+      await expectCode(call(overTcp, 'RegisterComponent', { component: componentInfo('tcp-outsider', 1) }), DENIED, /not part of this run/);
+    } finally {
+      overSocket.close();
+      overTcp.close();
+    }
   });
 });

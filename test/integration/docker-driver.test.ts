@@ -284,7 +284,7 @@ test('preflight: a missing image fails before anything starts, naming the image 
     c.spec('bad', { image: 'Not An Image' }),
     c.spec('vol', { volumes: [{ hostPath: path.join(c.dir, 'nope'), containerPath: '/nope' }] }),
   ];
-  const never = await c.driver.preflight(specs);
+  const never = (await c.driver.preflight(specs)).map((p) => p.message);
   assert.equal(never.length, 3, never.join('\n'));
   assert.ok(never.includes(`component bad: image "Not An Image" contains whitespace`));
   assert.ok(never.includes(`component vol: volume host_path ${path.join(c.dir, 'nope')} does not exist (to be mounted at /nope); create it first`));
@@ -297,7 +297,7 @@ test('preflight: a missing image fails before anything starts, naming the image 
 
   const progress: string[] = [];
   const pulling = new DockerDriver({ stateDir: c.stateDir, pull: 'missing', onProgress: (m) => progress.push(m) });
-  const [pullProblem, ...rest] = await pulling.preflight([c.spec('a', { image: missing }), c.spec('ok', {})]);
+  const [pullProblem, ...rest] = (await pulling.preflight([c.spec('a', { image: missing }), c.spec('ok', {})])).map((p) => p.message);
   assert.deepEqual(rest, []);
   assert.match(pullProblem, new RegExp(`^could not pull image ${missing.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} \\(needed by a\\): .+`));
   assert.match(pullProblem, /build or load it locally/);
@@ -311,10 +311,10 @@ test('preflight without a reachable engine: one clear sentence naming the compon
   t.after(() => removeTempDir(dir));
   const spec = (id: string): ComponentRunSpec => ({ id, runId: 'r', pipeline: 'p', image: 'org/x:1', cwd: dir, env: {} });
   const noEngine = new DockerDriver({ stateDir: dir, cli: { env: { ...process.env, DOCKER_HOST: `unix://${path.join(dir, 'no-such.sock')}` } } });
-  const [msg] = await noEngine.preflight([spec('proc')]);
+  const [msg] = (await noEngine.preflight([spec('proc')])).map((p) => p.message);
   assert.match(msg, /^component proc \(image org\/x:1\) needs a Docker engine, but none answers \(.+\): install docker\.io and start dockerd, or give it a command$/);
   const noCli = new DockerDriver({ stateDir: dir, cli: { command: path.join(dir, 'docker-not-installed') } });
-  const [msg2] = await noCli.preflight([spec('a'), spec('b')]);
+  const [msg2] = (await noCli.preflight([spec('a'), spec('b')])).map((p) => p.message);
   assert.match(msg2, /^2 container components \(a, b\) need a Docker engine, but the .*docker-not-installed command was not found on PATH: install docker\.io and start dockerd, or give it a command$/);
   assert.deepEqual(await noEngine.reapLeftovers(), { reaped: [], skipped: [] });
 });

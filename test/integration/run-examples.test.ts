@@ -166,7 +166,7 @@ spec:
   const run = startRun(file, [], env);
   const result = await run.exited;
   assert.equal(result.code, 1);
-  assert.match(run.stdout(), /2 component\(s\) have nothing to run \(no command\):\n  flow\.yml:6:7: stellar \(type stellar-live-source@v1\.0\.0\)\n  flow\.yml:9:7: duck/);
+  assert.match(run.stdout(), /2 component\(s\) have nothing to run \(no command and no image\):\n  flow\.yml:6:7: stellar \(type stellar-live-source@v1\.0\.0\)\n  flow\.yml:9:7: duck/);
   assert.doesNotMatch(run.stdout(), /Control plane ready/, 'nothing was started');
 });
 

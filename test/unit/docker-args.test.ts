@@ -64,6 +64,11 @@ test('bridge endpoint: a loopback control plane is reached through host.docker.i
   assert.equal(bridgeEndpoint('cp.example:8080'), 'cp.example:8080');
   assert.deepEqual(containerEnvironment({ env: { FLOWCTL_ENDPOINT: '127.0.0.1:5', A: '1' }, network: 'bridge' }), { FLOWCTL_ENDPOINT: 'host.docker.internal:5', A: '1' });
   assert.deepEqual(containerEnvironment({ env: { FLOWCTL_ENDPOINT: '127.0.0.1:5' } }), { FLOWCTL_ENDPOINT: '127.0.0.1:5' }, 'host networking keeps loopback');
+  // With the control plane's socket mounted, a loopback endpoint becomes that socket; a remote one stays.
+  const sock = { network: 'bridge' as const, controlSocket: '/tmp/flowctl-cp-x/control.sock' };
+  assert.deepEqual(containerEnvironment({ env: { FLOWCTL_ENDPOINT: '127.0.0.1:5' }, ...sock }), { FLOWCTL_ENDPOINT: 'unix:///run/flowctl/control.sock' });
+  assert.deepEqual(containerEnvironment({ env: { FLOWCTL_ENDPOINT: 'cp.example:5' }, ...sock }), { FLOWCTL_ENDPOINT: 'cp.example:5' });
+  assert.deepEqual(containerEnvironment({ env: { FLOWCTL_ENDPOINT: '127.0.0.1:5' }, controlSocket: sock.controlSocket }), { FLOWCTL_ENDPOINT: '127.0.0.1:5' }, 'host networking needs no socket');
 });
 
 test('host paths: $HOME, ${HOME}, ~, $PWD expanded, relative resolved against the pipeline folder, $HOMEX left alone', () => {
@@ -132,6 +137,11 @@ test('docker create arguments: labels, restart policy off, init, no pull, host n
   assert.equal(bridged[bridged.indexOf('--add-host') + 1], 'host.docker.internal:host-gateway');
   assert.equal(bridged[bridged.indexOf('--publish') + 1], '127.0.0.1:1:1/tcp');
   assert.ok(!bridged.includes('--entrypoint'));
+  assert.ok(!bridged.includes('/run/flowctl/control.sock'), 'no socket mount when the runner gives none');
+  const withSocket = runArgs({ spec: { ...spec, network: 'bridge', controlSocket: '/tmp/s, x/control.sock' }, attempt: 1, runner: { pid: 1, ns: '', scope: '' }, cidFile: '/c', envPlan: planEnv({}) });
+  assert.ok(withSocket.includes('type=bind,"source=/tmp/s, x/control.sock",target=/run/flowctl/control.sock'), withSocket.join(' '));
+  const hostWithSocket = runArgs({ spec: { ...spec, controlSocket: '/tmp/s/control.sock' }, attempt: 1, runner: { pid: 1, ns: '', scope: '' }, cidFile: '/c', envPlan: planEnv({}) });
+  assert.ok(!hostWithSocket.join(' ').includes('control.sock'), 'host networking mounts no socket');
   assert.deepEqual(bridged.slice(bridged.indexOf('--')), ['--', 'flowctl-test/demo:1', '--fast'], 'args alone become the image command');
 });
 

@@ -104,7 +104,7 @@ spec:
   assert.deepEqual(by('image-reference'), [['error', 8, 14, 'a: image "Bad Image" contains whitespace']]);
   assert.deepEqual(by('volume-host-path'), [['error', 12, 11, 'b: volume "cache" has no host_path; only host folders and files can be mounted']]);
   assert.deepEqual(by('volume-container-path'), [['error', 15, 27, 'b: container_path "data" must be an absolute path']]);
-  assert.deepEqual(by('ports-host-network').map((x) => [x[0], x[1], x[2]]), [['warning', 17, 11]]);
+  assert.deepEqual(by('ports-host-network').map((x) => [x[0], x[1], x[2]]), [['hint', 17, 11]]);
   assert.deepEqual(by('nothing-to-run'), [['error', 19, 13, 'source c has nothing to run (registry component stellar-live-source@v1.0.0, no command and no image)']]);
   assert.equal(s.drivers.has('c'), false);
   // In bridge mode the port is published instead, and only TCP/UDP ones.

@@ -9,6 +9,7 @@ import {
   componentDescription,
   componentIcon,
   componentTooltip,
+  shortImage,
   healthCount,
   runLevel,
 } from '../../src/extension/presentation';
@@ -118,6 +119,19 @@ test('component presentation follows the phase and health the core reports', () 
   assert.match(componentTooltip(view({ phase: 'waiting', waitingFor: ['a', 'b'] })), /Waiting for: `a`, `b`/);
   assert.equal(componentContextValue(view({ position: { line: 3, column: 5 } }), false), 'component running stoppable revealable');
   assert.equal(componentContextValue(view(), true), 'component readonly');
+});
+
+test('a container component shows its image (short) and its short container id; a process shows neither', () => {
+  const id = 'a1b2c3d4e5f6'.padEnd(64, '0');
+  const c = view({ driver: 'docker', image: 'ghcr.io/withobsrvr/stellar-live-source:1.2', containerId: id, eventsPerSecond: 20 });
+  assert.equal(componentDescription(c), '20 ev/s · stellar-live-source:1.2 a1b2c3d4e5f6');
+  assert.equal(componentDescription({ ...c, phase: 'starting', containerId: undefined }), 'starting · stellar-live-source:1.2');
+  assert.equal(shortImage(`org/x@sha256:${'ab'.repeat(32)}`), 'x@abababababab');
+  const tip = componentTooltip(c);
+  assert.match(tip, /Image: `ghcr\.io\/withobsrvr\/stellar-live-source:1\.2`/);
+  assert.match(tip, /Container: `a1b2c3d4e5f6`/);
+  assert.equal(componentDescription(view({ driver: 'process', eventsPerSecond: 20 })), '20 ev/s');
+  assert.doesNotMatch(componentTooltip(view({ driver: 'process' })), /Image|Container/);
 });
 
 test('healthy count and run level', () => {

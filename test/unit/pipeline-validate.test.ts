@@ -267,9 +267,15 @@ const cases: Case[] = [
   },
   // ---- ours: how components start ----
   {
-    name: 'image-only component under the process orchestrator',
+    // It runs as a container (drivers/select.ts); whether an engine answers is the run's preflight, not validation's.
+    name: 'image-only component under the process orchestrator: fine, it runs as a container',
     yaml: pipe('  sources:', '    - id: s', '      image: docker.io/x/y:latest'),
-    expect: [E('source "s" has only an image: no container engine here; give a command', 8, 14, 'image-only')],
+    expect: [],
+  },
+  {
+    name: 'a bad image reference of a container component is an error at the image',
+    yaml: pipe('  sources:', '    - id: s', '      image: Docker.io/X/y:latest'),
+    expect: [E('s: image "Docker.io/X/y:latest": repository names must be lowercase', 8, 14, 'image-reference')],
   },
   {
     name: 'registry type reference',

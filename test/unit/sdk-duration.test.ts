@@ -107,6 +107,7 @@ describe('readSdkConfig', () => {
     assert.equal(advertisedEndpoint('::1', 5000), '[::1]:5000');
     assert.equal(stripScheme('https://cp.local:443/x'), 'cp.local:443');
     assert.equal(stripScheme('cp:1'), 'cp:1');
+    assert.equal(stripScheme('unix:///run/flowctl/control.sock'), 'unix:///run/flowctl/control.sock', 'a unix socket target is dialled as is');
     assert.equal(kebabCase('counterSink'), 'counter-sink');
   });
 });

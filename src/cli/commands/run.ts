@@ -3,7 +3,11 @@
 // only maps flags to RunnerOptions and renders the runner's events.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { createRunner, PipelineInvalidError } from '../../core/runner';
+import { createRunner, PipelineInvalidError, PipelinePreflightError } from '../../core/runner';
+import { orchestratorFlagProblem } from '../../core/drivers/select';
+import { driverSelection } from '../../core/drivers/factory';
+import { PULL_POLICIES, type PullPolicy } from '../../core/drivers/docker';
+import type { Pipeline } from '../../core/pipeline/model';
 import { loadPipelineFileSync } from '../../core/pipeline/load';
 import { PipelineAlreadyRunningError } from '../../core/runctl/runLock';
 import type { RunnerOptions } from '../../core/runnerTypes';
@@ -14,7 +18,19 @@ import { defineCommand } from '../command';
 import { UsageError, type ParsedArgs } from '../args';
 
 const flags = {
-  orchestrator: { type: 'string', default: 'process', description: 'how components run (only "process": no container engine is used)' },
+  orchestrator: {
+    type: 'string',
+    valueName: 'type',
+    description:
+      'how components run: process (components with only an image run as containers) or docker/container (every component with an image runs as a container); default: spec.driver, else process',
+  },
+  pull: { type: 'string', valueName: 'policy', default: 'missing', description: 'when container images are pulled before the start: never, missing or always' },
+  network: {
+    type: 'string',
+    valueName: 'mode',
+    default: 'host',
+    description: "containers' network: host (as flowctl) or bridge (ports published on 127.0.0.1; the control plane reached through a mounted unix socket)",
+  },
   'control-plane-address': { type: 'string', default: '127.0.0.1', description: 'address the embedded control plane listens on' },
   'control-plane-port': { type: 'number', default: 8080, description: 'control plane port (0 = pick a free port)' },
   'use-external-control-plane': { type: 'boolean', default: false, description: 'use a control plane already running at address:port' },
@@ -53,12 +69,17 @@ export async function runCommand(args: ParsedArgs<typeof flags>): Promise<number
   const f = args.flags;
   const file = args.positionals[0] ?? 'flow.yml';
   if (!fs.existsSync(file)) throw new Error(`pipeline file not found: ${file}`);
-  const orchestrator = f.orchestrator;
-  if (orchestrator !== 'process') {
-    throw new Error(
-      `orchestrator "${orchestrator}" is not available: only "process" is supported (no container engine is used; give each component a command)`,
-    );
+  const orchestrator = f.orchestrator?.trim() || undefined;
+  if (orchestrator !== undefined) {
+    const problem = orchestratorFlagProblem(orchestrator);
+    if (problem) throw new UsageError(problem);
   }
+  const pull = f.pull.trim().toLowerCase();
+  if (!(PULL_POLICIES as readonly string[]).includes(pull)) {
+    throw new UsageError(`invalid argument "${f.pull}" for "--pull" flag: use ${PULL_POLICIES.join(', ')}`);
+  }
+  const network = f.network.trim().toLowerCase();
+  if (network !== 'host' && network !== 'bridge') throw new UsageError(`invalid argument "${f.network}" for "--network" flag: use host or bridge`);
   const address = f['control-plane-address'];
   const port = f['control-plane-port'];
   const logDir = path.resolve(f['log-dir']);
@@ -89,6 +110,9 @@ export async function runCommand(args: ParsedArgs<typeof flags>): Promise<number
     shutdownGraceMs: f['shutdown-grace'],
     tls: tlsCert && tlsKey ? { certFile: tlsCert, keyFile: tlsKey, caFile: f['tls-ca-cert'] } : undefined,
     allowExternal: f['allow-external']?.length ? f['allow-external'] : undefined,
+    orchestrator,
+    pull: pull as PullPolicy,
+    network,
   };
 
   const out = process.stdout;
@@ -120,14 +144,16 @@ export async function runCommand(args: ParsedArgs<typeof flags>): Promise<number
 
   const absFile = path.resolve(file);
   // Only for the summary line; the runner loads and validates the file itself.
-  const pipelineName = sanitizeField(loadPipelineFileSync(absFile, { checkCommands: false }).pipeline?.metadata.name || path.basename(absFile), 253);
+  const summary = loadPipelineFileSync(absFile, { checkCommands: false, orchestrator, network });
+  const pipelineName = sanitizeField(summary.pipeline?.metadata.name || path.basename(absFile), 253);
+  const howItRuns = summary.pipeline ? orchestratorLine(summary.pipeline, orchestrator, network) : (orchestrator ?? 'process');
   view.write(
     [
       'Starting pipeline',
       '-----------------',
       `Pipeline:      ${p.bold(pipelineName)}`,
       `Config file:   ${absFile}`,
-      `Orchestrator:  ${orchestrator}`,
+      `Orchestrator:  ${howItRuns}`,
       `Control plane: ${options.useExternalControlPlane ? `external (${address}:${port})` : `embedded (${address}:${port === 0 ? 'auto' : port})`}`,
       `Logs:          ${logDir}`,
       '',
@@ -150,6 +176,14 @@ export async function runCommand(args: ParsedArgs<typeof flags>): Promise<number
         const mark = d.severity === 'error' ? p.red('error') : d.severity === 'warning' ? p.yellow('warning') : p.dim('hint');
         view.write(`  ${sanitizeField(d.file)}:${d.line}:${d.column}: ${mark}: ${sanitizeTerminalText(d.message, { keepSgr: false, indent: '    ' })}\n`);
       }
+      return finish(1);
+    }
+    if (err instanceof PipelinePreflightError) {
+      view.write(`${p.red('✗')} Pipeline cannot start: ${err.diagnostics.length === 1 ? 'a component needs' : 'components need'} something that is not here\n`);
+      for (const d of err.diagnostics) {
+        view.write(`  ${sanitizeField(d.file)}:${d.line}:${d.column}: ${p.red('error')}: ${sanitizeTerminalText(d.message, { keepSgr: false, indent: '    ' })}\n`);
+      }
+      view.write(`${p.dim('Nothing was started.')}\n`);
       return finish(1);
     }
     if (err instanceof PipelineAlreadyRunningError) {
@@ -199,6 +233,16 @@ export async function runCommand(args: ParsedArgs<typeof flags>): Promise<number
       `${final.dropped ? `, ${final.dropped} dropped (see the notices above)` : ''}\n`,
   );
   return finish(final.state === 'failed' ? 1 : 0);
+}
+
+/** `process`, `docker (from spec.driver)`, plus how many components run as containers in a process run. */
+function orchestratorLine(pipeline: Pipeline, flag: string | undefined, network: 'host' | 'bridge'): string {
+  const s = driverSelection(pipeline, { orchestrator: flag, network });
+  const from = s.modeFrom === 'flag' ? '' : s.modeFrom === 'spec.driver' ? ' (from spec.driver)' : '';
+  const containers = s.containers.length;
+  const total = s.drivers.size;
+  const mix = containers === 0 ? '' : containers === total ? ` — ${containers} container(s)` : ` — ${total - containers} process(es), ${containers} container(s)`;
+  return `${s.mode}${from}${mix}${containers > 0 && network === 'bridge' ? ' on a bridge network' : ''}`;
 }
 
 /** How long `flowctl run` waits, when it ends, for a slow reader to take the output still queued. */

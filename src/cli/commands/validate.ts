@@ -5,6 +5,7 @@ import { allComponents } from '../../core/pipeline/model';
 import { formatLocation, sortDiagnostics, type Diagnostic } from '../../core/pipeline/diagnostics';
 import { formatFlagHelp, parseArgs, UsageError, type FlagSpecs } from '../args';
 import { defineCommand } from '../command';
+import { orchestratorFlagProblem } from '../../core/drivers/select';
 
 /** The structured fixes as suggestion lines (the editor offers the same ones as quick fixes). */
 function quickFixes(d: Diagnostic): string {
@@ -49,6 +50,11 @@ export const validateFlags = {
     default: true,
     description: 'look up each command on PATH / in the pipeline folder (--no-check-commands to skip)',
   },
+  orchestrator: {
+    type: 'string',
+    valueName: 'type',
+    description: 'validate as `flowctl run --orchestrator <type>` would run it: process, or docker/container (default: spec.driver)',
+  },
 } satisfies FlagSpecs;
 
 export const command = defineCommand({
@@ -59,7 +65,10 @@ export const command = defineCommand({
   flags: validateFlags,
   async run(args) {
     if (args.positionals.length > 1) throw new UsageError(`accepts at most 1 arg(s), received ${args.positionals.length}`);
-    return validateFile(args.positionals[0] ?? 'flow.yml', { json: args.flags.json, checkCommands: args.flags['check-commands'] });
+    const orchestrator = args.flags.orchestrator?.trim() || undefined;
+    const problem = orchestrator === undefined ? undefined : orchestratorFlagProblem(orchestrator);
+    if (problem) throw new UsageError(problem);
+    return validateFile(args.positionals[0] ?? 'flow.yml', { json: args.flags.json, checkCommands: args.flags['check-commands'], orchestrator });
   },
 });
 
@@ -79,8 +88,8 @@ export async function validateCommand(argv: string[]): Promise<number> {
 }
 
 /** Validates one file and prints the result; returns the exit code (1 when invalid or missing). */
-export async function validateFile(file: string, opts: { json?: boolean; checkCommands?: boolean } = {}): Promise<number> {
-  const result = await loadPipelineFile(file, { checkCommands: opts.checkCommands ?? true });
+export async function validateFile(file: string, opts: { json?: boolean; checkCommands?: boolean; orchestrator?: string } = {}): Promise<number> {
+  const result = await loadPipelineFile(file, { checkCommands: opts.checkCommands ?? true, orchestrator: opts.orchestrator });
   const components = result.pipeline ? allComponents(result.pipeline).length : 0;
   if (opts.json) {
     const out = {

@@ -194,6 +194,14 @@ export class AccessControl {
   }
 }
 
+/**
+ * A peer reached over a unix socket: grpc-js gives no address for those ('unknown'; a TCP peer is always
+ * `host:port`). The only unix socket we serve is a run's private container socket (ControlPlaneServer.listenUnix).
+ */
+export function isUnixPeer(peer: string): boolean {
+  return peer === 'unknown' || peer.startsWith('unix:');
+}
+
 const OUR_UID = typeof process.getuid === 'function' ? process.getuid() : -1;
 
 /** Whether the process behind a local TCP connection can be found here (Linux with /proc). */

@@ -8,6 +8,7 @@
 // Every request is bounded (limits.ts): per-method request sizes, concurrent streams per connection,
 // and answers not yet read by their client (connections.ts).
 import * as grpc from '@grpc/grpc-js';
+import * as path from 'node:path';
 import type * as protoLoader from '@grpc/proto-loader';
 import { LOADER_OPTIONS, packageDefinition } from '../proto';
 import { AccessControl, type AccessPolicy } from './access';
@@ -84,6 +85,7 @@ export class ControlPlaneServer {
   readonly access: AccessControl | undefined;
 
   private readonly server: grpc.Server;
+  private readonly credentials: grpc.ServerCredentials;
   private readonly health: LazyHealth;
   private readonly log: LogFn;
   private stopping: Promise<void> | undefined;
@@ -91,6 +93,7 @@ export class ControlPlaneServer {
   private constructor(init: {
     registry: Registry;
     server: grpc.Server;
+    credentials: grpc.ServerCredentials;
     health: LazyHealth;
     address: string;
     port: number;
@@ -103,6 +106,7 @@ export class ControlPlaneServer {
   }) {
     this.registry = init.registry;
     this.server = init.server;
+    this.credentials = init.credentials;
     this.health = init.health;
     this.address = init.address;
     this.port = init.port;
@@ -182,9 +186,22 @@ export class ControlPlaneServer {
     }
     endpoint = joinHostPort(address, boundPort);
 
-    const cp = new ControlPlaneServer({ registry, server, health, address, port: boundPort, security, storage, log, limits, connections, access });
+    const cp = new ControlPlaneServer({ registry, server, credentials, health, address, port: boundPort, security, storage, log, limits, connections, access });
     if (sink) cp.logEvents(minLevel);
     return cp;
+  }
+
+  /**
+   * Serves the same services on a unix socket too (the runner gives bridge-network containers the control
+   * plane this way: a socket file mounted into the container, reachable by nothing else). The caller owns
+   * the socket's (private) folder. Same credentials as the TCP listener.
+   */
+  async listenUnix(socketPath: string): Promise<void> {
+    if (this.stopping) throw new Error('the control plane is stopping');
+    if (!path.isAbsolute(socketPath)) throw new Error(`unix socket path must be absolute: ${socketPath}`);
+    // sun_path holds 108 bytes with its NUL: a longer path would be cut silently by some stacks.
+    if (Buffer.byteLength(socketPath) > 107) throw new Error(`unix socket path is too long (${Buffer.byteLength(socketPath)} bytes, at most 107): ${socketPath}`);
+    await bind(this.server, `unix://${socketPath}`, this.credentials);
   }
 
   registerRunStopper(runId: string, fn: RunStopper): void {

@@ -14,6 +14,7 @@ import type { ComponentDriver, ComponentRunSpec, LeftoverReport } from './types'
 import { ContainerHandle, cgroupText } from './dockerContainer';
 import { DockerCli, checkEngine, cliErrorText, engineProblemMessage, type DockerCliOptions, type EngineCheck } from './dockerCli';
 import { LABELS, imageReferenceProblem, scopeOf, type RunnerIdentity } from './dockerArgs';
+import { deadRecords, removeRecord, writeRecord } from './dockerRecord';
 
 export { ContainerHandle, processInContainer } from './dockerContainer';
 export { LABELS } from './dockerArgs';
@@ -36,6 +37,8 @@ export interface DockerDriverOptions {
   onProgress?: (message: string) => void;
   /** Longest a single image pull may take (default 15 min). */
   pullTimeoutMs?: number;
+  /** The pipeline file (kept in the leftover record, for messages). */
+  runnerFile?: string;
 }
 
 /** Something that stops the run before it starts; `id` names the component when there is one. */
@@ -87,10 +90,16 @@ export class DockerDriver implements ComponentDriver {
   readonly cli: DockerCli;
   readonly runner: RunnerIdentity;
   private readonly handles = new Map<string, ContainerHandle>();
+  /** Handles forgotten by release() whose container removals may still run (stopAll waits for them). */
+  private readonly released = new Set<ContainerHandle>();
   /** Full ids of containers of this driver that exist (created and not yet removed). */
   private readonly live = new Set<string>();
   private dir?: string;
   private engine?: Promise<EngineCheck>;
+  /** This driver's leftover record (dockerRecord.ts), while it may have containers. */
+  private record?: string;
+  /** Why the record could not be written (then a killed runner's containers are found by the next run with containers only). */
+  recordError?: string;
 
   constructor(readonly options: DockerDriverOptions) {
     if (!options?.stateDir) throw new Error('DockerDriver: a state folder (stateDir) is required');
@@ -112,8 +121,8 @@ export class DockerDriver implements ComponentDriver {
     return this.engine;
   }
 
-  async preflight(specs: ComponentRunSpec[]): Promise<string[]> {
-    return (await this.check(specs)).map((p) => p.message);
+  async preflight(specs: ComponentRunSpec[]): Promise<DockerProblem[]> {
+    return this.check(specs);
   }
 
   /** Everything that must stop the run before it starts: engine, image references, images (pulled by policy), mount sources. */
@@ -200,6 +209,7 @@ export class DockerDriver implements ComponentDriver {
 
   create(spec: ComponentRunSpec): ContainerHandle {
     if (this.handles.has(spec.id)) throw new Error(`component ${spec.id} already has a container handle in this run`);
+    this.writeRecord();
     const handle = new ContainerHandle(spec, {
       cli: this.cli,
       runner: this.runner,
@@ -219,6 +229,20 @@ export class DockerDriver implements ComponentDriver {
     return this.handles.get(id);
   }
 
+  /**
+   * Forgets the stopped component `id`, so create() can make it again with a new spec (a changed pipeline
+   * file, a one-time override). Its container removal, if still running, is finished by stopAll's sweep.
+   */
+  release(id: string): void {
+    const h = this.handles.get(id);
+    if (!h) return;
+    if (h.state === 'running' || h.state === 'backoff' || h.state === 'stopping') {
+      throw new Error(`component ${id} is still running as a container; stop it before it is made anew`);
+    }
+    this.handles.delete(id);
+    this.released.add(h);
+  }
+
   /** Ids of this run's containers that currently exist. */
   containers(): string[] {
     return [...this.live];
@@ -234,16 +258,38 @@ export class DockerDriver implements ComponentDriver {
 
   async stopAll(graceMs: number): Promise<void> {
     await Promise.all([...this.handles.values()].map((h) => h.stop(graceMs)));
-    await Promise.all([...this.handles.values()].map((h) => h.removalsDone()));
+    await Promise.all([...this.handles.values(), ...this.released].map((h) => h.removalsDone()));
+    this.released.clear();
     // Anything of this run still there (a start that raced the stop, a failed removal): remove it now.
-    if (this.handles.size > 0) {
+    if (this.handles.size > 0 || this.record) {
       const ids = await this.listIds([`label=${LABELS.driver}=${this.runner.instance}`]);
       if (ids.length) await this.cli.exec(['rm', '--force', '--volumes', ...ids], { timeoutMs: 120_000 });
       for (const id of ids) this.live.delete(id);
     }
     if (this.dir) fs.rmSync(this.dir, { recursive: true, force: true });
     this.dir = undefined;
-    if (this.live.size === 0) liveInstances.delete(this.runner.instance!);
+    if (this.live.size === 0) {
+      liveInstances.delete(this.runner.instance!);
+      if (this.record) removeRecord(this.record);
+      this.record = undefined;
+    }
+  }
+
+  /** Before the first container: a record a later run finds if this runner dies (dockerRecord.ts). */
+  private writeRecord(): void {
+    if (this.record) return;
+    try {
+      this.record = writeRecord(this.options.stateDir, {
+        version: 1,
+        runnerPid: this.runner.pid,
+        runnerStartTicks: this.runner.startTicks,
+        instance: this.runner.instance!,
+        file: this.options.runnerFile,
+        createdAt: new Date().toISOString(),
+      });
+    } catch (err) {
+      this.recordError = (err as Error).message;
+    }
   }
 
   killAll(): void {
@@ -259,6 +305,16 @@ export class DockerDriver implements ComponentDriver {
     const report: LeftoverReport = { reaped: [], skipped: [] };
     const engine = await this.checkEngine();
     if (!engine.ok) return report;
+    // Records of dead runners are done with once the engine has been asked (what follows removes their containers).
+    const records = deadRecords(this.options.stateDir);
+    try {
+      return await this.reapByLabel(graceMs, report);
+    } finally {
+      for (const file of records) removeRecord(file);
+    }
+  }
+
+  private async reapByLabel(graceMs: number, report: LeftoverReport): Promise<LeftoverReport> {
     const ids = await this.listIds([`label=${LABELS.managed}=true`, `label=${LABELS.scope}=${this.runner.scope}`]);
     if (ids.length === 0) return report;
     const r = await this.cli.exec(['inspect', '--format', '{{.Id}}|{{.State.Running}}|{{json .Config.Labels}}', ...ids], { timeoutMs: 60_000 });

@@ -138,10 +138,19 @@ export function bridgeEndpoint(endpoint: string): string {
 }
 export const HOST_GATEWAY_NAME = 'host.docker.internal';
 
-/** The environment as the container gets it: in bridge mode a loopback FLOWCTL_ENDPOINT goes through the host gateway. */
-export function containerEnvironment(spec: Pick<ComponentRunSpec, 'env' | 'network'>): Record<string, string> {
+/** Where a bridge container finds the control plane's unix socket (mounted from the host). */
+export const CONTAINER_CONTROL_SOCKET = '/run/flowctl/control.sock';
+
+/**
+ * The environment as the container gets it. In bridge mode a loopback FLOWCTL_ENDPOINT cannot be reached
+ * from the container: it becomes the mounted control socket (`unix:///run/flowctl/control.sock`, which
+ * grpc-go and grpc-js dial as is) when the runner gives one, else the host gateway name (the control
+ * plane must then listen on an address the bridge reaches, e.g. --control-plane-address 0.0.0.0).
+ */
+export function containerEnvironment(spec: Pick<ComponentRunSpec, 'env' | 'network' | 'controlSocket'>): Record<string, string> {
   const endpoint = spec.env.FLOWCTL_ENDPOINT;
   if ((spec.network ?? 'host') !== 'bridge' || endpoint === undefined) return spec.env;
+  if (spec.controlSocket && LOOPBACK_ENDPOINT.test(endpoint.trim())) return { ...spec.env, FLOWCTL_ENDPOINT: `unix://${CONTAINER_CONTROL_SOCKET}` };
   return { ...spec.env, FLOWCTL_ENDPOINT: bridgeEndpoint(endpoint) };
 }
 
@@ -210,6 +219,7 @@ export function runArgs(input: RunArgsInput): string[] {
   if (network === 'bridge') {
     args.push('--add-host', `${HOST_GATEWAY_NAME}:host-gateway`);
     for (const p of spec.ports ?? []) args.push('--publish', publishArg(p));
+    if (spec.controlSocket) args.push('--mount', mountArg({ hostPath: spec.controlSocket, containerPath: CONTAINER_CONTROL_SOCKET }));
   }
   for (const v of spec.volumes ?? []) args.push('--mount', mountArg(v));
   if (input.envFile) args.push('--env-file', input.envFile);

@@ -3,7 +3,7 @@
 // The runner only sees the ComponentDriver interface; ManagedProcess is the handle.
 import { Supervisor } from '../supervisor/supervisor';
 import { reapLeftovers } from '../supervisor/stateFile';
-import type { ComponentDriver, ComponentHandle, ComponentRunSpec, LeftoverReport } from './types';
+import type { ComponentDriver, ComponentHandle, ComponentRunSpec, LeftoverReport, PreflightProblem } from './types';
 
 export interface ProcessDriverOptions {
   /** Folder for the run state file (pids) used to reap leftovers; none when undefined. */
@@ -22,8 +22,8 @@ export class ProcessDriver implements ComponentDriver {
     this.supervisor = new Supervisor({ stateDir: options.stateDir, runnerFile: options.runnerFile });
   }
 
-  async preflight(specs: ComponentRunSpec[]): Promise<string[]> {
-    return specs.filter((s) => !s.command?.length).map((s) => `${s.id}: nothing to run (no command)`);
+  async preflight(specs: ComponentRunSpec[]): Promise<PreflightProblem[]> {
+    return specs.filter((s) => !s.command?.length).map((s) => ({ kind: 'spec', ids: [s.id], message: `${s.id}: nothing to run (no command)` }));
   }
 
   create(spec: ComponentRunSpec): ComponentHandle {
@@ -52,7 +52,7 @@ export class ProcessDriver implements ComponentDriver {
     const r = await reapLeftovers(this.options.stateDir, { graceMs: this.options.reapGraceMs ?? 2000 });
     return {
       reaped: r.reaped.map((x) => ({ id: x.id, pid: x.pid, file: x.file })),
-      skipped: r.skipped.map((x) => ({ id: x.id, pid: x.pid, reason: x.reason })),
+      skipped: r.skipped.map((x) => ({ id: x.id, pid: x.pid, file: x.file, reason: x.reason })),
     };
   }
 

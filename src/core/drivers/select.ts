@@ -170,7 +170,8 @@ function checkContainer(bag: DiagnosticBag, c: ComponentSpec, network: 'host' | 
   });
   (c.ports ?? []).forEach((p, i) => {
     if (network === 'host') {
-      bag.warning({
+      // Not a mistake (flowctl's files list ports for its other orchestrators): a hint, not a warning.
+      bag.hint({
         code: 'ports-host-network',
         message: `${c.id}: ports are not published with host networking (the container uses the host's ports directly)`,
         at: at(c, 'ports', i),

@@ -44,6 +44,11 @@ export interface ComponentRunSpec {
   ports?: PortMapping[];
   /** Container networking: host (default, like flowctl) or bridge (the endpoint goes through the host gateway). */
   network?: 'host' | 'bridge';
+  /**
+   * Bridge network only: host path of the control plane's unix socket. It is mounted at
+   * CONTAINER_CONTROL_SOCKET and a loopback FLOWCTL_ENDPOINT becomes `unix://` that path.
+   */
+  controlSocket?: string;
 }
 
 /** One running (or restartable) component. ManagedProcess implements it for processes. */
@@ -73,13 +78,23 @@ export interface ComponentHandle {
 /** What a driver found and ended of earlier runs whose runner died. */
 export interface LeftoverReport {
   reaped: Array<{ id: string; pid?: number; containerId?: string; file?: string }>;
-  skipped: Array<{ id: string; pid?: number; containerId?: string; reason: string }>;
+  skipped: Array<{ id: string; pid?: number; containerId?: string; file?: string; reason: string }>;
+}
+
+/** Something that must stop the run before anything starts. */
+export interface PreflightProblem {
+  /** One sentence: what is wrong and what to do. */
+  message: string;
+  /** The components it concerns (front ends point at their place in the pipeline file). */
+  ids: string[];
+  /** What it is about: the engine, an image, a volume, the spec itself. */
+  kind?: 'engine' | 'image' | 'volume' | 'spec';
 }
 
 export interface ComponentDriver {
   readonly kind: DriverKind;
   /** Problems that must stop the run before anything starts (no engine, missing image…); empty when ready. */
-  preflight(specs: ComponentRunSpec[]): Promise<string[]>;
+  preflight(specs: ComponentRunSpec[]): Promise<PreflightProblem[]>;
   /** A handle for one component (not started yet: call start() on it). */
   create(spec: ComponentRunSpec): ComponentHandle;
   /**

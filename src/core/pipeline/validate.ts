@@ -18,7 +18,7 @@ import {
   type Role,
 } from './model';
 import { findCommand } from './commands';
-import { modeOf } from '../drivers/select';
+import { modeOf, selectDrivers } from '../drivers/select';
 import { DRIVERS, PORT_PROTOCOLS, RESTART_POLICIES } from './shape';
 
 export interface ValidateOptions {
@@ -28,9 +28,22 @@ export interface ValidateOptions {
   cwd?: string;
   /** Environment for the PATH lookup (default process.env). */
   env?: NodeJS.ProcessEnv;
-  /** How components will be started (default 'process': no container engine, images are not pulled). */
-  orchestrator?: 'process' | 'container';
+  /**
+   * How components will be started, as `flowctl run --orchestrator` says: process (or local) and
+   * docker (or container). Undefined: `spec.driver` decides (drivers/select.ts). Whether an engine is
+   * reachable is not checked here: that belongs to the run's preflight.
+   */
+  orchestrator?: string;
+  /** Network of container components (host unless `flowctl run --network bridge`): decides the ports findings. */
+  network?: 'host' | 'bridge';
 }
+
+/**
+ * Findings of the driver selection that validation already makes in its own words: a process
+ * component's volumes (volumes-ignored here) and a component with nothing to run (no-runnable,
+ * type-only, registry here, and the runner's start-up message).
+ */
+const SELECTION_DUPLICATES = new Set(['volumes-process', 'nothing-to-run']);
 
 const KNOWN_API_VERSIONS = ['flowctl/v1', 'v1'];
 const ORIGIN: Range = { line: 1, column: 1, endLine: 1, endColumn: 1 };
@@ -83,6 +96,18 @@ class Checker {
     this.checkCycles();
     this.checkPorts();
     this.checkShape();
+    this.checkDrivers();
+  }
+
+  /** How each component runs (process or container) and what that needs: the drivers' own rules (select.ts). */
+  private checkDrivers(): void {
+    for (const d of selectDrivers(this.p, { orchestrator: this.opts.orchestrator, network: this.opts.network }).diagnostics) {
+      if (SELECTION_DUPLICATES.has(d.code)) continue;
+      // An unknown spec.driver is already an error here ('driver').
+      if (d.code === 'driver-unsupported' && !(DRIVERS as readonly string[]).includes(this.p.spec.driver ?? '')) continue;
+      const at = { line: d.line, column: d.column, endLine: d.endLine, endColumn: d.endColumn };
+      this.bag.add(d.severity, { message: d.message, code: d.code, at, field: d.field, fix: d.fix, hint: d.hint, fixes: d.fixes });
+    }
   }
 
   // ---- fixes --------------------------------------------------------------------------------
@@ -346,16 +371,8 @@ class Checker {
         hint: 'flowctl only knows a few legacy built-in types; give a `command`',
       });
     }
-    if (hasImage && !hasCommand && (this.opts.orchestrator ?? 'process') === 'process') {
-      this.bag.error({
-        code: 'image-only',
-        message: `${n} has only an image: no container engine here; give a command`,
-        at: this.valueAt(c, 'image'),
-        field: this.field(c, 'command'),
-        fix: 'add `command: [./path/to/binary]` that runs the component locally (the image is not pulled)',
-      });
-    }
-    if (hasCommand && this.opts.checkCommands !== false) this.checkCommand(c);
+    // A container's command runs inside its image: it is not looked up on this machine.
+    if (hasCommand && this.opts.checkCommands !== false && !this.runsAsContainer(c)) this.checkCommand(c);
   }
 
   private checkCommand(c: ComponentSpec): void {
@@ -393,10 +410,10 @@ class Checker {
     }
     if (c.replicas !== undefined && c.replicas < 0) {
       this.bag.error({ code: 'replicas-negative', message: `${label} replicas cannot be negative`, at: this.valueAt(c, 'replicas'), field: this.field(c, 'replicas'), fix: 'set replicas to 1 or more' });
-    } else if (c.replicas !== undefined && c.replicas > 1 && (this.opts.orchestrator ?? 'process') === 'process') {
+    } else if (c.replicas !== undefined && c.replicas > 1) {
       this.bag.hint({
         code: 'replicas-ignored',
-        message: `${label} asks for ${c.replicas} replicas; one process is started`,
+        message: `${label} asks for ${c.replicas} replicas; one ${this.runsAsContainer(c) ? 'container' : 'process'} is started`,
         at: this.valueAt(c, 'replicas'),
         field: this.field(c, 'replicas'),
         hint: 'replicas only matter to container orchestrators',

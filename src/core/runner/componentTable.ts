@@ -10,6 +10,8 @@ export interface ComponentSeed {
   position?: { line: number; column: number };
   logFile?: string;
   driver?: ComponentView['driver'];
+  /** Container components: the image they run. */
+  image?: string;
 }
 
 export class ComponentTable {
@@ -38,6 +40,7 @@ export class ComponentTable {
       position: s.position,
       logFile: s.logFile,
       driver: s.driver,
+      ...(s.image !== undefined ? { image: s.image } : {}),
     });
   }
 

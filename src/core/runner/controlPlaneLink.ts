@@ -3,6 +3,8 @@
 // clients; registrations are seen by watching ListComponents, the only way a remote registry tells).
 import * as grpc from '@grpc/grpc-js';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { Emitter, type Disposable } from '../typedEmitter';
 import type { RegistryEvent } from '../events';
 import { HealthStatus, RunStatus, type RunMetrics, type ServiceRecord } from '../controlplane/model';
@@ -50,13 +52,40 @@ export interface ControlPlaneLink {
    * answers the ids allowed now. An external control plane has its own rules: throws there.
    */
   allowExternal(serviceId: string, allowed: boolean): string[];
+  /**
+   * The control plane on a unix socket in a private folder (made on the first call), for containers on a
+   * bridge network: mounted into them, it reaches nothing but this control plane. Only an embedded one has it.
+   */
+  containerSocket?(): Promise<string>;
   close(): Promise<void>;
 }
 
 export class EmbeddedLink implements ControlPlaneLink {
   readonly external = false;
 
+  private socket?: Promise<{ dir: string; file: string }>;
+
   constructor(private readonly server: ControlPlaneServer) {}
+
+  async containerSocket(): Promise<string> {
+    this.socket ??= (async () => {
+      // A short private folder: a socket path must fit in 107 bytes; 0700 so only this user reaches it from the host.
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flowctl-cp-'));
+      fs.chmodSync(dir, 0o700);
+      const file = path.join(dir, 'control.sock');
+      try {
+        await this.server.listenUnix(file);
+        // Whoever the image runs as may connect; on the host the 0700 folder keeps everyone else out.
+        fs.chmodSync(file, 0o666);
+      } catch (err) {
+        fs.rmSync(dir, { recursive: true, force: true });
+        throw err;
+      }
+      return { dir, file };
+    })();
+    this.socket.catch(() => (this.socket = undefined));
+    return (await this.socket).file;
+  }
 
   get address(): string {
     return this.server.address;
@@ -114,8 +143,13 @@ export class EmbeddedLink implements ControlPlaneLink {
     }
     return stale.map((r) => r.runId);
   }
-  close(): Promise<void> {
-    return this.server.stop();
+  async close(): Promise<void> {
+    try {
+      await this.server.stop();
+    } finally {
+      const socket = await this.socket?.catch(() => undefined);
+      if (socket) fs.rmSync(socket.dir, { recursive: true, force: true });
+    }
   }
 }
 

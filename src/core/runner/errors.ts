@@ -15,3 +15,18 @@ export class PipelineInvalidError extends Error {
     this.name = 'PipelineInvalidError';
   }
 }
+
+/**
+ * Thrown by start() when something a component needs is missing before anything starts (no Docker
+ * engine, an image that is not here and cannot be pulled, a volume source that does not exist). Each
+ * problem is placed at its component in the pipeline file (the `image` value, or its `volumes`).
+ */
+export class PipelinePreflightError extends Error {
+  constructor(
+    readonly file: string,
+    readonly diagnostics: Diagnostic[],
+  ) {
+    super(diagnostics.map((d) => `${d.file}:${d.line}:${d.column}: ${d.message}`).join('\n'));
+    this.name = 'PipelinePreflightError';
+  }
+}

@@ -19,14 +19,28 @@ export async function launch(run: Run, c: Comp, override?: ComponentOverride): P
   c.state.launching();
   run.table.update(id, { waitingFor: [], problem: undefined });
   if (!c.handle || override || c.overridden || c.stale) {
-    const env = await componentEnv(c.driver.kind, { id, env: c.spec.env, config: c.spec.config, healthPort: c.spec.health_port }, { endpoint: cp.endpoint, extraEnv: run.options.env });
+    // A changed spec may run another way now (a command given to an image-only component, or taken away).
+    const kind = run.kindOf(c.spec);
+    const env = await componentEnv(
+      kind,
+      { id, role: c.spec.role, env: c.spec.env, config: c.spec.config, healthPort: c.spec.health_port },
+      { endpoint: cp.endpoint, extraEnv: run.options.env },
+    );
     for (const [k, v] of Object.entries(override?.env ?? {})) if (!CONTRACT_ENV.includes(k)) env[k] = v;
     if (run.ending) return;
     if (c.handle) {
       c.handleSub?.dispose();
       c.driver.release?.(id);
     }
-    const handle = c.driver.create(runSpecOf(c.spec, { runId: run.runId!, pipeline: run.pipeline!, env, logFile: run.logs?.fileOf(id), override }));
+    if (kind !== c.driver.kind) c.driver = run.driverOf(kind);
+    run.table.update(id, { driver: kind, image: kind === 'docker' ? c.spec.image : undefined, containerId: undefined });
+    const network = run.options.network ?? 'host';
+    // Bridge containers reach an embedded control plane through its unix socket, mounted into them.
+    const controlSocket = kind === 'docker' && network === 'bridge' ? await cp.containerSocket?.() : undefined;
+    if (run.ending) return;
+    const handle = c.driver.create(
+      runSpecOf(c.spec, { runId: run.runId!, pipeline: run.pipeline!, kind, env, logFile: run.logs?.fileOf(id), override, network, controlSocket }),
+    );
     c.handle = handle;
     c.handleSub = handle.events.on((e) => onProcessEvent(run, c, handle, e));
     c.overridden = !!override;

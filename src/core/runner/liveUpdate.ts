@@ -6,28 +6,29 @@ import * as path from 'node:path';
 import type { ApplyResult } from '../runnerTypes';
 import { loadPipelineFile } from '../pipeline/load';
 import { allComponents } from '../pipeline/model';
-import { flowctlHome } from '../paths';
-import { driverKindOf } from '../drivers/factory';
 import { PipelineInvalidError } from './errors';
 import { diffSpecs } from './apply';
 import { commandlessMessage } from './messages';
 import { dataNodes } from './wiring';
 import { checkLive, restart, serialize, stopProcess } from './actions';
-import type { Run } from './run';
+import { initialView, type Run } from './run';
+import { preflight } from './preflight';
 
 export async function applyPipeline(run: Run): Promise<ApplyResult> {
   checkLive(run, 'apply the pipeline file');
   const dp = run.dp;
   if (!run.pipeline || !run.cp || !dp) throw new Error('cannot apply the pipeline file before the run has started');
-  const parsed = await loadPipelineFile(run.file);
+  const parsed = await loadPipelineFile(run.file, { orchestrator: run.options.orchestrator, network: run.options.network });
   if (!parsed.ok || !parsed.pipeline) throw new PipelineInvalidError(run.file, parsed.diagnostics);
   const next = parsed.pipeline;
   const after = allComponents(next);
-  const commandless = after.filter((c) => driverKindOf(c, next) === 'process' && !c.command?.length);
+  const commandless = after.filter((c) => run.kindOf(c, next) === 'process' && !c.command?.length);
   if (commandless.length) throw new Error(commandlessMessage(run.file, commandless));
   checkLive(run, 'apply the pipeline file');
   const diff = diffSpecs(allComponents(run.pipeline), after);
-  const stateDir = run.options.stateDir ?? flowctlHome();
+  // What starts anew must be startable (engine, images, volume sources) before anything changes.
+  await preflight(run, [...diff.added, ...after.filter((c) => diff.changed.includes(c.id))], next);
+  checkLive(run, 'apply the pipeline file');
   run.notice(
     'info',
     `applying ${path.basename(run.file)}: ${diff.changed.length} to restart, ${diff.added.length} to add, ${diff.removed.length} to remove, ` +
@@ -62,8 +63,8 @@ export async function applyPipeline(run: Run): Promise<ApplyResult> {
     run.table.update(spec.id, { position: spec.position });
   }
   for (const spec of diff.added) {
-    const c = run.addComp(spec, stateDir);
-    run.table.add({ id: spec.id, role: spec.role, position: spec.position, logFile: run.logs?.fileOf(spec.id), driver: c.driver.kind });
+    run.addComp(spec);
+    run.table.add(initialView(run, spec.id));
     run.emit({ type: 'component', view: run.table.get(spec.id)! });
   }
   for (const p of dp.setGraph(dataNodes(after))) run.notice('warning', `data plane: ${p.id}: ${p.message}`, p.id);

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import type { ServiceRecord } from '../controlplane/model';
 import type { ComponentSpec } from '../pipeline/model';
 
-/** flowctl would download registry components or use built-in binaries by type; offline only a command runs. */
+/** flowctl would download registry components or use built-in binaries by type; we run a command or an image. */
 export function commandlessMessage(file: string, components: ComponentSpec[]): string {
   const name = path.basename(file);
   const lines = components.map((c) => {
@@ -11,8 +11,8 @@ export function commandlessMessage(file: string, components: ComponentSpec[]): s
     return `  ${name}:${c.position.line}:${c.position.column}: ${c.id}${what}`;
   });
   return (
-    `${components.length} component(s) have nothing to run (no command):\n${lines.join('\n')}\n` +
-    'give each one a `command` that starts it from a local build (registry and container images are not used offline)'
+    `${components.length} component(s) have nothing to run (no command and no image):\n${lines.join('\n')}\n` +
+    'give each one a `command` that starts it from a local build, or an `image` to run it as a container (registry components are not downloaded)'
   );
 }
 

@@ -17,7 +17,9 @@ export function onProcessEvent(run: Run, c: Comp, handle: ComponentHandle, e: Pr
       c.spawnedAt = Date.now();
       c.state.spawned();
       if (auto) c.restarts++;
-      run.table.update(id, { pid: e.pid, startedAt: Date.now(), exitCode: undefined, exitSignal: undefined, restarts: c.restarts });
+      // A container's pid is its init process on this machine (0: not known here, e.g. a remote engine).
+      const pid = e.pid > 0 ? e.pid : undefined;
+      run.table.update(id, { pid, startedAt: Date.now(), exitCode: undefined, exitSignal: undefined, restarts: c.restarts, ...containerOf(handle) });
       if (auto) {
         run.notice('info', `${id} restarted (pid ${e.pid}, restart ${c.restarts})`, id);
         if (mustRegister(c.spec)) armRegistrationTimer(run, c);
@@ -29,7 +31,7 @@ export function onProcessEvent(run: Run, c: Comp, handle: ComponentHandle, e: Pr
       run.emit({ type: 'log', componentId: id, stream: e.stream, line: e.line, time: e.time });
       break;
     case 'exited':
-      onExit(run, c, e);
+      onExit(run, c, handle, e);
       break;
     case 'spawnError':
       clearTimeout(c.regTimer);
@@ -45,12 +47,17 @@ export function onProcessEvent(run: Run, c: Comp, handle: ComponentHandle, e: Pr
   }
 }
 
-function onExit(run: Run, c: Comp, e: Extract<ProcessEvent, { type: 'exited' }>): void {
+/** The view fields of a container component: its current container (the tree shows a short id). */
+function containerOf(handle: ComponentHandle): { containerId?: string } {
+  return handle.containerId !== undefined ? { containerId: handle.containerId } : {};
+}
+
+function onExit(run: Run, c: Comp, handle: ComponentHandle, e: Extract<ProcessEvent, { type: 'exited' }>): void {
   const id = c.spec.id;
   clearTimeout(c.regTimer);
   const wasRegistered = c.state.registered;
   const meaning = c.state.exited({ code: e.code, signal: e.signal, willRestart: e.willRestart });
-  run.table.update(id, { exitCode: e.code, exitSignal: e.signal, pid: undefined });
+  run.table.update(id, { exitCode: e.code, exitSignal: e.signal, pid: undefined, ...(handle.containerId !== undefined ? { containerId: undefined } : {}) });
   if (meaning === 'expected') return; // we are stopping it: the stop goes on
   const how = e.signal ? `was killed by ${e.signal}` : `exited with code ${e.code}`;
   if (c.serviceId) run.cp?.markExited(c.serviceId);

@@ -10,14 +10,16 @@ import type { ControlPlaneLink } from './controlPlaneLink';
 import type { ComponentSpec, Pipeline } from '../pipeline/model';
 import type { DataPlaneManager } from '../dataplane';
 import { Signal } from '../dataplane/signal';
-import { ComponentTable } from './componentTable';
+import { ComponentTable, type ComponentSeed } from './componentTable';
 import { ComponentState } from './componentState';
 import { MetricsPublisher } from './metricsPublisher';
 import { MetricHistory } from '../history/metricHistory';
 import type { Sequencer } from './sequencer';
 import type { RunLogs } from './runLogs';
 import type { Deferred } from './deferred';
-import { createDriver, driverKindOf } from '../drivers/factory';
+import { createDriver, driverSelection } from '../drivers/factory';
+import { flowctlHome } from '../paths';
+import type { DriverSelection } from '../drivers/select';
 import type { ComponentDriver, ComponentHandle, DriverKind } from '../drivers/types';
 
 export const RUN_DEFAULTS = {
@@ -52,6 +54,13 @@ export interface Comp {
 /** The start-up in progress: anything that fails it rejects `failure`. */
 export interface Startup {
   failure: Deferred<never>;
+}
+
+/** The first picture of a component: where it is, where it logs, how it runs (and its image when a container). */
+export function initialView(run: Run, id: string): ComponentSeed {
+  const c = run.comps.get(id)!;
+  const docker = c.driver.kind === 'docker';
+  return { id, role: c.spec.role, position: c.spec.position, logFile: run.logs?.fileOf(id), driver: c.driver.kind, ...(docker ? { image: c.spec.image } : {}) };
 }
 
 /** Components under spec.pipelines are black boxes: started, not required to register (as flowctl). */
@@ -151,14 +160,51 @@ export class Run {
     return c;
   }
 
-  /** A new component, with its state machine and its driver (one driver of each kind per run). */
-  addComp(spec: ComponentSpec, stateDir: string): Comp {
-    const kind = driverKindOf(spec, this.pipeline!);
+  /** The state folder: journals, leftover records, the endpoint file (FLOWCTL_HOME unless the options say). */
+  get stateDir(): string {
+    return this.options.stateDir ?? flowctlHome();
+  }
+
+  /** How each component of `pipeline` runs (process or container), by --orchestrator, spec.driver and what it has. */
+  selection(pipeline = this.pipeline!): DriverSelection {
+    return driverSelection(pipeline, { orchestrator: this.options.orchestrator, network: this.options.network });
+  }
+
+  /** Which driver kind runs this component (one with nothing to run counts as a process: its start says so). */
+  kindOf(spec: ComponentSpec, pipeline = this.pipeline!): DriverKind {
+    return this.selection(pipeline).drivers.get(spec.id) ?? 'process';
+  }
+
+  /** The run's driver of this kind (one of each kind per run, made when first needed). */
+  driverOf(kind: DriverKind): ComponentDriver {
     let driver = this.drivers.get(kind);
     if (!driver) {
-      driver = createDriver(kind, { stateDir, file: this.file, runId: this.runId!, pipelineName: this.pipeline!.metadata.name, onProgress: (m) => this.notice('info', m) });
+      driver = createDriver(kind, {
+        stateDir: this.stateDir,
+        file: this.file,
+        runId: this.runId!,
+        pipelineName: this.pipeline!.metadata.name,
+        pull: this.options.pull,
+        onProgress: (m) => this.notice('info', m),
+      });
       this.drivers.set(kind, driver);
     }
+    return driver;
+  }
+
+  /**
+   * True when host process `pid` belongs to this run: a component process (or anything carrying the run
+   * marker) or a process inside one of the run's containers (by its cgroup). The control plane's access
+   * rules use it (`isRunProcess`).
+   */
+  ownsProcess(pid: number): boolean {
+    for (const d of this.drivers.values()) if (d.ownsProcess(pid)) return true;
+    return false;
+  }
+
+  /** A new component, with its state machine and its driver (one driver of each kind per run). */
+  addComp(spec: ComponentSpec): Comp {
+    const driver = this.driverOf(this.kindOf(spec));
     const id = spec.id;
     const c: Comp = {
       spec,

@@ -34,7 +34,9 @@ export async function teardown(run: Run, status: number, error?: string, reason?
   await Promise.all(comps.filter((c) => c.spec.role === 'source' && live(c)).map((c) => stopProcess(run, c, 'run').catch(() => undefined)));
   if (run.dp) await run.hurry(run.dp.whenDrained(run.graceMs()));
   await Promise.all(comps.filter(live).map((c) => stopProcess(run, c, 'run', { quiesce: false }).catch(() => undefined)));
-  for (const d of run.drivers.values()) {
+  // Containers first: the process driver's last sweep (by run marker) then never meets a container half-stopped.
+  const drivers = [...run.drivers.values()].sort((a, b) => Number(b.kind === 'docker') - Number(a.kind === 'docker'));
+  for (const d of drivers) {
     await d.stopAll(run.graceMs()).catch((err: Error) => run.notice('error', `stopping components: ${err.message}`));
   }
   run.dp?.close();
