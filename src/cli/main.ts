@@ -14,12 +14,16 @@ const COMMANDS: Record<string, Loader> = {
   run: () => import('./commands/run'),
   status: () => import('./commands/status'),
   validate: () => import('./commands/validate'),
+  health: () => import('./commands/health'),
   list: () => import('./commands/list'),
   pipelines: () => import('./commands/pipelines'),
   restart: () => import('./commands/restart'),
   stop: () => import('./commands/stop'),
   start: () => import('./commands/start'),
   server: () => import('./commands/server'),
+  translate: () => import('./commands/translate'),
+  deploy: () => import('./commands/deploy'),
+  undeploy: () => import('./commands/undeploy'),
   version: () => import('./commands/version'),
 };
 
@@ -60,7 +64,7 @@ function commandHelp(command: Command<any>): string {
 }
 
 /** Commands that never speak gRPC: grpc-js is not even loaded for them. */
-const WITHOUT_GRPC = new Set(['version', 'validate']);
+const WITHOUT_GRPC = new Set(['version', 'validate', 'translate']);
 
 // grpc-js prints its own errors (e.g. "No address added out of total 1 resolved") next to ours, which
 // already say what went wrong; GRPC_VERBOSITY / GRPC_TRACE still turn them on for debugging.

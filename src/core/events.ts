@@ -75,7 +75,7 @@ export interface ComponentView {
   /** Events held for it while it is down (bounded buffer). */
   queued?: number;
   /** How it runs. */
-  driver?: 'process' | 'docker';
+  driver?: 'process' | 'docker' | 'external';
   image?: string;
   containerId?: string;
 }

@@ -37,6 +37,7 @@ import { restartComponent, serialize, startComponent, stopComponent } from './ru
 import { applyPipeline } from './runner/liveUpdate';
 import { checkRunEnd, teardown } from './runner/runEnd';
 import { PipelineInvalidError } from './runner/errors';
+import { Hub } from './hub/hub';
 
 export { PipelineInvalidError, PipelinePreflightError } from './runner/errors';
 
@@ -180,7 +181,9 @@ export class Runner implements PipelineRunner {
     };
     // 1. The pipeline file (validated with the drivers' rules: how each component runs, what it needs);
     // every component with its state machine and its driver.
-    const parsed = await loadPipelineFile(run.file, { orchestrator: opts.orchestrator, network: opts.network });
+    // A hub runs nothing itself: images are fine without a command, and commands are not looked up here.
+    const hubMode = opts.components === 'external';
+    const parsed = await loadPipelineFile(run.file, hubMode ? { orchestrator: 'container', checkCommands: false, driverRules: false } : { orchestrator: opts.orchestrator, network: opts.network });
     if (!parsed.ok || !parsed.pipeline) throw new PipelineInvalidError(run.file, parsed.diagnostics);
     const pipeline = parsed.pipeline;
     run.pipeline = pipeline;
@@ -191,11 +194,25 @@ export class Runner implements PipelineRunner {
     run.runId = crypto.randomUUID();
     const stateDir = run.stateDir;
     for (const c of components) run.addComp(c);
+    // Hub mode: nothing runs here; components register from wherever they run (their images, commands and
+    // volumes are the orchestrator's business), and replicas of one component share its events.
+    if (hubMode) {
+      if (opts.useExternalControlPlane) throw new Error('--components external is the pipeline\'s hub: it needs its own (embedded) control plane, not --use-external-control-plane');
+      run.hub = new Hub(components, (id) => run.cp?.get(id), {
+        setGraph: (nodes) => {
+          for (const p of run.dp?.setGraph(nodes) ?? []) run.notice('warning', `data plane: ${p.id}: ${p.message}`, p.id);
+        },
+        up: (id, endpoint, accepts) => void run.dp?.up(id, endpoint, accepts),
+        down: (id, expectBack) => run.dp?.down(id, expectBack),
+        notice: (level, message, id) => run.notice(level, message, id),
+      });
+    }
     // The process driver runs only what has a command, a container needs an image: say so for all of them at once.
-    const commandless = components.filter((c) => run.comps.get(c.id)!.driver.kind === 'process' && !c.command?.length);
+    const commandless = hubMode ? [] : components.filter((c) => run.comps.get(c.id)!.driver.kind === 'process' && !c.command?.length);
     if (commandless.length) throw new Error(commandlessMessage(run.file, commandless));
     // What the drivers need before anything starts (a Docker engine, the images, volume sources), at file:line:column.
-    await preflight(run, components);
+    // A hub needs none of it.
+    if (!hubMode) await preflight(run, components);
 
     // 2. This run's own log folder; the components' views.
     const baseLogDir = opts.logDir ? path.resolve(path.dirname(run.file), opts.logDir) : path.join(path.dirname(run.file), 'logs');
@@ -228,11 +245,16 @@ export class Runner implements PipelineRunner {
     // Only processes (and containers) of this run may register, heartbeat or unregister its components (controlplane/access.ts).
     // A connection whose process cannot be traced and that is not TCP came over the run's private unix socket,
     // which only bridge-network containers of this run have mounted (grpc-js names such peers 'unknown').
-    const access = {
-      isRunProcess: (pid: number) => [...run.drivers.values()].some((d) => d.ownsProcess(pid)),
-      isRunPeer: (peer: PeerInfo) => isUnixPeer(peer.peer),
-    };
-    const cp = await openControlPlane(opts, { file: run.file, name: pipeline.metadata.name }, (m) => run.notice('warning', m), this, access);
+    // A hub (--components external) starts nothing: its components register from wherever they run (mutual TLS
+    // off loopback), so component calls stay open there; run control still needs the owner token.
+    const access = run.hub
+      ? {}
+      : {
+          isRunProcess: (pid: number) => [...run.drivers.values()].some((d) => d.ownsProcess(pid)),
+          isRunPeer: (peer: PeerInfo) => isUnixPeer(peer.peer),
+        };
+    const placement = run.hub ? { placement: (r: Parameters<Hub['placement']['place']>[0]) => run.hub!.placement.place(r) } : undefined;
+    const cp = await openControlPlane(opts, { file: run.file, name: pipeline.metadata.name }, (m) => run.notice('warning', m), this, access, placement);
     if (run.ending || startup.failure.settled) {
       // Stopped while it was opening: the run's end has already run without it.
       await cp.close().catch(() => undefined); // also removes the run's endpoint entry and lock
@@ -264,7 +286,7 @@ export class Runner implements PipelineRunner {
       },
     });
     run.dp = dp;
-    for (const p of dp.setGraph(dataNodes(components))) run.notice('warning', `data plane: ${p.id}: ${p.message}`, p.id);
+    for (const p of dp.setGraph(run.hub ? run.hub.nodes() : dataNodes(components))) run.notice('warning', `data plane: ${p.id}: ${p.message}`, p.id);
     run.subscriptions.push(dp.events.on((e) => onDataPlaneEvent(run, e)));
 
     // 7. Every component whose depends_on are met starts now, the others as their dependencies register.

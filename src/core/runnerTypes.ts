@@ -59,6 +59,12 @@ export interface RunnerOptions {
   /** Limits of the embedded control plane (defaults: DEFAULT_LIMITS in controlplane/limits.ts). */
   controlPlaneLimits?: Partial<ControlPlaneLimits>;
   /**
+   * `external`: the hub of a deployed pipeline. No component is started here: they register from wherever
+   * they run (containers, pods, other machines) and are wired by `inputs`; replicas of a component share its
+   * events. Default `managed`: the runner starts every component.
+   */
+  components?: 'managed' | 'external';
+  /**
    * How components with an `image` run, as `flowctl run --orchestrator` says: `process` (or `local`):
    * those with a command run as processes, those with only an image as containers; `docker` (or
    * `container`): every component with an image runs as a container. Undefined: `spec.driver` decides.

@@ -9,6 +9,7 @@ import { openPipelineDocument, parseDocument, toRange } from './pipelineDocs';
 import type { RunSession } from './session';
 import type { ServiceNode } from './servicesTree';
 import { readSettings, resolveSettingPath } from './settings';
+import { registerDeployCommands } from './deploy';
 
 type ComponentRef = { key: string; id: string };
 
@@ -21,7 +22,7 @@ function message(err: unknown): string {
 }
 
 /** The pipeline file a command is about. */
-async function pickPipelineFile(ctx: FlowctlContext, arg: unknown, purpose: 'run' | 'running'): Promise<string | undefined> {
+export async function pickPipelineFile(ctx: FlowctlContext, arg: unknown, purpose: 'run' | 'running'): Promise<string | undefined> {
   if (arg instanceof vscode.Uri) return arg.fsPath;
   if (typeof arg === 'string') return arg;
   if (arg && typeof arg === 'object' && (arg as ServiceNode).kind === 'source') return (arg as { key: string }).key;
@@ -84,6 +85,8 @@ export function registerCommands(ctx: FlowctlContext, hooks: { revealInTree(ref:
         }
       }),
     );
+
+  registerDeployCommands(ctx, register);
 
   register('flowctl.runPipeline', async (arg?: unknown) => {
     const file = await pickPipelineFile(ctx, arg, 'run');

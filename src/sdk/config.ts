@@ -24,8 +24,30 @@ export interface SdkConfig {
   healthPort: number | undefined;
   /** Address the HTTP health server binds (HEALTH_HOST; default 127.0.0.1: loopback only). */
   healthHost: string;
+  /**
+   * Host to advertise in the data-plane endpoint instead of 127.0.0.1 (FLOWCTL_ADVERTISE_HOST): in a
+   * cluster, the address the hub reaches this replica at (Kubernetes: the pod IP from the downward API).
+   * Unset, a hub in another container uses the address the registration came from.
+   */
+  advertiseHost?: string;
+  /** Name of this replica among the component's instances (FLOWCTL_INSTANCE: a swarm task slot, a pod name). */
+  instance?: string;
+  /**
+   * What the hub spreads this component's events over its replicas by (FLOWCTL_PARTITION_KEY): an Event
+   * field (`id`, `type`, `source_component_id`) or a metadata key; unset = round-robin per event.
+   */
+  partitionKey?: string;
+  /** Mutual TLS to the control plane (FLOWCTL_TLS_CA_FILE, FLOWCTL_TLS_CERT_FILE, FLOWCTL_TLS_KEY_FILE, FLOWCTL_TLS_SERVER_NAME). */
+  tls?: SdkTls;
   /** Problems found while reading the environment (logged, never fatal). */
   warnings: string[];
+}
+
+export interface SdkTls {
+  caFile?: string;
+  certFile?: string;
+  keyFile?: string;
+  serverName?: string;
 }
 
 /** "MyCoolSource" / "my cool_source" → "my-cool-source". */
@@ -113,5 +135,24 @@ export function readSdkConfig(name: string, env: NodeJS.ProcessEnv = process.env
     else warnings.push(`HEALTH_PORT="${hp}" is not a port number; health server disabled`);
   }
   const healthHost = env.HEALTH_HOST?.trim().replace(/^\[(.*)\]$/, '$1') || DEFAULT_HEALTH_HOST;
-  return { enabled, endpoint, componentId, heartbeatMs, listen, healthPort, healthHost, warnings };
+  const cfg: SdkConfig = { enabled, endpoint, componentId, heartbeatMs, listen, healthPort, healthHost, warnings };
+  const advertise = env.FLOWCTL_ADVERTISE_HOST?.trim().replace(/^\[(.*)\]$/, '$1');
+  if (advertise) {
+    if (/[\s/]/.test(advertise) || advertise.length > 253) warnings.push(`FLOWCTL_ADVERTISE_HOST="${advertise}" is not a host name or address; ignored`);
+    else cfg.advertiseHost = advertise;
+  }
+  const partitionKey = env.FLOWCTL_PARTITION_KEY?.trim();
+  if (partitionKey) cfg.partitionKey = partitionKey.slice(0, 256);
+  const instance = env.FLOWCTL_INSTANCE?.trim();
+  if (instance) cfg.instance = instance.slice(0, 253);
+  const tls: SdkTls = {};
+  if (env.FLOWCTL_TLS_CA_FILE?.trim()) tls.caFile = env.FLOWCTL_TLS_CA_FILE.trim();
+  if (env.FLOWCTL_TLS_CERT_FILE?.trim()) tls.certFile = env.FLOWCTL_TLS_CERT_FILE.trim();
+  if (env.FLOWCTL_TLS_KEY_FILE?.trim()) tls.keyFile = env.FLOWCTL_TLS_KEY_FILE.trim();
+  if (env.FLOWCTL_TLS_SERVER_NAME?.trim()) tls.serverName = env.FLOWCTL_TLS_SERVER_NAME.trim();
+  if (Object.keys(tls).length) {
+    if (!!tls.certFile !== !!tls.keyFile) warnings.push('FLOWCTL_TLS_CERT_FILE and FLOWCTL_TLS_KEY_FILE go together: no client certificate is presented');
+    cfg.tls = tls;
+  }
+  return cfg;
 }

@@ -1,10 +1,12 @@
 // The component's side of flowctl.v1.ControlPlaneService: register (retrying with backoff while
 // the control plane is unreachable), heartbeat at a fixed interval, re-register when the control
 // plane no longer knows us (it restarted), unregister on stop.
+import * as fs from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
 import { protos } from '../core/proto';
 import type { ComponentInfo } from '../core/controlplane/model';
 import type { Logger } from './log';
+import type { SdkTls } from './config';
 
 export interface RegisterRequestWire {
   component: ComponentInfo;
@@ -20,6 +22,27 @@ export interface ControlPlaneLinkOptions {
   log: Logger;
   /** Per-call deadline (default 5 s). */
   callTimeoutMs?: number;
+  /** TLS to the control plane (mutual when a client certificate is given); plaintext without. */
+  tls?: SdkTls;
+}
+
+/** Channel credentials for `tls` (files read now, so a missing one is reported at start, by name). */
+export function controlPlaneCredentials(tls: SdkTls | undefined): { credentials: grpc.ChannelCredentials; options: grpc.ChannelOptions } {
+  if (!tls) return { credentials: grpc.credentials.createInsecure(), options: {} };
+  const read = (what: string, file?: string): Buffer | null => {
+    if (!file) return null;
+    try {
+      return fs.readFileSync(file);
+    } catch (err) {
+      throw new Error(`cannot read ${what} ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'file does not exist' : (err as Error).message}`);
+    }
+  };
+  const ca = read('FLOWCTL_TLS_CA_FILE', tls.caFile);
+  const cert = tls.certFile && tls.keyFile ? read('FLOWCTL_TLS_CERT_FILE', tls.certFile) : null;
+  const key = tls.certFile && tls.keyFile ? read('FLOWCTL_TLS_KEY_FILE', tls.keyFile) : null;
+  const options: grpc.ChannelOptions = {};
+  if (tls.serverName) options['grpc.ssl_target_name_override'] = tls.serverName;
+  return { credentials: grpc.credentials.createSsl(ca, key, cert), options };
 }
 
 const BACKOFF_START_MS = 250;
@@ -41,7 +64,8 @@ export class ControlPlaneLink {
 
   constructor(private readonly opts: ControlPlaneLinkOptions) {
     const Ctor = protos().v1.ControlPlaneService;
-    this.client = new Ctor(opts.endpoint, grpc.credentials.createInsecure()) as any;
+    const { credentials, options } = controlPlaneCredentials(opts.tls);
+    this.client = new Ctor(opts.endpoint, credentials, options) as any;
   }
 
   private deadline(): Date {

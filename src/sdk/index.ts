@@ -17,6 +17,15 @@
 //   HEALTH_PORT                  HTTP /health /ready /live /metrics (JSON); unset = no HTTP server, 0 = free port
 //   HEALTH_HOST                  address the HTTP health server binds; default 127.0.0.1 (loopback only;
 //                                the Go SDK binds every interface, set HEALTH_HOST=0.0.0.0 for that)
+//   FLOWCTL_ADVERTISE_HOST       host put in the registered data-plane endpoint instead of 127.0.0.1 (in a
+//                                cluster: this replica's address, e.g. the pod IP); unset, a hub in another
+//                                container dials the address the registration came from
+//   FLOWCTL_INSTANCE             this replica's name (swarm task slot, pod name), sent as metadata so the hub
+//                                keeps each replica's instance id across re-registrations
+//   FLOWCTL_PARTITION_KEY        replicas behind a hub: events with the same value of this Event field or
+//                                metadata key go to the same replica (default round-robin per event)
+//   FLOWCTL_TLS_CA_FILE, FLOWCTL_TLS_CERT_FILE, FLOWCTL_TLS_KEY_FILE, FLOWCTL_TLS_SERVER_NAME
+//                                TLS to the control plane (mutual with a client certificate); unset = plaintext
 //
 // Lifecycle: serve the data plane → register (component.id = component_id = id, endpoint
 // 127.0.0.1:<port>; retried with backoff while the control plane is unreachable) → heartbeat every

@@ -4,7 +4,8 @@ import * as grpc from '@grpc/grpc-js';
 import { protos } from '../core/proto';
 import { ComponentType, HealthStatus } from '../core/controlplane/model';
 import { advertisedEndpoint, readSdkConfig, type SdkConfig } from './config';
-import { ControlPlaneLink, type RegisterRequestWire } from './controlPlane';
+import { joinHostPort } from '../core/hostPort';
+import { ControlPlaneLink, controlPlaneCredentials, type RegisterRequestWire } from './controlPlane';
 import { HealthHttpServer, type HealthName } from './health';
 import { createLogger, type Logger } from './log';
 import { ComponentMetrics } from './metrics';
@@ -98,6 +99,9 @@ export class ComponentRuntime {
       sdk: 'flowctl-ts',
     };
     if (this.http) metadata.health_port = String(this.http.port);
+    if (this.cfg.instance) metadata.FLOWCTL_INSTANCE = this.cfg.instance;
+    const partitionKey = this.opts.partitionKey ?? this.cfg.partitionKey;
+    if (partitionKey) metadata.FLOWCTL_PARTITION_KEY = partitionKey;
     return {
       id: this.id,
       name: o.name,
@@ -138,6 +142,8 @@ export class ComponentRuntime {
 
   async start(handlers: grpc.UntypedServiceImplementation): Promise<ComponentHandle> {
     for (const w of this.cfg.warnings) this.log.warn(w);
+    // Unreadable TLS files are reported before anything listens.
+    if (this.cfg.enabled) controlPlaneCredentials(this.cfg.tls);
     const max = this.opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
 
     if (this.cfg.healthPort !== undefined) {
@@ -165,7 +171,9 @@ export class ComponentRuntime {
       throw err;
     });
     this.server = server;
-    this.endpoint = advertisedEndpoint(host, actualPort);
+    // In a cluster the hub dials this replica from another container: FLOWCTL_ADVERTISE_HOST names the
+    // address it is reached at; without it the hub uses the address our registration came from.
+    this.endpoint = this.cfg.advertiseHost ? joinHostPort(this.cfg.advertiseHost, actualPort) : advertisedEndpoint(host, actualPort);
     this.log.info(`${this.id}: serving flowctl.v1.${serviceName} on ${this.endpoint}`);
     if (this.http) this.log.info(`${this.id}: health endpoints on http://${advertisedEndpoint(this.cfg.healthHost, this.http.port)}/health`);
     this.setHealth('HEALTHY');
@@ -178,6 +186,7 @@ export class ComponentRuntime {
         status: () => this.healthCode(),
         metrics: () => this.metrics.toHeartbeat(),
         log: this.log,
+        tls: this.cfg.tls,
       });
       this.link = link;
       this.registered = link.register().then((ok) => {

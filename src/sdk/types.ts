@@ -43,6 +43,12 @@ export interface CommonOptions {
   stopGraceMs?: number;
   /** Largest gRPC message accepted or sent (default 50 MiB, like flowctl). */
   maxMessageBytes?: number;
+  /**
+   * When this component runs as several replicas behind a hub: events with the same value of this Event
+   * field (`id`, `type`, `source_component_id`) or metadata key go to the same replica (default: round-robin
+   * per event). Also FLOWCTL_PARTITION_KEY.
+   */
+  partitionKey?: string;
 }
 
 export interface SourceOptions extends CommonOptions {

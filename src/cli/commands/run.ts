@@ -53,7 +53,23 @@ const flags = {
     valueName: 'id',
     description: 'let a component with this id that you start yourself (e.g. under a debugger) join the run (repeatable)',
   },
+  components: {
+    type: 'string',
+    default: 'managed',
+    description: 'managed: start every component here; external: start none and be the hub of a deployed pipeline (components register from wherever they run, replicas share their events)',
+  },
+  'insecure-no-mtls': {
+    type: 'boolean',
+    default: false,
+    description: 'with --components external off loopback: accept components without mutual TLS (anyone who reaches the port can register and read)',
+  },
 } as const;
+
+/** 127.0.0.0/8, ::1 and localhost: reachable from this machine only. */
+function isLoopbackAddress(address: string): boolean {
+  const a = address.trim().replace(/^\[(.*)\]$/, '$1').toLowerCase();
+  return a === 'localhost' || a === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(a);
+}
 
 export const command = defineCommand({
   summary: 'Run a pipeline with an embedded control plane',
@@ -87,6 +103,22 @@ export async function runCommand(args: ParsedArgs<typeof flags>): Promise<number
   const tlsCert = f['tls-cert'];
   const tlsKey = f['tls-key'];
   if (!!tlsCert !== !!tlsKey) throw new Error('--tls-cert and --tls-key go together');
+  const components = f.components;
+  if (components !== 'managed' && components !== 'external') throw new UsageError(`--components ${components}: use managed or external`);
+  const mtls = !!(tlsCert && tlsKey && f['tls-ca-cert']);
+  if (f['insecure-no-mtls'] && components !== 'external') throw new UsageError('--insecure-no-mtls goes with --components external');
+  if (components === 'external' && !isLoopbackAddress(address) && !mtls) {
+    if (!f['insecure-no-mtls']) {
+      throw new UsageError(
+        `--components external on ${address} without mutual TLS: anyone who reaches the port could register components, read the pipeline and ` +
+          'stop it. Give --tls-cert, --tls-key and --tls-ca-cert (components then need client certificates), or accept that with --insecure-no-mtls ' +
+          '(e.g. on a private overlay network)',
+      );
+    }
+    process.stderr.write(
+      `warning: the hub listens on ${address} without mutual TLS (--insecure-no-mtls): anything that reaches port ${port} can register components, read the pipeline and stop it\n`,
+    );
+  }
   for (const name of ['keep-run-logs', 'hold-buffer-events', 'hold-buffer-bytes'] as const) {
     const v = f[name];
     if (!Number.isSafeInteger(v) || v < (name === 'keep-run-logs' ? 1 : 0)) {
@@ -110,6 +142,7 @@ export async function runCommand(args: ParsedArgs<typeof flags>): Promise<number
     shutdownGraceMs: f['shutdown-grace'],
     tls: tlsCert && tlsKey ? { certFile: tlsCert, keyFile: tlsKey, caFile: f['tls-ca-cert'] } : undefined,
     allowExternal: f['allow-external']?.length ? f['allow-external'] : undefined,
+    components,
     orchestrator,
     pull: pull as PullPolicy,
     network,
@@ -153,7 +186,7 @@ export async function runCommand(args: ParsedArgs<typeof flags>): Promise<number
       '-----------------',
       `Pipeline:      ${p.bold(pipelineName)}`,
       `Config file:   ${absFile}`,
-      `Orchestrator:  ${howItRuns}`,
+      components === 'external' ? 'Components:    external (this is the hub: components register from wherever they run)' : `Orchestrator:  ${howItRuns}`,
       `Control plane: ${options.useExternalControlPlane ? `external (${address}:${port})` : `embedded (${address}:${port === 0 ? 'auto' : port})`}`,
       `Logs:          ${logDir}`,
       '',

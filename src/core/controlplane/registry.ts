@@ -148,6 +148,13 @@ export class Registry {
   private opened = false;
   private closed = false;
 
+  /**
+   * Decides the service id of a registration when set (a hub: every replica of one component gets an
+   * instance id of its own instead of overwriting the others' records). Returns undefined to keep the
+   * default (component_id, else component.id).
+   */
+  placement?: (registration: { serviceId: string; info: ComponentInfo; peer?: string }) => { serviceId: string; info: ComponentInfo } | undefined;
+
   constructor(opts: RegistryOptions) {
     this.storage = opts.storage;
     this.endpoint = opts.endpoint;
@@ -286,13 +293,17 @@ export class Registry {
    */
   async register(input: RegisterInput, opts: RegisterOptions = {}): Promise<RegisterResult> {
     if (!input || !input.component || typeof input.component !== 'object') throw invalidArgument('component is required');
-    const info = componentInfoFromWire(input.component);
+    let info = componentInfoFromWire(input.component);
     if (!isKnownComponentType(info.type)) throw invalidArgument(`unknown component type ${info.type}`);
     const componentId = input.componentId ?? '';
     this.checkId('component_id', componentId, false);
     this.checkId('component.id', info.id, false);
+    let serviceId = componentId || info.id || `${COMPONENT_TYPE_NAMES[info.type]}-${this.uniqueNanos()}`;
+    if (this.placement) {
+      const placed = this.placement({ serviceId, info, peer: opts.peer });
+      if (placed) ({ serviceId, info } = placed);
+    }
     const infoBytes = checkComponentInfo(info, this.limits);
-    const serviceId = componentId || info.id || `${COMPONENT_TYPE_NAMES[info.type]}-${this.uniqueNanos()}`;
 
     const previous = this.services.get(serviceId);
     if (!previous && this.services.size >= this.limits.maxComponents) {

@@ -49,6 +49,8 @@ export class DataPlaneManager {
   /** Fired whenever a stream ends (whenDrained). */
   private readonly anyEnded = new Signal();
   private readonly samples: Array<{ t: number; n: number }> = [];
+  /** Bumped whenever links or groups change: forwarders rebuild their replica groups (spread.ts). */
+  private topology = 0;
 
   constructor(opts: DataPlaneManagerOptions) {
     if (!opts || !Array.isArray(opts.nodes)) throw new Error('DataPlaneManager: "nodes" must be an array');
@@ -81,6 +83,8 @@ export class DataPlaneManager {
         this.nodes.set(spec.id, n);
       }
       n.inputs = [...spec.inputs];
+      n.group = spec.group;
+      n.partitionKey = spec.partitionKey;
       this.setAccepts(n, spec.inputEventTypes ?? []);
     }
     // Edges.
@@ -106,6 +110,7 @@ export class DataPlaneManager {
       if (to.accepting && to.call) void this.flush(link, to.call);
       else if (to.up && !to.call && !to.closing && !this.draining) this.openStream(to);
     }
+    this.topology++;
     this.maybeOpenSources();
     return plan.problems;
   }
@@ -122,6 +127,7 @@ export class DataPlaneManager {
   }
 
   private unlink(l: Link): void {
+    this.topology++;
     l.from.out = l.from.out.filter((x) => x !== l);
     l.to.in = l.to.in.filter((x) => x !== l);
     l.e.changed.fire();
@@ -576,7 +582,7 @@ export class DataPlaneManager {
   /** Opens a source's or processor's output call and forwards each event it returns along its edges. */
   private pump(n: Node, path: string): GrpcCall {
     const splitter = new FrameSplitter(this.maxMessageBytes());
-    const forward = new Forwarder({ typeDrop: (l, type) => this.typeDrop(l, type), draining: () => this.draining }, n);
+    const forward = new Forwarder({ typeDrop: (l, type) => this.typeDrop(l, type), draining: () => this.draining, topology: () => this.topology }, n);
     let problem: string | undefined;
     let call!: GrpcCall;
     call = n.channel!.call(path, {

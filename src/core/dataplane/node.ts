@@ -60,6 +60,9 @@ export interface Node {
   lastCursor?: { ledgerSequence: number; indexInLedger: number };
   /** Sources wait until everything downstream can take events before they first open. */
   wantsStream: boolean;
+  /** Replicas of one component (see DataPlaneNode.group) and what their events are spread by. */
+  group?: string;
+  partitionKey?: string;
 }
 
 export function newNode(spec: DataPlaneNode): Node {
@@ -87,5 +90,7 @@ export function newNode(spec: DataPlaneNode): Node {
     typesReported: new Set(),
     streams: 0,
     wantsStream: false,
+    ...(spec.group ? { group: spec.group } : {}),
+    ...(spec.partitionKey ? { partitionKey: spec.partitionKey } : {}),
   };
 }

@@ -10,6 +10,13 @@ export interface DataPlaneNode {
   inputs: string[];
   /** Sinks only accept these event types (empty/undefined = all). */
   inputEventTypes?: string[];
+  /**
+   * Replicas of one component share a group (the component id): an upstream hands each event to ONE
+   * member of a group (round-robin per event, or by `partitionKey`), not to every member.
+   */
+  group?: string;
+  /** Event field (`id`, `type`, `source_component_id`) or metadata key the group's events are spread by. */
+  partitionKey?: string;
 }
 
 export interface DataPlaneOptions {

@@ -6,6 +6,7 @@ import type { ComponentSpec, Pipeline } from '../pipeline/model';
 import type { RestartPolicy } from '../supervisor/process';
 import { buildComponentEnv, envValue, toUpperSnake, type ComponentEnvSpec } from '../supervisor/env';
 import { ProcessDriver } from './process';
+import { ExternalDriver } from './external';
 import { DockerDriver, buildContainerEnv, type PullPolicy } from './docker';
 import { containerMounts, containerPorts, selectDrivers, type DriverSelection, type SelectOptions } from './select';
 import type { ComponentDriver, ComponentRunSpec, DriverKind } from './types';
@@ -50,6 +51,8 @@ export function createDriver(kind: DriverKind, ctx: DriverContext): ComponentDri
       return new ProcessDriver({ stateDir: ctx.stateDir, runnerFile: ctx.file });
     case 'docker':
       return new DockerDriver({ stateDir: ctx.stateDir, pull: ctx.pull, onProgress: ctx.onProgress, runnerFile: ctx.file });
+    case 'external':
+      return new ExternalDriver();
   }
 }
 

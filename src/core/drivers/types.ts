@@ -6,7 +6,7 @@
 import type { Emitter } from '../typedEmitter';
 import type { ProcessEvent, ProcessState, RestartPolicy } from '../supervisor/process';
 
-export type DriverKind = 'process' | 'docker';
+export type DriverKind = 'process' | 'docker' | 'external';
 
 /** A host path mounted into a container (`volumes:`); process drivers ignore it (with a warning from validation). */
 export interface VolumeMount {

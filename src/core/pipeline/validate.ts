@@ -36,6 +36,12 @@ export interface ValidateOptions {
   orchestrator?: string;
   /** Network of container components (host unless `flowctl run --network bridge`): decides the ports findings. */
   network?: 'host' | 'bridge';
+  /**
+   * Apply this machine's drivers' rules (drivers/select.ts: what a local container or process needs).
+   * Default true; false for `flowctl translate` and the hub, where an orchestrator runs the components
+   * (named volumes, for instance, are fine there).
+   */
+  driverRules?: boolean;
 }
 
 /**
@@ -96,7 +102,7 @@ class Checker {
     this.checkCycles();
     this.checkPorts();
     this.checkShape();
-    this.checkDrivers();
+    if (this.opts.driverRules !== false) this.checkDrivers();
   }
 
   /** How each component runs (process or container) and what that needs: the drivers' own rules (select.ts). */

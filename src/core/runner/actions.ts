@@ -5,6 +5,7 @@ import type { RestartOptions } from '../runnerTypes';
 import { HealthStatus } from '../controlplane/model';
 import type { StopIntent } from './componentState';
 import { launch } from './launch';
+import { notOursMessage } from '../drivers/external';
 import type { Comp, Run } from './run';
 
 /** Throws when the run cannot take component actions (not started, ending, ended). */
@@ -33,16 +34,23 @@ export async function stopProcess(run: Run, c: Comp, intent: StopIntent, opts: {
   const expectBack = intent === 'restart';
   run.dp?.expect(id, expectBack);
   if (opts.quiesce !== false) await run.hurry(run.dp?.quiesce(id, run.graceMs()) ?? Promise.resolve());
-  await c.handle?.stop(run.graceMs());
+  // A hub (external components) has no process to stop: the component only stops getting (or giving) events.
+  if (c.driver.kind !== 'external') await c.handle?.stop(run.graceMs());
   run.dp?.down(id, expectBack);
   if (c.serviceId) run.cp?.markExited(c.serviceId);
   c.state.stopFinished();
   run.table.update(id, { pid: undefined, health: HealthStatus.UNKNOWN, problem: undefined, flow: undefined, waitingOn: undefined });
 }
 
+/** A hub does not run its components: actions on them are the orchestrator's. */
+function checkOurs(c: Comp, action: string): void {
+  if (c.driver.kind === 'external') throw new Error(notOursMessage(c.spec.id, action));
+}
+
 export function stopComponent(run: Run, id: string): Promise<void> {
   const c = run.comp(id);
   checkLive(run, `stop ${id}`);
+  checkOurs(c, 'stop');
   return serialize(c, async () => {
     if (run.ending) return;
     if (c.state.state === 'pending' || c.state.state === 'waiting') {
@@ -63,6 +71,7 @@ export function stopComponent(run: Run, id: string): Promise<void> {
 export function startComponent(run: Run, id: string): Promise<void> {
   const c = run.comp(id);
   checkLive(run, `start ${id}`);
+  checkOurs(c, 'start');
   return serialize(c, async () => {
     if (run.ending || !c.state.down) return;
     run.notice('info', `starting ${id}`, id);
@@ -74,6 +83,7 @@ export function startComponent(run: Run, id: string): Promise<void> {
 export function restartComponent(run: Run, id: string, options?: RestartOptions, why = ''): Promise<void> {
   const c = run.comp(id);
   checkLive(run, `restart ${id}`);
+  checkOurs(c, 'restart');
   return serialize(c, () => restart(run, c, options, why));
 }
 

@@ -18,6 +18,21 @@ export async function launch(run: Run, c: Comp, override?: ComponentOverride): P
   run.sequencer.cancel(id);
   c.state.launching();
   run.table.update(id, { waitingFor: [], problem: undefined });
+  if (c.driver.kind === 'external') {
+    // A hub starts nothing: the component is expected to register from wherever it runs, whenever it
+    // comes (an image being pulled, a pod being scheduled): no registration timeout.
+    if (!c.handle) {
+      const handle = c.driver.create({ id, runId: run.runId!, pipeline: run.pipeline!.metadata.name, cwd: run.pipeline!.dir, env: {} });
+      c.handle = handle;
+      c.handleSub = handle.events.on((e) => onProcessEvent(run, c, handle, e));
+    }
+    c.spawnedAt = Date.now();
+    c.handle.start();
+    run.table.update(id, { problem: mustRegister(c.spec) ? 'waiting for it to register from where it runs' : undefined });
+    if (!mustRegister(c.spec)) c.state.registeredNow();
+    run.sequencer.update();
+    return;
+  }
   if (!c.handle || override || c.overridden || c.stale) {
     // A changed spec may run another way now (a command given to an image-only component, or taken away).
     const kind = run.kindOf(c.spec);

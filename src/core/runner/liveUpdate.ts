@@ -16,6 +16,7 @@ import { preflight } from './preflight';
 
 export async function applyPipeline(run: Run): Promise<ApplyResult> {
   checkLive(run, 'apply the pipeline file');
+  if (run.hub) throw new Error('a hub (--components external) does not apply a changed pipeline file: deploy it again (flowctl deploy) or restart the hub with it');
   const dp = run.dp;
   if (!run.pipeline || !run.cp || !dp) throw new Error('cannot apply the pipeline file before the run has started');
   const parsed = await loadPipelineFile(run.file, { orchestrator: run.options.orchestrator, network: run.options.network });

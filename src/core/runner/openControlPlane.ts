@@ -9,6 +9,7 @@ import type { PipelineRunner, RunnerOptions } from '../runnerTypes';
 import { ControlPlaneServer } from '../controlplane/server';
 import type { AccessPolicy } from '../controlplane/access';
 import { exposureWarning } from '../controlplane/exposure';
+import type { Registry } from '../controlplane/registry';
 import { MemoryStorage } from '../controlplane/storage/memory';
 import { LmdbStorage } from '../controlplane/storage/lmdb';
 import { RunPresence } from '../runctl/presence';
@@ -41,6 +42,7 @@ export async function openControlPlane(
   warn: (message: string) => void,
   runner?: PipelineRunner,
   access?: AccessPolicy,
+  hooks?: { placement?: Registry['placement'] },
 ): Promise<ControlPlaneLink> {
   const address = opts.address ?? CONTROL_PLANE_DEFAULTS.address;
   const port = opts.port ?? CONTROL_PLANE_DEFAULTS.port;
@@ -77,6 +79,8 @@ export async function openControlPlane(
     });
     const exposed = exposureWarning(server.address, server.security, '--control-plane-address');
     if (exposed) warn(exposed);
+    // A hub names what registers itself (replicas get instance ids) before anything can register.
+    if (hooks?.placement) server.registry.placement = hooks.placement;
     const embedded = new EmbeddedLink(server);
     link = presence.wrap(embedded);
     const interrupted = await embedded.reconcileInterruptedRuns();

@@ -6,6 +6,22 @@ import { matchRegistration, type Candidate } from './registrations';
 import type { Run } from './run';
 
 export function onRegistryEvent(run: Run, e: RegistryEvent): void {
+  // A hub: replicas beyond the first are its own (data-plane nodes of their component's group).
+  const hub = run.hub;
+  if (hub && e.type !== 'runChanged') {
+    const sid = e.record.serviceId;
+    if (e.type === 'registered') hub.noteRegistration(e.record);
+    if (hub.isReplica(sid)) {
+      if (e.type === 'registered') hub.replicaRegistered(e.record);
+      else if (e.type === 'unregistered') hub.replicaGone(sid);
+      else if (e.type === 'healthChanged') hub.replicaHealth(e.record);
+      return;
+    }
+    if (e.type === 'unregistered' && run.componentOf.get(sid) === sid) {
+      // The first replica left (its container stopped): its edges hold until a replica registers as it again.
+      run.dp?.down(sid, true);
+    }
+  }
   switch (e.type) {
     case 'registered':
       void onRegistered(run, e.record);

@@ -20,6 +20,7 @@ import type { Deferred } from './deferred';
 import { createDriver, driverSelection } from '../drivers/factory';
 import { flowctlHome } from '../paths';
 import type { DriverSelection } from '../drivers/select';
+import { mergeInstanceCounts, mergeInstanceEdges, type Hub } from '../hub/hub';
 import type { ComponentDriver, ComponentHandle, DriverKind } from '../drivers/types';
 
 export const RUN_DEFAULTS = {
@@ -79,6 +80,8 @@ export class Run {
   logs?: RunLogs;
   cp?: ControlPlaneLink;
   dp?: DataPlaneManager;
+  /** Set in hub mode (`components: external`): replicas, placement, the data plane's instance nodes. */
+  hub?: Hub;
   readonly comps = new Map<string, Comp>();
   readonly table: ComponentTable;
   readonly drivers = new Map<DriverKind, ComponentDriver>();
@@ -126,9 +129,9 @@ export class Run {
         view: (id) => this.table.get(id),
         update: (id, patch) => this.table.update(id, patch),
         upstreamOf: (id) => this.upstreamOf(id),
-        counts: () => this.dp?.counts() ?? {},
+        counts: () => mergeInstanceCounts(this.dp?.counts() ?? {}),
         drops: (id) => this.dp?.drops(id) ?? { dropped: 0, droppedBy: {}, queued: 0 },
-        edges: () => this.dp?.edges() ?? [],
+        edges: () => mergeInstanceEdges(this.dp?.edges() ?? []),
       },
       (id) => this.comps.get(id)?.spec.role === 'sink',
     );
@@ -172,6 +175,8 @@ export class Run {
 
   /** Which driver kind runs this component (one with nothing to run counts as a process: its start says so). */
   kindOf(spec: ComponentSpec, pipeline = this.pipeline!): DriverKind {
+    // A hub (`components: external`) runs nothing: every component is expected from elsewhere.
+    if (this.options.components === 'external') return 'external';
     return this.selection(pipeline).drivers.get(spec.id) ?? 'process';
   }
 

@@ -42,7 +42,7 @@ describe('flowctl extension', () => {
     it('activates fast and contributes its commands', async () => {
       assert.ok(api.activationMs < 2000, `activation took ${api.activationMs} ms`);
       const commands = await vscode.commands.getCommands(true);
-      for (const c of ['flowctl.runPipeline', 'flowctl.stopPipeline', 'flowctl.restartComponent', 'flowctl.validatePipeline', 'flowctl.connect']) {
+      for (const c of ['flowctl.runPipeline', 'flowctl.stopPipeline', 'flowctl.restartComponent', 'flowctl.validatePipeline', 'flowctl.connect', 'flowctl.deployToSwarm', 'flowctl.undeployFromSwarm']) {
         assert.ok(commands.includes(c), `${c} is registered`);
       }
       assert.equal(api.runner(), undefined, 'nothing runs before the user asks');
