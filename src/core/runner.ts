@@ -13,7 +13,7 @@ import * as crypto from 'node:crypto';
 import * as path from 'node:path';
 import type { Disposable } from './typedEmitter';
 import type { RunnerEvent, RunSnapshot } from './events';
-import type { ApplyResult, PipelineRunner, RestartOptions, RunnerOptions } from './runnerTypes';
+import type { ApplyResult, ComponentStartInfo, PipelineRunner, RestartOptions, RunnerOptions } from './runnerTypes';
 import { RunStatus } from './controlplane/model';
 import type { ControlPlaneLink } from './runner/controlPlaneLink';
 import { isUnixPeer, type PeerInfo } from './controlplane/access';
@@ -119,6 +119,13 @@ export class Runner implements PipelineRunner {
 
   logTail(id: string, lines = 200): string[] {
     return this.run.comps.get(id)?.handle?.tail(lines) ?? [];
+  }
+
+  componentStartInfo(id: string): ComponentStartInfo | undefined {
+    const c = this.run.comps.get(id);
+    const pipeline = this.run.pipeline;
+    if (!c || !pipeline) return undefined;
+    return { spec: c.spec, cwd: pipeline.dir, driver: c.driver.kind, overridden: !!c.overridden };
   }
 
   async restartComponent(id: string, options?: RestartOptions): Promise<void> {

@@ -1,8 +1,10 @@
 // The contract between the runner (src/core/runner.ts) and its front ends (CLI, extension).
+import type { DriverKind } from './drivers/types';
 import type { Disposable } from './typedEmitter';
 import type { ControlPlaneLimits } from './controlplane/limits';
 import type { RunnerEvent, RunSnapshot } from './events';
 import type { MetricHistory } from './history/metricHistory';
+import type { ComponentSpec } from './pipeline/model';
 
 export interface TlsFiles {
   certFile: string;
@@ -91,6 +93,18 @@ export interface RestartOptions {
   override?: ComponentOverride;
 }
 
+/** How the run starts one component (what a debugger start is built from). */
+export interface ComponentStartInfo {
+  /** The component as the run loaded it from the pipeline file. */
+  spec: ComponentSpec;
+  /** The folder its process runs in (the pipeline file's folder). */
+  cwd: string;
+  /** How it runs (`external`: started elsewhere, it only registers with this run's hub). */
+  driver: DriverKind;
+  /** True while its current start uses a one-time override (restartComponent with `override`). */
+  overridden: boolean;
+}
+
 /**
  * What applyPipeline() did: components whose spec changed were restarted, added ones started and wired,
  * removed ones stopped and unwired; unchanged ones kept running (same pids).
@@ -135,4 +149,6 @@ export interface PipelineRunner {
    * before the control plane is up, for an invalid id, and with an external control plane.
    */
   allowExternal(id: string, allowed?: boolean): string[];
+  /** How the run starts a component (undefined for an unknown id or before the file is loaded). */
+  componentStartInfo?(id: string): ComponentStartInfo | undefined;
 }

@@ -1,5 +1,5 @@
 // CodeLens on pipeline files: `▶ Run Pipeline` at the top when idle; `■ Stop`, `↻ Restart` and the
-// live state (`3/4 healthy`) while it runs; above each component, its state and `Show Logs`.
+// live state (`3/4 healthy`) while it runs; above each component, its state, `Show Logs` and (running) `Debug`.
 import * as vscode from 'vscode';
 import { allComponents } from '../core/pipeline/model';
 import { coalesce, type Coalescer } from './coalesce';
@@ -56,7 +56,7 @@ export class PipelineCodeLensProvider implements vscode.CodeLensProvider, vscode
     if (!source || !snap || !isActiveState(snap.state)) return 'idle';
     const { healthy, total } = healthCount(snap);
     let sig = `${snap.state} ${healthy}/${total}`;
-    for (const c of snap.components) sig += `\n${c.id}: ${stateLabel(c)}`;
+    for (const c of snap.components) sig += `\n${c.id}: ${stateLabel(c)}${source.debugging?.(c.id) ? ' debugging' : ''}`;
     return sig;
   }
 
@@ -94,6 +94,8 @@ export class PipelineCodeLensProvider implements vscode.CodeLensProvider, vscode
           new vscode.CodeLens(where, { title: `${spec.id}: ${stateLabel(view)}`, command: 'flowctl.revealInTree', arguments: [ref] }),
           new vscode.CodeLens(where, { title: 'Show Logs', command: 'flowctl.showComponentLogs', arguments: [ref] }),
         );
+        if (source.debugging?.(spec.id)) lenses.push(new vscode.CodeLens(where, { title: 'Stop Debugging', command: 'flowctl.stopDebuggingComponent', arguments: [ref] }));
+        else if (view.phase === 'running' && !source.readonly) lenses.push(new vscode.CodeLens(where, { title: 'Debug', command: 'flowctl.debugComponent', arguments: [ref] }));
       }
     }
     return lenses;

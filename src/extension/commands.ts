@@ -27,6 +27,10 @@ export async function pickPipelineFile(ctx: FlowctlContext, arg: unknown, purpos
   if (typeof arg === 'string') return arg;
   if (arg && typeof arg === 'object' && (arg as ServiceNode).kind === 'source') return (arg as { key: string }).key;
   if (isComponentRef(arg)) return arg.key;
+  // A pipeline or run item of the Runs view.
+  if (arg && typeof arg === 'object' && ((arg as { kind?: unknown }).kind === 'run' || (arg as { kind?: unknown }).kind === 'pipeline') && typeof (arg as { file?: unknown }).file === 'string') {
+    return (arg as { file: string }).file;
+  }
   const editor = vscode.window.activeTextEditor;
   if (editor && editor.document.uri.scheme === 'file') {
     const parsed = await parseDocument(editor.document);

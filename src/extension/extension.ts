@@ -20,6 +20,7 @@ import { registerTaskProvider } from './tasks';
 import { isActiveState } from './presentation';
 import { registerGraph, type GraphFeature } from './graph/register';
 import { registerRuns, type RunsFeature } from './runs/register';
+import { registerDebug, type DebugFeature } from './debug/register';
 import { registerDocumentation } from './documentation';
 
 /** What activate() returns; the in-host tests drive the extension through it. */
@@ -43,6 +44,8 @@ export interface FlowctlExtensionApi {
   readonly graph: GraphFeature;
   /** The Runs view. */
   readonly runs: RunsFeature;
+  /** Debug Component (components being debugged). */
+  readonly debug: DebugFeature;
 }
 
 let current: FlowctlContext | undefined;
@@ -121,6 +124,7 @@ export function activate(extContext: vscode.ExtensionContext): FlowctlExtensionA
   });
   ctx.pushExtCleanup(registerTaskProvider(ctx));
   const runs = registerRuns(ctx);
+  const debug = registerDebug(ctx);
   const graph = registerGraph(ctx, {
     revealInTree: async (ref) => {
       await treeView.reveal(tree.nodeFor(ref.key, ref.id), { select: true, focus: false }).then(undefined, () => undefined);
@@ -153,6 +157,7 @@ export function activate(extContext: vscode.ExtensionContext): FlowctlExtensionA
     deactivate,
     graph,
     runs,
+    debug,
   };
 }
 

@@ -23,6 +23,8 @@ export interface ModelSource {
   view(id: string): ComponentView | undefined;
   /** Recent rates and metrics per component (runs of this window; undefined for connections). */
   readonly history?: MetricHistory;
+  /** True while the component runs under a debugger started by Debug Component (runs of this window). */
+  debugging?(id: string): boolean;
 }
 
 /** What changed: a whole source (or everything, without key), or one component of a source. */

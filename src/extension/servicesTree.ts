@@ -21,8 +21,14 @@ import { historySparkline } from '../core/history/sparkline';
 /** The description: the rate sparkline of the last seconds (while there is history) before the state or figure. */
 function describeComponent(view: ComponentView, source: ModelSource): string {
   const spark = view.phase === 'running' ? historySparkline(source.history, view.id) : '';
-  const text = componentDescription(view);
+  const text = source.debugging?.(view.id) ? `debugging · ${componentDescription(view)}` : componentDescription(view);
   return spark ? `${spark} ${text}` : text;
+}
+
+/** The item's contextValue: the component's tags, and `debugging` while Debug Component runs it. */
+function contextOf(view: ComponentView, source: ModelSource): string {
+  const value = componentContextValue(view, source.readonly);
+  return source.debugging?.(view.id) ? `${value} debugging` : value;
 }
 
 export type ServiceNode =
@@ -55,7 +61,7 @@ type SourceNode = Extract<ServiceNode, { kind: 'source' }>;
 /** What a component item looks like; an item is re-sent to VS Code only when this changes. */
 function componentSignature(view: ComponentView, source: ModelSource): string {
   const icon = componentIcon(view);
-  let sig = `${describeComponent(view, source)}|${icon.id}|${icon.color ?? ''}|${componentContextValue(view, source.readonly)}`;
+  let sig = `${describeComponent(view, source)}|${icon.id}|${icon.color ?? ''}|${contextOf(view, source)}`;
   for (const name in view.metrics) sig += `|${name}=${view.metrics[name]}`;
   return sig;
 }
@@ -289,7 +295,7 @@ export class ServicesTreeProvider implements vscode.TreeDataProvider<ServiceNode
     rendered.set(node.id, componentSignature(view, source));
     item.description = describeComponent(view, source);
     item.iconPath = themeIcon(componentIcon(view));
-    item.contextValue = componentContextValue(view, source.readonly);
+    item.contextValue = contextOf(view, source);
     if (!source.readonly) {
       item.command = { command: 'flowctl.showComponentLogs', title: 'Show Logs', arguments: [{ key: node.key, id: node.id }] };
     }

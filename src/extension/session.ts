@@ -102,6 +102,20 @@ export class RunSession implements ModelSource, vscode.Disposable {
     return this.runner.history;
   }
 
+  /** Components under a debugger (Debug Component), shown as such in the tree, graph and lenses. */
+  private readonly debugged = new Set<string>();
+
+  debugging(id: string): boolean {
+    return this.debugged.has(id);
+  }
+
+  setDebugging(id: string, on: boolean): void {
+    if (on === this.debugged.has(id)) return;
+    if (on) this.debugged.add(id);
+    else this.debugged.delete(id);
+    this.model.notifyComponent(this.key, id);
+  }
+
   /** Registers a disposable that dies with this run. */
   pushRunCleanup(d: vscode.Disposable): void {
     if (this.disposed) d.dispose();

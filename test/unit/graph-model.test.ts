@@ -110,6 +110,17 @@ describe('liveOf', () => {
     assert.equal(liveOf(structure, source([], { state: 'stopped' })), null);
   });
 
+  test('a component under Debug Component is marked debugging (detail and the flag the context menu uses); the others are not', () => {
+    const base = source([view('src', { role: 'source' }), view('proc'), view('out', { role: 'sink' })]);
+    const live = liveOf(structure, { ...base, debugging: (id) => id === 'proc' })!;
+    assert.equal(live.nodes.proc.debugging, true);
+    assert.match(live.nodes.proc.detail, /^debugging · healthy$/);
+    assert.equal(live.nodes.proc.state, 'healthy', 'the state word stays the health');
+    assert.equal(live.nodes.src.debugging, undefined);
+    assert.doesNotMatch(live.nodes.src.detail, /debugging/);
+    assert.equal(liveOf(structure, base)!.nodes.proc.debugging, undefined, 'a source without debugging()');
+  });
+
   test('node state and colour follow the tree (health, waiting/idle flow, failed); edges take the runner\'s rates and drops', () => {
     const live = liveOf(
       structure,

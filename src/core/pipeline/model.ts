@@ -1,5 +1,6 @@
 // The pipeline file (flow.yml) as data. Field names are the YAML keys, so `component.health_port`
 // is what the user wrote under `health_port:`. Every component also remembers where it was written.
+import type { DebugSpec } from '../debug/spec';
 
 /** A point in the file; line and column are 1-based. */
 export interface Position {
@@ -104,6 +105,8 @@ export interface ComponentSpec {
   resources?: Resources;
   depends_on?: string[];
   restart_policy?: string;
+  /** Ours (not flowctl's): how to start it under a debugger when its command does not tell (src/core/debug/spec.ts). */
+  debug?: DebugSpec;
   /** Start of the sequence item (the `id:` after `- ` when id is the first key). */
   position: Position;
   /** The whole item. */

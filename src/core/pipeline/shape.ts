@@ -51,6 +51,16 @@ const AMOUNTS: Shape = { kind: 'object', what: 'resource amounts', fields: { cpu
 
 export const RESOURCES_FIELDS: Record<string, Shape> = { requests: AMOUNTS, limits: AMOUNTS };
 
+/** `debug:` of a component (ours): see src/core/debug/spec.ts. */
+export const DEBUG_ATTACH_FIELDS: Record<string, Shape> = { port: int };
+export const DEBUG_FIELDS: Record<string, Shape> = {
+  runtime: str,
+  args: strList,
+  command: strList,
+  env: strMap,
+  attach: { kind: 'object', what: 'where the debugger listens', fields: DEBUG_ATTACH_FIELDS },
+};
+
 export const COMPONENT_FIELDS: Record<string, Shape> = {
   id: str,
   type: str,
@@ -72,6 +82,7 @@ export const COMPONENT_FIELDS: Record<string, Shape> = {
   resources: { kind: 'object', what: 'resources', fields: RESOURCES_FIELDS },
   depends_on: strList,
   restart_policy: str,
+  debug: { kind: 'object', what: 'debugger start', fields: DEBUG_FIELDS },
 };
 
 export const METADATA_FIELDS: Record<string, Shape> = {

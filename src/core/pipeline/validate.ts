@@ -19,6 +19,7 @@ import {
 } from './model';
 import { findCommand } from './commands';
 import { modeOf, selectDrivers } from '../drivers/select';
+import { debugKeyProblems } from '../debug/spec';
 import { DRIVERS, PORT_PROTOCOLS, RESTART_POLICIES } from './shape';
 
 export interface ValidateOptions {
@@ -401,6 +402,21 @@ class Checker {
     this.bag.warning({ code: 'command-not-found', message: `Command file not found: ${cmd}`, at, field, hint });
   }
 
+  /** The `debug:` key (ours): known runtime, a port for debug.command, listeners on loopback only. */
+  private checkDebug(c: ComponentSpec, label: string): void {
+    for (const p of debugKeyProblems(c.debug!, closestMatches)) {
+      const d = {
+        code: p.code,
+        message: `${label} ${p.message}`,
+        at: this.valueAt(c, 'debug', ...p.path),
+        field: this.field(c, 'debug', ...p.path),
+        fixes: p.candidates ? this.replaceFixes(locAt(c.loc, 'debug', ...p.path), p.candidates, true) : [],
+      };
+      if (p.severity === 'error') this.bag.error({ ...d, fix: p.fix });
+      else this.bag.warning({ ...d, hint: p.fix });
+    }
+  }
+
   private checkComponentFields(c: ComponentSpec): void {
     const R = capital(c.role);
     const label = c.id ? `${R} "${c.id}"` : `${R} #${c.index + 1}`;
@@ -436,6 +452,7 @@ class Checker {
     }
     if (c.health_port !== undefined) this.checkPortRange(c, c.health_port, this.valueAt(c, 'health_port'), this.field(c, 'health_port'));
     this.checkMounts(c, label);
+    if (c.debug) this.checkDebug(c, label);
     (c.ports ?? []).forEach((port, i) => {
       for (const k of ['containerPort', 'hostPort'] as const) {
         if (port[k] !== undefined) this.checkPortRange(c, port[k]!, this.valueAt(c, 'ports', i, k), this.field(c, 'ports', i, k));

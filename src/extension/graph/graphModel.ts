@@ -98,6 +98,7 @@ export interface LiveSource {
   snapshot(): RunSnapshot;
   view(id: string): ComponentView | undefined;
   readonly history?: MetricHistory;
+  debugging?(id: string): boolean;
 }
 
 /** One word for the node's state (data attribute and CSS class; tests read it). */
@@ -120,7 +121,7 @@ function latest(history: MetricHistory | undefined, id: string): { in: number; o
   return { in: Number.isFinite(c.in[0]) ? c.in[0] : 0, out: Number.isFinite(c.out[0]) ? c.out[0] : 0 };
 }
 
-function nodeLive(view: ComponentView, history: MetricHistory | undefined): NodeLive {
+function nodeLive(view: ComponentView, history: MetricHistory | undefined, debugging = false): NodeLive {
   const icon = componentIcon(view);
   const last = latest(history, view.id);
   const inRate = view.eventsInPerSecond ?? last?.in ?? 0;
@@ -129,6 +130,7 @@ function nodeLive(view: ComponentView, history: MetricHistory | undefined): Node
   if (view.phase === 'running' && view.flow === 'waiting' && view.waitingOn?.length) detail = `waiting on ${view.waitingOn.join(', ')}`;
   else if (view.phase === 'running' && view.flow === 'idle') detail = 'idle';
   if (view.problem && view.phase !== 'running') detail = `${detail}: ${view.problem}`;
+  if (debugging) detail = `debugging · ${detail}`;
   return {
     state: nodeState(view),
     icon: icon.id,
@@ -139,6 +141,7 @@ function nodeLive(view: ComponentView, history: MetricHistory | undefined): Node
     spark: view.phase === 'running' ? historySparkline(history, view.id, NODE_SPARK_WIDTH) : '',
     dropped: view.dropped ?? 0,
     queued: view.queued ?? 0,
+    ...(debugging ? { debugging: true } : {}),
   };
 }
 
@@ -156,7 +159,7 @@ export function liveOf(structure: GraphStructure, source: LiveSource | undefined
     if (!n.componentId || n.role === 'missing') continue;
     const view = source.view(n.componentId);
     if (!view) continue;
-    const live = nodeLive(view, source.history);
+    const live = nodeLive(view, source.history, source.debugging?.(n.componentId) ?? false);
     nodes[n.id] = live;
     outOf.set(n.id, live.outRate);
   }

@@ -155,13 +155,17 @@ export class GraphPanel implements vscode.Disposable {
       }
       case 'action': {
         if (!file) return;
-        const command = {
+        const commands: Record<string, string> = {
           restart: 'flowctl.restartComponent',
           stop: 'flowctl.stopComponent',
           logs: 'flowctl.showComponentLogs',
           reveal: 'flowctl.revealComponent',
           chart: 'flowctl.showComponentChart',
-        }[m.action];
+          debug: 'flowctl.debugComponent',
+          stopDebug: 'flowctl.stopDebuggingComponent',
+        };
+        // Only the actions above (a message is data from the webview, not a command name).
+        const command = Object.prototype.hasOwnProperty.call(commands, m.action) ? commands[m.action] : undefined;
         if (command) await vscode.commands.executeCommand(command, { key: file, id: m.id });
         return;
       }

@@ -54,6 +54,8 @@ export interface NodeLive {
   spark: string;
   dropped: number;
   queued: number;
+  /** Under a debugger started by Debug Component (the node's context menu offers Stop Debugging). */
+  debugging?: boolean;
 }
 
 export interface EdgeLive {
@@ -92,10 +94,13 @@ export interface DomSummary {
   stale: boolean;
 }
 
+/** Buttons of the details bar. */
+export type GraphAction = 'restart' | 'stop' | 'logs' | 'reveal' | 'chart' | 'debug' | 'stopDebug';
+
 export type GraphToHost =
   | { type: 'ready'; state?: GraphViewState }
   | { type: 'open'; id: string }
-  | { type: 'action'; action: 'restart' | 'stop' | 'logs' | 'reveal' | 'chart'; id: string }
+  | { type: 'action'; action: GraphAction; id: string }
   | { type: 'rendered'; signature: string; layoutMs: number; renderMs: number; nodes: number; edges: number }
   | { type: 'applied'; ms: number }
   | { type: 'bench'; reqId: number; layoutMs: number[]; renderMs: number[] }

@@ -22,6 +22,10 @@ async function graphFile(ctx: FlowctlContext, arg: unknown): Promise<string | un
   if (arg && typeof arg === 'object' && typeof (arg as { key?: unknown }).key === 'string' && !(arg as { key: string }).key.startsWith('connect:')) {
     return (arg as { key: string }).key;
   }
+  // A pipeline or run item of the Runs view.
+  if (arg && typeof arg === 'object' && typeof (arg as { file?: unknown }).file === 'string' && ((arg as { kind?: unknown }).kind === 'run' || (arg as { kind?: unknown }).kind === 'pipeline')) {
+    return (arg as { file: string }).file;
+  }
   const editor = vscode.window.activeTextEditor;
   if (editor && editor.document.uri.scheme === 'file' && (await parseDocument(editor.document)).isPipeline) return editor.document.fileName;
   const running = ctx.session();

@@ -60,6 +60,7 @@ export const GRAPH_BODY = `<div id="toolbar" role="toolbar" aria-label="Graph">
   <button data-action="logs" title="Show the component's terminal"><span class="codicon codicon-terminal"></span>Logs</button>
   <button data-action="restart" title="Restart the component"><span class="codicon codicon-debug-restart"></span>Restart</button>
   <button data-action="stop" title="Stop the component"><span class="codicon codicon-debug-stop"></span>Stop</button>
+  <button data-action="debug" title="Restart it under a debugger and attach VS Code"><span class="codicon codicon-debug-alt"></span>Debug</button>
   <button data-action="chart" title="Chart of its metrics"><span class="codicon codicon-graph-line"></span>Chart</button>
   <button data-action="reveal" title="Show it in the pipeline file"><span class="codicon codicon-go-to-file"></span>Reveal</button>
 </div>`;

@@ -1,9 +1,11 @@
-// Wires the Runs view: the tree, its commands (Open Logs, Open Config, Re-run, Refresh) and the
-// read-only `flowctl-run:` documents that show a run's stored pipeline file.
+// Wires the Runs view: the tree, its commands (Open Logs, Open Config, Re-run, Refresh, and on a
+// failed component Open Component Log) and the read-only `flowctl-run:` documents that show a run's
+// stored pipeline file.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { PipelineRun } from '../../core/controlplane/model';
+import { safeJoin } from '../../core/safePath';
 import type { FlowctlContext } from '../context';
 import { RUNS_VIEW_ID, RunsProvider, type RunNode } from './runsView';
 
@@ -14,8 +16,14 @@ const MAX_LOG_FILES = 12;
 export interface RunsFeature {
   provider: RunsProvider;
   view: vscode.TreeView<RunNode>;
-  /** Files the last Open Logs opened (tests). */
+  /** Files the last Open Logs / Open Component Log opened (tests). */
   lastOpenedLogs: string[];
+}
+
+/** The failed component a command is about: a failure item, or `{ runId, id }`. */
+function failureOf(arg: unknown): { runId: string; id: string } | undefined {
+  const a = arg as { kind?: unknown; runId?: unknown; id?: unknown } | undefined;
+  return a && typeof a === 'object' && typeof a.runId === 'string' && typeof a.id === 'string' ? { runId: a.runId, id: a.id } : undefined;
 }
 
 function message(err: unknown): string {
@@ -50,6 +58,18 @@ export function registerRuns(ctx: FlowctlContext): RunsFeature {
         return undefined;
       }
     });
+
+  /** The run's recorded log folder; throws when it has none or it is gone. */
+  const logFolderOf = (run: PipelineRun): string => {
+    const dir = run.logDir;
+    if (!dir) throw new Error(`run ${run.runId.slice(0, 8)} did not record its log folder (it was started by an older flowctl or over gRPC)`);
+    if (!fs.existsSync(dir)) throw new Error(`the log folder of run ${run.runId.slice(0, 8)} no longer exists: ${dir}`);
+    return dir;
+  };
+  const warnIfRewritten = (file: string, run: PipelineRun, dir: string): void => {
+    const newer = provider.runsOf(file).find((r) => r.startTime > run.startTime && r.logDir === dir);
+    if (newer) void vscode.window.showWarningMessage(`flowctl: ${dir} was written again by the later run of ${startLabelOf(newer)}: these files are that run's.`);
+  };
 
   const pick = async (arg: unknown, what: string) => {
     const found = runOf(provider, arg);
@@ -87,13 +107,8 @@ export function registerRuns(ctx: FlowctlContext): RunsFeature {
     register('flowctl.openRunLogs', async (arg) => {
       const target = await pick(arg, 'Open Logs');
       if (!target) return undefined;
-      const dir = target.run.logDir;
-      if (!dir) throw new Error(`run ${target.run.runId.slice(0, 8)} did not record its log folder (it was started by an older flowctl or over gRPC)`);
-      if (!fs.existsSync(dir)) throw new Error(`the log folder of run ${target.run.runId.slice(0, 8)} no longer exists: ${dir}`);
-      const newer = provider.runsOf(target.file).find((r) => r.startTime > target.run.startTime && r.logDir === dir);
-      if (newer) {
-        void vscode.window.showWarningMessage(`flowctl: ${dir} was written again by the later run of ${startLabelOf(newer)}: these files are that run's.`);
-      }
+      const dir = logFolderOf(target.run);
+      warnIfRewritten(target.file, target.run, dir);
       const files = fs
         .readdirSync(dir)
         .filter((f) => f.endsWith('.log'))
@@ -104,6 +119,24 @@ export function registerRuns(ctx: FlowctlContext): RunsFeature {
       if (files.length > MAX_LOG_FILES) void vscode.window.showInformationMessage(`flowctl: opened ${MAX_LOG_FILES} of ${files.length} log files of ${dir}.`);
       feature.lastOpenedLogs = files.slice(0, MAX_LOG_FILES);
       return files;
+    }),
+    register('flowctl.openRunComponentLog', async (arg) => {
+      const ref = failureOf(arg);
+      if (!ref) throw new Error('Open Component Log: choose a failed component of a run in the Runs view');
+      const target = provider.find(ref.runId);
+      if (!target) throw new Error(`run ${ref.runId.slice(0, 8)} is no longer listed in the Runs view`);
+      const dir = logFolderOf(target.run);
+      // Component ids are validated; safeJoin refuses one that would leave the folder all the same.
+      const file = safeJoin(dir, `${ref.id}.log`);
+      if (!fs.existsSync(file)) throw new Error(`${ref.id} left no log file in ${dir}`);
+      warnIfRewritten(target.file, target.run, dir);
+      const editor = await vscode.window.showTextDocument(vscode.Uri.file(file), { preview: true });
+      // Why it failed is usually in its last lines.
+      const end = editor.document.lineAt(Math.max(0, editor.document.lineCount - 1)).range.end;
+      editor.selection = new vscode.Selection(end, end);
+      editor.revealRange(new vscode.Range(end, end), vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+      feature.lastOpenedLogs = [file];
+      return file;
     }),
     register('flowctl.rerun', async (arg) => {
       const target = await pick(arg, 'Re-run');

@@ -2,7 +2,7 @@
 // read from each pipeline's run store (the per-pipeline LMDB under FLOWCTL_HOME that `flowctl run`
 // and this extension's runs write their run records to). Per run: status icon, start time,
 // duration, events, the components that failed and why; Open Logs, Open Config (the pipeline file as
-// the run stored it), Re-run.
+// the run stored it), Re-run; a live run: Stop and Show Graph; a failed component: its log file.
 //
 // Stores are read only while the view is visible (on show, when a run of this window starts or ends,
 // and every few seconds for runs started elsewhere), read-only and never for a pipeline this window
@@ -213,7 +213,7 @@ export class RunsProvider implements vscode.TreeDataProvider<RunNode>, vscode.Di
         item.description = p?.error ? `cannot read its runs: ${p.error}` : vscode.workspace.asRelativePath(node.file);
         item.tooltip = p?.error ?? node.file;
         item.iconPath = new vscode.ThemeIcon(p?.error ? 'warning' : 'server-process');
-        item.contextValue = 'runsPipeline';
+        item.contextValue = this.ctx.session(node.file) ? 'runsPipeline live' : 'runsPipeline';
         return item;
       }
       case 'run': {
@@ -237,6 +237,7 @@ export class RunsProvider implements vscode.TreeDataProvider<RunNode>, vscode.Di
         item.tooltip = `${node.id}: ${node.why}`;
         item.iconPath = new vscode.ThemeIcon('error', new vscode.ThemeColor('list.errorForeground'));
         item.contextValue = 'runFailure';
+        item.command = { command: 'flowctl.openRunComponentLog', title: 'Open Component Log', arguments: [node] };
         return item;
       }
     }

@@ -162,14 +162,22 @@ describe('flowctl pipeline graph', function () {
     assert.equal(liveRuns[0]?.status, 2, `the live run first: ${show(liveRuns.map((r) => [r.runId, r.status]))}`);
 
     const runId = runner.snapshot().runId;
-    await vscode.commands.executeCommand('flowctl.stopPipeline', vscode.Uri.file(demo));
+    // The live run's item offers Stop and Show Graph (contextValue `run live`); Stop from that item.
+    const top = api.runs.provider.getChildren();
+    const runNodes = top.flatMap((n) => (n.kind === 'pipeline' ? api.runs.provider.getChildren(n) : [n]));
+    const liveNode = runNodes.find((n) => n.kind === 'run' && n.live && n.file === demo);
+    assert.ok(liveNode, `the live run's item: ${show(runNodes.map((n) => n.kind))}`);
+    assert.equal(api.runs.provider.getTreeItem(liveNode).contextValue, 'run live');
+    const pipelineNode = top.find((n) => n.kind === 'pipeline' && n.file === demo);
+    if (pipelineNode) assert.equal(api.runs.provider.getTreeItem(pipelineNode).contextValue, 'runsPipeline live');
+    await vscode.commands.executeCommand('flowctl.stopPipeline', liveNode);
     await waitFor('graph back to no run', async () => (await graph.query()).nodes.every((n) => n.state === 'none'), 30_000);
 
     // After Stop: the run is listed from the run store with its status, events and the killed component.
     const listed = await waitFor('the stopped run in the Runs view', async () => {
       await api.runs.provider.reload();
       const items = api.runs.provider.itemsData();
-      const all = items.flatMap((i) => (i.contextValue === 'runsPipeline' ? i.children : [i]));
+      const all = items.flatMap((i) => (i.contextValue?.startsWith('runsPipeline') ? i.children : [i]));
       return all.find((i) => i.id === `run:${runId}` && /^stopped · /.test(i.description)) ?? undefined;
     }, 30_000);
     console.log(`[figures] Runs view: ${listed.label} ${listed.description}`);
@@ -183,6 +191,15 @@ describe('flowctl pipeline graph', function () {
     const record = api.runs.provider.find(runId!)!;
     assert.ok(opened.every((f) => f.startsWith(record.run.logDir!)), `from the run's log folder ${record.run.logDir}`);
     assert.ok(vscode.workspace.textDocuments.some((d) => d.uri.fsPath.endsWith('ticker.log')), 'the log is open in an editor');
+    // The failed component's item opens its own log file from that run's folder, at the end.
+    const failure = api.runs.provider.getChildren({ kind: 'run', file: record.file, run: record.run, live: false }).find((n) => n.kind === 'failure' && n.id === 'counter-sink');
+    assert.ok(failure, 'the failure item of counter-sink');
+    assert.equal(api.runs.provider.getTreeItem(failure).command?.command, 'flowctl.openRunComponentLog');
+    const componentLog = await vscode.commands.executeCommand<string>('flowctl.openRunComponentLog', failure);
+    assert.equal(componentLog, path.join(record.run.logDir!, 'counter-sink.log'));
+    const logEditor = vscode.window.activeTextEditor;
+    assert.equal(logEditor?.document.uri.fsPath, componentLog, 'its log is the active editor');
+    assert.equal(logEditor.selection.active.line, logEditor.document.lineCount - 1, 'at its last line');
     const configUri = await vscode.commands.executeCommand<vscode.Uri>('flowctl.openRunConfig', runId);
     const configDoc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === configUri?.toString());
     assert.match(configDoc?.getText() ?? '', /id: ticker/, 'the stored pipeline file');

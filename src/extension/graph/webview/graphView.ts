@@ -3,7 +3,7 @@
 // only what changed (classes, a few text nodes, edge widths). Zoom with the wheel or +/-, pan by
 // dragging or with the arrow keys, 0 fits; Tab walks the nodes, Enter opens one (selects it in the
 // Services view and shows its terminal), the context-menu key opens its menu.
-import type { DomSummary, EdgeLive, GraphLive, GraphNodeData, GraphStructure, GraphToHost, GraphViewState, HostToGraph, NodeLive } from '../protocol';
+import type { DomSummary, EdgeLive, GraphAction, GraphLive, GraphNodeData, GraphStructure, GraphToHost, GraphViewState, HostToGraph, NodeLive } from '../protocol';
 import type { LayoutResult } from './elkGraph';
 
 const NODE_WIDTH = 220;
@@ -189,7 +189,7 @@ export class GraphView {
     for (const n of structure.nodes) {
       const p = placed.get(n.id);
       if (!p) continue;
-      const context = JSON.stringify({ webviewSection: n.role === 'missing' ? 'missing' : 'node', key: this.key, id: n.componentId, preventDefaultContextMenuItems: true });
+      const context = nodeContext(n.role === 'missing' ? 'missing' : 'node', this.key, n.componentId, false);
       const g = el('g', {
         class: `node role-${n.role}${n.invalid ? ' invalid' : ''}`,
         'data-id': n.id,
@@ -234,7 +234,10 @@ export class GraphView {
       parts.g.dataset.state = state;
       const color = cssColor(nl?.color);
       parts.g.style.setProperty('--state-color', color || 'var(--vscode-disabledForeground)');
-      const invalid = this.nodeData.get(id)?.invalid;
+      const data = this.nodeData.get(id);
+      const invalid = data?.invalid;
+      // The context menu offers Debug or Stop Debugging (data-vscode-context keys are context keys).
+      if (data && data.role !== 'missing') parts.g.setAttribute('data-vscode-context', nodeContext('node', this.key, data.componentId, !!nl?.debugging));
       if (nl) {
         const figures = `in ${rate(nl.inRate)} · out ${rate(nl.outRate)}`;
         const extra = [nl.dropped ? `${nl.dropped} dropped` : '', nl.queued ? `${nl.queued} queued` : ''].filter(Boolean).join(' · ');
@@ -313,12 +316,21 @@ export class GraphView {
       ? `${nl.detail}; in ${rate(nl.inRate)}, out ${rate(nl.outRate)}${nl.dropped ? `, ${nl.dropped} dropped` : ''}${nl.queued ? `, ${nl.queued} queued` : ''}`
       : node.invalid ?? (this.live ? 'not reported by the run' : 'no run');
     for (const b of box.querySelectorAll<HTMLButtonElement>('button[data-action]')) {
-      const needsRun = b.dataset.action === 'restart' || b.dataset.action === 'stop' || b.dataset.action === 'logs' || b.dataset.action === 'chart';
+      const needsRun = b.dataset.action !== 'reveal';
       b.disabled = !node.componentId || (needsRun && !this.live);
+    }
+    // Debug ⇄ Stop Debugging, as the component is under a debugger or not.
+    const debug = box.querySelector<HTMLButtonElement>('button[data-action="debug"], button[data-action="stopDebug"]');
+    if (debug) {
+      const on = !!nl?.debugging;
+      debug.dataset.action = on ? 'stopDebug' : 'debug';
+      debug.title = on ? 'End its debug session: it is restarted without the debugger' : 'Restart it under a debugger and attach VS Code';
+      debug.lastChild!.textContent = on ? 'Stop Debugging' : 'Debug';
+      debug.firstElementChild!.className = `codicon codicon-${on ? 'debug-disconnect' : 'debug-alt'}`;
     }
   }
 
-  private act(action: 'restart' | 'stop' | 'logs' | 'reveal' | 'chart'): void {
+  private act(action: GraphAction): void {
     const component = this.selected ? this.componentOf(this.selected) : undefined;
     if (component) this.vscode.postMessage({ type: 'action', action, id: component });
   }
@@ -454,7 +466,7 @@ export class GraphView {
     document.getElementById('zoom-in')?.addEventListener('click', () => this.zoomAt(1.25));
     document.getElementById('zoom-out')?.addEventListener('click', () => this.zoomAt(0.8));
     for (const b of document.querySelectorAll<HTMLButtonElement>('#details button[data-action]')) {
-      b.addEventListener('click', () => this.act(b.dataset.action as 'restart' | 'stop' | 'logs' | 'reveal' | 'chart'));
+      b.addEventListener('click', () => this.act(b.dataset.action as GraphAction));
     }
   }
 
@@ -501,10 +513,14 @@ export class GraphView {
   }
 }
 
+function nodeContext(section: string, key: string | undefined, id: string, debugging: boolean): string {
+  return JSON.stringify({ webviewSection: section, key, id, preventDefaultContextMenuItems: true, ...(debugging ? { debugging: true } : {}) });
+}
+
 function sameNode(a: NodeLive | undefined, b: NodeLive | undefined): boolean {
   if (a === b) return true;
   if (!a || !b) return false;
-  return a.state === b.state && a.color === b.color && a.detail === b.detail && a.inRate === b.inRate && a.outRate === b.outRate && a.spark === b.spark && a.dropped === b.dropped && a.queued === b.queued;
+  return a.state === b.state && a.color === b.color && a.detail === b.detail && a.inRate === b.inRate && a.outRate === b.outRate && a.spark === b.spark && a.dropped === b.dropped && a.queued === b.queued && a.debugging === b.debugging;
 }
 
 function sameEdge(a: EdgeLive | undefined, b: EdgeLive | undefined): boolean {
