@@ -1,7 +1,11 @@
 // One benchmarked server, run as a child of bench/controlplane.ts (forked, with an IPC channel):
-//   node dist/bench/controlplane-server.js memory|lmdb|noop
-// memory: our ControlPlaneServer with MemoryStorage; lmdb: ours with LmdbStorage in a temp dir;
-// noop: a bare grpc-js server of the same flowctl.v1.ControlPlaneService whose handlers answer at once.
+//   node dist/bench/controlplane-server.js memory|lmdb|lmdb-durable|lmdb-per-beat|noop
+// memory: our ControlPlaneServer with MemoryStorage; memory-access: the same with an embedded run's access
+// rules (every connection's process looked up, once); lmdb: ours with LmdbStorage in a temp dir, heartbeats
+// batched (the default: written together at most 1 s later); lmdb-durable: every heartbeat acknowledged
+// after the fsync'ed commit holding it (concurrent ones share a commit); lmdb-per-beat: one transaction
+// and fsync per heartbeat, as flowctl's BoltDB writes them; noop: a bare grpc-js server of the same
+// flowctl.v1.ControlPlaneService whose handlers answer at once.
 // It reports its own process.cpuUsage() and RSS on request, so server CPU excludes the load driver.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -51,10 +55,12 @@ async function main(): Promise<void> {
   let running: Running;
   if (mode === 'noop') running = await startNoop();
   else if (mode === 'memory') running = await startOurServer(undefined);
-  else if (mode === 'lmdb') {
+  else if (mode === 'memory-access') running = await startOurServer(undefined, 'batched', true);
+  else if (mode === 'lmdb' || mode === 'lmdb-durable' || mode === 'lmdb-per-beat') {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'flowctl-bench-'));
-    running = await startOurServer(path.join(tmp, 'registry.lmdb'));
-  } else throw new Error(`unknown server mode ${mode} (memory|lmdb|noop)`);
+    const writes = mode === 'lmdb' ? 'batched' : mode === 'lmdb-durable' ? 'durable' : 'per-beat';
+    running = await startOurServer(path.join(tmp, 'registry.lmdb'), writes);
+  } else throw new Error(`unknown server mode ${mode} (memory|lmdb|lmdb-durable|lmdb-per-beat|noop)`);
 
   const cleanup = () => {
     if (tmp) fs.rmSync(tmp, { recursive: true, force: true });

@@ -41,6 +41,7 @@ export const PROTO_SETS = {
     options: LOADER_OPTIONS,
   },
   runner: { files: ['flowctl/runner/v1/runner.proto'], includeDirs: [path.join(repo, 'proto')], options: LOADER_OPTIONS },
+  access: { files: ['flowctl/access/v1/access.proto'], includeDirs: [path.join(repo, 'proto')], options: LOADER_OPTIONS },
   health: { files: ['health/v1/health.proto'], includeDirs: [healthProtoDir], options: HEALTH_OPTIONS },
   'reflection-v1': { files: ['grpc/reflection/v1/reflection.proto'], includeDirs: [reflectionProtoDir], options: REFLECTION_OPTIONS },
   'reflection-v1alpha': { files: ['grpc/reflection/v1alpha/reflection.proto'], includeDirs: [reflectionProtoDir], options: REFLECTION_OPTIONS },

@@ -16,6 +16,7 @@ import type { RunnerEvent, RunSnapshot } from './events';
 import type { ApplyResult, ComponentStartInfo, PipelineRunner, RestartOptions, RunnerOptions } from './runnerTypes';
 import { RunStatus } from './controlplane/model';
 import type { ControlPlaneLink } from './runner/controlPlaneLink';
+import { isUnixPeer, type PeerInfo } from './controlplane/access';
 import { openControlPlane } from './runner/openControlPlane';
 import { loadPipelineFile, readPipelineTextSync } from './pipeline/load';
 import { allComponents } from './pipeline/model';
@@ -143,6 +144,16 @@ export class Runner implements PipelineRunner {
     return applyPipeline(this.run);
   }
 
+  allowExternal(id: string, allowed = true): string[] {
+    const cp = this.run.cp;
+    if (!cp) throw new Error(`the run has no control plane yet (state: ${this.run.state}); allow components once it is running`);
+    const trimmed = id.trim();
+    if (!trimmed || trimmed.length > 253 || /[\s\x00-\x1f]/.test(trimmed)) {
+      throw new Error(`invalid component id "${trimmed.slice(0, 80)}": use 1-253 characters without spaces or control characters`);
+    }
+    return cp.allowExternal(trimmed, allowed);
+  }
+
   // ---------------------------------------------------------------- start
 
   async start(): Promise<void> {
@@ -238,8 +249,19 @@ export class Runner implements PipelineRunner {
 
     // 4. The control plane: embedded (default) or one already running at address:port.
     // (It also claims the pipeline file for this run, serves the runner service and writes the run's endpoint entry.)
+    // Only processes (and containers) of this run may register, heartbeat or unregister its components (controlplane/access.ts).
+    // A connection whose process cannot be traced and that is not TCP came over the run's private unix socket,
+    // which only bridge-network containers of this run have mounted (grpc-js names such peers 'unknown').
+    // A hub (--components external) starts nothing: its components register from wherever they run (mutual TLS
+    // off loopback), so component calls stay open there; run control still needs the owner token.
+    const access = run.hub
+      ? {}
+      : {
+          isRunProcess: (pid: number) => [...run.drivers.values()].some((d) => d.ownsProcess(pid)),
+          isRunPeer: (peer: PeerInfo) => isUnixPeer(peer.peer),
+        };
     const placement = run.hub ? { placement: (r: Parameters<Hub['placement']['place']>[0]) => run.hub!.placement.place(r) } : undefined;
-    const cp = await openControlPlane(opts, { file: run.file, name: pipeline.metadata.name }, (m) => run.notice('warning', m), this, placement);
+    const cp = await openControlPlane(opts, { file: run.file, name: pipeline.metadata.name }, (m) => run.notice('warning', m), this, access, placement);
     if (run.ending || startup.failure.settled) {
       // Stopped while it was opening: the run's end has already run without it.
       await cp.close().catch(() => undefined); // also removes the run's endpoint entry and lock

@@ -1,6 +1,7 @@
 // The contract between the runner (src/core/runner.ts) and its front ends (CLI, extension).
 import type { DriverKind } from './drivers/types';
 import type { Disposable } from './typedEmitter';
+import type { ControlPlaneLimits } from './controlplane/limits';
 import type { RunnerEvent, RunSnapshot } from './events';
 import type { MetricHistory } from './history/metricHistory';
 import type { ComponentSpec } from './pipeline/model';
@@ -51,6 +52,14 @@ export interface RunnerOptions {
   stateDir?: string;
   /** Extra environment for every component (on top of process.env). */
   env?: Record<string, string>;
+  /**
+   * Component ids that processes outside the run (started by hand, e.g. under a debugger) may register on
+   * the embedded control plane (`flowctl run --allow-external <id>`). More can be allowed at run time by
+   * the owner: ControlPlaneServer.access.allowExternal(), or flowctl.access.v1.AccessService/AllowExternal.
+   */
+  allowExternal?: string[];
+  /** Limits of the embedded control plane (defaults: DEFAULT_LIMITS in controlplane/limits.ts). */
+  controlPlaneLimits?: Partial<ControlPlaneLimits>;
   /**
    * `external`: the hub of a deployed pipeline. No component is started here: they register from wherever
    * they run (containers, pods, other machines) and are wired by `inputs`; replicas of a component share its
@@ -133,6 +142,13 @@ export interface PipelineRunner {
   applyPipeline(): Promise<ApplyResult>;
   /** Last lines of a component's log (ANSI kept). */
   logTail(id: string, lines?: number): string[];
+  /**
+   * Lets a process outside the run (a component started by hand, e.g. under a debugger) register,
+   * heartbeat and unregister component `id` on the run's embedded control plane (allowed = false takes
+   * that back); the run-time form of RunnerOptions.allowExternal. Answers the ids allowed now. Throws
+   * before the control plane is up, for an invalid id, and with an external control plane.
+   */
+  allowExternal(id: string, allowed?: boolean): string[];
   /** How the run starts a component (undefined for an unknown id or before the file is loaded). */
   componentStartInfo?(id: string): ComponentStartInfo | undefined;
 }

@@ -162,6 +162,17 @@ export function registerCommands(ctx: FlowctlContext, hooks: { revealInTree(ref:
     if (target) await target.session.startComponent(target.id);
   });
 
+  register('flowctl.allowExternalComponent', async (arg?: unknown) => {
+    const target = await pickComponent(ctx, arg);
+    if (!target) return undefined;
+    const ids = target.session.allowExternal(target.id);
+    void vscode.window.showInformationMessage(
+      `flowctl: a process you start yourself (e.g. under a debugger) may now register as "${target.id}" on this run. ` +
+        `Stop the run's own ${target.id} first. Allowed now: ${ids.join(', ')}`,
+    );
+    return ids;
+  });
+
   // Show Logs: the component's terminal, with the keyboard in it.
   register('flowctl.showComponentLogs', async (arg?: unknown) => {
     // A connected run's component has no terminal here: its log file (on this machine) opens instead.

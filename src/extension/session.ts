@@ -225,6 +225,17 @@ export class RunSession implements ModelSource, vscode.Disposable {
     await this.runner.stopComponent(id);
   }
 
+  /**
+   * Lets a process started by hand (e.g. under a debugger) register as component `id` on this run's
+   * control plane; processes outside the run are refused otherwise. Answers the ids allowed now.
+   */
+  allowExternal(id: string): string[] {
+    this.requireComponent(id);
+    const ids = this.runner.allowExternal(id, true);
+    this.terminalFor(id)?.notice(`a process started by hand may now register as ${id}`);
+    return ids;
+  }
+
   async startComponent(id: string): Promise<void> {
     this.requireComponent(id);
     if (!this.lazyTerminals) this.ensureTerminal(id, true);

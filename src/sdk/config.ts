@@ -3,6 +3,8 @@ import { parseGoDuration } from '../core/duration';
 
 export const DEFAULT_HEARTBEAT_MS = 10_000;
 export const DEFAULT_CONTROL_PLANE = '127.0.0.1:8080';
+/** The health/metrics HTTP server is private to this machine unless HEALTH_HOST says otherwise. */
+export const DEFAULT_HEALTH_HOST = '127.0.0.1';
 
 export interface ListenAddress {
   /** Host to bind (0.0.0.0 for ":port" like Go's net.Listen, 127.0.0.1 when PORT is unset). */
@@ -20,6 +22,8 @@ export interface SdkConfig {
   listen: ListenAddress;
   /** undefined = no HTTP health server; 0 = free port. */
   healthPort: number | undefined;
+  /** Address the HTTP health server binds (HEALTH_HOST; default 127.0.0.1: loopback only). */
+  healthHost: string;
   /**
    * Host to advertise in the data-plane endpoint instead of 127.0.0.1 (FLOWCTL_ADVERTISE_HOST): in a
    * cluster, the address the hub reaches this replica at (Kubernetes: the pod IP from the downward API).
@@ -130,7 +134,8 @@ export function readSdkConfig(name: string, env: NodeJS.ProcessEnv = process.env
     if (Number.isInteger(n) && n >= 0 && n <= 65535) healthPort = n;
     else warnings.push(`HEALTH_PORT="${hp}" is not a port number; health server disabled`);
   }
-  const cfg: SdkConfig = { enabled, endpoint, componentId, heartbeatMs, listen, healthPort, warnings };
+  const healthHost = env.HEALTH_HOST?.trim().replace(/^\[(.*)\]$/, '$1') || DEFAULT_HEALTH_HOST;
+  const cfg: SdkConfig = { enabled, endpoint, componentId, heartbeatMs, listen, healthPort, healthHost, warnings };
   const advertise = env.FLOWCTL_ADVERTISE_HOST?.trim().replace(/^\[(.*)\]$/, '$1');
   if (advertise) {
     if (/[\s/]/.test(advertise) || advertise.length > 253) warnings.push(`FLOWCTL_ADVERTISE_HOST="${advertise}" is not a host name or address; ignored`);

@@ -19,7 +19,8 @@ export class HealthHttpServer {
 
   constructor(private readonly source: HealthSource) {}
 
-  async listen(port: number, host = '0.0.0.0'): Promise<number> {
+  /** Binds loopback unless told otherwise (HEALTH_HOST in the SDK's config). */
+  async listen(port: number, host = '127.0.0.1'): Promise<number> {
     const server = http.createServer((req, res) => this.handle(req, res));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

@@ -15,6 +15,8 @@
 //   PORT                         data-plane gRPC listen address: ":50051" / "50051" (all interfaces, like
 //                                Go's net.Listen) or "host:50051"; unset = 127.0.0.1 on a free port
 //   HEALTH_PORT                  HTTP /health /ready /live /metrics (JSON); unset = no HTTP server, 0 = free port
+//   HEALTH_HOST                  address the HTTP health server binds; default 127.0.0.1 (loopback only;
+//                                the Go SDK binds every interface, set HEALTH_HOST=0.0.0.0 for that)
 //   FLOWCTL_ADVERTISE_HOST       host put in the registered data-plane endpoint instead of 127.0.0.1 (in a
 //                                cluster: this replica's address, e.g. the pod IP); unset, a hub in another
 //                                container dials the address the registration came from

@@ -149,10 +149,10 @@ export class ComponentRuntime {
     if (this.cfg.healthPort !== undefined) {
       const http = new HealthHttpServer({ health: () => this.healthState, startedAt: this.metrics.startedAt, metrics: () => this.metrics.snapshot() });
       try {
-        await http.listen(this.cfg.healthPort);
+        await http.listen(this.cfg.healthPort, this.cfg.healthHost);
         this.http = http;
       } catch (err) {
-        this.log.warn(`health server could not listen on port ${this.cfg.healthPort}: ${(err as Error).message}; continuing without it`);
+        this.log.warn(`health server could not listen on ${this.cfg.healthHost} port ${this.cfg.healthPort}: ${(err as Error).message}; continuing without it`);
       }
     }
 
@@ -175,7 +175,7 @@ export class ComponentRuntime {
     // address it is reached at; without it the hub uses the address our registration came from.
     this.endpoint = this.cfg.advertiseHost ? joinHostPort(this.cfg.advertiseHost, actualPort) : advertisedEndpoint(host, actualPort);
     this.log.info(`${this.id}: serving flowctl.v1.${serviceName} on ${this.endpoint}`);
-    if (this.http) this.log.info(`${this.id}: health endpoints on http://127.0.0.1:${this.http.port}/health`);
+    if (this.http) this.log.info(`${this.id}: health endpoints on http://${advertisedEndpoint(this.cfg.healthHost, this.http.port)}/health`);
     this.setHealth('HEALTHY');
 
     if (this.cfg.enabled) {

@@ -95,7 +95,7 @@ describe('ListComponents from kept encodings', () => {
       }),
     });
     await call(v1, 'RegisterComponent', {
-      component: componentInfo('sink-big', ComponentType.CONSUMER, { description: 'd'.repeat(20_000), input_event_types: ['ttp.event'] }),
+      component: componentInfo('sink-big', ComponentType.CONSUMER, { description: 'd'.repeat(4000), input_event_types: ['ttp.event'] }),
     });
     await call(v1, 'RegisterComponent', { component: componentInfo('untyped', ComponentType.UNSPECIFIED) });
     await call(v1, 'RegisterComponent', { component: componentInfo('proc-2', ComponentType.PROCESSOR), component_id: 'env-proc-2' });
@@ -131,10 +131,10 @@ describe('ListComponents from kept encodings', () => {
     cp.registry.markExited('env-proc-2');
     assert.equal((await listed('proc-2')).status, UNHEALTHY, 'listed by component id, service id env-proc-2');
     await assertListsMatchPlain('after a process exit');
-    clock += 60_001;
+    clock += 70_001;
     await call(v1, 'Heartbeat', { service_id: 'proc-1', status: HEALTHY });
     cp.registry.sweep();
-    assert.equal((await listed('src-1')).status, UNHEALTHY, 'silent past the TTL: stale');
+    assert.equal((await listed('src-1')).status, UNHEALTHY, 'silent past the TTL + grace: stale');
     assert.equal((await listed('proc-1')).status, HEALTHY);
     await assertListsMatchPlain('after going stale');
     clock += 5;
@@ -207,8 +207,8 @@ describe('Registry.listEncoded', () => {
       assert.deepEqual(text(registry.listEncoded(all, encode)).at(-1), `c:${HealthStatus.UNHEALTHY}:1000000:{}`);
       assert.deepEqual(encoded.splice(0), ['c']);
 
-      clock += 60_000;
-      registry.sweep(); // a and b are silent past the TTL
+      clock += 70_000;
+      registry.sweep(); // a and b are silent past their window (TTL 60 s + grace of one 10 s janitor interval)
       assert.deepEqual(text(registry.listEncoded(all, encode)).slice(0, 2), ['a:4:1000000:{}', 'b:4:1000001:{"n":"1"}']);
       assert.deepEqual(encoded.splice(0), ['a', 'b']);
 

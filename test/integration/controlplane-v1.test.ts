@@ -323,7 +323,7 @@ describe('restart from storage', () => {
     }
   });
 
-  test('records silent for longer than the TTL come back UNHEALTHY (stale); others get the remaining TTL', async () => {
+  test('records silent for longer than their window come back UNHEALTHY (stale); others get the remaining window', async () => {
     const storage = new MemoryStorage();
     let clock = 1_000_000;
     const cp1 = await ControlPlaneServer.start({ port: 0, storage, heartbeatTtlMs: 500, now: () => clock });
@@ -335,7 +335,7 @@ describe('restart from storage', () => {
     cp1.registry.heartbeat('degraded', DEGRADED);
     await cp1.stop();
 
-    clock += 200; // old: 601ms silent (> TTL); young/degraded: ~200ms (< TTL)
+    clock += 700; // window = TTL 500 ms + grace min(janitor 10 s, TTL) = 1000 ms. old: 1101ms silent (> window); young/degraded: ~700ms (< window)
     const cp2 = await ControlPlaneServer.start({ port: 0, storage, heartbeatTtlMs: 500, now: () => clock });
     try {
       const old = cp2.registry.get('old')!;
@@ -348,7 +348,7 @@ describe('restart from storage', () => {
         ['old', 'young', 'degraded'],
         'registration order survives the restart',
       );
-      // The young one's timer runs for the remaining ~300ms (real time).
+      // The young one's timer runs for the remaining ~300ms of its window (real time).
       await waitFor(() => cp2.registry.get('young')!.status === UNHEALTHY, 2000, 'young goes stale');
       // Any heartbeat revives a record that came back stale.
       cp2.registry.heartbeat('old');
@@ -392,6 +392,10 @@ describe('Registry in-process (no gRPC)', () => {
       async putRun(run: PipelineRun) {
         if (s.fail) throw new Error('disk full');
         runs.set(run.runId, structuredClone(run));
+      },
+      async deleteRun(id: string) {
+        if (s.fail) throw new Error('disk full');
+        runs.delete(id);
       },
       services,
       runs,

@@ -311,6 +311,8 @@ test('a putService that resolved survives kill -9 of the writer right after', as
 
   const s = new LmdbStorage(file);
   await s.open(); // lock of the killed writer is stale
+  assert.equal(s.lastCheckSkipped, false, 'a registry whose writer was killed is checked before it is opened');
+  assert.ok(s.lastCheckMs !== undefined);
   const present = new Set((await s.loadServices()).map((r) => r.serviceId));
   for (const id of acked) assert.ok(present.has(id), `${id} was acknowledged but is missing after kill -9`);
   await s.close();

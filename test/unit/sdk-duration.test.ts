@@ -68,6 +68,12 @@ describe('readSdkConfig', () => {
     assert.equal(readSdkConfig('x', { ENABLE_FLOWCTL: 'yes' }).enabled, false);
   });
 
+  it('the health server binds loopback unless HEALTH_HOST says otherwise', () => {
+    assert.equal(readSdkConfig('x', { HEALTH_PORT: '0' }).healthHost, '127.0.0.1');
+    assert.equal(readSdkConfig('x', { HEALTH_PORT: '0', HEALTH_HOST: '0.0.0.0' }).healthHost, '0.0.0.0');
+    assert.equal(readSdkConfig('x', { HEALTH_HOST: '[::1]' }).healthHost, '::1');
+  });
+
   it('treats a bare number as invalid (Go would) unless FLOWCTL_HEARTBEAT_INTERVAL_MS is used', () => {
     const bare = readSdkConfig('x', { FLOWCTL_HEARTBEAT_INTERVAL: '10' });
     assert.equal(bare.heartbeatMs, 10_000);

@@ -58,6 +58,15 @@ test('HEALTH_PORT: env wins, then health_port, else a port that is really free (
   await new Promise<void>((resolve) => server.close(() => resolve()));
 });
 
+test('PORT: an inherited one is dropped (each SDK component picks its own on loopback); the component\'s own config/env keep it', async () => {
+  const inherited = await buildComponentEnv({ id: 'a' }, { endpoint, parentEnv: { PORT: '8080' }, extraEnv: { PORT: '9090' } });
+  assert.equal('PORT' in inherited, false);
+  const own = await buildComponentEnv({ id: 'a', env: { PORT: '127.0.0.1:50051' } }, { endpoint, parentEnv: { PORT: '8080' } });
+  assert.equal(own.PORT, '127.0.0.1:50051');
+  const fromConfig = await buildComponentEnv({ id: 'a', config: { port: 50052 } }, { endpoint, parentEnv: { PORT: '8080' } });
+  assert.equal(fromConfig.PORT, '50052');
+});
+
 test('freePort returns distinct bindable ports', async () => {
   const ports = await Promise.all([freePort(), freePort(), freePort()]);
   for (const p of ports) assert.ok(p > 0 && p < 65536);

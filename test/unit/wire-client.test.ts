@@ -35,7 +35,7 @@ describe('fastV1ControlPlaneClient', () => {
         component_id: id,
         component: {
           id,
-          name: i % 5 === 0 ? '' : `Component ${i} ${'x'.repeat(i)}`,
+          name: i % 5 === 0 ? '' : `Component ${i} ${'x'.repeat(i % 240)}`,
           description: i % 3 === 0 ? 'déjà vu 中文' : '',
           version: '1.2.3',
           type: i % 4,

@@ -48,6 +48,11 @@ const flags = {
   'tls-cert': { type: 'string', valueName: 'file', description: 'serve the control plane with TLS (certificate)' },
   'tls-key': { type: 'string', valueName: 'file', description: 'TLS private key' },
   'tls-ca-cert': { type: 'string', valueName: 'file', description: 'require client certificates signed by this CA (mutual TLS)' },
+  'allow-external': {
+    type: 'strings',
+    valueName: 'id',
+    description: 'let a component with this id that you start yourself (e.g. under a debugger) join the run (repeatable)',
+  },
   components: {
     type: 'string',
     default: 'managed',
@@ -136,6 +141,7 @@ export async function runCommand(args: ParsedArgs<typeof flags>): Promise<number
     registrationTimeoutMs: f['registration-timeout'],
     shutdownGraceMs: f['shutdown-grace'],
     tls: tlsCert && tlsKey ? { certFile: tlsCert, keyFile: tlsKey, caFile: f['tls-ca-cert'] } : undefined,
+    allowExternal: f['allow-external']?.length ? f['allow-external'] : undefined,
     components,
     orchestrator,
     pull: pull as PullPolicy,

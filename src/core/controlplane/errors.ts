@@ -1,7 +1,14 @@
 // Errors the registry raises. They carry a transport-neutral code; the gRPC services map the code to
 // a gRPC status (see grpcStatusOf in server.ts), in-process callers can switch on it.
 
-export type ControlPlaneErrorCode = 'NOT_FOUND' | 'INVALID_ARGUMENT' | 'INTERNAL' | 'UNAVAILABLE' | 'FAILED_PRECONDITION';
+export type ControlPlaneErrorCode =
+  | 'NOT_FOUND'
+  | 'INVALID_ARGUMENT'
+  | 'INTERNAL'
+  | 'UNAVAILABLE'
+  | 'FAILED_PRECONDITION'
+  | 'RESOURCE_EXHAUSTED'
+  | 'PERMISSION_DENIED';
 
 export class ControlPlaneError extends Error {
   constructor(
@@ -20,6 +27,15 @@ export function notFound(message: string): ControlPlaneError {
 
 export function invalidArgument(message: string): ControlPlaneError {
   return new ControlPlaneError('INVALID_ARGUMENT', message);
+}
+
+/** A limit was reached (too many components, metric names, unread answers, …); the message names the limit. */
+export function resourceExhausted(message: string): ControlPlaneError {
+  return new ControlPlaneError('RESOURCE_EXHAUSTED', message);
+}
+
+export function permissionDenied(message: string): ControlPlaneError {
+  return new ControlPlaneError('PERMISSION_DENIED', message);
 }
 
 export function internalError(message: string, cause?: unknown): ControlPlaneError {

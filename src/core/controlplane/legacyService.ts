@@ -14,7 +14,8 @@ import {
 import { invalidArgument } from './errors';
 import { EMPTY, unary } from './grpcUtil';
 import type { ComponentInfo } from './model';
-import type { LogFn, Registry } from './registry';
+import { registrationCaller, type HandlerContext } from './handlerContext';
+import { runBytes } from './runs';
 
 export const LEGACY_SERVICE_NAME = 'flowctl.ControlPlane';
 
@@ -39,61 +40,111 @@ export function componentFromServiceInfo(req: any): ComponentInfo {
   };
 }
 
-export function legacyHandlers(registry: Registry, log: LogFn): grpc.UntypedServiceImplementation {
+export function legacyHandlers(ctx: HandlerContext): grpc.UntypedServiceImplementation {
+  const { registry, log } = ctx;
+  const owner = (call: grpc.ServerUnaryCall<any, any>, method: string) => ctx.access?.requireOwner(call, method);
+  const beat = (req: any) => {
+    registry.heartbeatLegacy(req.service_id, req.metrics, fromTimestamp(req.timestamp));
+    const write = registry.takeHeartbeatWrite();
+    return write ? write.then(() => EMPTY) : EMPTY;
+  };
   return {
     Register: unary(
       'Register',
       async (req, call) => {
         const serviceType = req.service_type ?? 0;
         if (!isKnownServiceType(serviceType)) throw invalidArgument(`unknown service type ${serviceType}`);
-        const res = await registry.register(
-          { component: componentFromServiceInfo(req), componentId: req.service_id ?? '' },
-          {
-            peer: call.getPeer(),
-            legacy: { serviceType, healthEndpoint: req.health_endpoint ?? '', maxInflight: req.max_inflight ?? 0 },
-          },
-        );
+        const input = { component: componentFromServiceInfo(req), componentId: req.service_id ?? '' };
+        const caller = await registrationCaller(ctx, call, registry.serviceIdOf(input), 'Register');
+        const res = await registry.register(input, {
+          peer: call.getPeer(),
+          pid: caller?.pid,
+          legacy: { serviceType, healthEndpoint: req.health_endpoint ?? '', maxInflight: req.max_inflight ?? 0 },
+        });
         return { service_id: res.serviceId, topic_names: res.assignedTopics, connection_info: res.connectionInfo };
       },
       log,
     ),
     Heartbeat: unary(
       'Heartbeat',
-      (req) => {
-        registry.heartbeatLegacy(req.service_id, req.metrics, fromTimestamp(req.timestamp));
-        return EMPTY;
+      (req, call) => {
+        const gate = ctx.access?.component(call, req.service_id, 'Heartbeat');
+        return gate === undefined ? beat(req) : gate.then(() => beat(req));
       },
       log,
     ),
-    GetServiceStatus: unary('GetServiceStatus', (req) => serviceStatusToWire(registry.mustGet(req.service_id)), log),
-    ListServices: unary('ListServices', () => ({ services: registry.list({ includeUnhealthy: true }).map(serviceStatusToWire) }), log),
+    GetServiceStatus: unary(
+      'GetServiceStatus',
+      (req, call) => {
+        const record = registry.mustGet(req.service_id);
+        ctx.connections.reserve(call, registry.bytesOf([record]), 'GetServiceStatus');
+        return serviceStatusToWire(record);
+      },
+      log,
+    ),
+    ListServices: unary(
+      'ListServices',
+      (_req, call) => {
+        ctx.connections.precheck(call, 'ListServices');
+        const records = registry.list({ includeUnhealthy: true });
+        ctx.connections.reserve(call, registry.bytesOf(records), 'ListServices');
+        return { services: records.map(serviceStatusToWire) };
+      },
+      log,
+    ),
     CreatePipelineRun: unary(
       'CreatePipelineRun',
-      async (req) =>
-        pipelineRunToWire(
+      async (req, call) => {
+        owner(call, 'CreatePipelineRun');
+        return pipelineRunToWire(
           await registry.createRun({ runId: req.run_id, pipelineName: req.pipeline_name, configYaml: req.config_yaml, componentIds: req.component_ids }),
-        ),
+        );
+      },
       log,
     ),
     UpdatePipelineRun: unary(
       'UpdatePipelineRun',
-      async (req) =>
-        pipelineRunToWire(
+      async (req, call) => {
+        owner(call, 'UpdatePipelineRun');
+        return pipelineRunToWire(
           await registry.updateRun({
             runId: req.run_id,
             status: req.status,
             metrics: req.metrics ? runMetricsFromWire(req.metrics) : null,
             error: req.error,
           }),
-        ),
+        );
+      },
       log,
     ),
-    GetPipelineRun: unary('GetPipelineRun', (req) => pipelineRunToWire(registry.getRun(req.run_id)), log),
+    GetPipelineRun: unary(
+      'GetPipelineRun',
+      (req, call) => {
+        const run = registry.getRun(req.run_id);
+        ctx.connections.reserve(call, runBytes(run), 'GetPipelineRun');
+        return pipelineRunToWire(run);
+      },
+      log,
+    ),
     ListPipelineRuns: unary(
       'ListPipelineRuns',
-      (req) => ({ runs: registry.listRuns({ pipelineName: req.pipeline_name, status: req.status, limit: req.limit }).map(pipelineRunToWire) }),
+      (req, call) => {
+        ctx.connections.precheck(call, 'ListPipelineRuns');
+        const runs = registry.listRuns({ pipelineName: req.pipeline_name, status: req.status, limit: req.limit });
+        let bytes = 0;
+        for (const r of runs) bytes += runBytes(r);
+        ctx.connections.reserve(call, bytes, 'ListPipelineRuns');
+        return { runs: runs.map(pipelineRunToWire) };
+      },
       log,
     ),
-    StopPipelineRun: unary('StopPipelineRun', async (req) => pipelineRunToWire(await registry.stopRun(req.run_id)), log),
+    StopPipelineRun: unary(
+      'StopPipelineRun',
+      async (req, call) => {
+        owner(call, 'StopPipelineRun');
+        return pipelineRunToWire(await registry.stopRun(req.run_id));
+      },
+      log,
+    ),
   };
 }

@@ -5,21 +5,27 @@
 // Semantics follow flowctl (reference §1.3-§1.6) with these deliberate changes:
 // - storage is keyed by serviceId (flowctl keyed it by component.id and lost records);
 // - registrations and run changes are durable when acknowledged; heartbeats are coalesced by storage;
-// - stale detection fires at the TTL after the last heartbeat (one unref'd timer per record,
-//   refreshed on each heartbeat), the janitor interval is only a safety-net sweep;
+// - stale detection is timer-driven (one unref'd timer per record, refreshed on each heartbeat) and
+//   fires when a component has been silent for its heartbeat window: the TTL (or, when it has been
+//   heartbeating less often than that, its observed interval, up to 10 TTLs), plus a grace of one
+//   janitor interval but at most one TTL. flowctl's effective window is TTL + up to one 10 s janitor
+//   tick, so a Go-SDK component beating every 30 s against a 30 s TTL never flaps; a process exit
+//   (markExited) is reported at once. The janitor sweep is only a safety net;
 // - a record that went UNHEALTHY only because it went stale recovers on any heartbeat, including
 //   the UNKNOWN-status ones flowctl-sdk sends (flowctl kept those UNHEALTHY for good);
-// - errors carry codes (NOT_FOUND, INVALID_ARGUMENT, INTERNAL) that the gRPC layer maps to statuses.
+// - every input is bounded (limits.ts): field sizes, components, metric names per component, bytes kept;
+// - errors carry codes (NOT_FOUND, INVALID_ARGUMENT, RESOURCE_EXHAUSTED, INTERNAL) that the gRPC layer
+//   maps to statuses.
 import { Emitter } from '../typedEmitter';
 import type { RegistryEvent } from '../events';
 import {
-  MAX_ID_LENGTH,
   componentInfoFromWire,
   componentTypeToServiceType,
   isKnownComponentType,
   isKnownHealthStatus,
 } from './convert';
-import { internalError, invalidArgument, messageOf, notFound } from './errors';
+import { internalError, invalidArgument, messageOf, notFound, resourceExhausted } from './errors';
+import { DEFAULT_LIMITS, checkComponentInfo, checkStringList, checkStringMap, formatBytes, limitNote, METADATA_LIMITS, type ControlPlaneLimits } from './limits';
 import {
   COMPONENT_TYPE_NAMES,
   ComponentType,
@@ -31,6 +37,7 @@ import {
   type ServiceRecord,
 } from './model';
 import { PipelineRuns, type RunStopper } from './runs';
+import { checkMetricSizes, keepLegacyMetrics, mergeMetrics, metricCapError, type ByteBudget } from './registryMetrics';
 import type { Storage } from './storage/types';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -50,6 +57,8 @@ export interface RegistryOptions {
   /** Clock (ms since the epoch) for timestamps; timers always use real time. */
   now?: () => number;
   log?: LogFn;
+  /** Size limits and caps (default DEFAULT_LIMITS). */
+  limits?: ControlPlaneLimits;
 }
 
 export interface RegisterInput {
@@ -63,6 +72,8 @@ export interface RegisterOptions {
   peer?: string;
   /** What a legacy registration carried that v1 has no field for. */
   legacy?: Omit<LegacyExtras, 'metrics'> & { metrics?: Record<string, number> };
+  /** The process that registered (when known): it "holds" the id while it is a live process of the run. */
+  pid?: number;
 }
 
 export interface RegisterResult {
@@ -95,13 +106,20 @@ interface Entry {
   onTimer: () => void;
   /** The record's encoded wire form (listEncoded), dropped whenever the record changes. */
   encoded: Uint8Array | undefined;
+  /** What the registration keeps (counted against maxRegistryBytes). */
+  infoBytes: number;
+  /** What its metrics keep (keys + values, v1 and legacy). */
+  metricBytes: number;
+  /** Distinct metric names kept. */
+  metricCount: number;
+  /** Last observed time between two heartbeats (or registration and the first one), ms; 0 = none yet. */
+  interval: number;
+  /** Process that registered it, when known. */
+  pid: number | undefined;
 }
 
-function checkId(what: string, id: string, required: boolean): void {
-  if (typeof id !== 'string') throw invalidArgument(`${what} must be a string`);
-  if (required && id === '') throw invalidArgument(`${what} is required`);
-  if (id.length > MAX_ID_LENGTH) throw invalidArgument(`${what} is too long (${id.length} characters, at most ${MAX_ID_LENGTH})`);
-}
+/** Longest observed heartbeat interval that widens the window, in TTLs. */
+const MAX_INTERVAL_TTLS = 10;
 
 function listTypeFilter(input: ListInput): number {
   const typeFilter = input.typeFilter ?? ComponentType.UNSPECIFIED;
@@ -120,8 +138,12 @@ export class Registry {
   private readonly log: LogFn;
   private ttl: number;
   private janitorMs: number;
+  private readonly limits: ControlPlaneLimits;
+  /** Sum of infoBytes + metricBytes over all entries (against maxRegistryBytes). */
+  private readonly budget: ByteBudget = { used: 0 };
   private janitor: NodeJS.Timeout | undefined;
   private lastNanos = 0n;
+  private lastTouchWrite: Promise<void> | undefined;
   private encoder: ((record: ServiceRecord) => Uint8Array) | undefined;
   private opened = false;
   private closed = false;
@@ -140,7 +162,8 @@ export class Registry {
     this.log = opts.log ?? (() => {});
     this.ttl = opts.heartbeatTtlMs && opts.heartbeatTtlMs > 0 ? opts.heartbeatTtlMs : DEFAULT_HEARTBEAT_TTL_MS;
     this.janitorMs = opts.janitorIntervalMs && opts.janitorIntervalMs > 0 ? opts.janitorIntervalMs : DEFAULT_JANITOR_INTERVAL_MS;
-    this.runs = new PipelineRuns({ storage: () => this.storage, now: this.now, events: this.events, log: this.log });
+    this.limits = opts.limits ?? DEFAULT_LIMITS;
+    this.runs = new PipelineRuns({ storage: () => this.storage, now: this.now, events: this.events, log: this.log, limits: this.limits });
   }
 
   get heartbeatTtlMs(): number {
@@ -153,6 +176,15 @@ export class Registry {
 
   get size(): number {
     return this.services.size;
+  }
+
+  /** What registrations and metrics keep, in bytes (approximate; counted against maxRegistryBytes). */
+  get keptBytes(): number {
+    return this.budget.used;
+  }
+
+  get limitsInUse(): Readonly<ControlPlaneLimits> {
+    return this.limits;
   }
 
   // ---- lifecycle ------------------------------------------------------------------------------
@@ -184,7 +216,10 @@ export class Registry {
   private loadRecords(records: ServiceRecord[]): void {
     const now = this.now();
     const sorted = [...records].sort((a, b) => a.registeredAt - b.registeredAt || (a.serviceId < b.serviceId ? -1 : a.serviceId > b.serviceId ? 1 : 0));
-    for (const stored of sorted) {
+    // Newest first past the cap: the oldest registrations are the ones left out.
+    const kept = sorted.slice(Math.max(0, sorted.length - this.limits.maxComponents));
+    for (const stored of sorted.slice(0, sorted.length - kept.length)) this.dropStored(stored?.serviceId, `more than ${limitNote(this.limits, 'maxComponents')} stored`);
+    for (const stored of kept) {
       if (!stored || typeof stored.serviceId !== 'string') continue;
       const record: ServiceRecord = {
         ...stored,
@@ -192,9 +227,31 @@ export class Registry {
         metrics: { ...(stored.metrics ?? {}) },
         stale: !!stored.stale,
       };
-      const entry = this.newEntry(record);
+      let infoBytes: number;
+      try {
+        if (record.serviceId === '' || record.serviceId.length > this.limits.maxIdLength) throw invalidArgument('service id out of bounds');
+        infoBytes = checkComponentInfo(record.info, this.limits);
+      } catch (err) {
+        this.dropStored(record.serviceId, messageOf(err));
+        continue;
+      }
+      const entry = this.newEntry(record, infoBytes, undefined);
+      const names = Object.keys(record.metrics);
+      if (names.length > this.limits.maxMetricNames) {
+        for (const k of names.slice(this.limits.maxMetricNames)) delete record.metrics[k];
+      }
+      for (const k in record.metrics) {
+        const v = (record.metrics[k] = String(record.metrics[k]).slice(0, this.limits.maxMetricValueLength));
+        entry.metricBytes += k.length + v.length;
+        entry.metricCount++;
+      }
+      if (this.budget.used + infoBytes + entry.metricBytes > this.limits.maxRegistryBytes) {
+        this.dropStored(record.serviceId, `the registry is full (${limitNote(this.limits, 'maxRegistryBytes', 'bytes')})`);
+        continue;
+      }
+      this.budget.used += infoBytes + entry.metricBytes;
       this.services.set(record.serviceId, entry);
-      const remaining = record.lastHeartbeat + this.ttl - now;
+      const remaining = record.lastHeartbeat + this.windowOf(entry) - now;
       if (remaining <= 0) {
         if (record.status !== HealthStatus.UNHEALTHY || !record.stale) {
           record.status = HealthStatus.UNHEALTHY;
@@ -207,20 +264,54 @@ export class Registry {
     }
   }
 
+  /** A stored record that no longer fits the limits: not loaded, removed from storage, logged. */
+  private dropStored(serviceId: unknown, why: string): void {
+    const id = typeof serviceId === 'string' ? serviceId : String(serviceId);
+    this.log('warn', `dropped the stored registration ${JSON.stringify(id.slice(0, 80))}: ${why}`);
+    if (typeof serviceId === 'string' && this.storage) {
+      this.storage.deleteService(serviceId).catch((err) => this.log('warn', `could not delete ${id.slice(0, 80)} from storage: ${messageOf(err)}`));
+    }
+  }
+
   // ---- services -------------------------------------------------------------------------------
 
-  /** Registers (or re-registers, overwriting) a component. Resolves once the record is stored. */
+  /** The service id a registration gets: component_id, else component.id, else a generated one (undefined here). */
+  serviceIdOf(input: RegisterInput): string | undefined {
+    const id = (typeof input.componentId === 'string' && input.componentId) || (typeof input.component?.id === 'string' && input.component.id) || '';
+    return id || undefined;
+  }
+
+  /** The pid that registered serviceId, when known (see RegisterOptions.pid). */
+  holderOf(serviceId: string): number | undefined {
+    return this.services.get(serviceId)?.pid;
+  }
+
+  /**
+   * Registers (or re-registers, overwriting) a component. Resolves once the record is stored.
+   * INVALID_ARGUMENT for a field over its limit; RESOURCE_EXHAUSTED for a new id past maxComponents or
+   * a registry over maxRegistryBytes.
+   */
   async register(input: RegisterInput, opts: RegisterOptions = {}): Promise<RegisterResult> {
     if (!input || !input.component || typeof input.component !== 'object') throw invalidArgument('component is required');
     let info = componentInfoFromWire(input.component);
     if (!isKnownComponentType(info.type)) throw invalidArgument(`unknown component type ${info.type}`);
     const componentId = input.componentId ?? '';
-    checkId('component_id', componentId, false);
-    checkId('component.id', info.id, false);
+    this.checkId('component_id', componentId, false);
+    this.checkId('component.id', info.id, false);
     let serviceId = componentId || info.id || `${COMPONENT_TYPE_NAMES[info.type]}-${this.uniqueNanos()}`;
     if (this.placement) {
       const placed = this.placement({ serviceId, info, peer: opts.peer });
       if (placed) ({ serviceId, info } = placed);
+    }
+    const infoBytes = checkComponentInfo(info, this.limits);
+
+    const previous = this.services.get(serviceId);
+    if (!previous && this.services.size >= this.limits.maxComponents) {
+      throw resourceExhausted(`too many registered components: ${this.services.size}, ${limitNote(this.limits, 'maxComponents')}`);
+    }
+    const freed = previous ? previous.infoBytes + previous.metricBytes : 0;
+    if (this.budget.used - freed + infoBytes > this.limits.maxRegistryBytes) {
+      throw resourceExhausted(`the registry is full: ${formatBytes(this.budget.used)} kept, ${limitNote(this.limits, 'maxRegistryBytes', 'bytes')}`);
     }
 
     const now = this.now();
@@ -234,15 +325,19 @@ export class Registry {
       stale: false,
     };
     if (opts.peer) record.peer = opts.peer;
-    if (opts.legacy) record.legacy = { ...opts.legacy, metrics: { ...(opts.legacy.metrics ?? {}) } };
+    if (opts.legacy) {
+      record.legacy = { ...opts.legacy, metrics: {} };
+      if (opts.legacy.metrics) keepLegacyMetrics(record.legacy.metrics, opts.legacy.metrics, this.limits);
+    }
 
-    const previous = this.services.get(serviceId);
     if (previous) {
       this.disarm(previous);
       this.services.delete(serviceId); // re-insert at the end: listing is by registration time
+      this.budget.used -= freed;
     }
-    const entry = this.newEntry(record);
+    const entry = this.newEntry(record, infoBytes, opts.pid);
     this.services.set(serviceId, entry);
+    this.budget.used += infoBytes;
     this.arm(entry);
 
     if (this.storage) {
@@ -252,9 +347,11 @@ export class Registry {
         if (this.services.get(serviceId) === entry) {
           this.disarm(entry);
           this.services.delete(serviceId);
+          this.budget.used -= entry.infoBytes + entry.metricBytes;
           if (previous) {
             this.services.set(serviceId, previous);
-            this.arm(previous, Math.max(1, previous.record.lastHeartbeat + this.ttl - this.now()));
+            this.budget.used += freed;
+            this.arm(previous, Math.max(1, previous.record.lastHeartbeat + this.windowOf(previous) - this.now()));
           }
         }
         throw internalError(`failed to store registration of ${serviceId}: ${messageOf(err)}`, err);
@@ -271,16 +368,21 @@ export class Registry {
    * v1 heartbeat. Refreshes liveness; an explicit status (≠ UNKNOWN) wins, UNKNOWN keeps the current
    * status except that a stale record and an UNKNOWN one become HEALTHY. Metrics merge (request wins).
    * Synchronous: storage is only marked (coalesced write), nothing is awaited.
+   * A metric key or value over its limit: INVALID_ARGUMENT, nothing applied. New metric names past
+   * maxMetricNames (or maxRegistryBytes): the heartbeat still counts and known names are updated, the
+   * new names are refused with RESOURCE_EXHAUSTED.
    */
   heartbeat(serviceId: string, status: number = HealthStatus.UNKNOWN, metrics?: Record<string, string> | null): ServiceRecord {
     if (status !== HealthStatus.UNKNOWN && !isKnownHealthStatus(status)) throw invalidArgument(`unknown health status ${status}`);
     const entry = this.lookup(serviceId);
     const record = entry.record;
+    let refused = 0;
     if (metrics) {
-      const target = record.metrics;
-      for (const key in metrics) target[key] = metrics[key];
+      checkMetricSizes(metrics, this.limits);
+      refused = mergeMetrics(entry, metrics, undefined, this.limits, this.budget);
     }
     this.beat(entry, status);
+    if (refused > 0) throw metricCapError(entry, refused, this.limits);
     return record;
   }
 
@@ -292,24 +394,25 @@ export class Registry {
     if (!legacy) {
       legacy = record.legacy = { serviceType: componentTypeToServiceType(record.info.type), healthEndpoint: '', maxInflight: 0, metrics: {} };
     }
+    let refused = 0;
     if (metrics) {
-      const doubles = legacy.metrics;
-      const strings = record.metrics;
-      for (const key in metrics) {
-        const v = metrics[key];
-        doubles[key] = v;
-        strings[key] = String(v);
-      }
+      const strings: Record<string, string> = {};
+      for (const key in metrics) strings[key] = String(metrics[key]);
+      checkMetricSizes(strings, this.limits);
+      refused = mergeMetrics(entry, strings, metrics, this.limits, this.budget);
     }
     if (timestampMs !== undefined) legacy.reportedAt = timestampMs;
     this.beat(entry, HealthStatus.UNKNOWN);
+    if (refused > 0) throw metricCapError(entry, refused, this.limits);
     return record;
   }
 
   private beat(entry: Entry, status: number): void {
     const record = entry.record;
     entry.encoded = undefined;
-    record.lastHeartbeat = this.now();
+    const now = this.now();
+    entry.interval = now - record.lastHeartbeat;
+    record.lastHeartbeat = now;
     const previous = record.status;
     let next = previous;
     if (status !== HealthStatus.UNKNOWN) next = status;
@@ -319,13 +422,46 @@ export class Registry {
       record.stale = false;
       if (next === HealthStatus.HEALTHY) reason = 'recovered';
     }
-    this.arm(entry);
-    this.storage?.touchService(record);
+    this.arm(entry, this.windowOf(entry));
+    const write = this.storage?.touchService(record);
+    this.lastTouchWrite = write instanceof Promise ? write : undefined;
     if (next !== previous) {
       record.status = next;
       this.events.emit({ type: 'healthChanged', record, previous, reason });
     }
     if (this.events.size !== 0) this.events.emit({ type: 'heartbeat', record });
+  }
+
+  /** What these records keep (approximately the size of their answer), in bytes. */
+  bytesOf(records: readonly ServiceRecord[]): number {
+    let n = 0;
+    for (const r of records) {
+      const e = this.services.get(r.serviceId);
+      n += 64 + (e ? e.infoBytes + e.metricBytes : 0);
+    }
+    return n;
+  }
+
+  /** Approximate answer size of these component infos (DiscoverComponents), in bytes. */
+  infoBytesOf(infos: readonly ComponentInfo[]): number {
+    let n = 0;
+    for (const info of infos) {
+      n += 32 + info.id.length + info.name.length + info.version.length + info.description.length + info.endpoint.length;
+      for (const t of info.input_event_types) n += t.length + 2;
+      for (const t of info.output_event_types) n += t.length + 2;
+      for (const k in info.metadata) n += k.length + info.metadata[k]!.length + 4;
+    }
+    return n;
+  }
+
+  /**
+   * The storage write of the last heartbeat, when the storage writes heartbeats durably (LmdbStorage
+   * heartbeatWrites 'durable'); the gRPC layer acknowledges after it. undefined otherwise. Read once.
+   */
+  takeHeartbeatWrite(): Promise<void> | undefined {
+    const w = this.lastTouchWrite;
+    this.lastTouchWrite = undefined;
+    return w;
   }
 
   /** The live record (do not mutate it), or undefined. */
@@ -341,7 +477,7 @@ export class Registry {
   private lookup(serviceId: string): Entry {
     const entry = this.services.get(serviceId);
     if (entry !== undefined) return entry;
-    checkId('service_id', serviceId, true);
+    this.checkId('service_id', serviceId, true);
     throw notFound(`service ${serviceId} not found`);
   }
 
@@ -384,6 +520,8 @@ export class Registry {
     const type = input.type ?? ComponentType.UNSPECIFIED;
     if (!isKnownComponentType(type)) throw invalidArgument(`unknown component type ${type}`);
     const eventTypes = input.event_types ?? [];
+    checkStringList('event_types', eventTypes, this.limits);
+    if (input.metadata_filters) checkStringMap('metadata_filters', input.metadata_filters, this.limits, METADATA_LIMITS);
     const filters = input.metadata_filters ? Object.entries(input.metadata_filters) : [];
     const out: ComponentInfo[] = [];
     for (const { record } of this.services.values()) {
@@ -398,11 +536,12 @@ export class Registry {
 
   /** Removes a record (memory and storage). Unknown ids are fine; resolves true if something was removed. */
   async unregister(serviceId: string): Promise<boolean> {
-    checkId('service_id', serviceId, true);
+    this.checkId('service_id', serviceId, true);
     const entry = this.services.get(serviceId);
     if (entry) {
       this.disarm(entry);
       this.services.delete(serviceId);
+      this.budget.used -= entry.infoBytes + entry.metricBytes;
     }
     if (this.storage) {
       try {
@@ -417,7 +556,7 @@ export class Registry {
 
   // ---- health ---------------------------------------------------------------------------------
 
-  /** Changes the TTL; every live timer is re-armed for its remaining time under the new TTL. */
+  /** Changes the TTL; every live timer is re-armed for its remaining time under the new window. */
   setHeartbeatTtl(ms: number): void {
     if (!(ms > 0)) return;
     this.ttl = ms;
@@ -425,7 +564,7 @@ export class Registry {
     const now = this.now();
     for (const entry of this.services.values()) {
       if (entry.record.stale) continue;
-      const remaining = entry.record.lastHeartbeat + ms - now;
+      const remaining = entry.record.lastHeartbeat + this.windowOf(entry) - now;
       if (remaining <= 0) {
         this.disarm(entry);
         this.markStale(entry);
@@ -442,12 +581,34 @@ export class Registry {
     if (this.janitor) this.startJanitor();
   }
 
-  /** One safety-net pass: HEALTHY records whose last heartbeat is older than the TTL go UNHEALTHY. */
+  /** One safety-net pass: HEALTHY records silent for longer than their heartbeat window go UNHEALTHY. */
   sweep(): void {
     const now = this.now();
     for (const entry of this.services.values()) {
-      if (entry.record.status === HealthStatus.HEALTHY && now - entry.record.lastHeartbeat >= this.ttl) this.markStale(entry);
+      if (entry.record.status === HealthStatus.HEALTHY && now - entry.record.lastHeartbeat >= this.windowOf(entry)) this.markStale(entry);
     }
+  }
+
+  /**
+   * How long a record may stay silent before it is stale: the TTL, or its observed heartbeat interval
+   * when that is longer (at most MAX_INTERVAL_TTLS TTLs), plus a grace of one janitor interval, at most one TTL.
+   */
+  private windowOf(entry: Entry): number {
+    const ttl = this.ttl;
+    const interval = entry.interval > ttl ? Math.min(entry.interval, MAX_INTERVAL_TTLS * ttl) : ttl;
+    return interval + Math.min(this.janitorMs, ttl);
+  }
+
+  /** The current heartbeat window of a record (ms), or undefined if unknown. */
+  heartbeatWindowMs(serviceId: string): number | undefined {
+    const entry = this.services.get(serviceId);
+    return entry ? this.windowOf(entry) : undefined;
+  }
+
+  private checkId(what: string, id: string, required: boolean): void {
+    if (typeof id !== 'string') throw invalidArgument(`${what} must be a string`);
+    if (required && id === '') throw invalidArgument(`${what} is required`);
+    if (id.length > this.limits.maxIdLength) throw invalidArgument(`${what} is too long: ${id.length} characters, ${limitNote(this.limits, 'maxIdLength')}`);
   }
 
   private startJanitor(): void {
@@ -457,8 +618,19 @@ export class Registry {
     this.janitor.unref();
   }
 
-  private newEntry(record: ServiceRecord): Entry {
-    const entry: Entry = { record, timer: undefined, armedDelay: 0, onTimer: () => {}, encoded: undefined };
+  private newEntry(record: ServiceRecord, infoBytes: number, pid: number | undefined): Entry {
+    const entry: Entry = {
+      record,
+      timer: undefined,
+      armedDelay: 0,
+      onTimer: () => {},
+      encoded: undefined,
+      infoBytes,
+      metricBytes: 0,
+      metricCount: 0,
+      interval: 0,
+      pid,
+    };
     entry.onTimer = () => {
       if (this.services.get(record.serviceId) === entry) this.markStale(entry);
     };
@@ -466,7 +638,7 @@ export class Registry {
   }
 
   /** (Re)starts the stale timer: refresh() when the delay is unchanged (the common, allocation-free case). */
-  private arm(entry: Entry, delay = this.ttl): void {
+  private arm(entry: Entry, delay = this.windowOf(entry)): void {
     if (this.closed) return;
     if (entry.timer !== undefined && entry.armedDelay === delay) {
       entry.timer.refresh();
@@ -510,7 +682,7 @@ export class Registry {
     this.storage?.touchService(record);
     this.log(
       'warn',
-      `service ${record.serviceId} missed heartbeats for ${this.ttl}ms: ${HEALTH_STATUS_NAMES[HealthStatus.HEALTHY]} → ${HEALTH_STATUS_NAMES[HealthStatus.UNHEALTHY]}`,
+      `service ${record.serviceId} missed heartbeats for ${this.windowOf(entry)}ms: ${HEALTH_STATUS_NAMES[HealthStatus.HEALTHY]} → ${HEALTH_STATUS_NAMES[HealthStatus.UNHEALTHY]}`,
     );
     this.events.emit({ type: 'healthChanged', record, previous: HealthStatus.HEALTHY, reason: 'stale' });
   }

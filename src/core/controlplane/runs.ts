@@ -3,12 +3,17 @@
 // written through to storage (durable when the promise resolves), plus run stoppers (§1.7).
 //
 // Differences from flowctl, on purpose: empty run ids are INVALID_ARGUMENT, unknown RunStatus values
-// are INVALID_ARGUMENT, listing is newest first (flowctl: storage order), and runs are kept even
-// without storage (flowctl answered "storage not configured").
+// are INVALID_ARGUMENT, listing is newest first (flowctl: storage order), runs are kept even without
+// storage (flowctl answered "storage not configured"), every field is bounded (limits.ts), runs are
+// pruned oldest first (finished ones first, never one that has a stopper) past maxRunsPerPipeline,
+// maxRuns or maxRunBytes, ListPipelineRuns answers at most maxListedRuns (limit < 0 included), and
+// config_yaml is kept and served with its secrets redacted (redact.ts).
 import type { Emitter } from '../typedEmitter';
 import type { RegistryEvent } from '../events';
-import { MAX_ID_LENGTH, isKnownRunStatus } from './convert';
+import { isKnownRunStatus } from './convert';
 import { internalError, invalidArgument, messageOf, notFound } from './errors';
+import { DEFAULT_LIMITS, checkLength, formatBytes, limitNote, type ControlPlaneLimits } from './limits';
+import { redactPipelineConfig } from './redact';
 import { RunStatus, emptyRunMetrics, isTerminalRunStatus, type PipelineRun, type RunMetrics } from './model';
 import type { Storage } from './storage/types';
 
@@ -17,6 +22,11 @@ export interface CreateRunInput {
   pipelineName: string;
   configYaml?: string;
   componentIds?: string[];
+  /**
+   * A config over maxConfigYamlLength: 'refuse' (INVALID_ARGUMENT, the default; gRPC callers) or
+   * 'withhold' (kept as a one-line note; the runner's own run, which must not fail over its file size).
+   */
+  oversizedConfig?: 'refuse' | 'withhold';
   logDir?: string;
 }
 
@@ -49,17 +59,27 @@ interface Entry {
   run: PipelineRun;
   /** Creation order, to keep listing stable for runs that started in the same millisecond. */
   seq: number;
+  /** What the run keeps (counted against maxRunBytes). */
+  bytes: number;
 }
 
-function checkRunId(runId: string): void {
-  if (typeof runId !== 'string' || runId === '') throw invalidArgument('run_id is required');
-  if (runId.length > MAX_ID_LENGTH) throw invalidArgument(`run_id is too long (${runId.length} characters, at most ${MAX_ID_LENGTH})`);
+/** Approximate size of what a run keeps: its strings, ids and per-component metrics. */
+export function runBytes(run: PipelineRun): number {
+  let n = run.runId.length + run.pipelineId.length + run.pipelineName.length + run.configYaml.length + run.error.length + 64;
+  for (const id of run.componentIds) n += id.length + 8;
+  for (const k in run.metrics.component_metrics) n += k.length + 48;
+  if (run.logDir) n += run.logDir.length;
+  for (const k in run.failures ?? {}) n += k.length + run.failures![k]!.length;
+  return n;
 }
 
 export class PipelineRuns {
   private readonly runs = new Map<string, Entry>();
   private readonly stoppers = new Map<string, RunStopper>();
   private seq = 0;
+  /** Sum of Entry.bytes. */
+  private bytes = 0;
+  private readonly limits: ControlPlaneLimits;
 
   constructor(
     private readonly deps: {
@@ -67,39 +87,95 @@ export class PipelineRuns {
       now: () => number;
       events: Emitter<RegistryEvent>;
       log: Log;
+      limits?: ControlPlaneLimits;
     },
-  ) {}
+  ) {
+    this.limits = deps.limits ?? DEFAULT_LIMITS;
+  }
 
-  /** Replaces the in-memory runs with those loaded from storage. */
+  get size(): number {
+    return this.runs.size;
+  }
+
+  /** What all runs keep, in bytes (approximate, see runBytes). */
+  get keptBytes(): number {
+    return this.bytes;
+  }
+
+  /**
+   * Replaces the in-memory runs with those loaded from storage. Configs an earlier version stored
+   * unredacted are redacted (and written back); runs past the caps are pruned.
+   */
   load(runs: PipelineRun[]): void {
     this.runs.clear();
-    const sorted = [...runs].sort((a, b) => a.startTime - b.startTime);
-    for (const run of sorted) this.runs.set(run.runId, { run, seq: ++this.seq });
+    this.bytes = 0;
+    const sorted = [...runs].filter((r) => r && typeof r.runId === 'string').sort((a, b) => a.startTime - b.startTime);
+    for (const stored of sorted) {
+      const run: PipelineRun = { ...stored, configYaml: typeof stored.configYaml === 'string' ? stored.configYaml : '' };
+      if (run.configYaml.length > this.limits.maxConfigYamlLength) run.configYaml = oversizedNote(run.configYaml.length, this.limits);
+      else run.configYaml = redactPipelineConfig(run.configYaml);
+      if (run.error.length > this.limits.maxRunErrorLength) run.error = cut(run.error, this.limits);
+      const entry: Entry = { run, seq: ++this.seq, bytes: runBytes(run) };
+      this.runs.set(run.runId, entry);
+      this.bytes += entry.bytes;
+      if (run.configYaml !== stored.configYaml || run.error !== stored.error) {
+        this.deps.storage()?.putRun(run).catch((err) => this.deps.log('warn', `could not rewrite run ${run.runId}: ${messageOf(err)}`));
+      }
+    }
+    this.prune(undefined);
   }
 
   async create(input: CreateRunInput): Promise<PipelineRun> {
-    checkRunId(input.runId);
+    this.checkRunId(input.runId);
+    const limits = this.limits;
+    const pipelineName = typeof input.pipelineName === 'string' ? input.pipelineName : '';
+    checkLength('pipeline_name', pipelineName, limits, 'maxNameLength');
+    const componentIds = [...(input.componentIds ?? [])];
+    if (componentIds.length > limits.maxRunComponents) {
+      throw invalidArgument(`component_ids has too many entries: ${componentIds.length}, ${limitNote(limits, 'maxRunComponents')}`);
+    }
+    for (const id of componentIds) checkLength('an entry of component_ids', id, limits, 'maxIdLength');
+    let configYaml = input.configYaml ?? '';
+    if (configYaml.length > limits.maxConfigYamlLength) {
+      if (input.oversizedConfig !== 'withhold') {
+        throw invalidArgument(`config_yaml is too long: ${configYaml.length} characters, ${limitNote(limits, 'maxConfigYamlLength')}`);
+      }
+      configYaml = oversizedNote(configYaml.length, limits);
+    } else {
+      configYaml = redactPipelineConfig(configYaml);
+    }
     const run: PipelineRun = {
       runId: input.runId,
-      pipelineId: input.pipelineName ?? '', // flowctl: "pipeline_id = pipeline_name for now"
-      pipelineName: input.pipelineName ?? '',
+      pipelineId: pipelineName, // flowctl: "pipeline_id = pipeline_name for now"
+      pipelineName,
       status: RunStatus.STARTING,
       startTime: this.deps.now(),
       endTime: 0,
-      configYaml: input.configYaml ?? '',
+      configYaml,
       metrics: emptyRunMetrics(),
       error: '',
-      componentIds: [...(input.componentIds ?? [])],
+      componentIds,
       ...(input.logDir ? { logDir: input.logDir } : {}),
     };
     await this.commit(run, 'created', 'failed to create pipeline run');
+    this.prune(run.runId);
     return run;
   }
 
   async update(input: UpdateRunInput): Promise<PipelineRun> {
-    checkRunId(input.runId);
+    this.checkRunId(input.runId);
     const status = input.status ?? RunStatus.UNKNOWN;
     if (!isKnownRunStatus(status)) throw invalidArgument(`unknown run status ${status}`);
+    if (input.metrics) {
+      let n = 0;
+      for (const k in input.metrics.component_metrics) {
+        n++;
+        checkLength('a key of metrics.component_metrics', k, this.limits, 'maxIdLength');
+      }
+      if (n > this.limits.maxRunComponents) {
+        throw invalidArgument(`metrics.component_metrics has too many entries: ${n}, ${limitNote(this.limits, 'maxRunComponents')}`);
+      }
+    }
     const current = this.mustGet(input.runId);
     const run: PipelineRun = { ...current };
     if (status !== RunStatus.UNKNOWN) {
@@ -107,7 +183,7 @@ export class PipelineRuns {
       if (isTerminalRunStatus(status)) run.endTime = this.deps.now();
     }
     if (input.metrics) run.metrics = input.metrics;
-    if (input.error) run.error = input.error;
+    if (input.error) run.error = input.error.length > this.limits.maxRunErrorLength ? cut(input.error, this.limits) : input.error;
     // Failures accumulate: a later update (e.g. a stop racing a failing start) never drops one.
     if (input.failures) run.failures = { ...current.failures, ...input.failures };
     await this.commit(run, 'updated', 'failed to update pipeline run');
@@ -115,15 +191,16 @@ export class PipelineRuns {
   }
 
   get(runId: string): PipelineRun {
-    checkRunId(runId);
+    this.checkRunId(runId);
     return this.mustGet(runId);
   }
 
-  /** Newest first (by start time). */
+  /** Newest first (by start time); at most maxListedRuns (limit < 0 = all of them, up to that). */
   list(input: ListRunsInput = {}): PipelineRun[] {
     const status = input.status ?? RunStatus.UNKNOWN;
     if (!isKnownRunStatus(status)) throw invalidArgument(`unknown run status ${status}`);
-    const limit = !input.limit ? 10 : input.limit < 0 ? Infinity : input.limit;
+    const max = this.limits.maxListedRuns;
+    const limit = !input.limit ? 10 : input.limit < 0 ? max : Math.min(input.limit, max);
     const matches: Entry[] = [];
     for (const entry of this.runs.values()) {
       if (input.pipelineName && entry.run.pipelineName !== input.pipelineName) continue;
@@ -141,7 +218,7 @@ export class PipelineRuns {
 
   /** Invokes the run's stopper (asynchronously, every call) and marks the run STOPPED with end time now. */
   async stop(runId: string): Promise<PipelineRun> {
-    checkRunId(runId);
+    this.checkRunId(runId);
     const stopper = this.stoppers.get(runId);
     if (stopper) {
       setImmediate(() => {
@@ -166,6 +243,66 @@ export class PipelineRuns {
     this.stoppers.delete(runId);
   }
 
+  private checkRunId(runId: string): void {
+    if (typeof runId !== 'string' || runId === '') throw invalidArgument('run_id is required');
+    checkLength('run_id', runId, this.limits, 'maxIdLength');
+  }
+
+  /**
+   * Removes the oldest runs past maxRunsPerPipeline (for the pipeline of `justCreated`, or every
+   * pipeline when undefined), maxRuns and maxRunBytes: finished runs first, then the oldest others;
+   * never the one just created nor one with a stopper (a live run of this process).
+   */
+  private prune(justCreated: string | undefined): void {
+    const limits = this.limits;
+    const removable = (e: Entry) => e.run.runId !== justCreated && !this.stoppers.has(e.run.runId);
+    // Oldest first, finished before unfinished.
+    const order = (list: Entry[]) =>
+      list
+        .filter(removable)
+        .sort((a, b) => Number(!isTerminalRunStatus(a.run.status)) - Number(!isTerminalRunStatus(b.run.status)) || a.run.startTime - b.run.startTime || a.seq - b.seq);
+    const victims = new Set<Entry>();
+    const byPipeline = new Map<string, Entry[]>();
+    const created = justCreated !== undefined ? this.runs.get(justCreated) : undefined;
+    for (const e of this.runs.values()) {
+      if (created && e.run.pipelineName !== created.run.pipelineName) continue;
+      const list = byPipeline.get(e.run.pipelineName) ?? [];
+      list.push(e);
+      byPipeline.set(e.run.pipelineName, list);
+    }
+    for (const list of byPipeline.values()) {
+      let excess = list.length - limits.maxRunsPerPipeline;
+      for (const e of order(list)) {
+        if (excess <= 0) break;
+        victims.add(e);
+        excess--;
+      }
+    }
+    let count = this.runs.size - victims.size;
+    let bytes = this.bytes;
+    for (const e of victims) bytes -= e.bytes;
+    if (count > limits.maxRuns || bytes > limits.maxRunBytes) {
+      for (const e of order([...this.runs.values()].filter((x) => !victims.has(x)))) {
+        if (count <= limits.maxRuns && bytes <= limits.maxRunBytes) break;
+        victims.add(e);
+        count--;
+        bytes -= e.bytes;
+      }
+    }
+    if (victims.size === 0) return;
+    const storage = this.deps.storage();
+    for (const e of victims) {
+      this.runs.delete(e.run.runId);
+      this.bytes -= e.bytes;
+      storage?.deleteRun(e.run.runId).catch((err) => this.deps.log('warn', `could not delete pruned run ${e.run.runId}: ${messageOf(err)}`));
+    }
+    this.deps.log(
+      'info',
+      `pruned ${victims.size} old run(s) (${limitNote(limits, 'maxRunsPerPipeline')}, ${limitNote(limits, 'maxRuns')}, ${limitNote(limits, 'maxRunBytes', 'bytes')}; ` +
+        `${this.runs.size} kept, ${formatBytes(this.bytes)})`,
+    );
+  }
+
   private mustGet(runId: string): PipelineRun {
     const entry = this.runs.get(runId);
     if (!entry) throw notFound(`pipeline run not found: ${runId}`);
@@ -175,14 +312,16 @@ export class PipelineRuns {
   /** Puts the new version in memory, writes it through, and rolls memory back if the write fails. */
   private async commit(run: PipelineRun, change: 'created' | 'updated' | 'stopped', failure: string): Promise<void> {
     const previous = this.runs.get(run.runId);
-    const entry: Entry = { run, seq: change === 'created' || !previous ? ++this.seq : previous.seq };
+    const entry: Entry = { run, seq: change === 'created' || !previous ? ++this.seq : previous.seq, bytes: runBytes(run) };
     this.runs.set(run.runId, entry);
+    this.bytes += entry.bytes - (previous?.bytes ?? 0);
     const storage = this.deps.storage();
     if (storage) {
       try {
         await storage.putRun(run);
       } catch (err) {
         if (this.runs.get(run.runId) === entry) {
+          this.bytes -= entry.bytes - (previous?.bytes ?? 0);
           if (previous) this.runs.set(run.runId, previous);
           else this.runs.delete(run.runId);
         }
@@ -191,4 +330,13 @@ export class PipelineRuns {
     }
     this.deps.events.emit({ type: 'runChanged', run, change });
   }
+}
+
+function oversizedNote(length: number, limits: ControlPlaneLimits): string {
+  return `# config_yaml withheld by flowctl: ${length} characters, ${limitNote(limits, 'maxConfigYamlLength')}\n`;
+}
+
+function cut(text: string, limits: ControlPlaneLimits): string {
+  const note = ` … (cut: ${text.length} characters, ${limitNote(limits, 'maxRunErrorLength')})`;
+  return text.slice(0, Math.max(0, limits.maxRunErrorLength - note.length)) + note;
 }

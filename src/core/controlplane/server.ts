@@ -3,11 +3,20 @@
 //   - the legacy flowctl.ControlPlane (legacyService.ts),
 //   - grpc.health.v1.Health ('' and both service names SERVING; NOT_SERVING while stopping),
 //   - server reflection, so `grpcurl -plaintext host:port list` works,
+//   - with an access policy (embedded runs): flowctl.access.v1.AccessService (accessService.ts),
 // all over one Registry. Used by `flowctl run` (embedded), the extension and `flowctl server`.
+// Every request is bounded (limits.ts): per-method request sizes, concurrent streams per connection,
+// and answers not yet read by their client (connections.ts).
 import * as grpc from '@grpc/grpc-js';
 import * as path from 'node:path';
 import type * as protoLoader from '@grpc/proto-loader';
 import { LOADER_OPTIONS, packageDefinition } from '../proto';
+import { AccessControl, type AccessPolicy } from './access';
+import { ACCESS_SERVICE_NAME, accessHandlers, accessPackageDefinition, accessServiceDefinition } from './accessService';
+import { Connections } from './connections';
+import { limitRequestSizes } from './grpcUtil';
+import type { HandlerContext } from './handlerContext';
+import { resolveLimits, type ControlPlaneLimits } from './limits';
 import { LazyHealth, LazyReflection } from './lazyServices';
 import { COMPONENT_TYPE_NAMES, HEALTH_STATUS_NAMES, RUN_STATUS_NAMES } from './model';
 import { Registry, type LogFn, type LogLevel } from './registry';
@@ -31,8 +40,12 @@ export interface ControlPlaneServerOptions {
   heartbeatTtlMs?: number;
   janitorIntervalMs?: number;
   tls?: TlsFiles;
-  /** Largest request accepted (default 4 MiB); larger requests get RESOURCE_EXHAUSTED. */
+  /** Transport limit: largest message accepted at all (default 4 MiB); per-method limits are lower (limits). */
   maxMessageBytes?: number;
+  /** Size limits and caps (defaults: DEFAULT_LIMITS in limits.ts). */
+  limits?: Partial<ControlPlaneLimits>;
+  /** Who may do what (see access.ts). Without it everything is open, as in flowctl (flowctl server). */
+  access?: AccessPolicy;
   /** Serve gRPC server reflection (default true). */
   reflection?: boolean;
   log?: LogFn;
@@ -66,6 +79,10 @@ export class ControlPlaneServer {
   readonly endpoint: string;
   readonly security: TransportSecurity;
   readonly storage: Storage;
+  readonly limits: Readonly<ControlPlaneLimits>;
+  readonly connections: Connections;
+  /** The access rules (undefined: everything open). allowExternal()/disallowExternal() change them at run time. */
+  readonly access: AccessControl | undefined;
 
   private readonly server: grpc.Server;
   private readonly credentials: grpc.ServerCredentials;
@@ -83,6 +100,9 @@ export class ControlPlaneServer {
     security: TransportSecurity;
     storage: Storage;
     log: LogFn;
+    limits: ControlPlaneLimits;
+    connections: Connections;
+    access: AccessControl | undefined;
   }) {
     this.registry = init.registry;
     this.server = init.server;
@@ -94,6 +114,9 @@ export class ControlPlaneServer {
     this.security = init.security;
     this.storage = init.storage;
     this.log = init.log;
+    this.limits = init.limits;
+    this.connections = init.connections;
+    this.access = init.access;
   }
 
   static async start(opts: ControlPlaneServerOptions = {}): Promise<ControlPlaneServer> {
@@ -104,6 +127,7 @@ export class ControlPlaneServer {
     const sink = opts.log;
     const log: LogFn = sink ? (level, msg) => LEVELS[level] >= minLevel && sink(level, msg) : () => {};
     const maxMessageBytes = opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+    const limits = resolveLimits(opts.limits);
 
     // Credentials first: a bad certificate is reported before anything is opened or bound.
     const { credentials, security } = loadServerCredentials(opts.tls);
@@ -116,30 +140,43 @@ export class ControlPlaneServer {
       endpoint: () => endpoint,
       now: opts.now,
       log,
+      limits,
     });
     await registry.open();
 
-    // Only requests are capped: a large ListComponents answer is the client's to accept or refuse.
-    const server = new grpc.Server({ 'grpc.max_receive_message_length': maxMessageBytes });
+    let boundPort = port;
+    const connections = new Connections(limits);
+    const access = opts.access ? new AccessControl(opts.access, connections, () => boundPort) : undefined;
+    const ctx: HandlerContext = { registry, connections, access, log };
+    // Requests are capped per method (well under the transport limit); answers by what clients have not read yet.
+    const server = new grpc.Server({
+      'grpc.max_receive_message_length': maxMessageBytes,
+      'grpc.max_concurrent_streams': limits.maxConcurrentStreams,
+    });
+    const runMethods = new Set(['CreatePipelineRun', 'UpdatePipelineRun']);
+    const requestLimit = (method: string) =>
+      runMethods.has(method)
+        ? { bytes: Math.min(limits.maxRunRequestBytes, maxMessageBytes), name: 'maxRunRequestBytes' }
+        : { bytes: Math.min(limits.maxRequestBytes, maxMessageBytes), name: 'maxRequestBytes' };
     const def = packageDefinition();
-    server.addService(v1ServiceDefinition(), v1Handlers(registry, log));
-    server.addService(def[LEGACY_SERVICE_NAME] as grpc.ServiceDefinition, legacyHandlers(registry, log));
+    server.addService(limitRequestSizes(v1ServiceDefinition(), requestLimit), v1Handlers(ctx));
+    server.addService(limitRequestSizes(def[LEGACY_SERVICE_NAME] as grpc.ServiceDefinition, requestLimit), legacyHandlers(ctx));
+    if (access) server.addService(limitRequestSizes(accessServiceDefinition(), requestLimit), accessHandlers(ctx));
     // Health and reflection are served at once; their libraries load on their first call (lazyServices.ts).
     const health = new LazyHealth({ '': 'SERVING', [V1_SERVICE_NAME]: 'SERVING', [LEGACY_SERVICE_NAME]: 'SERVING' });
     health.addToServer(server);
     for (const extra of opts.services ?? []) server.addService(extra.definition, extra.implementation);
     if (opts.reflection !== false) {
-      const served = [V1_SERVICE_NAME, LEGACY_SERVICE_NAME, HEALTH_SERVICE_NAME];
+      const served = [V1_SERVICE_NAME, LEGACY_SERVICE_NAME, HEALTH_SERVICE_NAME, ...(access ? [ACCESS_SERVICE_NAME] : [])];
       new LazyReflection(() => {
         const { ReflectionService } = require('@grpc/reflection') as typeof import('@grpc/reflection');
         const { protoPath: healthProtoPath } = require('grpc-health-check') as typeof import('grpc-health-check');
         const { loadSync } = require('@grpc/proto-loader') as typeof protoLoader;
-        const withHealth = { ...def, ...loadSync(healthProtoPath, LOADER_OPTIONS) };
+        const withHealth = { ...def, ...loadSync(healthProtoPath, LOADER_OPTIONS), ...(access ? accessPackageDefinition() : {}) };
         return new ReflectionService(withHealth, { services: served });
       }).addToServer(server);
     }
 
-    let boundPort: number;
     try {
       boundPort = await bind(server, joinHostPort(address, port), credentials);
     } catch (err) {
@@ -149,7 +186,7 @@ export class ControlPlaneServer {
     }
     endpoint = joinHostPort(address, boundPort);
 
-    const cp = new ControlPlaneServer({ registry, server, credentials, health, address, port: boundPort, security, storage, log });
+    const cp = new ControlPlaneServer({ registry, server, credentials, health, address, port: boundPort, security, storage, log, limits, connections, access });
     if (sink) cp.logEvents(minLevel);
     return cp;
   }

@@ -6,7 +6,7 @@ import { statusResponseToWire } from './convert';
 import { EMPTY, unary } from './grpcUtil';
 import { EncodedMessage, frameRepeatedField1, preEncodedListComponents } from './listCache';
 import type { ServiceRecord } from './model';
-import type { LogFn, Registry } from './registry';
+import { registrationCaller, withComponentAccess, type HandlerContext } from './handlerContext';
 
 export const V1_SERVICE_NAME = 'flowctl.v1.ControlPlaneService';
 
@@ -27,43 +27,72 @@ export function v1ServiceDefinition(): grpc.ServiceDefinition {
   return v1Service().definition;
 }
 
-export function v1Handlers(registry: Registry, log: LogFn): grpc.UntypedServiceImplementation {
+export function v1Handlers(ctx: HandlerContext): grpc.UntypedServiceImplementation {
   const { encodeRecord } = v1Service();
+  const { registry, log } = ctx;
+  // The heartbeat path, allocation-free when the call may go ahead at once (the usual case).
+  const beat = (req: any) => {
+    registry.heartbeat(req.service_id, req.status, req.metrics);
+    const write = registry.takeHeartbeatWrite();
+    return write ? write.then(() => EMPTY) : EMPTY;
+  };
   return {
     RegisterComponent: unary(
       'RegisterComponent',
       async (req, call) => {
-        const res = await registry.register({ component: req.component, componentId: req.component_id }, { peer: call.getPeer() });
+        const input = { component: req.component, componentId: req.component_id };
+        const caller = await registrationCaller(ctx, call, registry.serviceIdOf(input), 'RegisterComponent');
+        const res = await registry.register(input, { peer: call.getPeer(), pid: caller?.pid });
         return { service_id: res.serviceId, assigned_topics: res.assignedTopics, connection_info: res.connectionInfo };
       },
       log,
     ),
     UnregisterComponent: unary(
       'UnregisterComponent',
-      async (req) => {
-        await registry.unregister(req.service_id);
-        return EMPTY;
-      },
+      (req, call) =>
+        withComponentAccess(ctx, call, req.service_id, 'UnregisterComponent', async () => {
+          await registry.unregister(req.service_id);
+          return EMPTY;
+        }),
       log,
     ),
     DiscoverComponents: unary(
       'DiscoverComponents',
-      (req) => ({ components: registry.discover({ type: req.type, event_types: req.event_types, metadata_filters: req.metadata_filters }) }),
+      (req, call) => {
+        ctx.connections.precheck(call, 'DiscoverComponents');
+        const components = registry.discover({ type: req.type, event_types: req.event_types, metadata_filters: req.metadata_filters });
+        ctx.connections.reserve(call, registry.infoBytesOf(components), 'DiscoverComponents');
+        return { components };
+      },
       log,
     ),
     Heartbeat: unary(
       'Heartbeat',
-      (req) => {
-        registry.heartbeat(req.service_id, req.status, req.metrics);
-        return EMPTY;
+      (req, call) => {
+        const gate = ctx.access?.component(call, req.service_id, 'Heartbeat');
+        return gate === undefined ? beat(req) : gate.then(() => beat(req));
       },
       log,
     ),
-    GetComponentStatus: unary('GetComponentStatus', (req) => statusResponseToWire(registry.mustGet(req.service_id)), log),
+    GetComponentStatus: unary(
+      'GetComponentStatus',
+      (req, call) => {
+        const record = registry.mustGet(req.service_id);
+        ctx.connections.reserve(call, registry.bytesOf([record]), 'GetComponentStatus');
+        return statusResponseToWire(record);
+      },
+      log,
+    ),
     ListComponents: unary(
       'ListComponents',
-      (req) =>
-        new EncodedMessage(frameRepeatedField1(registry.listEncoded({ typeFilter: req.type_filter, includeUnhealthy: req.include_unhealthy }, encodeRecord))),
+      (req, call) => {
+        ctx.connections.precheck(call, 'ListComponents');
+        const parts = registry.listEncoded({ typeFilter: req.type_filter, includeUnhealthy: req.include_unhealthy }, encodeRecord);
+        let bytes = 0;
+        for (const p of parts) bytes += p.length + 6;
+        ctx.connections.reserve(call, bytes, 'ListComponents');
+        return new EncodedMessage(frameRepeatedField1(parts));
+      },
       log,
     ),
   };

@@ -48,6 +48,11 @@ export interface ControlPlaneLink {
   /** The runner saw the component's process end. */
   markExited(serviceId: string): void;
   /**
+   * Lets (allowed = true) or stops letting a process outside the run register component `serviceId`;
+   * answers the ids allowed now. An external control plane has its own rules: throws there.
+   */
+  allowExternal(serviceId: string, allowed: boolean): string[];
+  /**
    * The control plane on a unix socket in a private folder (made on the first call), for containers on a
    * bridge network: mounted into them, it reaches nothing but this control plane. Only an embedded one has it.
    */
@@ -101,7 +106,8 @@ export class EmbeddedLink implements ControlPlaneLink {
     return this.server.registry.list({ includeUnhealthy: true });
   }
   async createRun(input: CreateRunInput): Promise<void> {
-    await this.server.registry.createRun(input);
+    // Our own run must not fail over the size of its file: a config over the limit is kept as a note.
+    await this.server.registry.createRun({ ...input, oversizedConfig: 'withhold' });
   }
   async updateRun(input: UpdateRunInput): Promise<void> {
     await this.server.registry.updateRun(input);
@@ -112,6 +118,13 @@ export class EmbeddedLink implements ControlPlaneLink {
   }
   markExited(serviceId: string): void {
     this.server.registry.markExited(serviceId);
+  }
+  allowExternal(serviceId: string, allowed: boolean): string[] {
+    const access = this.server.access;
+    if (!access) return []; // no rules: everyone may register already
+    if (allowed) access.allowExternal(serviceId);
+    else access.disallowExternal(serviceId);
+    return access.externalIds();
   }
   /**
    * Runs still STARTING/RUNNING in a registry we just opened were left by a runner that died (the database
@@ -281,6 +294,11 @@ export class ExternalLink implements ControlPlaneLink {
   onStopRequested(runId: string, fn: () => void): Disposable {
     this.stopWatches.set(runId, fn);
     return { dispose: () => void this.stopWatches.delete(runId) };
+  }
+  allowExternal(): string[] {
+    throw new Error(
+      `this run uses the control plane at ${this.endpoint} (--use-external-control-plane): its own rules decide who may register, not this run`,
+    );
   }
   markExited(serviceId: string): void {
     const record = this.records.get(serviceId);

@@ -1,10 +1,14 @@
 // The control plane of a run: embedded (its own registry, LMDB per pipeline unless --no-persistence) or one
 // already running elsewhere. Either way the run announces itself in the endpoint file and serves the
-// runner service (src/core/runctl/presence.ts); a second run of the same file is refused.
+// runner service (src/core/runctl/presence.ts); a second run of the same file is refused. The embedded
+// one applies the run's access rules (controlplane/access.ts): the run's owner token, `access` from the
+// runner (isRunProcess) and RunnerOptions.allowExternal.
 import * as crypto from 'node:crypto';
 import * as path from 'node:path';
 import type { PipelineRunner, RunnerOptions } from '../runnerTypes';
 import { ControlPlaneServer } from '../controlplane/server';
+import type { AccessPolicy } from '../controlplane/access';
+import { exposureWarning } from '../controlplane/exposure';
 import type { Registry } from '../controlplane/registry';
 import { MemoryStorage } from '../controlplane/storage/memory';
 import { LmdbStorage } from '../controlplane/storage/lmdb';
@@ -27,11 +31,17 @@ export function defaultRunDbPath(pipelineFile: string, pipelineName: string): st
   return path.join(folder, 'registry.lmdb');
 }
 
+/**
+ * `access` (embedded only): how to recognise the run's processes (isRunProcess); without it any local
+ * process may register, heartbeat and unregister components, as with flowctl. The owner token is the
+ * run's (presence.token) unless `access.ownerToken` says otherwise.
+ */
 export async function openControlPlane(
   opts: RunnerOptions,
   pipeline: { file: string; name: string },
   warn: (message: string) => void,
   runner?: PipelineRunner,
+  access?: AccessPolicy,
   hooks?: { placement?: Registry['placement'] },
 ): Promise<ControlPlaneLink> {
   const address = opts.address ?? CONTROL_PLANE_DEFAULTS.address;
@@ -53,13 +63,22 @@ export async function openControlPlane(
     const server = await ControlPlaneServer.start({
       address,
       port,
+      // An existing database is read by a child process first (lmdbCheck.ts); its folders are made 0700.
       storage: opts.noPersistence ? new MemoryStorage() : new LmdbStorage(opts.dbPath ?? defaultRunDbPath(pipeline.file, pipeline.name)),
+      access: {
+        ...access,
+        ownerToken: access?.ownerToken ?? presence.token,
+        allowExternal: [...(access?.allowExternal ?? []), ...(opts.allowExternal ?? [])],
+      },
+      limits: opts.controlPlaneLimits,
       heartbeatTtlMs: opts.heartbeatTtlMs ?? CONTROL_PLANE_DEFAULTS.heartbeatTtlMs,
       janitorIntervalMs: opts.janitorIntervalMs ?? CONTROL_PLANE_DEFAULTS.janitorIntervalMs,
       tls: opts.tls,
       portFlag: opts.portHint ?? '--control-plane-port',
       services: presence.services,
     });
+    const exposed = exposureWarning(server.address, server.security, '--control-plane-address');
+    if (exposed) warn(exposed);
     // A hub names what registers itself (replicas get instance ids) before anything can register.
     if (hooks?.placement) server.registry.placement = hooks.placement;
     const embedded = new EmbeddedLink(server);

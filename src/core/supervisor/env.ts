@@ -56,6 +56,11 @@ export async function buildComponentEnv(spec: ComponentEnvSpec, options: Compone
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(options.parentEnv ?? process.env)) if (typeof v === 'string') out[k] = v;
   for (const [k, v] of Object.entries(options.extraEnv ?? {})) if (typeof v === 'string') out[k] = v;
+  // PORT (the SDK's data-plane listen address) is per component too: one inherited from the parent env
+  // (or the runner's `env` option) would make every component listen on the same port, on all
+  // interfaces. Dropped unless the component's own config/env sets it; the SDK then listens on
+  // 127.0.0.1 on a free port of its own and advertises that.
+  delete out.PORT;
   // HEALTH_PORT is per component: one inherited from the parent env would collide, so only the
   // component's own config/env/health_port count as "set".
   let healthSet = false;

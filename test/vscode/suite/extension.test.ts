@@ -7,6 +7,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import * as grpc from '@grpc/grpc-js';
+import { protos } from '../../../src/core/proto';
 import type { FlowctlExtensionApi } from '../../../src/extension/extension';
 import { componentItems, isAlive, portAccepts, repoRoot, show, sleep, waitFor } from './helpers';
 
@@ -182,6 +184,38 @@ describe('flowctl extension', () => {
       const entry = api.terminals().find((t) => t.id === id);
       assert.ok(entry && entry.terminal === again, 'the session knows the new terminal');
       await waitFor('the log tail in the new terminal', () => entry.pty.recent().some((l) => /\[flowctl\] last \d+ lines? of/.test(l)), 10_000);
+    });
+
+    it('Let This Component Join When Started by Hand: a process outside the run may then register that id', async () => {
+      const [id] = [...pids.entries()].at(-1)!;
+      const file = api.runner()!.snapshot().file;
+      await vscode.commands.executeCommand('flowctl.stopComponent', { key: file, id });
+      await waitFor(`${id} stopped`, () => api.snapshot()?.components.find((c) => c.id === id)?.phase === 'stopped', 30_000);
+      // This extension host is not a process of the run: refused until the owner allows the id.
+      const client = new (protos().v1.ControlPlaneService)(`127.0.0.1:${controlPlanePort}`, grpc.credentials.createInsecure());
+      const register = () =>
+        new Promise<grpc.status>((resolve) =>
+          client.RegisterComponent({ component: { id, name: id, component_type: 3, endpoint: '127.0.0.1:1' } }, (err: grpc.ServiceError | null) => resolve(err ? err.code : grpc.status.OK)),
+        );
+      const unregister = () =>
+        new Promise<grpc.status>((resolve) => client.UnregisterComponent({ service_id: id }, (err: grpc.ServiceError | null) => resolve(err ? err.code : grpc.status.OK)));
+      try {
+        assert.equal(grpc.status[await register()], 'PERMISSION_DENIED', 'refused before the owner allows it');
+        const allowed = await vscode.commands.executeCommand<string[]>('flowctl.allowExternalComponent', { key: file, id });
+        assert.deepEqual(allowed, [id]);
+        assert.equal(grpc.status[await register()], 'OK', 'registered once allowed');
+        assert.equal(grpc.status[await unregister()], 'OK');
+      } finally {
+        client.close();
+        api.runner()!.allowExternal(id, false);
+      }
+      await vscode.commands.executeCommand('flowctl.restartComponent', { key: file, id });
+      const v = await waitFor(`${id} running again`, () => {
+        const c = api.snapshot()?.components.find((x) => x.id === id);
+        return c?.phase === 'running' && c.pid ? c : undefined;
+      });
+      pids.set(id, v.pid!);
+      await waitFor('every component healthy again', async () => componentItems(await api.treeItems()).every((c) => c.icon === 'pass-filled'), 30_000);
     });
 
     it('tree refreshes are skipped while the Services view is hidden, and done once when it shows', async () => {

@@ -66,6 +66,11 @@ export class MemoryStorage implements Storage {
     this.runs.set(run.runId, copy(run));
   }
 
+  async deleteRun(runId: string): Promise<void> {
+    this.assertOpen();
+    this.runs.delete(runId);
+  }
+
   private flushPending(): void {
     if (this.pending.size === 0) return;
     for (const [id, record] of this.pending) this.services.set(id, copy(record));

@@ -18,12 +18,17 @@ export interface Storage {
   putService(record: ServiceRecord): Promise<void>;
   /** Durable when resolved. Unknown ids are not an error. */
   deleteService(serviceId: string): Promise<void>;
-  /** Heartbeat path: remember the latest state; written by the next coalesced batch, not now. */
-  touchService(record: ServiceRecord): void;
+  /**
+   * Heartbeat path: remember the latest state; written by the next coalesced batch, not now. A store
+   * that writes heartbeats durably returns the promise of the write holding it (the registry waits).
+   */
+  touchService(record: ServiceRecord): void | Promise<void>;
   /** Writes pending touched records now (one transaction). */
   flush(): Promise<void>;
 
   loadRuns(): Promise<PipelineRun[]>;
   /** Durable when resolved. Key: run.runId. */
   putRun(run: PipelineRun): Promise<void>;
+  /** Durable when resolved. Unknown ids are not an error. */
+  deleteRun(runId: string): Promise<void>;
 }

@@ -1,0 +1,143 @@
+// Which local process is at the other end of a connection to our server (Linux /proc): the client
+// socket's inode comes from /proc/net/tcp{,6} (its local port = the peer port, its remote port = ours),
+// and the process holding that inode from a scan of /proc/<pid>/fd. That costs a few ms per hundred
+// processes, so callers cache the answer per connection (access.ts), and lookups are answered in
+// batches: every lookup that arrives while a batch runs waits for the next one, and one batch reads the
+// socket tables once and scans /proc once for all of them (200 components registering at once cost one
+// or two scans, not 200).
+import * as fs from 'node:fs/promises';
+import { peerPort } from '../runner/peerPid';
+
+/** The client end of a connection: its process (when we may look at it) and the socket's owner. */
+export interface PeerProcess {
+  /** The process holding the client socket; undefined when not found (gone, or not ours to look at). */
+  pid: number | undefined;
+  /** The uid that owns the client socket (/proc/net/tcp), known even when its process cannot be looked at. */
+  uid: number | undefined;
+}
+
+interface Lookup {
+  peerPort: number;
+  serverPort: number;
+  resolve: (peer: PeerProcess) => void;
+}
+
+interface ClientSocket {
+  inode: string;
+  uid: number;
+}
+
+/** "clientPort:serverPort" → the client ends, for every TCP socket in our network namespace. */
+async function clientSockets(): Promise<Map<string, ClientSocket[]>> {
+  const out = new Map<string, ClientSocket[]>();
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text: string;
+    try {
+      text = await fs.readFile(table, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const cols = line.trim().split(/\s+/);
+      if (cols.length < 10) continue;
+      const local = parseInt(cols[1]!.split(':')[1]!, 16);
+      const remote = parseInt(cols[2]!.split(':')[1]!, 16);
+      const key = `${local}:${remote}`;
+      const socket = { inode: cols[9]!, uid: Number(cols[7]) };
+      const list = out.get(key);
+      if (list) list.push(socket);
+      else out.set(key, [socket]);
+    }
+  }
+  return out;
+}
+
+/**
+ * inode → pid for the wanted inodes (the lowest pid for a socket several processes share). Processes
+ * are looked at newest first (highest pid), a few dozen at a time, and the scan stops once every
+ * wanted inode is found: a component registers right after it was started, so its process is among
+ * the newest and the scan rarely reads more than a handful of fd tables.
+ */
+async function socketOwners(wanted: Set<string>): Promise<Map<string, number>> {
+  const owners = new Map<string, number>();
+  let entries: string[];
+  try {
+    entries = await fs.readdir('/proc');
+  } catch {
+    return owners;
+  }
+  const pids = entries
+    .filter((e) => e.charCodeAt(0) >= 48 && e.charCodeAt(0) <= 57)
+    .map(Number)
+    .sort((a, b) => b - a);
+  const look = async (pid: number) => {
+    let fds: string[];
+    try {
+      fds = await fs.readdir(`/proc/${pid}/fd`);
+    } catch {
+      return; // gone, or not ours to look at
+    }
+    for (const fd of fds) {
+      try {
+        const target = await fs.readlink(`/proc/${pid}/fd/${fd}`);
+        if (!target.startsWith('socket:[')) continue;
+        const inode = target.slice(8, -1);
+        if (!wanted.has(inode)) continue;
+        const seen = owners.get(inode);
+        if (seen === undefined || pid < seen) owners.set(inode, pid);
+      } catch {
+        // fd closed meanwhile
+      }
+    }
+  };
+  for (let i = 0; i < pids.length && owners.size < wanted.size; i += SCAN_CHUNK) {
+    await Promise.all(pids.slice(i, i + SCAN_CHUNK).map(look));
+  }
+  return owners;
+}
+
+/** Processes whose fd tables are read at once. */
+const SCAN_CHUNK = 32;
+
+let queue: Lookup[] = [];
+let running = false;
+
+async function runBatches(): Promise<void> {
+  running = true;
+  try {
+    while (queue.length > 0) {
+      const batch = queue;
+      queue = [];
+      try {
+        const sockets = await clientSockets();
+        const socketsOf = (l: Lookup) => sockets.get(`${l.peerPort}:${l.serverPort}`) ?? [];
+        const wanted = new Set(batch.flatMap((l) => socketsOf(l).map((s) => s.inode)));
+        const owners = wanted.size ? await socketOwners(wanted) : new Map<string, number>();
+        for (const l of batch) {
+          const found = socketsOf(l);
+          const pid = found.map((s) => owners.get(s.inode)).find((p) => p !== undefined);
+          const uid = found.find((s) => Number.isInteger(s.uid))?.uid;
+          l.resolve({ pid, uid });
+        }
+      } catch {
+        for (const l of batch) l.resolve({ pid: undefined, uid: undefined });
+      }
+    }
+  } finally {
+    running = false;
+  }
+}
+
+/**
+ * The process (pid) whose socket is the client end of `peer` (a grpc-js peer string such as
+ * `ipv4:127.0.0.1:53412`) connected to our `serverPort`, and the uid owning that socket; pid undefined
+ * if it is not a local TCP peer, not ours to look at (another user's process), or not on Linux.
+ */
+export function processOfPeer(peer: string, serverPort: number): Promise<PeerProcess> {
+  const port = peerPort(peer);
+  if (port === undefined || process.platform !== 'linux') return Promise.resolve({ pid: undefined, uid: undefined });
+  return new Promise((resolve) => {
+    queue.push({ peerPort: port, serverPort, resolve });
+    if (!running) void runBatches();
+  });
+}
