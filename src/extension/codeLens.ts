@@ -74,16 +74,21 @@ export class PipelineCodeLensProvider implements vscode.CodeLensProvider, vscode
 
   async provideCodeLenses(doc: vscode.TextDocument, token: vscode.CancellationToken): Promise<vscode.CodeLens[]> {
     if (!this.enabled() || doc.uri.scheme !== 'file') return [];
-    const parsed = await parseDocument(doc);
-    if (!parsed.isPipeline || token.isCancellationRequested) return [];
     const file = doc.uri.fsPath;
+    // VS Code drops a lens request when the editor loses focus meanwhile (or the document changes):
+    // then these lenses never reached the screen, and the next model change must ask again. This
+    // holds from the start: a request cancelled while the file is parsed leaves the old lenses shown.
+    token.onCancellationRequested(() => this.shown.set(file, UNKNOWN));
+    const parsed = await parseDocument(doc);
+    if (token.isCancellationRequested) {
+      this.shown.set(file, UNKNOWN);
+      return [];
+    }
+    if (!parsed.isPipeline) return [];
     const top = new vscode.Range(0, 0, 0, 0);
     const source = this.model.get(file);
     const snap = source?.snapshot();
     this.shown.set(file, this.signature(file));
-    // VS Code drops a lens request when the editor loses focus meanwhile (or the document changes):
-    // then these lenses never reached the screen, and the next model change must ask again.
-    token.onCancellationRequested(() => this.shown.set(file, UNKNOWN));
     const graph = new vscode.CodeLens(top, { title: '$(type-hierarchy) Graph', command: 'flowctl.showGraph', arguments: [doc.uri] });
     if (!source || !snap || !isActiveState(snap.state)) {
       return [new vscode.CodeLens(top, { title: '$(play) Run Pipeline', command: 'flowctl.runPipeline', arguments: [doc.uri] }), graph];
