@@ -11,6 +11,7 @@ export const DOC_PAGES: ReadonlyArray<{ file: string; title: string; detail: str
   { file: 'extension.md', title: 'The VS Code extension', detail: 'lenses, terminals, views, graph, settings' },
   { file: 'from-flowctl.md', title: 'Moving from the Go flowctl', detail: 'what is the same, what differs and why' },
   { file: 'troubleshooting.md', title: 'Troubleshooting', detail: 'error messages and their fixes' },
+  { file: 'performance.md', title: 'Measured figures', detail: 'what the bench scripts measure: min / median / max against a same-run baseline' },
 ];
 
 const COMPONENT_LISTS = new Set(['sources', 'processors', 'sinks', 'pipelines']);
