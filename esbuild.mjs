@@ -80,6 +80,8 @@ if (args.has('--tests')) {
   builds = [
     // The extension: `vscode` is provided by the host.
     { ...common, entryPoints: { extension: 'src/extension/extension.ts' }, outdir: 'dist', external: [...external, 'vscode'] },
+    // Webview scripts: browser code, one file each, no imports at run time.
+    { ...common, platform: 'browser', format: 'iife', target: 'es2022', entryPoints: { 'webview/allLogs': 'src/extension/webview/allLogs.client.ts' }, outdir: 'dist', external: [] },
     // The CLI: nothing in its graph may import `vscode` (the build fails if something does).
     { ...common, entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },
     // The component SDK, for components written in JavaScript/TypeScript.

@@ -1,11 +1,24 @@
 // CodeLens on pipeline files: `▶ Run Pipeline` at the top when idle; `■ Stop`, `↻ Restart` and the
-// live state (`3/4 healthy`) while it runs; above each component, its state, `Show Logs` and (running) `Debug`.
+// live state (`3/4 healthy`, from summarizeRun(): the same counts as the status bar) while it runs,
+// plus `flow.yml changed — Apply` when the file was saved with changes during the run; above each
+// component, its state (`waiting for enrich` with a warning icon when no data reaches it),
+// `Show Logs` and (running) `Debug`.
 import * as vscode from 'vscode';
 import { allComponents } from '../core/pipeline/model';
+import { attention } from '../core/present/component';
 import { coalesce, type Coalescer } from './coalesce';
 import { parseDocument, toRange } from './pipelineDocs';
-import { healthCount, isActiveState, stateLabel } from './presentation';
-import type { RunModel } from './runModel';
+import { isActiveState, stateLabel, summarizeRun } from './presentation';
+import type { ModelSource, RunModel } from './runModel';
+
+/** The lens title of a component: its state, with an icon when it needs a look. */
+export function componentLensTitle(id: string, view: Parameters<typeof stateLabel>[0]): string {
+  const a = attention(view);
+  return `${a === 'error' ? '$(error) ' : a === 'warning' ? '$(warning) ' : ''}${id}: ${stateLabel(view)}`;
+}
+
+/** Never matches a real signature: the lenses of that file must be asked for again. */
+const UNKNOWN = '\0unknown';
 
 export class PipelineCodeLensProvider implements vscode.CodeLensProvider, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
@@ -54,17 +67,24 @@ export class PipelineCodeLensProvider implements vscode.CodeLensProvider, vscode
     const source = this.model.get(file);
     const snap = source?.snapshot();
     if (!source || !snap || !isActiveState(snap.state)) return 'idle';
-    const { healthy, total } = healthCount(snap);
-    let sig = `${snap.state} ${healthy}/${total}`;
-    for (const c of snap.components) sig += `\n${c.id}: ${stateLabel(c)}${source.debugging?.(c.id) ? ' debugging' : ''}`;
+    let sig = `${summarizeRun(snap).text}${isStale(source) ? ' stale' : ''}`;
+    for (const c of snap.components) sig += `\n${componentLensTitle(c.id, c)}${source.debugging?.(c.id) ? ' debugging' : ''}`;
     return sig;
   }
 
   async provideCodeLenses(doc: vscode.TextDocument, token: vscode.CancellationToken): Promise<vscode.CodeLens[]> {
     if (!this.enabled() || doc.uri.scheme !== 'file') return [];
-    const parsed = await parseDocument(doc);
-    if (!parsed.isPipeline || token.isCancellationRequested) return [];
     const file = doc.uri.fsPath;
+    // VS Code drops a lens request when the editor loses focus meanwhile (or the document changes):
+    // then these lenses never reached the screen, and the next model change must ask again. This
+    // holds from the start: a request cancelled while the file is parsed leaves the old lenses shown.
+    token.onCancellationRequested(() => this.shown.set(file, UNKNOWN));
+    const parsed = await parseDocument(doc);
+    if (token.isCancellationRequested) {
+      this.shown.set(file, UNKNOWN);
+      return [];
+    }
+    if (!parsed.isPipeline) return [];
     const top = new vscode.Range(0, 0, 0, 0);
     const source = this.model.get(file);
     const snap = source?.snapshot();
@@ -73,16 +93,26 @@ export class PipelineCodeLensProvider implements vscode.CodeLensProvider, vscode
     if (!source || !snap || !isActiveState(snap.state)) {
       return [new vscode.CodeLens(top, { title: '$(play) Run Pipeline', command: 'flowctl.runPipeline', arguments: [doc.uri] }), graph];
     }
-    const { healthy, total } = healthCount(snap);
+    const summary = summarizeRun(snap);
     const lenses = [
       new vscode.CodeLens(top, { title: '$(debug-stop) Stop', command: 'flowctl.stopPipeline', arguments: [doc.uri] }),
       new vscode.CodeLens(top, { title: '$(debug-restart) Restart', command: 'flowctl.restartPipeline', arguments: [doc.uri] }),
       new vscode.CodeLens(top, {
-        title: snap.state === 'running' ? `${healthy}/${total} healthy` : `${snap.state}… ${healthy}/${total} healthy`,
+        title: `${summary.level === 'warning' ? '$(warning) ' : summary.level === 'error' ? '$(error) ' : ''}${summary.text}`,
         command: 'flowctl.services.focus',
       }),
       graph,
     ];
+    if (isStale(source)) {
+      lenses.push(
+        new vscode.CodeLens(top, {
+          title: `$(warning) ${file.split(/[\\/]/).pop()} changed — Apply`,
+          tooltip: 'The file was saved with changes while the pipeline runs: apply them (only changed components restart)',
+          command: 'flowctl.applyPipeline',
+          arguments: [doc.uri],
+        }),
+      );
+    }
     if (parsed.pipeline) {
       for (const spec of allComponents(parsed.pipeline)) {
         const view = source.view(spec.id);
@@ -91,7 +121,7 @@ export class PipelineCodeLensProvider implements vscode.CodeLensProvider, vscode
         const where = new vscode.Range(at.start, at.start);
         const ref = { key: file, id: spec.id };
         lenses.push(
-          new vscode.CodeLens(where, { title: `${spec.id}: ${stateLabel(view)}`, command: 'flowctl.revealInTree', arguments: [ref] }),
+          new vscode.CodeLens(where, { title: componentLensTitle(spec.id, view), command: 'flowctl.revealInTree', arguments: [ref] }),
           new vscode.CodeLens(where, { title: 'Show Logs', command: 'flowctl.showComponentLogs', arguments: [ref] }),
         );
         if (source.debugging?.(spec.id)) lenses.push(new vscode.CodeLens(where, { title: 'Stop Debugging', command: 'flowctl.stopDebuggingComponent', arguments: [ref] }));
@@ -107,4 +137,8 @@ export class PipelineCodeLensProvider implements vscode.CodeLensProvider, vscode
     for (const d of this.subscriptions) d.dispose();
     this.changed.dispose();
   }
+}
+
+function isStale(source: ModelSource): boolean {
+  return (source as { stale?: boolean }).stale === true;
 }

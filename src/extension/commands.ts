@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { FlowctlContext } from './context';
-import { connectCandidates, type ConnectTarget } from './connect';
+import { connectCandidates, type ConnectedControlPlane, type ConnectTarget } from './connect';
 import { openPipelineDocument, parseDocument, toRange } from './pipelineDocs';
 import type { RunSession } from './session';
 import type { ServiceNode } from './servicesTree';
@@ -76,7 +76,22 @@ async function pickComponent(ctx: FlowctlContext, arg: unknown): Promise<{ sessi
   return id ? { session, id } : undefined;
 }
 
-export function registerCommands(ctx: FlowctlContext, hooks: { revealInTree(ref: ComponentRef): Promise<void>; refreshTree(): void }): void {
+/** A component of the connected run (a tree item's `{key: 'connect:…', id}`), if that is what `arg` is. */
+function connectedComponent(ctx: FlowctlContext, arg: unknown): { conn: ConnectedControlPlane; id: string } | undefined {
+  if (!isComponentRef(arg) || !arg.key.startsWith('connect:')) return undefined;
+  const conn = ctx.connected;
+  if (!conn || conn.key !== arg.key) throw new Error('that control plane is not connected any more');
+  return { conn, id: arg.id };
+}
+
+/** Restart/stop/start a component of the connected run (its runner service), then show the change. */
+async function actRemote(ctx: FlowctlContext, target: { conn: ConnectedControlPlane; id: string }, action: 'restart' | 'stop' | 'start'): Promise<void> {
+  await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `flowctl: ${action} ${target.id}` }, () => target.conn.act(action, target.id));
+  ctx.output.info(`[${target.id}] ${action} done through the runner service at ${target.conn.target.runnerAddress}`);
+  await ctx.refresh();
+}
+
+export function registerCommands(ctx: FlowctlContext, hooks: { revealInTree(ref: ComponentRef): Promise<void>; refreshTree(): void; showAllLogs(): unknown }): void {
   const register = (id: string, fn: (...args: any[]) => unknown) =>
     ctx.pushExtCleanup(
       vscode.commands.registerCommand(id, async (...args: unknown[]) => {
@@ -98,6 +113,17 @@ export function registerCommands(ctx: FlowctlContext, hooks: { revealInTree(ref:
   });
 
   register('flowctl.stopPipeline', async (arg?: unknown) => {
+    const conn = ctx.connected;
+    if (conn && arg && typeof arg === 'object' && (arg as ServiceNode).kind === 'source' && (arg as { key: string }).key === conn.key) {
+      // The connected run's own item: stop that run (it is the user's) or, watch-only, just disconnect.
+      if (!conn.controllable) return ctx.disconnect();
+      const name = conn.snapshot().pipelineName;
+      const answer = await vscode.window.showWarningMessage(`Stop the run of ${name}? It runs in another process (${conn.target.address}).`, { modal: true }, 'Stop Run');
+      if (answer !== 'Stop Run') return undefined;
+      await conn.stopRun('stopped from VS Code (connected)');
+      void vscode.window.showInformationMessage(`flowctl: asked ${name} to stop.`);
+      return ctx.refresh();
+    }
     const file = await pickPipelineFile(ctx, arg, 'running');
     if (!file || !ctx.session(file)) {
       if (ctx.connected) {
@@ -116,13 +142,24 @@ export function registerCommands(ctx: FlowctlContext, hooks: { revealInTree(ref:
   });
 
   register('flowctl.restartComponent', async (arg?: unknown) => {
+    const remote = connectedComponent(ctx, arg);
+    if (remote) return actRemote(ctx, remote, 'restart');
     const target = await pickComponent(ctx, arg);
     if (target) await target.session.restartComponent(target.id);
   });
 
   register('flowctl.stopComponent', async (arg?: unknown) => {
+    const remote = connectedComponent(ctx, arg);
+    if (remote) return actRemote(ctx, remote, 'stop');
     const target = await pickComponent(ctx, arg);
     if (target) await target.session.stopComponent(target.id);
+  });
+
+  register('flowctl.startComponent', async (arg?: unknown) => {
+    const remote = connectedComponent(ctx, arg);
+    if (remote) return actRemote(ctx, remote, 'start');
+    const target = await pickComponent(ctx, arg);
+    if (target) await target.session.startComponent(target.id);
   });
 
   register('flowctl.allowExternalComponent', async (arg?: unknown) => {
@@ -136,9 +173,31 @@ export function registerCommands(ctx: FlowctlContext, hooks: { revealInTree(ref:
     return ids;
   });
 
+  // Show Logs: the component's terminal, with the keyboard in it.
   register('flowctl.showComponentLogs', async (arg?: unknown) => {
+    // A connected run's component has no terminal here: its log file (on this machine) opens instead.
+    const remote = connectedComponent(ctx, arg);
+    if (remote) return vscode.commands.executeCommand('flowctl.openLogFile', arg);
     const target = await pickComponent(ctx, arg);
     if (target) await target.session.showLogs(target.id);
+  });
+
+  // A click on a component in the Services view: its terminal comes forward, the keyboard stays in the tree.
+  register('flowctl.revealComponentTerminal', async (arg?: unknown) => {
+    const target = await pickComponent(ctx, arg);
+    if (target) target.session.showTerminal(target.id, true);
+  });
+
+  register('flowctl.showAllLogs', () => hooks.showAllLogs());
+
+  register('flowctl.applyPipeline', async (arg?: unknown) => {
+    const file = await pickPipelineFile(ctx, arg, 'running');
+    const session = file ? ctx.session(file) : undefined;
+    if (!session) {
+      void vscode.window.showInformationMessage('flowctl: no pipeline is running.');
+      return undefined;
+    }
+    return ctx.staleness.apply(session);
   });
 
   register('flowctl.revealComponent', async (arg?: unknown) => {
@@ -184,10 +243,10 @@ export function registerCommands(ctx: FlowctlContext, hooks: { revealInTree(ref:
   register('flowctl.connect', async (arg?: unknown) => {
     let target: ConnectTarget | undefined = typeof arg === 'string' ? { address: arg } : undefined;
     if (!target) {
-      const { candidates } = await connectCandidates();
+      const { candidates, endpointFile } = await connectCandidates();
       const items: (vscode.QuickPickItem & { target?: ConnectTarget })[] = candidates.map((c) => ({ ...c }));
-      items.push({ label: '$(edit) Enter host:port…' });
-      const pick = await vscode.window.showQuickPick(items, { placeHolder: 'Control plane to connect to' });
+      items.push({ label: '$(edit) Enter host:port…', detail: candidates.length ? undefined : `No running control plane is listed in ${endpointFile}` });
+      const pick = await vscode.window.showQuickPick(items, { placeHolder: 'Control plane to connect to', matchOnDetail: true });
       if (!pick) return undefined;
       if (pick.target) {
         target = pick.target;
@@ -200,6 +259,10 @@ export function registerCommands(ctx: FlowctlContext, hooks: { revealInTree(ref:
         if (!address) return undefined;
         target = { address: address.trim() };
       }
+    } else {
+      // An address from a caller: the endpoint file may still tell which run is there (name, file, TLS).
+      const known = (await connectCandidates()).candidates.find((c) => c.target.address === target!.address);
+      if (known) target = known.target;
     }
     const address = target.address;
     // The endpoint entry's TLS files win; the flowctl.tls.* settings fill in what it does not say.
@@ -249,8 +312,9 @@ export function registerCommands(ctx: FlowctlContext, hooks: { revealInTree(ref:
   register('flowctl.showOutput', () => ctx.output.show());
 
   register('flowctl.openLogFile', async (arg?: unknown) => {
-    const target = await pickComponent(ctx, arg);
-    const logFile = target && target.session.view(target.id)?.logFile;
+    const remote = connectedComponent(ctx, arg);
+    const target = remote ? undefined : await pickComponent(ctx, arg);
+    const logFile = remote ? remote.conn.view(remote.id)?.logFile : target && target.session.view(target.id)?.logFile;
     if (!logFile || !fs.existsSync(logFile)) throw new Error('no log file for this component yet');
     await vscode.window.showTextDocument(vscode.Uri.file(logFile), { preview: true });
   });

@@ -1,9 +1,14 @@
-// "Connect to Control Plane…": lists the services of a control plane running elsewhere (a CLI run,
-// `flowctl server`, another window) through ListComponents and shows them read-only in the tree.
-// The picker's choices come from the endpoint file (every live run and server, with their TLS settings
-// and, for runs, the owner token that the runner service asks for).
+// "Connect to Control Plane…": shows the services of a control plane running elsewhere (a CLI run,
+// `flowctl server`, another window) in the tree, in pipeline order (sources → processors → sinks),
+// under the pipeline's name. For a run, the runner service (GetRun) gives the runner's own picture
+// (phases, pids, data flow, rates); with the run's owner token from the endpoint file — the run is
+// this user's — its components can be restarted, stopped and started as in a local run. Otherwise
+// (a `flowctl server`, an address typed in, an older flowctl) ListComponents shows it read-only,
+// ordered by the pipeline file when it is known and readable. The picker's choices come from the
+// endpoint file (every live run and server, with their TLS settings and tokens).
 import type { ComponentView, RunSnapshot } from '../core/events';
 import type { EndpointTls } from '../core/endpointFile';
+import type { RunnerClient } from '../core/runctl/client';
 import type { ModelSource } from './runModel';
 
 export interface ConnectTarget {
@@ -16,7 +21,7 @@ export interface ConnectTarget {
   tls?: EndpointTls | null;
   /** The run's owner token (for the runner service's actions), from its endpoint entry. */
   token?: string;
-  /** host:port of the run's runner service when it is not `address` (runs with an external control plane). */
+  /** host:port of the run's runner service (runs only; the control-plane port unless the run uses an external one). */
   runnerAddress?: string;
 }
 
@@ -44,13 +49,35 @@ export async function connectCandidates(): Promise<{ endpointFile: string; candi
         file: e.file,
         tls: e.tls,
         token: e.token,
-        runnerAddress: e.runner ? runnerDialAddress(e) : undefined,
+        // Runs serve the runner service (on the control-plane port unless it is an external one).
+        runnerAddress: e.kind === 'run' ? runnerDialAddress(e) : undefined,
       },
     }));
   return { endpointFile, candidates };
 }
 
 const ROLE_OF_TYPE: Record<number, ComponentView['role']> = { 1: 'source', 2: 'processor', 3: 'sink' };
+const ROLE_RANK: Record<ComponentView['role'], number> = { source: 0, processor: 1, sink: 2, pipeline: 3 };
+
+/** Order and roles of a pipeline file's components (undefined when it cannot be read or parsed). */
+export async function pipelineOrder(file: string | undefined): Promise<{ name: string; order: Map<string, { index: number; role: ComponentView['role'] }> } | undefined> {
+  if (!file) return undefined;
+  try {
+    const [{ loadPipelineFile }, { allComponents }] = await Promise.all([import('../core/pipeline/load'), import('../core/pipeline/model')]);
+    const parsed = await loadPipelineFile(file);
+    if (!parsed.pipeline) return undefined;
+    const order = new Map<string, { index: number; role: ComponentView['role'] }>();
+    allComponents(parsed.pipeline).forEach((c, index) => order.set(c.id, { index, role: c.role }));
+    return { name: parsed.pipeline.metadata.name, order };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Pipeline order: by role (sources, processors, sinks, pipelines), then as in the file, then by id. */
+export function sortInPipelineOrder(views: ComponentView[], order?: Map<string, { index: number }>): ComponentView[] {
+  return views.sort((a, b) => ROLE_RANK[a.role] - ROLE_RANK[b.role] || (order?.get(a.id)?.index ?? 1e9) - (order?.get(b.id)?.index ?? 1e9) || a.id.localeCompare(b.id));
+}
 
 function ms(ts: { seconds?: number | string; nanos?: number } | null | undefined): number | undefined {
   if (!ts) return undefined;
@@ -92,7 +119,7 @@ export async function listComponents(target: ConnectTarget, timeoutMs = 5000): P
         err ? reject(err) : resolve(res),
       );
     });
-    return ((response?.components ?? []) as unknown[]).map(viewFromStatus).sort((a, b) => a.id.localeCompare(b.id));
+    return ((response?.components ?? []) as unknown[]).map(viewFromStatus);
   } finally {
     client.close();
   }
@@ -106,24 +133,114 @@ export class ConnectedControlPlane implements ModelSource {
   private ids: string[] = [];
   private error: string | undefined;
   private readonly since = Date.now();
+  private order: Map<string, { index: number; role: ComponentView['role'] }> | undefined;
+  private fileName: string | undefined;
+  private orderLoaded = false;
+  private runner: RunnerClient | undefined;
+  /** Whether the runner service answers: unknown until tried; `none` for servers and older runs. */
+  private runnerState: 'unknown' | 'ok' | 'none' = 'unknown';
+  private remote: RunSnapshot | undefined;
 
   constructor(readonly target: ConnectTarget) {}
+
+  /** The runner service answers and the run's owner token is known: components can be controlled. */
+  get controllable(): boolean {
+    return this.runnerState === 'ok' && !!this.target.token;
+  }
+
+  /** The figures come from the runner itself (its own counts and rates), not only from ListComponents. */
+  get hasRunnerCounts(): boolean {
+    return this.runnerState === 'ok';
+  }
+
+  private runnerClient(client: typeof import('../core/runctl/client')): RunnerClient {
+    // The runner service shares the control plane's TLS on its port; an external one is plaintext on loopback.
+    const sameChannel = this.target.runnerAddress === this.target.address;
+    return (this.runner ??= new client.RunnerClient({ address: this.target.runnerAddress!, token: this.target.token, tls: sameChannel ? this.target.tls : null }));
+  }
+
+  /** The runner's picture (GetRun), or undefined when there is no runner service to ask. */
+  private async fromRunner(): Promise<ComponentView[] | undefined> {
+    if (!this.target.runnerAddress || this.runnerState === 'none') return undefined;
+    const client = await import('../core/runctl/client');
+    try {
+      const snap = await this.runnerClient(client).getRun(5000);
+      this.runnerState = 'ok';
+      this.remote = snap;
+      return snap.components;
+    } catch (err) {
+      const grpc = await import('@grpc/grpc-js');
+      // No runner service there (a server, an older flowctl): ListComponents from now on.
+      if (err instanceof client.RunnerCallError && err.code === grpc.status.UNIMPLEMENTED) this.runnerState = 'none';
+      if (this.runnerState === 'ok') throw err;
+      return undefined;
+    }
+  }
+
+  /** Restart/stop/start a component of a connected run through its runner service (owner token required). */
+  async act(action: 'restart' | 'stop' | 'start', id: string): Promise<void> {
+    if (!this.controllable || !this.runner) throw new Error(`the run at ${this.target.address} can only be watched from here (no runner service or no owner token)`);
+    if (action === 'restart') await this.runner.restartComponent(id);
+    else if (action === 'stop') await this.runner.stopComponent(id);
+    else await this.runner.startComponent(id);
+  }
+
+  /** Asks the connected run to stop (its runner shuts it down); answers at once. */
+  async stopRun(reason: string): Promise<void> {
+    if (!this.controllable || !this.runner) throw new Error(`the run at ${this.target.address} can only be watched from here`);
+    await this.runner.stopRun(reason);
+  }
+
+  dispose(): void {
+    this.runner?.close();
+    this.runner = undefined;
+  }
 
   get key(): string {
     return `connect:${this.target.address}`;
   }
 
-  async refresh(): Promise<void> {
+  /** True when the run's pipeline file was read (order and roles come from it). */
+  get pipelineKnown(): boolean {
+    return !!this.order;
+  }
+
+  /**
+   * Lists the services again. Returns what changed: `set` when services came or went (or the error
+   * changed), else the ids whose view differs — so the tree re-renders only those (a full refresh
+   * every few seconds would close open tooltips).
+   */
+  async refresh(): Promise<{ set: boolean; changed: string[] }> {
+    if (!this.orderLoaded) {
+      this.orderLoaded = true;
+      const known = await pipelineOrder(this.target.file);
+      this.order = known?.order;
+      this.fileName = known?.name;
+    }
+    const previousError = this.error;
     try {
-      const components = await listComponents(this.target);
+      const fromRunner = await this.fromRunner();
+      let components = fromRunner ?? (await listComponents(this.target));
+      if (fromRunner) {
+        // The runner lists them in pipeline order; keep that order among the roles.
+        const order = new Map(fromRunner.map((c, index) => [c.id, { index, role: c.role }]));
+        this.order ??= order;
+      } else if (this.order) components = components.map((c) => ({ ...c, role: this.order!.get(c.id)?.role ?? c.role }));
+      components = sortInPipelineOrder(components, this.order);
+      const changed = components.filter((c) => JSON.stringify(c) !== JSON.stringify(this.byId.get(c.id))).map((c) => c.id);
       this.components = components;
       this.byId = new Map(components.map((c) => [c.id, c]));
       const ids = components.map((c) => c.id);
-      // The same array while the set of services stays the same (the tree keys its nodes off it).
-      if (ids.length !== this.ids.length || ids.some((id, i) => id !== this.ids[i])) this.ids = ids;
       this.error = undefined;
+      // The same array while the set of services stays the same (the tree keys its nodes off it).
+      if (ids.length !== this.ids.length || ids.some((id, i) => id !== this.ids[i])) {
+        this.ids = ids;
+        return { set: true, changed };
+      }
+      return { set: previousError !== undefined, changed };
     } catch (err) {
       this.error = String((err as Error)?.message ?? err);
+      return { set: this.error !== previousError, changed: [] };
     }
   }
 
@@ -136,9 +253,12 @@ export class ConnectedControlPlane implements ModelSource {
   }
 
   snapshot(): RunSnapshot {
+    if (this.remote && this.runnerState === 'ok' && !this.error) {
+      return { ...this.remote, pipelineName: this.remote.pipelineName || this.target.pipeline || `run at ${this.target.address}`, endpoint: this.target.address, components: this.components };
+    }
     return {
-      pipelineName: this.target.pipeline ? `${this.target.pipeline} @ ${this.target.address}` : this.target.address,
-      file: '',
+      pipelineName: this.target.pipeline || this.fileName || `control plane ${this.target.address}`,
+      file: this.target.file ?? '',
       state: this.error ? 'failed' : 'running',
       endpoint: this.target.address,
       startedAt: this.since,

@@ -5,17 +5,30 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { allComponents } from '../core/pipeline/model';
 import type { RunSnapshot } from '../core/events';
+import { MergedLog } from '../core/logs/mergedLog';
 import { ConnectedControlPlane, type ConnectTarget } from './connect';
 import type { PipelineDiagnostics } from './diagnostics';
+import { Notifications } from './notifications';
 import { openPipelineDocument } from './pipelineDocs';
 import { isActiveState } from './presentation';
 import { RunModel } from './runModel';
 import { RunSession } from './session';
 import { readSettings, runnerOptions } from './settings';
+import { specSignature, StalenessWatcher } from './staleness';
+import { ComponentTerminals } from './terminals';
 
 export class FlowctlContext implements vscode.Disposable {
   readonly model = new RunModel();
   readonly output: vscode.LogOutputChannel;
+  /** One terminal per component for the editor session (every run writes into it). */
+  readonly terminals: ComponentTerminals;
+  /** Every component's lines, merged and bounded (the "All Logs" view). */
+  readonly log: MergedLog;
+  readonly notifications: Notifications;
+  readonly staleness: StalenessWatcher;
+  /** Runs started per pipeline file in this editor session (for the separator lines). */
+  private readonly runCounts = new Map<string, number>();
+  private timestamps = readSettings().terminalTimestamps;
   private readonly sessions = new Map<string, RunSession>();
   private connection: ConnectedControlPlane | undefined;
   private connectionTimer: NodeJS.Timeout | undefined;
@@ -26,7 +39,27 @@ export class FlowctlContext implements vscode.Disposable {
 
   constructor(readonly ext: vscode.ExtensionContext) {
     this.output = vscode.window.createOutputChannel('flowctl', { log: true });
-    this.pushExtCleanup(this.output, this.model);
+    this.log = new MergedLog({ capacity: readSettings().logsMaxLines });
+    this.notifications = new Notifications(this.output);
+    this.terminals = new ComponentTerminals(
+      {
+        interrupt: (file, id) => this.session(file)?.stopFromTerminal(id, 'Ctrl+C'),
+        closed: (file, id) => {
+          if (this.session(file)) this.output.info(`[${id}] terminal closed; the component keeps running (Show Logs opens it again, Ctrl+C in it stops the component)`);
+        },
+      },
+      () => this.timestamps,
+    );
+    this.staleness = new StalenessWatcher((file) => this.session(file), this.model, this.notifications, this.output);
+    this.pushExtCleanup(
+      this.output,
+      this.model,
+      this.terminals,
+      this.staleness,
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('flowctl.terminal.timestamps')) this.timestamps = readSettings().terminalTimestamps;
+      }),
+    );
     ext.subscriptions.push(this);
   }
 
@@ -86,7 +119,17 @@ export class FlowctlContext implements vscode.Disposable {
       // one `flowctl run` uses (one per pipeline file): the Runs view lists runs from both.
       if (opts.dbPath && !options.noPersistence) options.dbPath = opts.dbPath;
       this.model.setFailure(undefined);
-      const session = await RunSession.create(options, this.model, this.output);
+      const runNumber = (this.runCounts.get(file) ?? 0) + 1;
+      this.runCounts.set(file, runNumber);
+      const session = await RunSession.create(options, {
+        model: this.model,
+        output: this.output,
+        terminals: this.terminals,
+        log: this.log,
+        hooks: { crashed: (s, id, view) => this.notifications.crashed(s, id, view) },
+        runNumber,
+      });
+      session.specSignature = specSignature(parsed.pipeline);
       this.sessions.set(file, session);
       this.latest = session;
       void session.ended.then(() => {
@@ -94,7 +137,7 @@ export class FlowctlContext implements vscode.Disposable {
       });
       try {
         await session.start(
-          allComponents(parsed.pipeline).map((c) => c.id),
+          allComponents(parsed.pipeline).map((c) => ({ id: c.id, role: c.role })),
           parsed.pipeline.metadata.name,
         );
       } catch (err) {
@@ -144,7 +187,11 @@ export class FlowctlContext implements vscode.Disposable {
     this.connection = conn;
     this.model.add(conn);
     this.connectionTimer = setInterval(() => {
-      void conn.refresh().then(() => this.model.notify(conn.key));
+      void conn.refresh().then((r) => {
+        if (this.connection !== conn) return;
+        if (r.set) this.model.notify(conn.key);
+        else for (const id of r.changed) this.model.notifyComponent(conn.key, id);
+      });
     }, 3000);
     this.output.info(`Connected to the control plane at ${target.address}${conn.snapshot().error ? ` (error: ${conn.snapshot().error})` : ''}`);
     return conn;
@@ -153,7 +200,10 @@ export class FlowctlContext implements vscode.Disposable {
   disconnect(): void {
     if (this.connectionTimer) clearInterval(this.connectionTimer);
     this.connectionTimer = undefined;
-    if (this.connection) this.model.remove(this.connection.key);
+    if (this.connection) {
+      this.model.remove(this.connection.key);
+      this.connection.dispose();
+    }
     this.connection = undefined;
   }
 

@@ -6,6 +6,7 @@ const moduleLoadedAt = performance.now();
 import * as vscode from 'vscode';
 import type { RunSnapshot } from '../core/events';
 import type { PipelineRunner } from '../core/runnerTypes';
+import { AllLogsPanel } from './allLogs';
 import { coalesce } from './coalesce';
 import { PipelineCodeLensProvider } from './codeLens';
 import { registerCommands } from './commands';
@@ -18,6 +19,10 @@ import { PipelineStatusBar, SERVICES_VIEW_ID } from './statusBar';
 import { readSettings } from './settings';
 import { registerTaskProvider } from './tasks';
 import { isActiveState } from './presentation';
+import { installInterruptHandlers } from './interrupt';
+import type { ShownNotification } from './notifications';
+import { ComponentTerminalLinks } from './terminalLinks';
+import type { TerminalEntry } from './terminals';
 import { registerGraph, type GraphFeature } from './graph/register';
 import { registerRuns, type RunsFeature } from './runs/register';
 import { registerDebug, type DebugFeature } from './debug/register';
@@ -40,6 +45,18 @@ export interface FlowctlExtensionApi {
   treeStats(): { refreshes: number; modelChanges: number; fullRefreshes: number; itemsRefreshed: number };
   /** The module's deactivate(): stops every run of this window (what VS Code calls on shutdown). */
   deactivate(): Promise<void>;
+  /** The component terminals of the session (one per component, kept across runs). */
+  terminals(): TerminalEntry[];
+  /** Notifications the extension showed (newest last), with the user's choice once made. */
+  notifications(): readonly ShownNotification[];
+  /** What screen readers announce for the status bar item, and its Markdown tooltip. */
+  statusBarAccessibility(): { label: string; tooltip: string };
+  /** Context keys as last set by the extension (welcome views and menus depend on them). */
+  contextKeys(): Record<string, boolean>;
+  /** The merged log view, if open. */
+  allLogsPanel(): AllLogsPanel | undefined;
+  /** The terminal link provider (file:line in component terminals). */
+  readonly terminalLinks: ComponentTerminalLinks;
   /** The pipeline graph and metrics chart panels (tests and bench:extension read their figures). */
   readonly graph: GraphFeature;
   /** The Runs view. */
@@ -67,7 +84,13 @@ export function activate(extContext: vscode.ExtensionContext): FlowctlExtensionA
   const tree = new ServicesTreeProvider(ctx.model);
   const treeView = vscode.window.createTreeView<ServiceNode>(SERVICES_VIEW_ID, { treeDataProvider: tree, showCollapseAll: true });
   tree.setVisible(treeView.visible);
-  ctx.pushExtCleanup(tree, treeView, treeView.onDidChangeVisibility((e) => tree.setVisible(e.visible)));
+  ctx.pushExtCleanup(
+    tree,
+    treeView,
+    treeView.onDidChangeVisibility((e) => tree.setVisible(e.visible)),
+    treeView.onDidExpandElement((e) => tree.setExpanded(e.element, true)),
+    treeView.onDidCollapseElement((e) => tree.setExpanded(e.element, false)),
+  );
 
   // Status bar and CodeLens.
   const statusBar = new PipelineStatusBar(ctx.model);
@@ -101,19 +124,32 @@ export function activate(extContext: vscode.ExtensionContext): FlowctlExtensionA
   ctx.pushExtCleanup(ctx.model.onDidChange(() => contextCoalescer.trigger()), { dispose: () => contextCoalescer.dispose() });
   updateContext();
 
-  const updateEditorContext = async (editor: vscode.TextEditor | undefined) => {
+  // "A pipeline file is open": any visible editor shows one (the active editor is undefined while
+  // the Services view or a terminal has the focus, which is exactly when the welcome view is read).
+  let editorCheck = 0;
+  const updateEditorContext = async () => {
+    const check = ++editorCheck;
     let isPipeline = false;
-    if (editor && editor.document.uri.scheme === 'file') {
+    for (const editor of vscode.window.visibleTextEditors) {
+      if (editor.document.uri.scheme !== 'file') continue;
       try {
-        isPipeline = (await parseDocument(editor.document)).isPipeline;
+        if ((await parseDocument(editor.document)).isPipeline) {
+          isPipeline = true;
+          break;
+        }
       } catch {
-        isPipeline = false;
+        /* not a pipeline */
       }
     }
-    void vscode.commands.executeCommand('setContext', 'flowctl.pipelineFileOpen', isPipeline);
+    if (check === editorCheck) setContext('flowctl.pipelineFileOpen', isPipeline);
   };
-  ctx.pushExtCleanup(vscode.window.onDidChangeActiveTextEditor((e) => void updateEditorContext(e)));
-  void updateEditorContext(vscode.window.activeTextEditor);
+  ctx.pushExtCleanup(
+    vscode.window.onDidChangeVisibleTextEditors(() => void updateEditorContext()),
+    vscode.window.onDidChangeActiveTextEditor(() => void updateEditorContext()),
+    vscode.workspace.onDidSaveTextDocument(() => void updateEditorContext()),
+    vscode.workspace.onDidOpenTextDocument(() => void updateEditorContext()),
+  );
+  void updateEditorContext();
 
   registerCommands(ctx, {
     revealInTree: async (ref) => {
@@ -121,8 +157,24 @@ export function activate(extContext: vscode.ExtensionContext): FlowctlExtensionA
       await treeView.reveal(node, { select: true, focus: true }).then(undefined, () => vscode.commands.executeCommand(`${SERVICES_VIEW_ID}.focus`));
     },
     refreshTree: () => tree.refresh(),
+    showAllLogs: () => {
+      AllLogsPanel.show(extContext.extensionUri, ctx.log, ctx.model, ctx.output);
+    },
   });
-  ctx.pushExtCleanup(registerTaskProvider(ctx));
+  ctx.pushExtCleanup(registerTaskProvider(ctx), { dispose: () => AllLogsPanel.instance?.dispose() });
+
+  // file:line links in the component terminals.
+  const terminalLinks = new ComponentTerminalLinks(ctx.terminals);
+  ctx.pushExtCleanup(vscode.window.registerTerminalLinkProvider(terminalLinks));
+
+  // Ctrl+C of a VS Code server reaches the extension host without a deactivate(): stop the runs first.
+  ctx.pushExtCleanup(
+    installInterruptHandlers({
+      stopAll: (reason, graceMs) => ctx.stopAll(reason, graceMs),
+      livePids: () => ctx.runs().flatMap((s) => s.livePids()),
+      log: (m) => ctx.output.warn(m),
+    }),
+  );
   const runs = registerRuns(ctx);
   const debug = registerDebug(ctx);
   const graph = registerGraph(ctx, {
@@ -155,6 +207,15 @@ export function activate(extContext: vscode.ExtensionContext): FlowctlExtensionA
       itemsRefreshed: tree.itemsRefreshed,
     }),
     deactivate,
+    terminals: () => ctx.terminals.all(),
+    notifications: () => ctx.notifications.shown,
+    statusBarAccessibility: () => {
+      statusBar.update();
+      return { label: statusBar.accessibleLabel, tooltip: statusBar.tooltipText };
+    },
+    contextKeys: () => Object.fromEntries(contextValues),
+    allLogsPanel: () => AllLogsPanel.instance,
+    terminalLinks,
     graph,
     runs,
     debug,

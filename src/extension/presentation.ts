@@ -1,8 +1,24 @@
-// How a component looks in the tree, the CodeLens and the status bar: icon, description, tooltip.
-// Pure functions over the core's ComponentView (no vscode import), so they are unit-testable.
-// They only render what the core reports (phase, health); they never decide health themselves.
-import type { ComponentView, RunSnapshot, RunState } from '../core/events';
+// How a component looks in the tree, the CodeLens and the status bar: icon, tooltip, menu context.
+// Pure functions over the core's ComponentView (no vscode import), so they are unit-testable. The
+// words and counts come from src/core/present (shared with the CLI); this file only adds the
+// editor-specific parts (codicons, theme colours, Markdown).
+import type { ComponentView, RunSnapshot } from '../core/events';
 import { HealthStatus } from '../core/controlplane/model';
+import {
+  attention,
+  componentDescription as coreDescription,
+  flowLabel,
+  healthWord,
+  isActiveState,
+  isHealthy,
+  rateLabel,
+  stateLabel,
+  summarizeRun,
+  type RunLevel,
+} from '../core/present/component';
+import { formatAgo, formatDuration, formatNumber, formatRate } from '../core/present/format';
+
+export { flowLabel, formatDuration, formatRate, healthWord, isActiveState, isHealthy, stateLabel, summarizeRun };
 
 export interface IconSpec {
   /** Codicon id, e.g. `pass-filled` or `loading~spin`. */
@@ -11,46 +27,8 @@ export interface IconSpec {
   color?: string;
 }
 
-const HEALTH_WORDS: Record<number, string> = {
-  [HealthStatus.UNKNOWN]: 'unknown',
-  [HealthStatus.STARTING]: 'starting',
-  [HealthStatus.HEALTHY]: 'healthy',
-  [HealthStatus.DEGRADED]: 'degraded',
-  [HealthStatus.UNHEALTHY]: 'unhealthy',
-  [HealthStatus.STOPPING]: 'stopping',
-};
-
-export function healthWord(health: number): string {
-  return HEALTH_WORDS[health] ?? 'unknown';
-}
-
-/** True when the core reports the component running and HEALTHY. */
-export function isHealthy(view: ComponentView): boolean {
-  return view.phase === 'running' && view.health === HealthStatus.HEALTHY;
-}
-
-/** Something the user should look at: unhealthy, degraded, or exited with an error. */
-export function isTroubled(view: ComponentView): 'warning' | 'error' | undefined {
-  if (view.phase === 'exited' && view.exitCode !== 0) return 'error';
-  if (view.phase === 'restarting') return 'warning';
-  if (view.phase === 'running' && view.health === HealthStatus.UNHEALTHY) return 'error';
-  if (view.phase === 'running' && view.health === HealthStatus.DEGRADED) return 'warning';
-  return undefined;
-}
-
-/** One word (or two) for the state: what the lens and the tooltip say. */
-export function stateLabel(view: ComponentView): string {
-  switch (view.phase) {
-    case 'running':
-      return healthWord(view.health);
-    case 'waiting':
-      return view.waitingFor.length ? `waiting for ${view.waitingFor.join(', ')}` : 'waiting';
-    case 'exited':
-      return view.exitSignal ? `exited (${view.exitSignal})` : `exited (code ${view.exitCode ?? '?'})`;
-    default:
-      return view.phase;
-  }
-}
+/** Something the user should look at (see core/present attention()). */
+export const isTroubled = attention;
 
 export function componentIcon(view: ComponentView): IconSpec {
   switch (view.phase) {
@@ -71,6 +49,9 @@ export function componentIcon(view: ComponentView): IconSpec {
     case 'running':
       switch (view.health) {
         case HealthStatus.HEALTHY:
+          // Alive and healthy, but no data reaches it: a warning, not green.
+          if (view.flow === 'waiting') return { id: 'debug-disconnect', color: 'list.warningForeground' };
+          if (view.flow === 'idle') return { id: 'circle-slash', color: 'list.warningForeground' };
           return { id: 'pass-filled', color: 'testing.iconPassed' };
         case HealthStatus.DEGRADED:
           return { id: 'warning', color: 'list.warningForeground' };
@@ -82,24 +63,6 @@ export function componentIcon(view: ComponentView): IconSpec {
           return { id: 'circle-large-outline', color: 'charts.yellow' };
       }
   }
-}
-
-export function formatRate(perSecond: number): string {
-  if (perSecond >= 1000) return `${(perSecond / 1000).toFixed(1)}k ev/s`;
-  if (perSecond >= 10) return `${Math.round(perSecond)} ev/s`;
-  return `${perSecond.toFixed(1)} ev/s`;
-}
-
-/** The key figure: events/s when data flows, else the last metric the component reported. */
-export function keyFigure(view: ComponentView): string | undefined {
-  if (view.eventsPerSecond > 0) return formatRate(view.eventsPerSecond);
-  const keys = Object.keys(view.metrics);
-  if (keys.length > 0) {
-    const key = keys[keys.length - 1];
-    return `${key} ${view.metrics[key]}`;
-  }
-  if (view.eventsOut > 0 || view.eventsIn > 0) return `${Math.max(view.eventsIn, view.eventsOut)} events`;
-  return undefined;
 }
 
 /** An image reference without its registry and namespace, e.g. `ghcr.io/org/source:1.2` → `source:1.2` (digests cut short). */
@@ -115,57 +78,64 @@ export function containerLabel(view: ComponentView): string | undefined {
   return parts.length ? parts.join(' ') : undefined;
 }
 
+/** The tree's description: rates and data flow (core/present), then a container's image and short id. */
 export function componentDescription(view: ComponentView): string {
-  const figure = keyFigure(view);
-  const state = stateLabel(view);
-  const restarts = view.restarts > 0 ? ` ↻${view.restarts}` : '';
-  const text = figure && view.phase === 'running' ? `${figure}${restarts}` : `${state}${restarts}`;
+  const text = coreDescription(view);
   const container = containerLabel(view);
   return container ? `${text} · ${container}` : text;
 }
 
-export function formatDuration(ms: number): string {
-  if (ms < 0) ms = 0;
-  const s = Math.floor(ms / 1000);
-  if (s < 60) return `${s}s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m ${s % 60}s`;
-  const h = Math.floor(m / 60);
-  return `${h}h ${m % 60}m`;
-}
-
-function escapeMd(text: string): string {
+export function escapeMd(text: string): string {
   return text.replace(/([\\`*_{}[\]()#+\-.!|<>])/g, '\\$1');
 }
 
-/** Markdown tooltip: endpoint, pid, uptime, last heartbeat, restarts, exit code, what it waits for. */
+/**
+ * A component of a run that belongs to another process (connected read-only): flowctl's own
+ * counts are not known there, so its state, and the rate the component reports in its heartbeats.
+ */
+export function connectedDescription(view: ComponentView): string {
+  const reported = Number(view.metrics.events_per_second);
+  return `${stateLabel(view)}${Number.isFinite(reported) && view.metrics.events_per_second !== undefined ? ` · ${formatRate(reported)} (reported)` : ''}`;
+}
+
+/** Markdown tooltip: state, data flow, endpoint, pid, uptime, heartbeat, restarts, exit, rates, drops. */
 export function componentTooltip(view: ComponentView, now = Date.now()): string {
-  const rows: string[] = [`**${escapeMd(view.id)}** (${view.role}) — ${escapeMd(stateLabel(view))}`, ''];
+  const flow = flowLabel(view);
+  const rows: string[] = [`**${escapeMd(view.id)}** (${view.role}) — ${flow ? '$(warning) ' : ''}${escapeMd(stateLabel(view))}`, ''];
   const row = (k: string, v: string) => rows.push(`- ${k}: ${v}`);
+  if (flow && view.flow === 'waiting') row('Data', `$(warning) no events arrive: ${view.waitingOn?.length ? view.waitingOn.map((w) => '`' + w + '`').join(', ') + ' is down or stalled' : 'its inputs are down or stalled'}`);
+  else if (flow) row('Data', '$(warning) alive, inputs up, but nothing arrived lately');
+  if (view.phase === 'running') row('Rate', rateLabel(view));
+  if (view.eventsIn || view.eventsOut) row('Events', `${formatNumber(view.eventsIn)} in / ${formatNumber(view.eventsOut)} out`);
+  if (view.dropped) row('Dropped', `${formatNumber(view.dropped)}${view.droppedBy ? ` (${Object.entries(view.droppedBy).map(([k, n]) => `${escapeMd(k)}: ${formatNumber(n)}`).join(', ')})` : ''}`);
+  if (view.queued) row('Held for it', formatNumber(view.queued));
   if (view.endpoint) row('Endpoint', '`' + view.endpoint + '`');
-  if (view.serviceId) row('Service id', '`' + view.serviceId + '`');
+  if (view.serviceId && view.serviceId !== view.id) row('Service id', '`' + view.serviceId + '`');
   if (view.driver === 'docker' && view.image) row('Image', '`' + view.image + '`');
   if (view.driver === 'docker' && view.containerId) row('Container', '`' + view.containerId.slice(0, 12) + '`');
   if (view.pid !== undefined) row('PID', String(view.pid));
   if (view.startedAt && (view.phase === 'running' || view.phase === 'starting')) row('Uptime', formatDuration(now - view.startedAt));
-  if (view.lastHeartbeat) row('Last heartbeat', `${formatDuration(now - view.lastHeartbeat)} ago`);
+  if (view.lastHeartbeat) row('Last heartbeat', formatAgo(view.lastHeartbeat, now));
   row('Restarts', String(view.restarts));
   if (view.exitCode !== undefined && view.exitCode !== null) row('Exit code', String(view.exitCode));
   if (view.exitSignal) row('Signal', view.exitSignal);
   if (view.waitingFor.length) row('Waiting for', view.waitingFor.map((w) => '`' + w + '`').join(', '));
-  if (view.eventsIn || view.eventsOut) row('Events', `${view.eventsIn} in / ${view.eventsOut} out`);
-  if (view.eventsPerSecond) row('Rate', formatRate(view.eventsPerSecond));
   if (view.problem) row('Problem', escapeMd(view.problem));
   if (view.logFile) row('Log file', '`' + view.logFile + '`');
   return rows.join('\n');
 }
 
-/** State-encoded contextValue for menu `when` clauses, e.g. `component running` or `component readonly`. */
-export function componentContextValue(view: ComponentView, readonly: boolean): string {
-  if (readonly) return 'component readonly';
+/**
+ * State-encoded contextValue for menu `when` clauses: `component running stoppable revealable` (a
+ * local run), `component running remote stoppable` (a connected run this user owns: controls through
+ * its runner service), `component readonly` (watch only).
+ */
+export function componentContextValue(view: ComponentView, readonly: boolean, controllable = false): string {
+  if (readonly && !controllable) return 'component readonly';
   const tags = ['component', view.phase];
+  if (readonly) tags.push('remote');
   if (view.phase === 'running' || view.phase === 'starting' || view.phase === 'waiting' || view.phase === 'restarting') tags.push('stoppable');
-  if (view.position) tags.push('revealable');
+  if (view.position && !readonly) tags.push('revealable');
   return tags.join(' ');
 }
 
@@ -175,23 +145,12 @@ export interface HealthCount {
 }
 
 export function healthCount(snapshot: RunSnapshot): HealthCount {
-  return { healthy: snapshot.components.filter(isHealthy).length, total: snapshot.components.length };
-}
-
-export function isActiveState(state: RunState): boolean {
-  return state === 'starting' || state === 'running' || state === 'stopping';
+  const s = summarizeRun(snapshot);
+  return { healthy: s.healthy, total: s.total };
 }
 
 /** Overall look of a run: worst component wins. */
-export function runLevel(snapshot: RunSnapshot): 'ok' | 'busy' | 'warning' | 'error' | 'stopped' {
-  if (snapshot.state === 'failed') return 'error';
-  if (snapshot.state === 'starting' || snapshot.state === 'stopping') return 'busy';
-  if (snapshot.state !== 'running') return 'stopped';
-  let level: 'ok' | 'warning' | 'error' = 'ok';
-  for (const c of snapshot.components) {
-    const t = isTroubled(c);
-    if (t === 'error') return 'error';
-    if (t === 'warning') level = 'warning';
-  }
-  return level;
+export function runLevel(snapshot: RunSnapshot): RunLevel {
+  return summarizeRun(snapshot).level;
 }
+

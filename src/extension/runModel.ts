@@ -21,6 +21,14 @@ export interface ModelSource {
   componentIds(): readonly string[];
   /** One component's current view (O(1)); do not modify it. */
   view(id: string): ComponentView | undefined;
+  /** Per-second rates of the component's counter metrics between its last two heartbeats, if known. */
+  metricRates?(id: string): ReadonlyMap<string, number> | undefined;
+  /** A connected run's file: whether its component order and roles come from the pipeline file. */
+  readonly pipelineKnown?: boolean;
+  /** A connected run that this user owns (runner service + owner token): its components can be controlled. */
+  readonly controllable?: boolean;
+  /** A connected run whose figures come from its runner (its own counts and rates). */
+  readonly hasRunnerCounts?: boolean;
   /** Recent rates and metrics per component (runs of this window; undefined for connections). */
   readonly history?: MetricHistory;
   /** True while the component runs under a debugger started by Debug Component (runs of this window). */

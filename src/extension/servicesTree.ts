@@ -6,35 +6,50 @@
 // O(1) to render (views are looked up by id, never by scanning a snapshot).
 import * as vscode from 'vscode';
 import type { ComponentView, RunSnapshot } from '../core/events';
+import { flowFigures } from '../core/present/component';
+import { presentMetrics, type PresentedMetric } from '../core/present/metrics';
 import { coalesce, type Coalescer } from './coalesce';
 import {
   componentContextValue,
   componentDescription,
   componentIcon,
   componentTooltip,
-  healthCount,
+  connectedDescription,
+  summarizeRun,
   type IconSpec,
 } from './presentation';
 import type { ModelChange, ModelSource, RunModel } from './runModel';
 import { historySparkline } from '../core/history/sparkline';
 
-/** The description: the rate sparkline of the last seconds (while there is history) before the state or figure. */
-function describeComponent(view: ComponentView, source: ModelSource): string {
+/**
+ * The description: the rate sparkline of the last seconds (while there is history), then flowctl's
+ * own rates when it counted them (local runs, connected runs with a runner service), else what the
+ * component reports; then what is wrong with the data flow.
+ */
+function describe(view: ComponentView, source: ModelSource): string {
   const spark = view.phase === 'running' ? historySparkline(source.history, view.id) : '';
-  const text = source.debugging?.(view.id) ? `debugging · ${componentDescription(view)}` : componentDescription(view);
+  const base = source.readonly && !source.hasRunnerCounts ? connectedDescription(view) : componentDescription(view);
+  const text = source.debugging?.(view.id) ? `debugging · ${base}` : base;
   return spark ? `${spark} ${text}` : text;
 }
 
 /** The item's contextValue: the component's tags, and `debugging` while Debug Component runs it. */
 function contextOf(view: ComponentView, source: ModelSource): string {
-  const value = componentContextValue(view, source.readonly);
+  const value = componentContextValue(view, source.readonly, source.controllable);
   return source.debugging?.(view.id) ? `${value} debugging` : value;
 }
 
+export type Role = ComponentView['role'];
+
 export type ServiceNode =
   | { kind: 'source'; key: string }
+  | { kind: 'group'; key: string; role: Role }
   | { kind: 'component'; key: string; id: string }
   | { kind: 'metric'; key: string; id: string; name: string };
+
+const ROLE_ORDER: readonly Role[] = ['source', 'processor', 'sink', 'pipeline'];
+const GROUP_LABELS: Record<Role, string> = { source: 'Sources', processor: 'Processors', sink: 'Sinks', pipeline: 'Pipelines' };
+const GROUP_ICONS: Record<Role, string> = { source: 'debug-start', processor: 'symbol-event', sink: 'database', pipeline: 'type-hierarchy' };
 
 /** Plain data of one rendered item (what the in-host tests read). */
 export interface TreeItemData {
@@ -54,16 +69,43 @@ function themeIcon(spec: IconSpec): vscode.ThemeIcon {
 
 /** When more than this share of the components changed since the last refresh, the whole tree is refreshed. */
 const FULL_REFRESH_SHARE = 0.5;
+/**
+ * A row whose tooltip was just asked for (VS Code resolves it on hover) is not re-rendered for this
+ * long: re-rendering a row closes its tooltip, and the figures change every second.
+ */
+const HOVER_HOLD_MS = 10_000;
 
 type ComponentNode = Extract<ServiceNode, { kind: 'component' }>;
+type MetricNode = Extract<ServiceNode, { kind: 'metric' }>;
 type SourceNode = Extract<ServiceNode, { kind: 'source' }>;
 
-/** What a component item looks like; an item is re-sent to VS Code only when this changes. */
+/**
+ * What a component's row looks like; the row is re-sent to VS Code only when this changes (a
+ * re-sent row closes its open tooltip, so the figures under it are refreshed on their own).
+ */
 function componentSignature(view: ComponentView, source: ModelSource): string {
   const icon = componentIcon(view);
-  let sig = `${describeComponent(view, source)}|${icon.id}|${icon.color ?? ''}|${contextOf(view, source)}`;
-  for (const name in view.metrics) sig += `|${name}=${view.metrics[name]}`;
-  return sig;
+  return `${describe(view, source)}|${icon.id}|${icon.color ?? ''}|${contextOf(view, source)}|${hasFigures(view)}`;
+}
+
+function hasFigures(view: ComponentView): boolean {
+  return view.phase === 'running' || Object.keys(view.metrics).length > 0 || view.eventsIn > 0 || view.eventsOut > 0;
+}
+
+const rowCache = new WeakMap<ComponentView, { at: number; rows: PresentedMetric[] }>();
+
+/**
+ * A component's rows under it: the runner's own figures (every second), then what the component
+ * reports (humanised). Each row item asks for them, so they are kept per view for half a second
+ * (long enough for one render, short enough for "N s ago" to stay right).
+ */
+export function metricRows(view: ComponentView, rates?: ReadonlyMap<string, number>): PresentedMetric[] {
+  const now = performance.now();
+  const hit = rowCache.get(view);
+  if (hit && now - hit.at < 500) return hit.rows;
+  const rows = [...flowFigures(view), ...presentMetrics(view.metrics, { rates })];
+  rowCache.set(view, { at: now, rows });
+  return rows;
 }
 
 export class ServicesTreeProvider implements vscode.TreeDataProvider<ServiceNode>, vscode.Disposable {
@@ -80,10 +122,19 @@ export class ServicesTreeProvider implements vscode.TreeDataProvider<ServiceNode
   /** Stable node objects (VS Code matches refreshed elements by identity), per source key and id. */
   private readonly componentNodes = new Map<string, Map<string, ComponentNode>>();
   private readonly sourceNodes = new Map<string, SourceNode>();
+  private readonly groupNodes = new Map<string, Extract<ServiceNode, { kind: 'group' }>>();
   /** The node list last returned per source, reused while its component ids stay the same array. */
   private readonly childLists = new Map<string, { ids: readonly string[]; nodes: ComponentNode[] }>();
   /** Signature of each component item as last handed to VS Code. */
   private readonly rendered = new Map<string, Map<string, string>>();
+  /** Description of each pipeline item as last handed to VS Code. */
+  private readonly renderedSources = new Map<string, string>();
+  /** Components whose figures are on screen (expanded), with what their figure rows said. */
+  private readonly expanded = new Map<ComponentNode, string>();
+  private readonly metricNodes = new Map<string, MetricNode>();
+  /** Rows whose tooltip is (probably) open, until when (performance.now()). */
+  private readonly holds = new Map<ServiceNode, number>();
+  private holdTimer: NodeJS.Timeout | undefined;
   /** Refreshes actually delivered to VS Code (for tests and figures): all, whole-tree, and items re-sent by partial ones. */
   refreshCount = 0;
   fullRefreshCount = 0;
@@ -118,11 +169,7 @@ export class ServicesTreeProvider implements vscode.TreeDataProvider<ServiceNode
   private onModelChange(change: ModelChange): void {
     this.dirty = true;
     if (change.componentId === undefined || change.key === undefined) this.fullPending = true;
-    else if (!this.fullPending) {
-      let ids = this.changedComponents.get(change.key);
-      if (!ids) this.changedComponents.set(change.key, (ids = new Set()));
-      ids.add(change.componentId);
-    }
+    else if (!this.fullPending) this.noteChanged(change.key, change.componentId);
     if (this.visible) this.coalescer.trigger();
   }
 
@@ -137,8 +184,11 @@ export class ServicesTreeProvider implements vscode.TreeDataProvider<ServiceNode
       this.changed.fire();
       return;
     }
-    // Only the items whose look changed; the whole tree when most of it did.
+    // Only the items whose look changed; the whole tree when most of it did (unless a tooltip is open).
+    const now = performance.now();
+    for (const [node, until] of this.holds) if (until <= now) this.holds.delete(node);
     const nodes: ServiceNode[] = [];
+    const held: Array<[string, string]> = [];
     let total = 0;
     const multi = this.model.sources().length > 1;
     for (const [key, ids] of this.changedComponents) {
@@ -146,21 +196,31 @@ export class ServicesTreeProvider implements vscode.TreeDataProvider<ServiceNode
       const rendered = this.rendered.get(key);
       if (!source || !rendered) continue;
       total += source.componentIds().length;
-      let sourceChanged = false;
       for (const id of ids) {
         const view = source.view(id);
         const before = rendered.get(id);
-        if (!view || before === undefined || before === componentSignature(view, source)) continue;
-        sourceChanged = true;
-        nodes.push(this.nodeFor(key, id));
+        if (!view || before === undefined) continue;
+        const node = this.nodeFor(key, id);
+        if (before === componentSignature(view, source)) {
+          // The row reads the same: only its figures, if they are open.
+          this.figureChanges(source, node, view, nodes);
+          continue;
+        }
+        if (this.holds.has(node)) held.push([key, id]);
+        else nodes.push(node);
       }
-      // Several sources: the pipeline item's healthy count may have changed too.
-      if (multi && sourceChanged) nodes.push(this.sourceNode(key));
+      // A pipeline item is shown (several sources, or a read-only one): its healthy count may have changed too.
+      if ((multi || source.readonly) && this.renderedSources.has(key) && this.renderedSources.get(key) !== this.sourceDescription(source)) {
+        const node = this.sourceNode(key);
+        if (!this.holds.has(node)) nodes.push(node);
+      }
     }
     this.changedComponents.clear();
+    for (const [key, id] of held) this.noteChanged(key, id);
+    if (held.length) this.retryAfterHolds();
     if (nodes.length === 0) return;
     this.refreshCount++;
-    if (nodes.length > total * FULL_REFRESH_SHARE) {
+    if (nodes.length > total * FULL_REFRESH_SHARE && this.holds.size === 0) {
       this.fullRefreshCount++;
       this.changed.fire();
     } else {
@@ -169,14 +229,86 @@ export class ServicesTreeProvider implements vscode.TreeDataProvider<ServiceNode
     }
   }
 
+  /** Figure rows of an expanded component whose text changed (all of the component when the set of rows did). */
+  private figureChanges(source: ModelSource, node: ComponentNode, view: ComponentView, out: ServiceNode[]): void {
+    const before = this.expanded.get(node);
+    if (before === undefined) return;
+    const rows = metricRows(view, source.metricRates?.(node.id));
+    const now = rows.map((r) => `${r.key}=${r.value}${r.rate ?? ''}`).join('\n');
+    if (now === before) return;
+    this.expanded.set(node, now);
+    const keysBefore = before.split('\n').map((l) => l.slice(0, l.indexOf('=')));
+    if (keysBefore.length !== rows.length || rows.some((r, i) => r.key !== keysBefore[i])) {
+      if (!this.holds.has(node)) out.push(node);
+      return;
+    }
+    const lines = before.split('\n');
+    rows.forEach((r, i) => {
+      if (lines[i] !== `${r.key}=${r.value}${r.rate ?? ''}`) out.push(this.metricNode(node.key, node.id, r.key));
+    });
+  }
+
+  /** Called by the TreeView's expand/collapse events. */
+  setExpanded(element: ServiceNode, expanded: boolean): void {
+    if (element.kind !== 'component') return;
+    if (!expanded) this.expanded.delete(element);
+    else {
+      const source = this.sourceOf(element.key);
+      const view = source?.view(element.id);
+      this.expanded.set(element, view ? metricRows(view, source?.metricRates?.(element.id)).map((r) => `${r.key}=${r.value}${r.rate ?? ''}`).join('\n') : '');
+    }
+  }
+
+  private metricNode(key: string, id: string, name: string): MetricNode {
+    const k = `${key}#${id}/${name}`;
+    let node = this.metricNodes.get(k);
+    if (!node) {
+      if (this.metricNodes.size > 10_000) this.metricNodes.clear();
+      this.metricNodes.set(k, (node = { kind: 'metric', key, id, name }));
+    }
+    return node;
+  }
+
+  private noteChanged(key: string, id: string): void {
+    let ids = this.changedComponents.get(key);
+    if (!ids) this.changedComponents.set(key, (ids = new Set()));
+    ids.add(id);
+    this.dirty = true;
+  }
+
+  /** Rows held for an open tooltip get their refresh when the hold ends. */
+  private retryAfterHolds(): void {
+    if (this.holdTimer) return;
+    const next = Math.min(...this.holds.values());
+    this.holdTimer = setTimeout(() => {
+      this.holdTimer = undefined;
+      if (this.visible) this.coalescer.trigger();
+    }, Math.max(50, next - performance.now() + 10));
+  }
+
   private forgetRemovedSources(): void {
     for (const key of [...this.componentNodes.keys()]) {
       if (this.model.get(key)) continue;
       this.componentNodes.delete(key);
       this.childLists.delete(key);
       this.rendered.delete(key);
+      this.renderedSources.delete(key);
       this.sourceNodes.delete(key);
+      for (const node of [...this.expanded.keys()]) if (node.key === key) this.expanded.delete(node);
+      for (const [k, node] of [...this.metricNodes]) if (node.key === key) this.metricNodes.delete(k);
+      for (const role of ROLE_ORDER) this.groupNodes.delete(`${key}|${role}`);
     }
+  }
+
+  private groupNode(key: string, role: Role): Extract<ServiceNode, { kind: 'group' }> {
+    let node = this.groupNodes.get(`${key}|${role}`);
+    if (!node) this.groupNodes.set(`${key}|${role}`, (node = { kind: 'group', key, role }));
+    return node;
+  }
+
+  /** Read-only (connected) runs are grouped by role: sources → processors → sinks. */
+  private grouped(source: ModelSource): boolean {
+    return source.readonly;
   }
 
   /** The tree's node object for a component (the same object every time, as VS Code needs). */
@@ -206,23 +338,43 @@ export class ServicesTreeProvider implements vscode.TreeDataProvider<ServiceNode
   getChildren(element?: ServiceNode): ServiceNode[] {
     if (!element) {
       const sources = this.model.sources();
-      if (sources.length === 1) return this.childrenOf(sources[0]);
+      // One local run: its components at the root. A connected (read-only) run always shows its
+      // pipeline item, which carries the name and the read-only marker.
+      if (sources.length === 1 && !sources[0].readonly) return this.childrenOf(sources[0]);
       return sources.map((s) => this.sourceNode(s.key));
     }
     if (element.kind === 'source') {
       const s = this.sourceOf(element.key);
-      return s ? this.childrenOf(s) : [];
+      if (!s) return [];
+      if (!this.grouped(s)) return this.childrenOf(s);
+      const roles = new Set(s.componentIds().map((id) => s.view(id)?.role));
+      return ROLE_ORDER.filter((r) => roles.has(r)).map((r) => this.groupNode(s.key, r));
+    }
+    if (element.kind === 'group') {
+      const s = this.sourceOf(element.key);
+      return s ? this.childrenOf(s).filter((n) => s.view(n.id)?.role === element.role) : [];
     }
     if (element.kind === 'component') {
       const view = this.viewOf(element);
-      return view ? Object.keys(view.metrics).map((name) => ({ kind: 'metric', key: element.key, id: element.id, name })) : [];
+      const rates = this.sourceOf(element.key)?.metricRates?.(element.id);
+      const rows = view ? metricRows(view, rates) : [];
+      if (this.expanded.has(element)) this.expanded.set(element, rows.map((r) => `${r.key}=${r.value}${r.rate ?? ''}`).join('\n'));
+      return rows.map((m) => this.metricNode(element.key, element.id, m.key));
     }
     return [];
   }
 
   getParent(element: ServiceNode): ServiceNode | undefined {
     if (element.kind === 'metric') return this.nodeFor(element.key, element.id);
-    if (element.kind === 'component' && this.model.sources().length > 1) return this.sourceNode(element.key);
+    if (element.kind === 'group') return this.sourceNode(element.key);
+    if (element.kind === 'component') {
+      const s = this.sourceOf(element.key);
+      if (s && this.grouped(s)) {
+        const role = s.view(element.id)?.role;
+        if (role) return this.groupNode(element.key, role);
+      }
+      if (this.model.sources().length > 1 || s?.readonly) return this.sourceNode(element.key);
+    }
     return undefined;
   }
 
@@ -239,14 +391,28 @@ export class ServicesTreeProvider implements vscode.TreeDataProvider<ServiceNode
     switch (element.kind) {
       case 'source':
         return this.sourceItem(element.key);
+      case 'group': {
+        const s = this.sourceOf(element.key);
+        const n = s ? s.componentIds().filter((id) => s.view(id)?.role === element.role).length : 0;
+        const item = new vscode.TreeItem(GROUP_LABELS[element.role], vscode.TreeItemCollapsibleState.Expanded);
+        item.id = `group:${element.key}|${element.role}`;
+        item.description = String(n);
+        item.iconPath = new vscode.ThemeIcon(GROUP_ICONS[element.role]);
+        item.contextValue = 'group';
+        item.tooltip = `${n} ${GROUP_LABELS[element.role].toLowerCase()}${s?.pipelineKnown ? ', in the order of the pipeline file' : ''}`;
+        return item;
+      }
       case 'component':
         return this.componentItem(element);
       case 'metric': {
         const view = this.viewOf(element);
-        const item = new vscode.TreeItem(element.name, vscode.TreeItemCollapsibleState.None);
+        const rates = this.sourceOf(element.key)?.metricRates?.(element.id);
+        const row = view ? metricRows(view, rates).find((m) => m.key === element.name) : undefined;
+        const item = new vscode.TreeItem(row?.label ?? element.name, vscode.TreeItemCollapsibleState.None);
         item.id = `${element.key}#${element.id}/metric/${element.name}`;
-        item.description = view?.metrics[element.name] ?? '';
-        item.iconPath = new vscode.ThemeIcon('graph-line');
+        item.description = row ? `${row.value}${row.rate ? `  ${row.rate}` : ''}` : '';
+        item.tooltip = element.name.startsWith('flowctl:') ? `${row?.label ?? ''}: counted by flowctl (updated every second)` : `${element.name} = ${row?.raw ?? ''} (reported by ${element.id})`;
+        item.iconPath = new vscode.ThemeIcon(element.name.startsWith('flowctl:') ? 'pulse' : 'graph-line');
         item.contextValue = 'metric';
         return item;
       }
@@ -255,6 +421,11 @@ export class ServicesTreeProvider implements vscode.TreeDataProvider<ServiceNode
 
   /** Tooltips are built on hover (they show times relative to now, and cost a Markdown string per item). */
   resolveTreeItem(item: vscode.TreeItem, element: ServiceNode): vscode.TreeItem {
+    if (element.kind === 'component' || element.kind === 'source') this.holds.set(element, performance.now() + HOVER_HOLD_MS);
+    return this.withTooltip(item, element);
+  }
+
+  private withTooltip(item: vscode.TreeItem, element: ServiceNode): vscode.TreeItem {
     if (element.kind === 'component' && item.tooltip === undefined) {
       const view = this.viewOf(element);
       if (view) item.tooltip = this.tooltipOf(view);
@@ -268,36 +439,57 @@ export class ServicesTreeProvider implements vscode.TreeDataProvider<ServiceNode
     return md;
   }
 
+  /** What the pipeline item says (its description); it is re-sent only when this changes. */
+  private sourceDescription(source: ModelSource): string {
+    const snap = source.snapshot();
+    const summary = summarizeRun(snap);
+    const parts = source.readonly ? [source.controllable ? 'connected' : 'read-only', summary.count + ' healthy'] : [snap.state, summary.text.replace(/^\w+… /, '')];
+    if (snap.endpoint) parts.push(snap.endpoint);
+    if (snap.error) parts.push(`error: ${snap.error.split('\n')[0]}`);
+    return parts.join(' · ');
+  }
+
   private sourceItem(key: string): vscode.TreeItem {
     const source = this.sourceOf(key);
     const snap: RunSnapshot | undefined = source?.snapshot();
     const item = new vscode.TreeItem(snap?.pipelineName || key, vscode.TreeItemCollapsibleState.Expanded);
     item.id = `source:${key}`;
-    if (snap) {
-      const { healthy, total } = healthCount(snap);
-      item.description = `${snap.state} · ${healthy}/${total} healthy${snap.endpoint ? ` · ${snap.endpoint}` : ''}`;
-      item.tooltip = snap.error ? `${snap.file}\n${snap.error}` : snap.file || snap.endpoint;
+    if (snap && source) {
+      const summary = summarizeRun(snap);
+      item.description = this.sourceDescription(source);
+      this.renderedSources.set(key, item.description);
+      const md = new vscode.MarkdownString(undefined, true);
+      md.appendMarkdown(`**${snap.pipelineName || key}**${source?.readonly ? (source.controllable ? ' — connected' : ' — read-only') : ''}\n\n`);
+      if (snap.file) md.appendMarkdown(`- Pipeline file: \`${snap.file}\`\n`);
+      if (snap.endpoint) md.appendMarkdown(`- Control plane: \`${snap.endpoint}\`\n`);
+      md.appendMarkdown(`- ${summary.text}\n`);
+      if (summary.waiting.length) md.appendMarkdown(`- $(warning) ${summary.waiting.map((w) => `${w.id} waiting for ${w.on.join(', ') || 'input'}`).join('; ')}\n`);
+      if (source?.readonly && source.controllable) md.appendMarkdown(`\nThis run is yours but runs in another process: its components can be restarted, stopped and started from here (through its runner service); refreshed every few seconds.\n`);
+      else if (source?.readonly) md.appendMarkdown(`\nThis run belongs to another process: shown read-only (refreshed every few seconds).${source.pipelineKnown ? '' : ' Its pipeline file is not readable here, so components are grouped by their role only.'}\n`);
+      if (snap.error) md.appendMarkdown(`\n$(error) ${snap.error.split('\n')[0]}\n`);
+      item.tooltip = md;
     }
-    item.iconPath = new vscode.ThemeIcon(source?.readonly ? 'plug' : 'server-process');
-    item.contextValue = source?.readonly ? 'pipeline readonly' : 'pipeline';
+    item.iconPath = new vscode.ThemeIcon(source?.readonly ? (source.controllable ? 'plug' : 'lock') : 'server-process');
+    item.contextValue = source?.readonly ? (source.controllable ? 'pipeline remote' : 'pipeline readonly') : 'pipeline';
     return item;
   }
 
   private componentItem(node: { key: string; id: string }): vscode.TreeItem {
     const source = this.sourceOf(node.key);
     const view = this.viewOf(node);
-    const hasMetrics = !!view && Object.keys(view.metrics).length > 0;
+    const hasMetrics = !!view && hasFigures(view);
     const item = new vscode.TreeItem(node.id, hasMetrics ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
     item.id = `${node.key}#${node.id}`;
     if (!view || !source) return item;
     let rendered = this.rendered.get(node.key);
     if (!rendered) this.rendered.set(node.key, (rendered = new Map()));
     rendered.set(node.id, componentSignature(view, source));
-    item.description = describeComponent(view, source);
+    item.description = describe(view, source);
     item.iconPath = themeIcon(componentIcon(view));
     item.contextValue = contextOf(view, source);
     if (!source.readonly) {
-      item.command = { command: 'flowctl.showComponentLogs', title: 'Show Logs', arguments: [{ key: node.key, id: node.id }] };
+      // A click shows the component's terminal and leaves the keyboard in the tree (Show Logs takes it).
+      item.command = { command: 'flowctl.revealComponentTerminal', title: 'Show Terminal', arguments: [{ key: node.key, id: node.id }] };
     }
     return item;
   }
@@ -310,7 +502,7 @@ export class ServicesTreeProvider implements vscode.TreeDataProvider<ServiceNode
   private itemsDataNow(element?: ServiceNode): TreeItemData[] {
     const out: TreeItemData[] = [];
     for (const node of this.getChildren(element)) {
-      const item = this.resolveTreeItem(this.getTreeItem(node), node);
+      const item = this.withTooltip(this.getTreeItem(node), node);
       const icon = item.iconPath instanceof vscode.ThemeIcon ? item.iconPath : undefined;
       out.push({
         id: item.id ?? '',
@@ -327,6 +519,7 @@ export class ServicesTreeProvider implements vscode.TreeDataProvider<ServiceNode
   }
 
   dispose(): void {
+    clearTimeout(this.holdTimer);
     this.coalescer.dispose();
     this.subscription.dispose();
     this.changed.dispose();

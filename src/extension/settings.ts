@@ -16,6 +16,10 @@ export interface FlowctlSettings {
   logDir: string;
   shutdownGraceSeconds: number;
   codeLensEnabled: boolean;
+  /** Time stamps in front of component lines in their terminals. */
+  terminalTimestamps: boolean;
+  /** Lines the merged "All Logs" view keeps (oldest dropped, with a notice). */
+  logsMaxLines: number;
   /** `flowctl run --orchestrator`: '' (spec.driver decides), process or docker. */
   orchestrator: string;
   /** `flowctl run --pull`. */
@@ -38,6 +42,8 @@ export function readSettings(scope?: vscode.ConfigurationScope): FlowctlSettings
     logDir: c.get<string>('logDir', '') ?? '',
     shutdownGraceSeconds: c.get<number>('shutdownGracePeriod', 10) ?? 10,
     codeLensEnabled: c.get<boolean>('codeLens.enabled', true) ?? true,
+    terminalTimestamps: c.get<boolean>('terminal.timestamps', true) ?? true,
+    logsMaxLines: Math.min(200_000, Math.max(1000, c.get<number>('logs.maxLines', 10_000) ?? 10_000)),
     orchestrator: (c.get<string>('containers.orchestrator', '') ?? '').trim(),
     pull: oneOf(c.get<string>('containers.pull', 'missing'), ['never', 'missing', 'always'] as const, 'missing'),
     network: oneOf(c.get<string>('containers.network', 'host'), ['host', 'bridge'] as const, 'host'),

@@ -1,8 +1,11 @@
 // Status bar: pipeline name and healthy/total (`$(pulse) demo 4/4`), a warning/error background
-// when something is unhealthy or exited, a spinner while starting; click focuses the Services view.
+// when something is unhealthy, exited or starved of data, a spinner while starting; click focuses the
+// Services view. The counts come from summarizeRun() — the same source as the CodeLens and the tree.
+// Screen readers get a plain sentence (accessibilityInformation), not the Markdown tooltip.
 import * as vscode from 'vscode';
 import { coalesce, type Coalescer } from './coalesce';
-import { healthCount, runLevel } from './presentation';
+import { escapeMd, summarizeRun } from './presentation';
+import type { RunLevel } from '../core/present/component';
 import type { RunModel } from './runModel';
 
 export const SERVICES_VIEW_ID = 'flowctl.services';
@@ -22,8 +25,8 @@ export class PipelineStatusBar implements vscode.Disposable {
 
   /**
    * Re-renders now (also used by tests to avoid waiting for the coalescer). Runs once per coalesced
-   * burst of changes (≤ 4/s), O(components); the item is only touched when its text, colour or
-   * tooltip really changed (each touch is a message to the workbench).
+   * burst of changes (≤ 4/s), O(components); the item is only touched when its text, colour,
+   * tooltip or label really changed (each touch is a message to the workbench).
    */
   update(): void {
     const runs = this.model.runs();
@@ -31,7 +34,8 @@ export class PipelineStatusBar implements vscode.Disposable {
     const failure = this.model.lastFailure;
     if (sources.length === 0) {
       if (failure) {
-        this.render(`$(error) ${failure.pipelineName || 'pipeline'} failed`, 'statusBarItem.errorBackground', [`**${failure.pipelineName}** failed: ${failure.error}`]);
+        const name = failure.pipelineName || 'pipeline';
+        this.render(`$(error) ${name} failed`, 'statusBarItem.errorBackground', [`**${escapeMd(name)}** failed: ${escapeMd(failure.error)}`], `flowctl: ${name} failed: ${failure.error.split('\n')[0]}`);
         this.show(true);
       } else {
         this.show(false);
@@ -40,35 +44,44 @@ export class PipelineStatusBar implements vscode.Disposable {
     }
     let healthy = 0;
     let total = 0;
-    let level: ReturnType<typeof runLevel> = 'ok';
-    const rank = { ok: 0, stopped: 1, busy: 2, warning: 3, error: 4 } as const;
+    let level: RunLevel = 'ok';
+    const rank: Record<RunLevel, number> = { ok: 0, stopped: 1, busy: 2, warning: 3, error: 4 };
     const lines: string[] = [];
+    const spoken: string[] = [];
     let firstName = '';
     for (const s of sources) {
       const snap = s.snapshot();
       if (!firstName) firstName = snap.pipelineName;
-      const count = healthCount(snap);
-      healthy += count.healthy;
-      total += count.total;
-      const l = runLevel(snap);
-      if (rank[l] > rank[level]) level = l;
+      const summary = summarizeRun(snap);
+      healthy += summary.healthy;
+      total += summary.total;
+      if (rank[summary.level] > rank[level]) level = summary.level;
       lines.push(
-        `**${snap.pipelineName}** — ${snap.state}, ${count.healthy}/${count.total} healthy${snap.endpoint ? `, control plane \`${snap.endpoint}\`` : ''}${s.readonly ? ' (read-only)' : ''}`,
+        `**${escapeMd(snap.pipelineName)}** — ${snap.state}, ${summary.healthy}/${summary.total} healthy${snap.endpoint ? `, control plane \`${snap.endpoint}\`` : ''}${s.readonly ? ' (read-only)' : ''}`,
       );
-      if (snap.error) lines.push(`  ${snap.error}`);
+      for (const w of summary.waiting) lines.push(`$(warning) ${escapeMd(w.id)}: waiting for ${escapeMd(w.on.join(', ') || 'input')}`);
+      for (const id of summary.idle) lines.push(`$(warning) ${escapeMd(id)}: idle, 0 ev/s`);
+      for (const id of summary.failed) lines.push(`$(error) ${escapeMd(id)}: ${escapeMd(s.view(id)?.problem ?? 'failed')}`);
+      if (snap.error) lines.push(`  ${escapeMd(snap.error)}`);
+      spoken.push(
+        `${snap.pipelineName} ${snap.state}${s.readonly ? ', read-only' : ''}, ${summary.healthy} of ${summary.total} components healthy` +
+          (summary.waiting.length ? `, ${summary.waiting.map((w) => `${w.id} waiting for ${w.on.join(' and ') || 'input'}`).join(', ')}` : '') +
+          (summary.failed.length ? `, ${summary.failed.join(' and ')} failed` : ''),
+      );
     }
     const name = sources.length > 1 ? `${firstName} +${sources.length - 1}` : firstName;
     const icon = level === 'busy' ? '$(loading~spin)' : level === 'error' ? '$(error)' : level === 'warning' ? '$(warning)' : '$(pulse)';
     const background = level === 'error' ? 'statusBarItem.errorBackground' : level === 'warning' ? 'statusBarItem.warningBackground' : undefined;
-    this.render(`${icon} ${name} ${healthy}/${total}`, background, lines);
+    this.render(`${icon} ${name} ${healthy}/${total}`, background, lines, `flowctl pipeline: ${spoken.join('; ')}. Activate to show the Services view.`);
     this.show(true);
   }
 
   private lastText: string | undefined;
   private lastBackground: string | undefined;
   private lastTooltip: string | undefined;
+  private lastLabel: string | undefined;
 
-  private render(text: string, background: string | undefined, tooltipLines: string[]): void {
+  private render(text: string, background: string | undefined, tooltipLines: string[], accessibleLabel: string): void {
     if (text !== this.lastText) this.item.text = this.lastText = text;
     if (background !== this.lastBackground) {
       this.lastBackground = background;
@@ -79,15 +92,20 @@ export class PipelineStatusBar implements vscode.Disposable {
       this.lastTooltip = tooltip;
       this.item.tooltip = this.tooltip(tooltipLines);
     }
+    if (accessibleLabel !== this.lastLabel) {
+      this.lastLabel = accessibleLabel;
+      this.item.accessibilityInformation = { label: accessibleLabel, role: 'button' };
+    }
   }
 
   private tooltip(lines: string[]): vscode.MarkdownString {
     const md = new vscode.MarkdownString(lines.join('\n\n'), true);
-    md.isTrusted = { enabledCommands: ['flowctl.stopPipeline', 'flowctl.restartPipeline', 'flowctl.showOutput', 'flowctl.runPipeline', `${SERVICES_VIEW_ID}.focus`] };
+    md.isTrusted = { enabledCommands: ['flowctl.stopPipeline', 'flowctl.restartPipeline', 'flowctl.showOutput', 'flowctl.showAllLogs', 'flowctl.runPipeline', `${SERVICES_VIEW_ID}.focus`] };
     md.appendMarkdown(
       '\n\n---\n\n' +
         [
           `[$(list-tree) Services](command:${SERVICES_VIEW_ID}.focus)`,
+          '[$(list-flat) All Logs](command:flowctl.showAllLogs)',
           '[$(debug-stop) Stop](command:flowctl.stopPipeline)',
           '[$(debug-restart) Restart](command:flowctl.restartPipeline)',
           '[$(output) Output](command:flowctl.showOutput)',
@@ -108,6 +126,16 @@ export class PipelineStatusBar implements vscode.Disposable {
   /** The text users see ('' while hidden). */
   get text(): string {
     return this.shown ? this.item.text : '';
+  }
+
+  /** What screen readers announce ('' while hidden). */
+  get accessibleLabel(): string {
+    return this.shown ? (this.lastLabel ?? '') : '';
+  }
+
+  /** The tooltip's Markdown ('' while hidden). */
+  get tooltipText(): string {
+    return this.shown ? (this.lastTooltip ?? '') : '';
   }
 
   dispose(): void {

@@ -3,8 +3,8 @@
 // (code-server + headless Chromium, test/vscode/host.ts) it shows the `Run Pipeline` CodeLens on the
 // demo's flow.yml, runs the pipeline when clicked, lists the components with their state in the
 // Services tree, shows `healthy/total` in the status bar and each component's log in its terminal.
-// Saves a screenshot of the running demo (media/screenshot-running.png, shown by the README, is
-// refreshed with FLOWCTL_UPDATE_SCREENSHOT=1). Needs `npm run build` and the test
+// Saves a screenshot of the running demo under out/vscode/screens/ (the README's pictures come from
+// vscode-ui-loop.test.ts). Needs `npm run build` and the test
 // fixtures built (npm test does both); packages from the dist/ that is there.
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -19,10 +19,9 @@ import { activeTerminalText, codeLens, quickOpen, readTreeRows, statusBarItem, t
 import { EXTERNAL_MODULES, listVsix, packageVsix, packagesIn, runtimeClosure, unpackVsix } from '../vscode/vsix';
 
 const EXTENSION_ID = 'flowctl.flowctl-vscode';
-/** The README's picture: written when missing or with FLOWCTL_UPDATE_SCREENSHOT=1 (so a test run
- * does not rewrite a tracked file); every run saves its own under out/vscode/screens/. */
-const README_SCREENSHOT = path.join(REPO_ROOT, 'media', 'screenshot-running.png');
-const SCREENSHOT = path.join(SCREENS_DIR, 'screenshot-running.png');
+/** This run's picture, under out/vscode/screens/. (The README's pictures in media/ come from
+ * test/integration/vscode-ui-loop.test.ts, refreshed with FLOWCTL_UPDATE_SCREENSHOT=1.) */
+const SCREENSHOT = path.join(SCREENS_DIR, 'screenshot-vsix.png');
 /** The pipeline the UI test runs; FLOWCTL_UI_PIPELINE points it at another file while developing. */
 const PIPELINE = path.resolve(process.env.FLOWCTL_UI_PIPELINE ?? path.join(REPO_ROOT, 'examples', 'demo', 'flow.yml'));
 
@@ -50,7 +49,7 @@ after(() => {
 
 test('the .vsix holds the bundles, protos, schema, media and exactly the runtime node_modules', { skip, timeout: 120_000 }, () => {
   const files = entries.filter((e) => e.startsWith('extension/')).map((e) => e.slice('extension/'.length));
-  for (const required of ['package.json', 'dist/extension.js', 'schemas/flow.schema.json', 'dist/webview/main.js', 'dist/webview/layout.js', 'dist/webview/main.css', 'dist/webview/codicon.css', 'dist/webview/codicon.ttf']) {
+  for (const required of ['package.json', 'dist/extension.js', 'schemas/flow.schema.json', 'dist/webview/main.js', 'dist/webview/layout.js', 'dist/webview/main.css', 'dist/webview/codicon.css', 'dist/webview/codicon.ttf', 'dist/webview/allLogs.js']) {
     assert.ok(files.includes(required), `${required} is in the vsix`);
   }
   const protos = fs.readdirSync(path.join(REPO_ROOT, 'proto'), { recursive: true }).map(String).filter((f) => f.endsWith('.proto'));
@@ -60,7 +59,7 @@ test('the .vsix holds the bundles, protos, schema, media and exactly the runtime
   if (fs.existsSync(path.join(REPO_ROOT, 'README.md'))) assert.ok(files.includes('readme.md') || files.includes('README.md'), 'README is in the vsix');
 
   const outside = files.filter((f) => !f.startsWith('node_modules/'));
-  const unexpected = outside.filter((f) => !/^(package\.json|readme\.md|README\.md|changelog\.md|CHANGELOG\.md|LICENSE(\.txt)?|dist\/(extension|cli|sdk)\.js|dist\/webview\/(main\.js|layout\.js|main\.css|codicon\.css|codicon\.ttf)|proto\/.+\.proto|schemas\/.+\.json|docs\/[\w-]+\.md|media\/.+)$/i.test(f));
+  const unexpected = outside.filter((f) => !/^(package\.json|readme\.md|README\.md|changelog\.md|CHANGELOG\.md|LICENSE(\.txt)?|dist\/(extension|cli|sdk)\.js|dist\/webview\/(main\.js|layout\.js|main\.css|codicon\.css|codicon\.ttf|allLogs\.js)|proto\/.+\.proto|schemas\/.+\.json|docs\/[\w-]+\.md|media\/.+)$/i.test(f));
   assert.deepEqual(unexpected, [], 'nothing else (sources, tests, maps, examples, configs) is packaged');
 
   const want = runtimeClosure(REPO_ROOT);
@@ -231,10 +230,6 @@ test('installed from the .vsix: CodeLens runs the pipeline; tree, status bar and
       fs.mkdirSync(path.dirname(SCREENSHOT), { recursive: true });
       await page.screenshot({ path: SCREENSHOT });
       step(`screenshot ${path.relative(REPO_ROOT, SCREENSHOT)} (${(fs.statSync(SCREENSHOT).size / 1024).toFixed(0)} KB)`);
-      if (process.env.FLOWCTL_UPDATE_SCREENSHOT === '1' || !fs.existsSync(README_SCREENSHOT)) {
-        fs.copyFileSync(SCREENSHOT, README_SCREENSHOT);
-        step(`copied to ${path.relative(REPO_ROOT, README_SCREENSHOT)}`);
-      }
 
       // The pipeline graph, from its lens: the webview's DOM has a node per component and an edge per inputs link.
       await codeLens(page, 'Graph').first().click();

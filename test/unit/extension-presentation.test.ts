@@ -9,9 +9,12 @@ import {
   componentDescription,
   componentIcon,
   componentTooltip,
+  connectedDescription,
   shortImage,
   healthCount,
   runLevel,
+  stateLabel,
+  summarizeRun,
 } from '../../src/extension/presentation';
 import type { ComponentView, RunSnapshot } from '../../src/core/events';
 import { HealthStatus } from '../../src/core/controlplane/model';
@@ -107,30 +110,68 @@ test('component presentation follows the phase and health the core reports', () 
   assert.equal(componentIcon(view({ health: HealthStatus.UNHEALTHY })).id, 'error');
   assert.equal(componentIcon(view({ phase: 'starting' })).id, 'loading~spin');
   assert.equal(componentIcon(view({ phase: 'exited', exitCode: 2 })).color, 'list.errorForeground');
-  assert.equal(componentDescription(view({ eventsPerSecond: 12.4 })), '12 ev/s');
-  assert.equal(componentDescription(view({ metrics: { lag: '3' } })), 'lag 3');
-  assert.equal(componentDescription(view({ phase: 'waiting', waitingFor: ['src'] })), 'waiting for src');
+  assert.equal(componentDescription(view({ eventsPerSecond: 12.4 })), 'in 12 · out 12 ev/s');
+  assert.equal(componentDescription(view({ eventsInPerSecond: 20, eventsOutPerSecond: 8.04 })), 'in 20 · out 8 ev/s');
+  assert.equal(componentDescription(view({ role: 'source', eventsOutPerSecond: 20 })), 'out 20 ev/s');
+  assert.equal(componentDescription(view({ role: 'sink', eventsInPerSecond: 0.5 })), 'in 0.5 ev/s');
+  // Never an arbitrary metric: the rate stays first whatever the component reported last.
+  assert.equal(componentDescription(view({ role: 'sink', metrics: { last_update_time: '1796107596', counter_events_GOOG: '610' } })), 'in 0 ev/s');
+  assert.equal(componentDescription(view({ phase: 'waiting', waitingFor: ['src'] })), 'waiting for src to start');
   assert.equal(componentDescription(view({ phase: 'exited', exitCode: 1, restarts: 2 })), 'exited (code 1) ↻2');
   const tip = componentTooltip(view({ pid: 42, endpoint: '127.0.0.1:9000', restarts: 1, lastHeartbeat: 1000, waitingFor: [] }), 6000);
   assert.match(tip, /PID: 42/);
   assert.match(tip, /Endpoint: `127\.0\.0\.1:9000`/);
-  assert.match(tip, /Last heartbeat: 5s ago/);
+  assert.match(tip, /Last heartbeat: 5 s ago/);
   assert.match(tip, /Restarts: 1/);
   assert.match(componentTooltip(view({ phase: 'waiting', waitingFor: ['a', 'b'] })), /Waiting for: `a`, `b`/);
   assert.equal(componentContextValue(view({ position: { line: 3, column: 5 } }), false), 'component running stoppable revealable');
   assert.equal(componentContextValue(view(), true), 'component readonly');
 });
 
+test('a component alive but starved of data reads as a warning everywhere, with what it waits for', () => {
+  const waiting = view({ role: 'sink', flow: 'waiting', waitingOn: ['enrich'], eventsInPerSecond: 0 });
+  assert.equal(componentDescription(waiting), 'in 0 ev/s · waiting for enrich');
+  assert.equal(stateLabel(waiting), 'waiting for enrich', 'the lens and tooltip say it instead of "healthy"');
+  assert.deepEqual(componentIcon(waiting), { id: 'debug-disconnect', color: 'list.warningForeground' });
+  assert.match(componentTooltip(waiting), /\$\(warning\) no events arrive: `enrich` is down or stalled/);
+  const idle = view({ role: 'sink', flow: 'idle' });
+  assert.equal(componentDescription(idle), 'in 0 ev/s · idle');
+  assert.equal(stateLabel(idle), 'idle 0 ev/s');
+  assert.equal(componentIcon(idle).color, 'list.warningForeground');
+  assert.equal(componentIcon(view({ flow: 'flowing' })).id, 'pass-filled');
+  const snap: RunSnapshot = {
+    pipelineName: 'demo',
+    file: '/x/flow.yml',
+    state: 'running',
+    components: [view({ id: 'ticker', role: 'source' }), view({ id: 'enrich', phase: 'exited', exitCode: null, exitSignal: 'SIGKILL' }), { ...waiting, id: 'a' }, { ...waiting, id: 'b' }],
+    eventsProcessed: 0,
+    eventsPerSecond: 0,
+  };
+  const s = summarizeRun(snap);
+  assert.equal(s.count, '1/4', 'waiting sinks are not counted healthy');
+  assert.deepEqual(s.waiting, [{ id: 'a', on: ['enrich'] }, { id: 'b', on: ['enrich'] }]);
+  assert.deepEqual(s.failed, ['enrich']);
+  assert.equal(s.level, 'error');
+  assert.equal(summarizeRun({ ...snap, components: [{ ...waiting, id: 'a' }] }).level, 'warning');
+  assert.equal(summarizeRun({ ...snap, state: 'starting' }).text, 'starting… 1/4 healthy');
+});
+
+test('a connected (read-only) component says its state and the rate it reports, not a rate flowctl did not count', () => {
+  assert.equal(connectedDescription(view({ role: 'sink' })), 'healthy');
+  assert.equal(connectedDescription(view({ role: 'sink', metrics: { events_per_second: '19.6' } })), 'healthy · 20 ev/s (reported)');
+});
+
 test('a container component shows its image (short) and its short container id; a process shows neither', () => {
   const id = 'a1b2c3d4e5f6'.padEnd(64, '0');
   const c = view({ driver: 'docker', image: 'ghcr.io/withobsrvr/stellar-live-source:1.2', containerId: id, eventsPerSecond: 20 });
-  assert.equal(componentDescription(c), '20 ev/s · stellar-live-source:1.2 a1b2c3d4e5f6');
+  // The rate words come from core/present (in/out for the view's role); the container follows them.
+  assert.equal(componentDescription(c), 'in 20 · out 20 ev/s · stellar-live-source:1.2 a1b2c3d4e5f6');
   assert.equal(componentDescription({ ...c, phase: 'starting', containerId: undefined }), 'starting · stellar-live-source:1.2');
   assert.equal(shortImage(`org/x@sha256:${'ab'.repeat(32)}`), 'x@abababababab');
   const tip = componentTooltip(c);
   assert.match(tip, /Image: `ghcr\.io\/withobsrvr\/stellar-live-source:1\.2`/);
   assert.match(tip, /Container: `a1b2c3d4e5f6`/);
-  assert.equal(componentDescription(view({ driver: 'process', eventsPerSecond: 20 })), '20 ev/s');
+  assert.equal(componentDescription(view({ driver: 'process', eventsPerSecond: 20 })), 'in 20 · out 20 ev/s');
   assert.doesNotMatch(componentTooltip(view({ driver: 'process' })), /Image|Container/);
 });
 

@@ -20,7 +20,7 @@ export const CHROMIUM_PATH = '/usr/bin/chromium';
 /** The repo root (found from this bundle's location, wherever esbuild put it). */
 export const REPO_ROOT = findRepoRoot(__dirname);
 /** Environment variable set on code-server; every process it starts inherits it. */
-const MARKER_VAR = 'FLOWCTL_VSCODE_TEST_HOST';
+export const MARKER_VAR = 'FLOWCTL_VSCODE_TEST_HOST';
 
 export interface HostOptions {
   /** Folder opened in the workbench. */
@@ -47,6 +47,10 @@ export interface HostOptions {
 
 export interface HostInfo {
   port: number;
+  /** PID of code-server (the leader of its own process group: `-serverPid` signals the whole server). */
+  serverPid: number;
+  /** Value of the environment marker every process of this host inherits (see componentPids). */
+  marker: string;
   baseUrl: string;
   /** Temp dir holding the profile; removed after the run. */
   root: string;
@@ -334,7 +338,7 @@ export async function runInHost(opts: HostOptions): Promise<HostResult> {
     }
     if (opts.onPage) {
       await page.locator('.monaco-workbench').waitFor({ timeout: Math.max(1000, deadline - Date.now()) });
-      const info: HostInfo = { port, baseUrl: `http://127.0.0.1:${port}`, root: profile.root, logs };
+      const info: HostInfo = { port, serverPid: server.child.pid!, marker: profile.root, baseUrl: `http://127.0.0.1:${port}`, root: profile.root, logs };
       await withDeadline(opts.onPage(page, info), deadline, `runInHost: UI checks did not finish within ${opts.timeoutMs} ms`);
     }
     if (code !== 0 && code !== null) screenshot = await snap(page, opts.name ?? 'host', log);

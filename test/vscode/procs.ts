@@ -54,3 +54,19 @@ function isZombie(pid: number): boolean {
     return true;
   }
 }
+
+/** Pids of the pipeline components a test host started: marked processes with FLOWCTL_COMPONENT_ID=<id>. */
+export function componentPids(name: string, value: string, componentId?: string): Map<number, string> {
+  const out = new Map<number, string>();
+  for (const pid of markedPids(name, value)) {
+    if (isZombie(pid)) continue;
+    try {
+      const env = fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+      const id = env.find((e) => e.startsWith('FLOWCTL_COMPONENT_ID='))?.slice('FLOWCTL_COMPONENT_ID='.length);
+      if (id && (componentId === undefined || id === componentId)) out.set(pid, id);
+    } catch {
+      /* gone */
+    }
+  }
+  return out;
+}

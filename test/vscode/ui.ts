@@ -90,3 +90,44 @@ export async function until<T>(what: string, check: () => Promise<T>, timeoutMs:
     await new Promise((r) => setTimeout(r, intervalMs));
   }
 }
+
+/** Runs a command from the command palette by its title (F1, type, Enter on the first match). */
+export async function runCommand(page: Page, title: string, timeoutMs = 30_000): Promise<void> {
+  const input = page.locator('.quick-input-widget input.input');
+  const deadline = Date.now() + timeoutMs;
+  for (let attempt = 0; ; attempt++) {
+    if (attempt > 0) {
+      // A webview may hold the keyboard: click a neutral spot of the workbench (the status bar's middle).
+      const bar = await page.locator('.part.statusbar').boundingBox();
+      if (bar) await page.mouse.click(bar.x + bar.width / 2, bar.y + bar.height / 2);
+    }
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('F1');
+    try {
+      await input.waitFor({ state: 'visible', timeout: 3000 });
+      await input.fill(`>${title}`, { timeout: 5000 });
+      const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
+      await row.waitFor({ timeout: 10_000 });
+      await row.click();
+      return;
+    } catch (err) {
+      if (Date.now() > deadline) throw new Error(`runCommand: could not run "${title}" from the command palette: ${(err as Error).message.split('\n')[0]}`);
+    }
+  }
+}
+
+/** Brings the terminal named `name` forward by clicking its entry in the terminal tabs list. */
+export async function selectTerminal(page: Page, name: string): Promise<void> {
+  const tab = page.locator('.terminal-tabs-entry', { has: page.locator('.label-name', { hasText: new RegExp(`^\\s*${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`) }) });
+  await tab.first().click();
+}
+
+/** The name of the terminal shown in the panel. */
+export async function activeTerminalName(page: Page): Promise<string> {
+  return ((await page.locator('.terminal-tabs-entry.is-active .label-name, .terminal-tabs-entry[aria-selected="true"] .label-name').first().textContent({ timeout: 2000 }).catch(() => '')) ?? '').trim();
+}
+
+/** The webview frame of an open webview panel whose page has `selector` (VS Code nests two iframes). */
+export function webviewFrame(page: Page, selector: string) {
+  return page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame').locator(selector);
+}

@@ -2,6 +2,7 @@
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
+import type { TreeItemData } from '../../../src/extension/servicesTree';
 
 export function isAlive(pid: number): boolean {
   try {
@@ -59,4 +60,9 @@ export async function waitFor<T>(what: string, check: () => T | Promise<T>, time
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${show(last)}`);
     await sleep(200);
   }
+}
+
+/** Every component item: at the root (one local run), under pipeline items, under role groups (connected runs). */
+export function componentItems(items: TreeItemData[]): TreeItemData[] {
+  return items.flatMap((i) => (i.contextValue?.startsWith('component') ? [i] : componentItems(i.children)));
 }

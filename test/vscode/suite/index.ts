@@ -11,8 +11,12 @@ const Mocha: typeof import('mocha') = require('mocha/lib/mocha.cjs');
 
 export async function run(): Promise<void> {
   const mocha = new Mocha({ ui: 'bdd', timeout: 60_000, color: false, reporter: 'spec' });
+  // FLOWCTL_VSCODE_GREP selects tests by title; with FLOWCTL_VSCODE_GREP_INVERT=1 it leaves them out.
   const filter = process.env.FLOWCTL_VSCODE_GREP;
-  if (filter) mocha.grep(filter);
+  if (filter) {
+    mocha.grep(filter);
+    if (process.env.FLOWCTL_VSCODE_GREP_INVERT === '1') mocha.invert();
+  }
   const files = fs
     .readdirSync(__dirname)
     .filter((f) => f.endsWith('.test.js'))
