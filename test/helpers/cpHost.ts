@@ -3,12 +3,49 @@
 // (cp-caller.ts), and memory figures read from /proc.
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
 import { repoRoot } from './paths';
 
 function fixture(name: string): string {
   return path.join(repoRoot(), 'out', 'test', 'fixtures', 'controlplane', name);
+}
+
+/** Packages the fixtures load at run time (esbuild leaves them external). */
+const RUNTIME_PACKAGES = ['lmdb', '@grpc/reflection', 'grpc-health-check'];
+let staged: string | undefined;
+
+/**
+ * A fixture another user can run. The checkout may sit under a folder only root can enter (a fresh
+ * clone in a 0700 temp folder), so for a uid the fixtures and the packages they load are copied to a
+ * folder every user can read (removed when this process exits).
+ */
+function fixtureFor(name: string, uid: number | undefined): string {
+  if (uid === undefined) return fixture(name);
+  if (!staged) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flowctl-cp-fixtures-'));
+    fs.chmodSync(dir, 0o755);
+    process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+    const root = path.join(repoRoot(), 'node_modules');
+    const copied = new Set<string>();
+    const visit = (pkg: string, from: string): void => {
+      let src = path.join(from, 'node_modules', pkg);
+      if (!fs.existsSync(src)) src = path.join(root, pkg);
+      if (!fs.existsSync(src) || copied.has(src)) return;
+      copied.add(src);
+      // A package nested in another's node_modules is copied with it; only hoisted ones are copied here.
+      if (path.dirname(src) === root || path.dirname(path.dirname(src)) === root) {
+        fs.cpSync(src, path.join(dir, 'node_modules', path.relative(root, src)), { recursive: true, dereference: true });
+      }
+      const pj = JSON.parse(fs.readFileSync(path.join(src, 'package.json'), 'utf8'));
+      for (const dep of Object.keys({ ...pj.dependencies, ...pj.optionalDependencies })) visit(dep, src);
+    };
+    for (const pkg of RUNTIME_PACKAGES) visit(pkg, root);
+    for (const f of ['cp-host.js', 'cp-caller.js']) fs.copyFileSync(fixture(f), path.join(dir, f));
+    staged = dir;
+  }
+  return path.join(staged, name);
 }
 
 /** Peak resident memory (VmHWM) of a process, in bytes. */
@@ -54,7 +91,7 @@ export class CpHost {
   static async start(opts: HostOptions = {}): Promise<CpHost> {
     const { uid, ...hostOpts } = opts;
     const ids = uid === undefined ? {} : { uid, gid: uid };
-    const child = fork(fixture('cp-host.js'), [JSON.stringify(hostOpts)], { ...ids, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: process.env.CP_HOST_PROF ? ['--cpu-prof', '--cpu-prof-dir=' + process.env.CP_HOST_PROF] : [] });
+    const child = fork(fixtureFor('cp-host.js', uid), [JSON.stringify(hostOpts)], { ...ids, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: process.env.CP_HOST_PROF ? ['--cpu-prof', '--cpu-prof-dir=' + process.env.CP_HOST_PROF] : [] });
     const port = await new Promise<number>((resolve, reject) => {
       child.once('message', (m: { type: string; port: number }) => (m.type === 'ready' ? resolve(m.port) : reject(new Error(`unexpected ${m.type}`))));
       child.once('exit', (code) => reject(new Error(`cp-host exited during start (${code})`)));
@@ -107,7 +144,7 @@ export class Caller {
   /** `uid`: run the caller as this user (and group of the same number); needs root. */
   static async start(endpoint: string, env: NodeJS.ProcessEnv = process.env, uid?: number): Promise<Caller> {
     const ids = uid === undefined ? {} : { uid, gid: uid };
-    const child = spawn(process.execPath, [fixture('cp-caller.js'), endpoint], { ...ids, stdio: ['pipe', 'pipe', 'inherit'], env });
+    const child = spawn(process.execPath, [fixtureFor('cp-caller.js', uid), endpoint], { ...ids, stdio: ['pipe', 'pipe', 'inherit'], env });
     const caller = new Caller(child);
     await new Promise<void>((resolve, reject) => {
       caller.answers.push(() => resolve());
