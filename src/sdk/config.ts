@@ -80,6 +80,9 @@ export function stripScheme(address: string): string {
 export function parseListenAddress(value: string | undefined): ListenAddress {
   const v = (value ?? '').trim();
   if (v === '') return { host: '127.0.0.1', port: 0 };
+  // Only when asked: a PORT with no host (":50051") means every interface, as it does for the Go SDK and
+  // as a container in a cluster needs. The runner never passes PORT to local components (an inherited
+  // one is removed), so a local run stays on loopback.
   let host = '0.0.0.0';
   let portText = v;
   const idx = v.lastIndexOf(':');
