@@ -48,6 +48,8 @@ let filter: LogFilter = { ...EMPTY_FILTER, ...saved.filter };
 let compiled: CompiledFilter = compileFilter(filter);
 let findRegex: RegExp | undefined;
 let findIndex = -1;
+/** Where the current find match is (row seq, n-th match in that row), so a re-render keeps it. */
+let currentMatch: { seq: string; nth: number } | undefined;
 let shown = 0;
 
 function pad(n: number, w = 2): string {
@@ -153,6 +155,15 @@ function render(): void {
   }
   rowsEl.replaceChildren(frag);
   findIndex = -1;
+  // A re-render (a filter change, the filter box's debounce) keeps the current match when its row is still shown.
+  if (currentMatch) {
+    const row = rowsEl.querySelector<HTMLElement>(`.row[data-seq="${currentMatch.seq}"]`);
+    const mark = row?.querySelectorAll<HTMLElement>('mark')[currentMatch.nth];
+    if (mark) {
+      mark.classList.add('current');
+      findIndex = findMarks().indexOf(mark);
+    } else currentMatch = undefined;
+  }
   updateFindCount();
   updateStatus();
   scrollToEnd();
@@ -244,6 +255,7 @@ function setFind(text: string): void {
     }
   }
   vscode.setState({ filter, find: text });
+  currentMatch = undefined;
   render();
 }
 
@@ -254,6 +266,8 @@ function step(dir: 1 | -1): void {
   findIndex = (findIndex + dir + marks.length) % marks.length;
   const m = marks[findIndex];
   m.classList.add('current');
+  const row = m.closest<HTMLElement>('.row');
+  currentMatch = row?.dataset.seq ? { seq: row.dataset.seq, nth: [...row.querySelectorAll('mark')].indexOf(m) } : undefined;
   followEl.checked = false;
   m.scrollIntoView({ block: 'center' });
   findCountEl.textContent = `${findIndex + 1}/${marks.length}`;
@@ -285,6 +299,11 @@ findEl.addEventListener('input', () => {
 });
 findEl.addEventListener('keydown', (ev) => {
   if (ev.key === 'Enter') {
+    // A filter still waiting for its debounce applies first: the match is looked for in what will be shown.
+    if (filterEl.value !== filter.text) {
+      clearTimeout(filterTimer);
+      setFilter({ text: filterEl.value });
+    }
     clearTimeout(findTimer);
     if (!findRegex && findEl.value.trim()) setFind(findEl.value);
     step(ev.shiftKey ? -1 : 1);
