@@ -6,7 +6,13 @@
 // socket tables once and scans /proc once for all of them (200 components registering at once cost one
 // or two scans, not 200).
 import * as fs from 'node:fs/promises';
-import { peerPort } from '../runner/peerPid';
+
+/** Parses a grpc-js peer string (`ipv4:127.0.0.1:5341`, `ipv6:[::1]:5341`, `127.0.0.1:5341`) → port. */
+export function peerPort(peer: string | undefined): number | undefined {
+  if (!peer) return undefined;
+  const m = /:(\d+)$/.exec(peer);
+  return m ? Number(m[1]) : undefined;
+}
 
 /** The client end of a connection: its process (when we may look at it) and the socket's owner. */
 export interface PeerProcess {
