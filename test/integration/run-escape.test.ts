@@ -176,9 +176,11 @@ spec:
   child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
   child.stdout!.resume();
   assert.equal(await exited, 0, `${out.slice(-2000)}\n${stderr}`);
-  const notice = /… (\d+) lines dropped …/.exec(out);
-  assert.ok(notice, 'the drop notice is shown');
-  assert.ok(Number(notice[1]) > 1_000_000, `most lines were dropped (${notice[1]})`);
+  // The stall can be broken into several gaps (the pipe drains a little now and then): count them all.
+  const notices = [...out.matchAll(/… (\d+) lines dropped …/g)].map((m) => Number(m[1]));
+  assert.ok(notices.length > 0, 'the drop notice is shown');
+  const droppedLines = notices.reduce((a, b) => a + b, 0);
+  assert.ok(droppedLines > 1_000_000, `most lines were dropped (${droppedLines} in ${notices.length} gap(s))`);
   const written = Number(/flood done (\d+)/.exec(tail())![1]);
   assert.ok(written >= 2_097_152, `200 MB of 100-byte lines (${written})`);
   assert.match(out, new RegExp(`flood: +flood done ${written}\n`), 'the newest lines arrive after the gap');
