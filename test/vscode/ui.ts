@@ -92,7 +92,7 @@ export async function until<T>(what: string, check: () => Promise<T>, timeoutMs:
 }
 
 /** Runs a command from the command palette by its title (F1, type, Enter on the first match). */
-export async function runCommand(page: Page, title: string, timeoutMs = 30_000): Promise<void> {
+export async function runCommand(page: Page, title: string, timeoutMs = 60_000): Promise<void> {
   const input = page.locator('.quick-input-widget input.input');
   const deadline = Date.now() + timeoutMs;
   for (let attempt = 0; ; attempt++) {
@@ -108,8 +108,17 @@ export async function runCommand(page: Page, title: string, timeoutMs = 30_000):
       await input.fill(`>${title}`, { timeout: 5000 });
       const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
       await row.waitFor({ timeout: 10_000 });
-      await row.click();
-      return;
+      // The list can re-render under the pointer (a slow host adds rows late): a bounded click, then Enter on the
+      // focused row when it is the one we want, then another try — never one 30 s click.
+      const clicked = await row.click({ timeout: 5000 }).then(() => true, () => false);
+      if (clicked) return;
+      const focused = page.locator('.quick-input-list .monaco-list-row.focused', { hasText: title });
+      if ((await focused.count()) > 0) {
+        await page.keyboard.press('Enter');
+        await input.waitFor({ state: 'hidden', timeout: 3000 });
+        return;
+      }
+      throw new Error(`the "${title}" row could not be clicked and is not the focused row`);
     } catch (err) {
       if (Date.now() > deadline) throw new Error(`runCommand: could not run "${title}" from the command palette: ${(err as Error).message.split('\n')[0]}`);
     }
