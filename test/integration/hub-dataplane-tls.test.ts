@@ -153,6 +153,7 @@ test('hub with mutual TLS: a component whose certificate cannot serve TLS regist
     () => hub.stdout() + hub.stderr(),
   );
   assert.match(said, /purpose|certificate/i, said);
+  t.diagnostic(said);
   hub.child.kill('SIGINT');
   await hub.exited;
 });
