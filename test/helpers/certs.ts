@@ -65,11 +65,12 @@ export interface PeerCerts {
   componentKey: string;
 }
 
-/** Certificates usable both ways, signed by the CA of `certs` (what a hub with mutual TLS on the data plane needs). */
-export function generatePeerCerts(certs: TestCerts): PeerCerts {
+/** Certificates usable both ways, signed by the CA of `certs` (what a hub with mutual TLS on the data plane needs); the hub's names its `hubNames` and 127.0.0.1. */
+export function generatePeerCerts(certs: TestCerts, hubNames: string[] = ['localhost']): PeerCerts {
   const dir = certs.dir;
-  keyAndCsr(dir, 'hub', 'localhost');
-  sign(dir, 'hub', 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth\nbasicConstraints=CA:FALSE\n');
+  keyAndCsr(dir, 'hub', hubNames[0]);
+  const san = [...hubNames.map((n) => `DNS:${n}`), 'IP:127.0.0.1'].join(',');
+  sign(dir, 'hub', `subjectAltName=${san}\nextendedKeyUsage=serverAuth,clientAuth\nbasicConstraints=CA:FALSE\n`);
   keyAndCsr(dir, 'component', 'flowctl test component');
   sign(dir, 'component', 'extendedKeyUsage=serverAuth,clientAuth\nbasicConstraints=CA:FALSE\n');
   const p = (f: string) => path.join(dir, f);
