@@ -212,3 +212,41 @@ test('deploy with mutual TLS: the hub and the components use the certificates fo
   assert.equal(un.code, 0, `${un.stdout}\n${un.stderr}`);
   assert.deepEqual(stackRemains(stack), []);
 });
+
+test('deploy: a hub that keeps exiting stops the wait with the reason from its log (a TLS key that does not match its certificate)', { timeout: 600_000 }, async (t) => {
+  const images = await requireDocker(t);
+  if (!images) return;
+  const hubImage = flowctlTestImage(images.base);
+  const leave = ensureSwarm();
+  const dir = makeTempDir('flowctl-swarm-bad-');
+  const stack = `fdt-${crypto.randomBytes(3).toString('hex')}`;
+  const env = { FLOWCTL_HOME: path.join(dir, 'home') };
+  t.after(() => {
+    removeStack(stack);
+    leave();
+    removeTempDir(dir);
+  });
+  const certs = generateCerts(path.join(dir, 'certs'));
+  const peer = generatePeerCerts(certs, ['flowctl-hub', 'localhost']);
+  const port = await freePort();
+  fs.writeFileSync(
+    path.join(dir, 'flow.yml'),
+    ['apiVersion: flowctl/v1', 'kind: Pipeline', 'metadata: {name: swarm-bad}', 'spec:', `  sources: [{id: ticker, image: "${images.demo}", command: [node, /app/ticker.js]}]`, ''].join('\n'),
+  );
+  const started = Date.now();
+  const dep = await flowctl(
+    ['deploy', '--to', 'swarm', '-f', 'flow.yml', '--stack', stack, '--hub-image', hubImage, '--publish', String(port), '--resolve-image', 'never', '--wait', '300s',
+      // The component's key with the hub's certificate: the hub cannot load its key pair.
+      '--tls-cert', peer.hubCert, '--tls-key', peer.componentKey, '--tls-ca-cert', certs.caCert, '--tls-client-cert', peer.componentCert, '--tls-client-key', peer.componentKey],
+    env,
+    dir,
+    360_000,
+  );
+  t.diagnostic(`deploy gave up after ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  assert.equal(dep.code, 1, `${dep.stdout}\n${dep.stderr}`);
+  assert.match(dep.stderr, new RegExp(`the hub of ${stack} keeps exiting \\(\\d+ times\\): .*TLS key pair.*It stays deployed`));
+  assert.doesNotMatch(dep.stderr, /not every component became healthy within/, 'it did not wait out the deadline');
+  const un = await flowctl(['undeploy', '--stack', stack], env, dir, 180_000);
+  assert.equal(un.code, 0, `${un.stdout}\n${un.stderr}`);
+  assert.deepEqual(stackRemains(stack), []);
+});
