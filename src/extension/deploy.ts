@@ -16,6 +16,8 @@ interface DeploySettings {
   hubPort: number;
   waitSeconds: number;
   resolveImage: 'always' | 'changed' | 'never';
+  /** The user said once and for all that deploying without mutual TLS is fine (no question before each deploy). */
+  withoutMutualTls: boolean;
 }
 
 function deploySettings(): DeploySettings {
@@ -26,7 +28,28 @@ function deploySettings(): DeploySettings {
     hubPort: c.get<number>('hubPort', 8080) ?? 8080,
     waitSeconds: c.get<number>('waitSeconds', 300) ?? 300,
     resolveImage: resolve === 'changed' || resolve === 'never' ? resolve : 'always',
+    withoutMutualTls: c.get<boolean>('withoutMutualTls', false) === true,
   };
+}
+
+/**
+ * The extension deploys the hub without mutual TLS (its certificates are the CLI's `--tls-*` flags), so the
+ * opt-out is the user's: a modal question before each deploy, unless `flowctl.deploy.withoutMutualTls` says yes.
+ */
+async function confirmWithoutMutualTls(stack: string, hubPort: number): Promise<boolean> {
+  const go = 'Deploy without mutual TLS';
+  const answer = await vscode.window.showWarningMessage(
+    `Deploy ${stack} without mutual TLS?`,
+    {
+      modal: true,
+      detail:
+        `The hub's port ${hubPort} is published on every node of the swarm: anything that reaches it can register components, ` +
+        'read the pipeline and feed events into it. To deploy with mutual TLS, use the CLI: flowctl deploy --to swarm --tls-cert … ' +
+        '(see the documentation). The setting flowctl.deploy.withoutMutualTls stops this question.',
+    },
+    go,
+  );
+  return answer === go;
 }
 
 async function askStack(file: string): Promise<string | undefined> {
@@ -47,6 +70,10 @@ export function registerDeployCommands(ctx: FlowctlContext, register: (id: strin
     const stack = (typeof given?.stack === 'string' ? given.stack : await askStack(file))?.trim();
     if (!stack) return undefined;
     const s = deploySettings();
+    if (!s.withoutMutualTls && !(await confirmWithoutMutualTls(stack, s.hubPort))) {
+      ctx.output.info(`Deploy of ${stack} cancelled: it would run without mutual TLS.`);
+      return undefined;
+    }
     const record = ctx.deploys.begin(stack, 'deploying', file);
     ctx.output.show(true);
     ctx.output.info(`Deploying ${file} to Docker Swarm as stack ${stack}…`);

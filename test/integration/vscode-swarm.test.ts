@@ -72,6 +72,7 @@ test('Deploy to Swarm in the extension: progress, the hub in the Services view w
       'flowctl.deploy.waitSeconds': 240,
       // The images exist only on this engine: no registry lookup.
       'flowctl.deploy.resolveImage': 'never',
+      'flowctl.deploy.withoutMutualTls': true, // the modal question is for people; the test opts out explicitly
     },
     env: { FLOWCTL_VSCODE_GREP: 'Deploy to Swarm', FLOWCTL_SWARM_PIPELINE: file, FLOWCTL_SWARM_STACK: stack },
   });
