@@ -17,7 +17,9 @@
 // other 950 components' processes are `sleep` placeholders (the runner matches registrations by
 // id, so each tree item is a component the runner started). The start goes in waves (a depends_on
 // chain through the drivers): all at once it can exceed the runner's 30 s registration timeout. Prints a table with targets and a
-// final JSON line. BENCH_PROFILE=1 also CPU-profiles the extension host and prints its hot spots.
+// final JSON line. BENCH_PROFILE=1 also CPU-profiles the extension host and prints its hot spots
+// (BENCH_PROFILE_DIR=<folder> keeps the whole .cpuprofile files).
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -32,13 +34,19 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const COMPONENTS = Number(process.env.BENCH_COMPONENTS ?? 1000);
 const DRIVERS = Number(process.env.BENCH_DRIVERS ?? 50);
 const HEARTBEAT_MS = Number(process.env.BENCH_HEARTBEAT_MS ?? 1000);
+/** Registration timeout of the 1,000-component run (extension and CLI floor alike), seconds. */
+const REGISTRATION_TIMEOUT_S = 300;
 const FLOOD_RATE = 100_000;
 /** BENCH_PROFILE=1: CPU-profile the extension host and print its hottest functions per phase. */
 const PROFILE = process.env.BENCH_PROFILE === '1';
+/** BENCH_PROFILE_DIR=<folder>: with BENCH_PROFILE=1, also keep each whole profile there (.cpuprofile, for DevTools). */
+const PROFILE_DIR = process.env.BENCH_PROFILE_DIR ? path.resolve(process.env.BENCH_PROFILE_DIR) : undefined;
 const TARGETS = { activationMs: 2000, treeRefreshesPerSecond: 4, lagP99Ms: 50 };
 const GRAPH_SIZES = [20, 200, 1000];
 const GRAPH_ROUNDS = Number(process.env.BENCH_GRAPH_ROUNDS ?? 5);
 const GRAPH_ONLY = process.env.BENCH_GRAPH_ONLY === '1';
+/** BENCH_CLI_FLOOR=0 skips the floor: the same N components started by `flowctl run` after the host session. */
+const CLI_FLOOR = process.env.BENCH_CLI_FLOOR !== '0' && !GRAPH_ONLY;
 if (!(HEARTBEAT_MS > 0)) throw new Error(`BENCH_HEARTBEAT_MS must be a positive number (got ${process.env.BENCH_HEARTBEAT_MS})`);
 if (!(SECONDS > 0)) throw new Error(`BENCH_SECONDS must be a positive number (got ${process.env.BENCH_SECONDS})`);
 if (!(Number.isInteger(COMPONENTS) && COMPONENTS >= 1)) throw new Error(`BENCH_COMPONENTS must be a positive integer (got ${process.env.BENCH_COMPONENTS})`);
@@ -157,6 +165,44 @@ function processesIn(dir: string): string[] {
   return found;
 }
 
+/**
+ * The floor of the start: the same pipeline started by the CLI (`flowctl run`, its own process, no
+ * editor), spawn → "Pipeline is running", then Ctrl+C and the exit. Same machine, same run.
+ */
+async function cliStart(file: string, workspace: string): Promise<{ runningMs?: number; stopMs?: number; error?: string }> {
+  const home = path.join(workspace, 'cli-home');
+  fs.mkdirSync(home, { recursive: true, mode: 0o700 });
+  const args = [dist('cli.js'), 'run', file, '--control-plane-port', '0', '--no-persistence', '--show-status=false', '--heartbeat-ttl', '30s', '--registration-timeout', `${REGISTRATION_TIMEOUT_S}s`, '--log-dir', path.join(workspace, 'cli-logs')];
+  const t0 = performance.now();
+  const child = spawn(process.execPath, args, { cwd: path.dirname(file), env: { ...process.env, FLOWCTL_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  const running = new Promise<number>((resolve, reject) => {
+    child.stdout!.on('data', (b: Buffer) => {
+      out = (out + b.toString()).slice(-20_000);
+      if (out.includes('Pipeline is running')) resolve(performance.now() - t0);
+    });
+    child.stderr!.on('data', (b: Buffer) => (out = (out + b.toString()).slice(-20_000)));
+    void exited.then((code) => reject(new Error(`flowctl run exited (${code}) before running: ${out.split('\n').slice(-5).join(' | ')}`)));
+  });
+  const timer = setTimeout(() => child.kill('SIGINT'), 10 * 60_000);
+  try {
+    const runningMs = await running;
+    const s0 = performance.now();
+    child.kill('SIGINT');
+    await exited;
+    return { runningMs, stopMs: performance.now() - s0 };
+  } catch (err) {
+    return { error: String((err as Error).message) };
+  } finally {
+    clearTimeout(timer);
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGINT');
+      await exited;
+    }
+  }
+}
+
 type Row = [what: string, measured: string, target: string, ok: '✓' | '✗' | ''];
 
 function table(rows: Row[]): string {
@@ -249,12 +295,15 @@ async function main(): Promise<void> {
       floodCountFile: path.join(path.dirname(floodFile), 'flood.count.json'),
       seconds: SECONDS,
       profile: PROFILE,
+      profileDir: PROFILE_DIR,
       graphFiles,
       graphOnly: GRAPH_ONLY,
     };
     fs.writeFileSync(path.join(workspace, 'bench-config.json'), JSON.stringify(cfg, null, 2));
     console.log(`bench:extension — ${COMPONENTS} components (${DRIVERS} Node drivers + ${COMPONENTS - DRIVERS} sleep placeholders), heartbeat every ${HEARTBEAT_MS} ms, ${SECONDS} s windows; workspace ${workspace}`);
 
+    const loadText = () => os.loadavg().map((x) => x.toFixed(2)).join(' / ');
+    const loadBefore = loadText();
     const started = Date.now();
     let result;
     try {
@@ -264,7 +313,10 @@ async function main(): Promise<void> {
         testsEntry: ENTRY,
         timeoutMs: 15 * 60_000,
         name: 'bench-extension',
-        settings: { 'flowctl.shutdownGracePeriod': 5, 'flowctl.heartbeatTtl': 30 },
+        // The placeholders register through their driver, which re-registers them once a second until the
+        // run is RUNNING: on a loaded machine that can take longer than the default 30 s after a spawn.
+        // A timeout there failed the whole start and the bench measured two starts (or none).
+        settings: { 'flowctl.shutdownGracePeriod': 5, 'flowctl.heartbeatTtl': 30, 'flowctl.registrationTimeout': REGISTRATION_TIMEOUT_S },
         onLog: (line) => {
           // Progress of the in-host half; the workbench's own noise (listener-leak warnings with a
           // terminal per component, …) stays out. runInHost puts the log tail into any failure.
@@ -275,7 +327,8 @@ async function main(): Promise<void> {
       console.error(`the host run failed: ${(err as Error).message}`);
       exitCode = 1;
     }
-    console.log(`host session: ${((Date.now() - started) / 1000).toFixed(0)} s, exit code ${result?.exitCode ?? 'none'}`);
+    const loadAfter = loadText();
+    console.log(`host session: ${((Date.now() - started) / 1000).toFixed(0)} s, exit code ${result?.exitCode ?? 'none'}; load average (1/5/15 min) before ${loadBefore}, after ${loadAfter}`);
     if (result && result.exitCode !== 0) exitCode = 1;
 
     const resultsFile = path.join(workspace, 'results.json');
@@ -286,6 +339,11 @@ async function main(): Promise<void> {
       return {} as Record<string, SpreadFig>;
     });
     r.graphReference = reference;
+    if (CLI_FLOOR && !r.error) {
+      console.log(`the floor: the same ${COMPONENTS} components started by flowctl run (load ${loadText()})`);
+      r.cliFloor = { ...(await cliStart(heartbeatFile, workspace)), load: loadText() };
+      console.log(`  ${JSON.stringify(r.cliFloor)}`);
+    }
     if (r.error) console.error(`in-host error: ${r.error}`);
 
     const act = r.activation ?? {};
@@ -296,11 +354,13 @@ async function main(): Promise<void> {
     const ratio = (a?: number, b?: number) => (a !== undefined && b !== undefined ? Math.round((a / Math.max(b, 0.1)) * 10) / 10 : undefined);
     const hbRatioP99 = ratio(hb.lag?.p99, base?.p99);
     const rows: Row[] = [
+      ['load average 1/5/15 min: before / after the host session', `${loadBefore}; ${loadAfter}`, 'reported (2 cores)', ''],
       ['activation (activationMs)', ms(act.activationMs), `< ${TARGETS.activationMs} ms`, check(act.activationMs !== undefined ? act.activationMs < TARGETS.activationMs : undefined)],
       ['activate() wall time', ms(act.activateWallMs), `< ${TARGETS.activationMs} ms`, check(act.activateWallMs !== undefined ? act.activateWallMs < TARGETS.activationMs : undefined)],
       ['baseline lag p50/p99/max (no pipeline)', lagText(base), 'reference', ''],
       ['  start attempts (failed starts)', hb.startFailures ? `${hb.startFailures.length + (hb.startMs !== undefined ? 1 : 0)} (${hb.startFailures.length})` : 'n/a', '1 (0)', check(hb.startFailures ? hb.startFailures.length === 0 : undefined)],
       [`${hb.components ?? COMPONENTS} components: start until running`, hb.startMs !== undefined ? `${(hb.startMs / 1000).toFixed(1)} s` : 'n/a', 'reported', ''],
+      ['  floor: the same start by `flowctl run`, same run', r.cliFloor?.runningMs !== undefined ? `${(r.cliFloor.runningMs / 1000).toFixed(1)} s (load ${r.cliFloor.load})` : (r.cliFloor?.error?.split('\n')[0] ?? 'not run'), 'baseline', ''],
       ['  of which opening terminals', hb.terminalsMs !== undefined ? `${(hb.terminalsMs / 1000).toFixed(1)} s` : 'n/a', 'reported', ''],
       ['  event-loop lag max during start', hb.lagDuringStart ? `${hb.lagDuringStart.max} ms` : 'n/a', 'reported', ''],
       ['  healthy in the window', hb.healthy !== undefined ? `${hb.healthy}/${hb.components}` : 'n/a', `${COMPONENTS}/${COMPONENTS}`, check(hb.healthy !== undefined ? hb.healthy === hb.components : undefined)],
@@ -327,7 +387,7 @@ async function main(): Promise<void> {
         `≈ ${hb.driverRssMb ? ((hb.driverRssMb * COMPONENTS) / 1024).toFixed(0) : '?'} GB (machine: ${(os.totalmem() / 2 ** 30).toFixed(0)} GB, ${os.cpus().length} cores); a placeholder is ${hb.placeholderRssMb ?? '?'} MB.`,
     );
     console.log('Lag = monitorEventLoopDelay (10 ms resolution) minus the resolution, in the extension host process.');
-    for (const [phase, profiles] of [['flood', fl.profiles], ['heartbeats', hb.profiles]] as const) {
+    for (const [phase, profiles] of [['flood', fl.profiles], ['heartbeats', hb.profiles], ['graph', hb.graph?.profiles]] as const) {
       for (const [name, hot] of Object.entries((profiles ?? {}) as Record<string, HotFunction[]>)) {
         console.log(`\nHottest functions in the extension host (self time), ${phase} ${name}:`);
         for (const h of hot) console.log(`  ${String(h.selfMs).padStart(7)} ms ${String(h.percent).padStart(5)}%  ${h.fn}  ${h.where}`);
@@ -339,7 +399,7 @@ async function main(): Promise<void> {
       console.error(`processes left behind in ${workspace}:\n  ${leftovers.join('\n  ')}`);
       exitCode = 1;
     }
-    console.log(JSON.stringify({ bench: 'extension', seconds: SECONDS, components: COMPONENTS, drivers: DRIVERS, targets: TARGETS, ...r, heartbeatLagRatioP99: hbRatioP99, leftovers: leftovers.length }));
+    console.log(JSON.stringify({ bench: 'extension', load: { before: loadBefore, after: loadAfter }, seconds: SECONDS, components: COMPONENTS, drivers: DRIVERS, targets: TARGETS, ...r, heartbeatLagRatioP99: hbRatioP99, leftovers: leftovers.length }));
   } finally {
     fs.rmSync(workspace, { recursive: true, force: true, maxRetries: 3 });
   }

@@ -33,6 +33,8 @@ export interface BenchConfig {
   seconds: number;
   /** CPU-profile the extension host during the start-up and the measurement windows. */
   profile?: boolean;
+  /** With `profile`: also write each whole profile (<phase>-<name>.cpuprofile) into this folder. */
+  profileDir?: string;
   /** Pipeline files of the graph phase (not run: drawn), with their node counts and layout rounds. */
   graphFiles?: Array<{ nodes: number; file: string; rounds: number }>;
   /** Only the graph layout/render part. */
@@ -53,9 +55,10 @@ function spread(xs: number[]): Spread | undefined {
 }
 
 /** `body` under the CPU profiler when the plan asks for it; the hot functions go into `profiles[name]`. */
-async function maybeProfiled<T>(cfg: BenchConfig, profiles: Record<string, HotFunction[]>, name: string, body: () => Promise<T>): Promise<T> {
+async function maybeProfiled<T>(cfg: BenchConfig, profiles: Record<string, HotFunction[]>, name: string, body: () => Promise<T>, phase = ''): Promise<T> {
   if (!cfg.profile) return body();
-  const { result, hot } = await profiled(body);
+  const saveAs = cfg.profileDir ? path.join(cfg.profileDir, `${phase ? `${phase}-` : ''}${name}.cpuprofile`) : undefined;
+  const { result, hot } = await profiled(body, 10, saveAs);
   profiles[name] = hot;
   return result;
 }
@@ -165,12 +168,14 @@ async function heartbeatAttempt(api: FlowctlExtensionApi, cfg: BenchConfig): Pro
   const t0 = performance.now();
   // When the runner starts (after the extension opened a terminal per component): from its time marks.
   let runnerStartedAt: number | undefined;
+  // (Looked up once per model change until found: thousands of changes a second follow.)
   const watch = api.context.model.onDidChange(() => {
+    if (runnerStartedAt !== undefined) return;
     const marks = (api.context.session(file)?.runner as { marks?: { start?: number } } | undefined)?.marks;
-    if (marks?.start !== undefined) runnerStartedAt ??= marks.start;
+    if (marks?.start !== undefined) runnerStartedAt = marks.start;
   });
   const profiles: Record<string, HotFunction[]> = {};
-  const run = maybeProfiled(cfg, profiles, 'start', async () => vscode.commands.executeCommand('flowctl.runPipeline', vscode.Uri.file(file)));
+  const run = maybeProfiled(cfg, profiles, 'start', async () => vscode.commands.executeCommand('flowctl.runPipeline', vscode.Uri.file(file)), 'heartbeats');
   // The start-up (1,000 terminals, spawns, registrations) is itself a load; sample it too.
   const startLag = measureLag(1000, () => run.then(undefined, () => undefined));
   await run;
@@ -199,7 +204,7 @@ async function heartbeatAttempt(api: FlowctlExtensionApi, cfg: BenchConfig): Pro
   });
   const before = api.treeStats();
   const w0 = performance.now();
-  const lag = await maybeProfiled(cfg, profiles, 'window', () => measureLag(cfg.seconds * 1000));
+  const lag = await maybeProfiled(cfg, profiles, 'window', () => measureLag(cfg.seconds * 1000), 'heartbeats');
   // A blocked event loop stretches the window (and leaves few lag samples): report how long it really took.
   const windowS = (performance.now() - w0) / 1000;
   const after = api.treeStats();
@@ -243,12 +248,15 @@ async function heartbeatAttempt(api: FlowctlExtensionApi, cfg: BenchConfig): Pro
  * building and posting them, the webview's time applying them, and the host's event-loop lag.
  */
 async function graphUpdates(api: FlowctlExtensionApi, cfg: BenchConfig, file: string): Promise<Record<string, unknown>> {
+  const profiles: Record<string, HotFunction[]> = {};
   const graph = api.graph.graph;
   const t0 = performance.now();
   const previous = graph.stats.rendered?.signature;
-  await vscode.commands.executeCommand('flowctl.showGraph', vscode.Uri.file(file));
   try {
-    await waitFor('the graph of the running pipeline laid out', () => graph.stats.rendered?.nodes === cfg.components && graph.stats.rendered.signature !== previous, 300_000, 250);
+    await maybeProfiled(cfg, profiles, 'firstDraw', async () => {
+      await vscode.commands.executeCommand('flowctl.showGraph', vscode.Uri.file(file));
+      await waitFor('the graph of the running pipeline laid out', () => graph.stats.rendered?.nodes === cfg.components && graph.stats.rendered.signature !== previous, 300_000, 250);
+    }, 'graph');
   } catch (err) {
     return { error: String((err as Error).message), errors: graph.stats.errors };
   }
@@ -256,7 +264,7 @@ async function graphUpdates(api: FlowctlExtensionApi, cfg: BenchConfig, file: st
   await sleep(2000);
   const before = { ...graph.stats };
   const w0 = performance.now();
-  const lag = await measureLag(cfg.seconds * 1000);
+  const lag = await maybeProfiled(cfg, profiles, 'window', () => measureLag(cfg.seconds * 1000), 'graph');
   const s = (performance.now() - w0) / 1000;
   const after = graph.stats;
   const figures = {
@@ -271,6 +279,7 @@ async function graphUpdates(api: FlowctlExtensionApi, cfg: BenchConfig, file: st
     webviewUpdatesPerSecond: round((after.applied - before.applied) / s, 2),
     lag,
     errors: after.errors,
+    profiles: cfg.profile ? profiles : undefined,
   };
   log(`graph with ${cfg.components} live components: ${JSON.stringify(figures)}`);
   await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
@@ -322,7 +331,7 @@ async function floodPhase(api: FlowctlExtensionApi, cfg: BenchConfig): Promise<R
   const profiles: Record<string, HotFunction[]> = {};
   const lag = await maybeProfiled(cfg, profiles, 'window', () =>
     measureLag(cfg.seconds * 1000, () => waitFor('the flood to finish', () => readCount().done, cfg.seconds * 1000 + 60_000, 100)),
-  );
+  'flood');
   const count = readCount();
   // Whatever the terminal still has queued is written within a few flushes.
   await waitFor('the terminal queue to drain', () => terminal.stats.queued === 0, 30_000, 50).catch(() => undefined);
