@@ -8,6 +8,11 @@
 // The runner only accepts a registration once the component's process exists, and it spawns a
 // thousand processes over several seconds; so while the run is still starting, the extra ids are
 // registered again every second (a re-registration overwrites the record).
+//
+// BENCH_CHURN_FILE: while that file exists, every tenth id alternates between DEGRADED and HEALTHY on
+// each heartbeat, so the front ends have something to show changing (the graph's live updates are
+// measured with real changes: without them its live look of idle components never changes).
+import * as fs from 'node:fs';
 import { BenchControlPlane, RUN_STARTING, heartbeatMs, sleep } from './ext-grpc';
 
 const own = process.env.FLOWCTL_COMPONENT_ID ?? '';
@@ -39,10 +44,20 @@ async function registerAll(ids: string[]): Promise<void> {
   await Promise.all(ids.map((id) => cp.registerWithRetry(id, `bench ${id}`)));
 }
 
+const churnFile = process.env.BENCH_CHURN_FILE ?? '';
+let churning = false;
+if (churnFile) {
+  // Checked once per interval for the whole process (not per id).
+  setInterval(() => (churning = fs.existsSync(churnFile)), interval).unref();
+}
+
 function startHeartbeats(ids: string[]): void {
   ids.forEach((id, i) => {
+    let flip = false;
     const beat = () => {
-      cp.heartbeat(id, { beats: String(++beats) }).then(
+      // UNKNOWN keeps the current status: a churned id is made healthy again explicitly.
+      const status = i % 10 === 0 && (churning || flip) ? ((flip = !flip) ? 3 : 2) : 0;
+      cp.heartbeat(id, { beats: String(++beats) }, status).then(
         () => undefined,
         () => void failures++,
       );

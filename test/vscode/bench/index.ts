@@ -21,6 +21,8 @@ const LAG_RESOLUTION_MS = 10;
 export interface BenchConfig {
   /** Pipeline file of the heartbeat phase and how many components it has. */
   heartbeatFile: string;
+  /** While this file exists, a tenth of the heartbeat components alternate DEGRADED/HEALTHY (the graph window). */
+  churnFile?: string;
   components: number;
   /** Node driver processes (each registers components/drivers ids). */
   drivers: number;
@@ -261,15 +263,21 @@ async function graphUpdates(api: FlowctlExtensionApi, cfg: BenchConfig, file: st
     return { error: String((err as Error).message), errors: graph.stats.errors };
   }
   const firstDrawMs = performance.now() - t0;
-  await sleep(2000);
+  // Idle components' look never changes (no events flow here): a tenth of them change health every
+  // second meanwhile, so the live updates are measured with something to update.
+  if (cfg.churnFile) fs.writeFileSync(cfg.churnFile, 'churn');
+  await sleep(3000);
   const before = { ...graph.stats };
   const w0 = performance.now();
   const lag = await maybeProfiled(cfg, profiles, 'window', () => measureLag(cfg.seconds * 1000), 'graph');
   const s = (performance.now() - w0) / 1000;
-  const after = graph.stats;
+  const after = { ...graph.stats };
+  if (cfg.churnFile) fs.rmSync(cfg.churnFile, { force: true });
   const figures = {
     nodes: after.rendered?.nodes,
     edges: after.rendered?.edges,
+    churning: cfg.churnFile ? Math.ceil(cfg.components / 10) : 0,
+    hostMsPerUpdate: after.livePosts > before.livePosts ? round((after.liveHostMs - before.liveHostMs) / (after.livePosts - before.livePosts), 2) : undefined,
     firstDrawMs: round(firstDrawMs),
     layoutMs: round(after.rendered?.layoutMs ?? 0),
     renderMs: round(after.rendered?.renderMs ?? 0),
