@@ -81,6 +81,8 @@ export interface GraphViewState {
 export type HostToGraph =
   | { type: 'structure'; structure: GraphStructure; key: string }
   | { type: 'live'; live: GraphLive | null }
+  /** Only what changed since the last `live` or `livePatch` (see liveDiff.ts). */
+  | { type: 'livePatch'; patch: import('./liveDiff').LivePatch }
   | { type: 'select'; id: string }
   /** Benchmark: lay out and render the current structure `rounds` times, answer with `bench`. */
   | { type: 'bench'; rounds: number; reqId: number }
