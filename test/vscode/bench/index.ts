@@ -23,6 +23,8 @@ export interface BenchConfig {
   heartbeatFile: string;
   /** While this file exists, a tenth of the heartbeat components alternate DEGRADED/HEALTHY (the graph window). */
   churnFile?: string;
+  /** Where the placeholders say they started (emptied before each start: their drivers register them from it). */
+  upDir?: string;
   components: number;
   /** Node driver processes (each registers components/drivers ids). */
   drivers: number;
@@ -167,6 +169,7 @@ async function heartbeatPhase(api: FlowctlExtensionApi, cfg: BenchConfig): Promi
 async function heartbeatAttempt(api: FlowctlExtensionApi, cfg: BenchConfig): Promise<Record<string, unknown>> {
   const file = cfg.heartbeatFile;
   log(`heartbeats: starting ${cfg.components} components (${cfg.drivers} Node drivers) from ${path.basename(file)}`);
+  if (cfg.upDir) for (const f of fs.readdirSync(cfg.upDir)) fs.rmSync(path.join(cfg.upDir, f));
   const t0 = performance.now();
   // When the runner starts (after the extension opened a terminal per component): from its time marks.
   let runnerStartedAt: number | undefined;
@@ -196,7 +199,7 @@ async function heartbeatAttempt(api: FlowctlExtensionApi, cfg: BenchConfig): Pro
   // Drivers stop re-registering once the run is RUNNING; let that and the start-up settle.
   await sleep(3000);
   const treeT0 = performance.now();
-  const items = await api.treeItems();
+  const items = await maybeProfiled(cfg, profiles, 'treeItems', () => api.treeItems(), 'heartbeats');
   const treeItemsMs = performance.now() - treeT0;
   const itemCount = items.reduce((n, i) => n + 1 + i.children.length, 0);
 
