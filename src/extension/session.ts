@@ -77,6 +77,14 @@ export class RunSession implements ModelSource, vscode.Disposable {
   /** Ids declared by the pipeline file (known before the runner reports them), in file order, with roles. */
   private declared = new Map<string, { index: number; role: string }>();
   private cached: RunSnapshot | undefined;
+  /**
+   * The run-level part of the picture (state, endpoint, totals, edges), from the runner's last full
+   * snapshot: refreshed by every metrics tick (which brings one) and when the state, endpoint or set of
+   * components changes. A heartbeat only changes one component: the picture is then this part plus the
+   * latest views (references, no copies); copying all of a thousand views at every heartbeat was the
+   * status bar's, lenses' and graph's main cost.
+   */
+  private runPart: RunSnapshot | undefined;
   private runState: RunState = 'idle';
   private pipelineName = '';
   private disposed = false;
@@ -133,9 +141,19 @@ export class RunSession implements ModelSource, vscode.Disposable {
     return this.runState;
   }
 
-  /** The runner's picture, copied at most once per batch of changes (it copies every component). */
+  /**
+   * The run's picture, made at most once per batch of changes: the run-level part (see runPart) and
+   * the latest view of every component, in pipeline order. Do not modify it.
+   */
   snapshot(): RunSnapshot {
-    return (this.cached ??= this.runner.snapshot());
+    if (this.cached) return this.cached;
+    if (!this.runPart) return (this.cached = this.runPart = this.runner.snapshot());
+    const components: ComponentView[] = [];
+    for (const id of this.ids) {
+      const v = this.views.get(id);
+      if (v) components.push(v);
+    }
+    return (this.cached = { ...this.runPart, components });
   }
 
   componentIds(): readonly string[] {
@@ -347,11 +365,11 @@ export class RunSession implements ModelSource, vscode.Disposable {
         break;
       case 'state':
         this.runState = e.state;
-        this.cached = undefined;
+        this.cached = this.runPart = undefined;
         this.output.info(`Pipeline ${this.name()}: ${e.previous} → ${e.state}${e.error ? ` (${e.error})` : ''}`);
         break;
       case 'controlPlane':
-        this.cached = undefined;
+        this.cached = this.runPart = undefined;
         this.output.info(`Control plane listening on ${e.endpoint}`);
         break;
       case 'notice': {
@@ -366,7 +384,7 @@ export class RunSession implements ModelSource, vscode.Disposable {
         // totals it carries are not shown anywhere live; the history got a sample, which the
         // components' sparklines show: one O(1) notification per component (views re-render only
         // the items whose text changed).
-        this.cached = e.snapshot;
+        this.cached = this.runPart = e.snapshot;
         if (this.runner.history) {
           // Every component's sparkline got a sample: one notification naming them all.
           this.changedComponents.clear();
@@ -419,7 +437,7 @@ export class RunSession implements ModelSource, vscode.Disposable {
     this.up.delete(id);
     this.declared.delete(id);
     this.ids = this.ids.filter((x) => x !== id);
-    this.cached = undefined;
+    this.cached = this.runPart = undefined;
     this.terminalFor(id)?.notice(`removed from ${this.name()} (${path.basename(this.file)} applied)`);
   }
 
