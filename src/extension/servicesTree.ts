@@ -12,8 +12,10 @@ import { coalesce, type Coalescer } from './coalesce';
 import {
   componentContextValue,
   componentDescription,
-  componentIcon,
+  componentIconWhile,
   componentTooltip,
+  pausedInDebugger,
+  PAUSED_LABEL,
   connectedDescription,
   summarizeRun,
   type IconSpec,
@@ -28,8 +30,10 @@ import { historySparkline } from '../core/history/sparkline';
  */
 function describe(view: ComponentView, source: ModelSource): string {
   const spark = view.phase === 'running' ? historySparkline(source.history, view.id) : '';
+  const debugging = source.debugging?.(view.id) ?? false;
+  if (pausedInDebugger(view, debugging)) return `debugging · ${PAUSED_LABEL} (no heartbeats while paused)`;
   const base = source.readonly && !source.hasRunnerCounts ? connectedDescription(view) : componentDescription(view);
-  const text = source.debugging?.(view.id) ? `debugging · ${base}` : base;
+  const text = debugging ? `debugging · ${base}` : base;
   return spark ? `${spark} ${text}` : text;
 }
 
@@ -84,7 +88,11 @@ type SourceNode = Extract<ServiceNode, { kind: 'source' }>;
  * re-sent row closes its open tooltip, so the figures under it are refreshed on their own).
  */
 function componentSignature(view: ComponentView, source: ModelSource): string {
-  return signatureOf(view, describe(view, source), componentIcon(view), contextOf(view, source));
+  return signatureOf(view, describe(view, source), iconOf(view, source), contextOf(view, source));
+}
+
+function iconOf(view: ComponentView, source: ModelSource): IconSpec {
+  return componentIconWhile(view, source.debugging?.(view.id) ?? false);
 }
 
 function signatureOf(view: ComponentView, description: string, icon: IconSpec, context: string): string {
@@ -491,7 +499,7 @@ export class ServicesTreeProvider implements vscode.TreeDataProvider<ServiceNode
     if (!rendered) this.rendered.set(node.key, (rendered = new Map()));
     // Each part once (the signature is made of what the row shows).
     const description = describe(view, source);
-    const icon = componentIcon(view);
+    const icon = iconOf(view, source);
     const context = contextOf(view, source);
     rendered.set(node.id, signatureOf(view, description, icon, context));
     item.description = description;

@@ -42,7 +42,7 @@ export interface GraphStructure {
 
 /** Look of a node while a run is live. `color` is a VS Code theme colour id (as in the tree). */
 export interface NodeLive {
-  /** One word for tests and CSS: healthy, degraded, unhealthy, failed, starting, waiting, idle, stopped, exited, pending… */
+  /** One word for tests and CSS: healthy, degraded, unhealthy, failed, starting, waiting, idle, stopped, exited, pending, paused (under a debugger, its heartbeats lapsed)… */
   state: string;
   /** Codicon id and theme colour id, as the Services tree shows them. */
   icon: string;
