@@ -22,7 +22,7 @@
 //      containers (locally built image, host networking), alternating per round: start → running, the first
 //      event at every sink, restart of the processor → its first event again, stop (BENCH_CONTAINER_RUNS
 //      rounds, default 3; skipped with a line when no Docker engine answers).
-// BENCH_ONLY=containers runs section 6 alone.
+// BENCH_ONLY=containers runs section 6 alone; BENCH_ONLY=cli runs section 2 alone (the demo from the CLI and its floors).
 // Env: BENCH_RUNS, BENCH_CLI_RUNS, BENCH_RESTARTS, BENCH_RESTART_RATE, BENCH_SECONDS, BENCH_PAYLOAD_BYTES (256),
 // BENCH_CRASHERS (3), BENCH_CRASHES (3 per crasher), BENCH_DIRECT_RAW=1 (the direct client forwards bytes like
 // the data plane instead of decoding and re-encoding). Prints a table with targets and a final JSON line.
@@ -65,7 +65,7 @@ const CRASHERS = Math.round(envNumber('BENCH_CRASHERS', 3, 1));
 const CRASHES = Math.round(envNumber('BENCH_CRASHES', 3, 1));
 const CONTAINER_RUNS = Math.round(envNumber('BENCH_CONTAINER_RUNS', 3, 1));
 const ONLY = process.env.BENCH_ONLY ?? '';
-if (ONLY !== '' && ONLY !== 'containers') throw new Error(`BENCH_ONLY must be "containers" (got "${ONLY}")`);
+if (ONLY !== '' && ONLY !== 'containers' && ONLY !== 'cli') throw new Error(`BENCH_ONLY must be "containers" or "cli" (got "${ONLY}")`);
 const TARGETS = { wiringMs: 100, crashMs: 1000, ratio: 0.5, cliStartMs: 500 };
 
 const COMPONENTS = path.join(__dirname, 'components');
@@ -264,19 +264,53 @@ function demoCopy(): string {
   return file;
 }
 
-async function cliStartups(): Promise<{ running: number[]; floor: number[] }> {
+/**
+ * The process floor of the demo's shape on this machine: a bare `node` starts four `node` children at once
+ * and waits until each has connected back over TCP (no control plane, no gRPC, no pipeline). With
+ * `childLoads`, every child first requires that file (the SDK bundle: what any SDK component loads).
+ */
+function floorTreeArgs(childLoads?: string): string[] {
+  const child = `${childLoads ? `require(${JSON.stringify(childLoads)});` : ''}require('net').connect(+process.env.FLOOR_PORT,'127.0.0.1',function(){this.end()})`;
+  const parent =
+    `const net=require('net'),cp=require('child_process');let n=0;` +
+    `const s=net.createServer((c)=>{c.destroy();if(++n===4){process.stdout.write('ready\\n');s.close();}});` +
+    `s.listen(0,'127.0.0.1',()=>{for(let i=0;i<4;i++)cp.spawn(process.execPath,['-e',${JSON.stringify(child)}],{env:{...process.env,FLOOR_PORT:String(s.address().port)},stdio:'ignore'});});`;
+  return ['-e', parent];
+}
+
+async function floorTree(childLoads: string | undefined, env: NodeJS.ProcessEnv): Promise<number> {
+  const t0 = performance.now();
+  const child = spawn(process.execPath, floorTreeArgs(childLoads), { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  track(child);
+  let out = '';
+  return new Promise<number>((resolve, reject) => {
+    child.stdout!.on('data', (b: Buffer) => {
+      out += b.toString();
+      if (out.includes('ready')) resolve(performance.now() - t0);
+    });
+    child.stderr!.on('data', (b: Buffer) => (out += b.toString()));
+    child.once('exit', (code) => (out.includes('ready') ? undefined : reject(new Error(`the floor process exited (${code}):\n${out}`))));
+  });
+}
+
+async function cliStartups(): Promise<{ running: number[]; floor: number[]; tree: number[]; treeSdk: number[] }> {
   const file = demoCopy();
   const env = { ...process.env, FLOWCTL_HOME: path.join(tmp, 'cli-home') };
   const running: number[] = [];
   const floor: number[] = [];
+  const tree: number[] = [];
+  const treeSdk: number[] = [];
+  const sdk = path.join(__dirname, '..', 'sdk.js');
   for (let i = 0; i < CLI_RUNS; i++) {
     floor.push(await cliRun(['--version'], undefined, env));
+    tree.push(await floorTree(undefined, env));
+    treeSdk.push(await floorTree(sdk, env));
     running.push(
       await cliRun(['run', file, '--control-plane-port', '0', '--no-persistence', '--show-status=false', '--log-dir', path.join(path.dirname(file), 'logs')], 'Pipeline is running', env),
     );
     process.stderr.write(`  CLI run ${i + 1}/${CLI_RUNS}: running after ${Math.round(running[i])} ms\n`);
   }
-  return { running, floor };
+  return { running, floor, tree, treeSdk };
 }
 
 // ------------------------------------------------------------------ 3. restart of one component
@@ -577,12 +611,28 @@ function containerJson(f: ContainerFigures) {
   return { rounds: f.rounds, image: f.image, skipped: f.skipped, process: mode(f.process), container: mode(f.container) };
 }
 
+function cliRows(cli: Awaited<ReturnType<typeof cliStartups>>): Row[] {
+  return [
+    { what: `2. demo from the CLI: spawn → "Pipeline is running" (${CLI_RUNS})`, value: mmm(cli.running, ' ms'), target: '< 500 ms', ok: median(cli.running) < TARGETS.cliStartMs },
+    { what: '   floor: spawn → exit of `flowctl --version`', value: mmm(cli.floor, ' ms') },
+    { what: '   floor: bare node + 4 bare node children, each connected back', value: mmm(cli.tree, ' ms') },
+    { what: '   floor: the same, each child loading the SDK bundle first', value: mmm(cli.treeSdk, ' ms') },
+  ];
+}
+
 async function main(): Promise<void> {
   if (ONLY === 'containers') {
     console.log(`bench:run (containers only) — ${CONTAINER_RUNS} rounds; node ${process.version}, ${os.cpus().length} CPU(s), load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
     const f = await containers();
     printTable('Containers next to processes (min / median / max over rounds)', containerRows(f));
     console.log(JSON.stringify({ bench: 'run', section: 'containers', loadAverage: os.loadavg().map((x) => round(x, 1)), containers: containerJson(f) }));
+    return;
+  }
+  if (ONLY === 'cli') {
+    console.log(`bench:run (the demo from the CLI only) — ${CLI_RUNS} rounds; node ${process.version}, ${os.cpus().length} CPU(s), load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+    const cli = await cliStartups();
+    printTable('The demo from the CLI and its floors (min / median / max over rounds)', cliRows(cli));
+    console.log(`  load average after: ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
     return;
   }
   console.log(
@@ -638,8 +688,7 @@ async function main(): Promise<void> {
     { what: '   last registration → running (streams open)', value: mmm(col('wiring'), ' ms'), target: '< 100 ms', ok: wiringMedian < TARGETS.wiringMs },
     { what: '   last registration → first event at EVERY sink', value: mmm(col('firstEventEverySink'), ' ms') },
     { what: '   (info) one component: spawn → registered', value: mmm(runs.flatMap((r) => r.boot), ' ms') },
-    { what: `2. demo from the CLI: spawn → "Pipeline is running" (${CLI_RUNS})`, value: mmm(cli.running, ' ms'), target: '< 500 ms', ok: cliMedian < TARGETS.cliStartMs },
-    { what: '   floor: spawn → exit of `flowctl --version`', value: mmm(cli.floor, ' ms') },
+    ...cliRows(cli),
     ...restarts.flatMap((k, i): Row[] => [
       { what: `3.${i + 1} restart ${k.kind} → its first event again (${RESTARTS})`, value: mmm(k.firstEvent, ' ms') },
       {
@@ -699,7 +748,7 @@ async function main(): Promise<void> {
       lastRegistrationToEverySinkMs: stats(col('firstEventEverySink')),
       componentBootMs: stats(runs.flatMap((r) => r.boot)),
     },
-    cli: { demoRunningMs: stats(cli.running), versionFloorMs: stats(cli.floor) },
+    cli: { demoRunningMs: stats(cli.running), versionFloorMs: stats(cli.floor), processTreeFloorMs: stats(cli.tree), sdkTreeFloorMs: stats(cli.treeSdk) },
     restarts: Object.fromEntries(restarts.map((k) => [k.kind, { firstEventMs: stats(k.firstEvent), lost: k.lost, duplicated: k.duplicated, countedDropped: k.dropped }])),
     crash,
     throughput: {

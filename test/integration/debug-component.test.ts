@@ -6,12 +6,15 @@
 // `debug: { runtime: node }`, and the errors (not running, already debugged, not recognised).
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Runner } from '../../src/core/runner';
 import { ComponentDebugger, DebugError } from '../../src/core/debug';
 import type { ComponentView } from '../../src/core/events';
 import { waitFor } from '../helpers/net';
+import { DapClient } from '../helpers/dap';
+import { repoRoot } from '../helpers/paths';
 import { fixture, markedProcesses, node, runEnv, writePipeline, type RunEnv } from './run-helpers';
 
 function host(t: { after(fn: () => void | Promise<void>): void }, env: RunEnv, file: string) {
@@ -165,5 +168,114 @@ ${wrapped('plain', '')}${wrapped('wrapped', '      debug: { runtime: node }\n')}
   const environ = fs.readFileSync(`/proc/${view('wrapped').pid}/environ`, 'utf8').split('\0');
   assert.ok(!environ.some((v) => v.startsWith('NODE_OPTIONS=') && v.includes('--inspect')), 'its next start has no inspector');
   await runner.stop();
+  assert.deepEqual(markedProcesses(env.marker), [], 'no process left');
+});
+
+/** The 1-based line of `py_sink.py` marked BREAKPOINT (inside record(), called once per event). */
+function breakpointLine(script: string): number {
+  const i = fs.readFileSync(script, 'utf8').split('\n').findIndex((l) => l.includes('# BREAKPOINT'));
+  assert.ok(i >= 0, 'py_sink.py has its BREAKPOINT line');
+  return i + 1;
+}
+
+const PYTHON = '/usr/bin/python3'; // Debian's, where python3-grpcio and python3-debugpy are installed
+const hasDebugpy = (() => {
+  try {
+    return spawnSync(PYTHON, ['-c', 'import grpc, debugpy'], { timeout: 20_000 }).status === 0;
+  } catch {
+    return false;
+  }
+})();
+
+test('a Python sink debugged under debugpy: a DAP client attaches, the breakpoint hits while the other sink keeps receiving, and back', { skip: hasDebugpy ? false : `${PYTHON} lacks grpc or debugpy (apt install python3-grpcio python3-debugpy)` }, async (t) => {
+  const env = runEnv(t, 'flowctl-debug-py-');
+  const script = path.join(repoRoot(), 'test', 'fixtures', 'interop', 'py_sink.py');
+  const line = breakpointLine(script);
+  const file = writePipeline(
+    env.dir,
+    `apiVersion: flowctl/v1
+kind: Pipeline
+metadata: { name: debug-python }
+spec:
+  sources:
+    - id: src
+      command: ${node('components/count-source.js')}
+      env: { RATE: "50" }
+  sinks:
+    - id: pysink
+      command: [${PYTHON}, ${JSON.stringify(script)}]
+      inputs: [src]
+      env: { OUTPUT_FILE: py.jsonl, FLOWCTL_HEARTBEAT_INTERVAL_MS: "1000" }
+    - id: direct
+      command: ${node('components/record-sink.js')}
+      inputs: [src]
+      env: { OUTPUT_FILE: direct.jsonl }
+`,
+  );
+  const { runner, debug, said, view } = host(t, env, file);
+  const out = (n: string) => path.join(env.dir, n);
+  await runner.start();
+  await waitFor(() => seqs(out('py.jsonl')).length > 20, 30_000, 'events at the Python sink');
+  const before = view('pysink').pid!;
+
+  const plan = await debug.prepare('pysink');
+  assert.equal(plan.runtime, 'python');
+  assert.deepEqual(plan.override.command?.slice(0, 4), [PYTHON, '-m', 'debugpy', '--listen']);
+  assert.match(plan.override.command?.[4] ?? '', /^127\.0\.0\.1:\d+$/);
+  assert.deepEqual(plan.override.command?.slice(5), ['--wait-for-client', script]);
+  const target = await debug.start(plan);
+  assert.equal(target.host, '127.0.0.1');
+  assert.notEqual(target.pid, before);
+
+  // What the editor's debugpy adapter does: initialize, attach, breakpoints, configurationDone.
+  const dap = await DapClient.connect(target.port, target.host);
+  t.after(() => dap.close());
+  await dap.request('initialize', { clientID: 'flowctl-test', adapterID: 'debugpy', linesStartAt1: true, columnsStartAt1: true, pathFormat: 'path' });
+  const attached = dap.send('attach', { justMyCode: false, redirectOutput: false });
+  await dap.waitEvent('initialized', 30_000);
+  const bp = await dap.request('setBreakpoints', { source: { path: script }, breakpoints: [{ line }] });
+  assert.equal((bp.body?.breakpoints as { verified: boolean }[])[0]?.verified, true, `breakpoint: ${JSON.stringify(bp.body)}`);
+  await dap.request('configurationDone');
+  assert.equal((await attached).success, true, 'attach answered');
+
+  // The sink registers under the debugger, the runner resumes its edge, the first event stops it.
+  const stopped = await dap.waitEvent('stopped', 60_000, (e) => e.body?.reason === 'breakpoint');
+  const threadId = stopped.body?.threadId as number;
+  const trace = await dap.request('stackTrace', { threadId, levels: 1 });
+  const top = (trace.body?.stackFrames as { line: number; source?: { path?: string } }[])[0]!;
+  assert.equal(top.line, line);
+  assert.equal(fs.realpathSync(top.source!.path!), fs.realpathSync(script));
+  assert.equal(view('pysink').phase, 'running', 'registered under the debugger');
+
+  // Paused: the Python sink writes nothing more, the other sink keeps receiving.
+  const pausedAt = seqs(out('py.jsonl')).length;
+  const directAt = seqs(out('direct.jsonl')).length;
+  await waitFor(() => seqs(out('direct.jsonl')).length > directAt + 50, 30_000, 'the other sink receives while pysink is paused');
+  assert.equal(seqs(out('py.jsonl')).length, pausedAt, 'nothing written while paused at the breakpoint');
+
+  // Breakpoint removed, continue: events reach the Python sink again.
+  await dap.request('setBreakpoints', { source: { path: script }, breakpoints: [] });
+  await dap.request('continue', { threadId });
+  await waitFor(() => seqs(out('py.jsonl')).length > pausedAt + 50, 30_000, 'events at the Python sink after continue');
+  await dap.send('disconnect', { terminateDebuggee: false });
+  dap.close();
+
+  // The debug session ends: the sink runs without debugpy again.
+  assert.equal(await debug.finish('pysink', 'test'), 'restarted');
+  await waitFor(() => view('pysink').phase === 'running' && view('pysink').pid !== target.pid, 30_000, 'pysink back without the debugger');
+  assert.ok(!cmdline(view('pysink').pid!).includes('debugpy'), cmdline(view('pysink').pid!).join(' '));
+  const m = seqs(out('py.jsonl')).length;
+  await waitFor(() => seqs(out('py.jsonl')).length > m + 50, 30_000, 'events after the debug session');
+
+  await runner.stop();
+  const snap = runner.snapshot();
+  assertComplete(seqs(out('direct.jsonl')), 'direct');
+  // The Python sink: never a duplicate or a step back; a gap only for events counted as dropped.
+  const py = seqs(out('py.jsonl'));
+  py.slice(1).forEach((s, i) => assert.ok(s > py[i]!, `py.jsonl: ${s} after ${py[i]}`));
+  const missing = py[py.length - 1]! - py.length;
+  assert.ok(missing <= (snap.dropped ?? 0), `py.jsonl misses ${missing} event(s); the run counted ${snap.dropped} dropped`);
+  t.diagnostic(`pysink wrote ${py.length} events (last seq ${py[py.length - 1]}), ${missing} missing, run counted ${snap.dropped ?? 0} dropped; direct ${seqs(out('direct.jsonl')).length}`);
+  assert.match(said.join('\n'), /debug: restarting pysink under debugpy/);
   assert.deepEqual(markedProcesses(env.marker), [], 'no process left');
 });
