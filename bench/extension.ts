@@ -270,6 +270,7 @@ function graphRows(graph: Record<string, { nodes: number; edges?: number; layout
     rows.push(['  extension host ms /s (build + post)', live.hostMsPerSecond !== undefined ? `${live.hostMsPerSecond} ms` : 'n/a', 'reported', '']);
     rows.push(['  extension host ms per update posted', live.hostMsPerUpdate !== undefined ? `${live.hostMsPerUpdate} ms` : 'n/a', 'reported', '']);
     rows.push(['  webview ms /s (apply)', live.webviewMsPerSecond !== undefined ? `${live.webviewMsPerSecond} ms` : 'n/a', 'reported', '']);
+    rows.push(['  extension host CPU time /s (all of it)', live.hostCpuMsPerSecond !== undefined ? `${live.hostCpuMsPerSecond} ms` : 'n/a', 'reported', '']);
     rows.push(['  host event-loop lag p50/p99/max (graph open)', lagText(live.lag), `baseline ${base ? `${base.p99}` : '?'} ms p99`, '']);
   }
   return rows;
@@ -380,6 +381,7 @@ async function main(): Promise<void> {
       ['  heartbeat events seen /s', hb.heartbeatEventsPerSecond !== undefined ? String(hb.heartbeatEventsPerSecond) : 'n/a', `≈ ${Math.round((COMPONENTS * 1000) / HEARTBEAT_MS)}`, ''],
       ['  Services-tree refreshes /s', hb.treeRefreshesPerSecond !== undefined ? String(hb.treeRefreshesPerSecond) : 'n/a', `≤ ${TARGETS.treeRefreshesPerSecond}`, check(hb.treeRefreshesPerSecond !== undefined ? hb.treeRefreshesPerSecond <= TARGETS.treeRefreshesPerSecond : undefined)],
       ['  event-loop lag p50/p99/max', lagText(hb.lag), `p99 < ${TARGETS.lagP99Ms} ms`, check(hb.lag ? hb.lag.p99 < TARGETS.lagP99Ms : undefined)],
+      ['  extension host CPU time /s (runner + control plane + extension)', hb.hostCpuMsPerSecond !== undefined ? `${hb.hostCpuMsPerSecond} ms` : 'n/a', 'reported', ''],
       ['  window planned / actual (blocked loop)', hb.windowSeconds !== undefined ? `${SECONDS} / ${hb.windowSeconds} s` : 'n/a', 'equal', check(hb.windowSeconds !== undefined ? hb.windowSeconds < SECONDS * 1.1 : undefined)],
       ['  rendering every tree item once', ms(hb.treeItemsMs), `< ${TARGETS.lagP99Ms} ms`, check(hb.treeItemsMs !== undefined ? hb.treeItemsMs < TARGETS.lagP99Ms : undefined)],
       ['  lag p99 vs baseline', hbRatioP99 !== undefined ? `${hbRatioP99}×` : 'n/a', 'reported', ''],

@@ -209,9 +209,13 @@ async function heartbeatAttempt(api: FlowctlExtensionApi, cfg: BenchConfig): Pro
   });
   const before = api.treeStats();
   const w0 = performance.now();
+  const cpu0 = process.cpuUsage();
   const lag = await maybeProfiled(cfg, profiles, 'window', () => measureLag(cfg.seconds * 1000), 'heartbeats');
   // A blocked event loop stretches the window (and leaves few lag samples): report how long it really took.
   const windowS = (performance.now() - w0) / 1000;
+  // CPU time the extension host used (all of it: the runner, the control plane, the extension): what it
+  // costs, whatever else the machine runs (lag is also waiting for a core).
+  const cpu = process.cpuUsage(cpu0);
   const after = api.treeStats();
   sub.dispose();
 
@@ -229,6 +233,7 @@ async function heartbeatAttempt(api: FlowctlExtensionApi, cfg: BenchConfig): Pro
     windowSeconds: round(windowS, 2),
     heartbeatEventsPerSecond: round(componentEvents / windowS),
     modelChangesPerSecond: round((after.modelChanges - before.modelChanges) / windowS),
+    hostCpuMsPerSecond: round((cpu.user + cpu.system) / 1000 / windowS),
     treeRefreshes: after.refreshes - before.refreshes,
     treeRefreshesPerSecond: round((after.refreshes - before.refreshes) / windowS, 2),
     treeItems: itemCount,
@@ -272,8 +277,10 @@ async function graphUpdates(api: FlowctlExtensionApi, cfg: BenchConfig, file: st
   await sleep(3000);
   const before = { ...graph.stats };
   const w0 = performance.now();
+  const cpu0 = process.cpuUsage();
   const lag = await maybeProfiled(cfg, profiles, 'window', () => measureLag(cfg.seconds * 1000), 'graph');
   const s = (performance.now() - w0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
   const after = { ...graph.stats };
   if (cfg.churnFile) fs.rmSync(cfg.churnFile, { force: true });
   const figures = {
@@ -286,6 +293,7 @@ async function graphUpdates(api: FlowctlExtensionApi, cfg: BenchConfig, file: st
     renderMs: round(after.rendered?.renderMs ?? 0),
     updatesPerSecond: round((after.livePosts - before.livePosts) / s, 2),
     hostMsPerSecond: round((after.liveHostMs - before.liveHostMs) / s, 2),
+    hostCpuMsPerSecond: round((cpu.user + cpu.system) / 1000 / s),
     webviewMsPerSecond: round((after.appliedMs - before.appliedMs) / s, 2),
     webviewUpdatesPerSecond: round((after.applied - before.applied) / s, 2),
     lag,
