@@ -121,8 +121,15 @@ export async function connect(flags: EndpointFlags, timeoutMs = 2000, select: Se
   };
 }
 
+/**
+ * How long one RPC of `status`/`list`/`pipelines` waits for its answer. A control plane that is not there
+ * is found by connect() (2 s); this deadline only ends calls that a reachable but busy server is slow to
+ * answer (it was 5 s, and a `status` of a healthy hub timed out at load 15).
+ */
+export const CALL_DEADLINE_MS = 15_000;
+
 /** Promise wrapper for a unary call with a deadline. */
-export function call<Res>(client: any, method: string, request: unknown, timeoutMs = 5000): Promise<Res> {
+export function call<Res>(client: any, method: string, request: unknown, timeoutMs = CALL_DEADLINE_MS): Promise<Res> {
   return new Promise((resolve, reject) => {
     client[method](request, { deadline: Date.now() + timeoutMs }, (err: grpc.ServiceError | null, res: Res) =>
       err ? reject(err) : resolve(res),

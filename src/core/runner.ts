@@ -20,7 +20,7 @@ import { isUnixPeer, type PeerInfo } from './controlplane/access';
 import { openControlPlane } from './runner/openControlPlane';
 import { loadPipelineFile, readPipelineTextSync } from './pipeline/load';
 import { allComponents } from './pipeline/model';
-import { DataPlaneManager, DEFAULT_BUFFER_LIMITS, type NodeCounts } from './dataplane';
+import { DataPlaneManager, DEFAULT_BUFFER_LIMITS, dataPlaneTls, type NodeCounts } from './dataplane';
 import { Sequencer } from './runner/sequencer';
 import type { MetricHistory } from './history/metricHistory';
 import { prepareRunLogs, DEFAULT_KEEP_RUN_LOGS } from './runner/runLogs';
@@ -287,6 +287,8 @@ export class Runner implements PipelineRunner {
     const dp = new DataPlaneManager({
       nodes: [],
       params: (id) => sourceParams(run.comps.get(id)?.spec),
+      // With mutual TLS on the control plane the event streams use the same files (dataplane/tls.ts).
+      tls: dataPlaneTls(opts.tls),
       buffer: {
         events: opts.holdBufferEvents ?? DEFAULT_BUFFER_LIMITS.events,
         bytes: opts.holdBufferBytes ?? DEFAULT_BUFFER_LIMITS.bytes,

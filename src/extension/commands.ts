@@ -13,6 +13,17 @@ import { registerDeployCommands } from './deploy';
 
 type ComponentRef = { key: string; id: string };
 
+/** { address, pipeline?, file? } from a caller (other fields are not taken from arguments). */
+function connectArg(arg: unknown): ConnectTarget | undefined {
+  if (!arg || typeof arg !== 'object' || typeof (arg as { address?: unknown }).address !== 'string') return undefined;
+  const a = arg as { address: string; pipeline?: unknown; file?: unknown };
+  return {
+    address: a.address,
+    ...(typeof a.pipeline === 'string' ? { pipeline: a.pipeline } : {}),
+    ...(typeof a.file === 'string' ? { file: a.file } : {}),
+  };
+}
+
 function isComponentRef(arg: unknown): arg is ComponentRef {
   return !!arg && typeof arg === 'object' && typeof (arg as ComponentRef).id === 'string' && typeof (arg as ComponentRef).key === 'string';
 }
@@ -241,7 +252,8 @@ export function registerCommands(ctx: FlowctlContext, hooks: { revealInTree(ref:
   });
 
   register('flowctl.connect', async (arg?: unknown) => {
-    let target: ConnectTarget | undefined = typeof arg === 'string' ? { address: arg } : undefined;
+    // A caller may pass "host:port", or { address, pipeline?, file? } (Deploy to Swarm names what it deployed).
+    let target: ConnectTarget | undefined = typeof arg === 'string' ? { address: arg } : connectArg(arg);
     if (!target) {
       const { candidates, endpointFile } = await connectCandidates();
       const items: (vscode.QuickPickItem & { target?: ConnectTarget })[] = candidates.map((c) => ({ ...c }));
@@ -262,7 +274,7 @@ export function registerCommands(ctx: FlowctlContext, hooks: { revealInTree(ref:
     } else {
       // An address from a caller: the endpoint file may still tell which run is there (name, file, TLS).
       const known = (await connectCandidates()).candidates.find((c) => c.target.address === target!.address);
-      if (known) target = known.target;
+      if (known) target = { ...target, ...known.target };
     }
     const address = target.address;
     // The endpoint entry's TLS files win; the flowctl.tls.* settings fill in what it does not say.

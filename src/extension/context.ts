@@ -8,6 +8,7 @@ import type { RunSnapshot } from '../core/events';
 import { MergedLog } from '../core/logs/mergedLog';
 import { ConnectedControlPlane, type ConnectTarget } from './connect';
 import type { PipelineDiagnostics } from './diagnostics';
+import { DeployRecords } from './deployRecords';
 import { Notifications } from './notifications';
 import { openPipelineDocument } from './pipelineDocs';
 import { isActiveState } from './presentation';
@@ -25,6 +26,8 @@ export class FlowctlContext implements vscode.Disposable {
   /** Every component's lines, merged and bounded (the "All Logs" view). */
   readonly log: MergedLog;
   readonly notifications: Notifications;
+  /** Deploy to Swarm / Remove from Swarm of this window, per stack. */
+  readonly deploys = new DeployRecords();
   readonly staleness: StalenessWatcher;
   /** Runs started per pipeline file in this editor session (for the separator lines). */
   private readonly runCounts = new Map<string, number>();

@@ -20,6 +20,7 @@ import { readSettings } from './settings';
 import { registerTaskProvider } from './tasks';
 import { isActiveState } from './presentation';
 import { installInterruptHandlers } from './interrupt';
+import type { DeployRecord } from './deployRecords';
 import type { ShownNotification } from './notifications';
 import { ComponentTerminalLinks } from './terminalLinks';
 import type { TerminalEntry } from './terminals';
@@ -49,6 +50,8 @@ export interface FlowctlExtensionApi {
   terminals(): TerminalEntry[];
   /** Notifications the extension showed (newest last), with the user's choice once made. */
   notifications(): readonly ShownNotification[];
+  /** Deploy to Swarm / Remove from Swarm of this window: state and progress lines per stack. */
+  deploys(): readonly DeployRecord[];
   /** What screen readers announce for the status bar item, and its Markdown tooltip. */
   statusBarAccessibility(): { label: string; tooltip: string };
   /** Context keys as last set by the extension (welcome views and menus depend on them). */
@@ -209,6 +212,7 @@ export function activate(extContext: vscode.ExtensionContext): FlowctlExtensionA
     deactivate,
     terminals: () => ctx.terminals.all(),
     notifications: () => ctx.notifications.shown,
+    deploys: () => ctx.deploys.all,
     statusBarAccessibility: () => {
       statusBar.update();
       return { label: statusBar.accessibleLabel, tooltip: statusBar.tooltipText };

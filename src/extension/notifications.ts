@@ -7,7 +7,7 @@ import type { ComponentView } from '../core/events';
 import { NotificationRateLimit } from './rateLimit';
 import type { RunSession } from './session';
 
-export type NotificationKind = 'crash' | 'changed' | 'applied' | 'apply-failed';
+export type NotificationKind = 'crash' | 'changed' | 'applied' | 'apply-failed' | 'deployed' | 'removed';
 
 export interface ShownNotification {
   kind: NotificationKind;

@@ -6,6 +6,7 @@ import { ComponentType, HealthStatus } from '../core/controlplane/model';
 import { advertisedEndpoint, readSdkConfig, type SdkConfig } from './config';
 import { joinHostPort } from '../core/hostPort';
 import { ControlPlaneLink, controlPlaneCredentials, type RegisterRequestWire } from './controlPlane';
+import { dataPlaneServerCredentials } from './dataPlaneTls';
 import { HealthHttpServer, type HealthName } from './health';
 import { createLogger, type Logger } from './log';
 import { ComponentMetrics } from './metrics';
@@ -162,8 +163,9 @@ export class ComponentRuntime {
     server.addService(protos().v1[serviceName].service, handlers);
     const { host, port } = this.cfg.listen;
     const bindHost = host.includes(':') ? `[${host}]` : host;
+    const dataPlane = dataPlaneServerCredentials(this.cfg.tls);
     const actualPort = await new Promise<number>((resolve, reject) =>
-      server.bindAsync(`${bindHost}:${port}`, grpc.ServerCredentials.createInsecure(), (err, p) =>
+      server.bindAsync(`${bindHost}:${port}`, dataPlane.credentials, (err, p) =>
         err ? reject(new Error(`${this.id}: cannot listen on ${bindHost}:${port}: ${err.message}`)) : resolve(p),
       ),
     ).catch(async (err) => {
@@ -174,7 +176,7 @@ export class ComponentRuntime {
     // In a cluster the hub dials this replica from another container: FLOWCTL_ADVERTISE_HOST names the
     // address it is reached at; without it the hub uses the address our registration came from.
     this.endpoint = this.cfg.advertiseHost ? joinHostPort(this.cfg.advertiseHost, actualPort) : advertisedEndpoint(host, actualPort);
-    this.log.info(`${this.id}: serving flowctl.v1.${serviceName} on ${this.endpoint}`);
+    this.log.info(`${this.id}: serving flowctl.v1.${serviceName} on ${this.endpoint}${dataPlane.mutualTls ? ' (mutual TLS)' : ''}`);
     if (this.http) this.log.info(`${this.id}: health endpoints on http://${advertisedEndpoint(this.cfg.healthHost, this.http.port)}/health`);
     this.setHealth('HEALTHY');
 

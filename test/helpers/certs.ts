@@ -55,3 +55,24 @@ export function generateCerts(dir: string): TestCerts {
     otherCaCert: p('other-ca.crt'),
   };
 }
+
+export interface PeerCerts {
+  /** The hub's certificate: server (localhost, 127.0.0.1) and client authentication — it dials components' data planes with it. */
+  hubCert: string;
+  hubKey: string;
+  /** A component's certificate: client (registration) and server authentication (its data-plane server under mutual TLS). */
+  componentCert: string;
+  componentKey: string;
+}
+
+/** Certificates usable both ways, signed by the CA of `certs` (what a hub with mutual TLS on the data plane needs); the hub's names its `hubNames` and 127.0.0.1. */
+export function generatePeerCerts(certs: TestCerts, hubNames: string[] = ['localhost']): PeerCerts {
+  const dir = certs.dir;
+  keyAndCsr(dir, 'hub', hubNames[0]);
+  const san = [...hubNames.map((n) => `DNS:${n}`), 'IP:127.0.0.1'].join(',');
+  sign(dir, 'hub', `subjectAltName=${san}\nextendedKeyUsage=serverAuth,clientAuth\nbasicConstraints=CA:FALSE\n`);
+  keyAndCsr(dir, 'component', 'flowctl test component');
+  sign(dir, 'component', 'extendedKeyUsage=serverAuth,clientAuth\nbasicConstraints=CA:FALSE\n');
+  const p = (f: string) => path.join(dir, f);
+  return { hubCert: p('hub.crt'), hubKey: p('hub.key'), componentCert: p('component.crt'), componentKey: p('component.key') };
+}

@@ -13,6 +13,7 @@ import { requireDocker } from '../helpers/docker';
 import { ensureSwarm, flowctlTestImage, removeStack, stackRemains } from '../helpers/swarm';
 import { freePort } from '../helpers/net';
 import { cliPath, makeTempDir, removeTempDir } from '../helpers/paths';
+import { generateCerts, generatePeerCerts } from '../helpers/certs';
 
 interface Run {
   code: number;
@@ -148,4 +149,104 @@ test('deploy the demo to a single-node swarm, see events flow, scale the process
   const again = await flowctl(['undeploy', '--stack', stack], env, dir, 60_000);
   assert.equal(again.code, 1);
   assert.match(again.stderr, new RegExp(`no stack named ${stack} is deployed`));
+});
+
+test('deploy with mutual TLS: the hub and the components use the certificates for registration and for the event streams over the overlay network', { timeout: 900_000 }, async (t) => {
+  const images = await requireDocker(t);
+  if (!images) return;
+  const hubImage = flowctlTestImage(images.base);
+  const leave = ensureSwarm();
+  const dir = makeTempDir('flowctl-swarm-tls-');
+  const stack = `fdt-${crypto.randomBytes(3).toString('hex')}`;
+  const env = { FLOWCTL_HOME: path.join(dir, 'home') };
+  t.after(() => {
+    removeStack(stack);
+    leave();
+    removeTempDir(dir);
+  });
+  const certs = generateCerts(path.join(dir, 'certs'));
+  const peer = generatePeerCerts(certs, ['flowctl-hub', 'localhost']);
+  const port = await freePort();
+  fs.writeFileSync(
+    path.join(dir, 'flow.yml'),
+    [
+      'apiVersion: flowctl/v1',
+      'kind: Pipeline',
+      'metadata: {name: swarm-tls}',
+      'spec:',
+      `  sources: [{id: ticker, image: "${images.demo}", command: [node, /app/ticker.js], env: {RATE: "50"}}]`,
+      `  sinks: [{id: counter, image: "${images.demo}", command: [node, /app/counter-sink.js], inputs: [ticker], env: {FLOWCTL_HEARTBEAT_INTERVAL_MS: "1000"}}]`,
+      '',
+    ].join('\n'),
+  );
+  const tlsFlags = ['--tls-cert', peer.hubCert, '--tls-key', peer.hubKey, '--tls-ca-cert', certs.caCert, '--tls-client-cert', peer.componentCert, '--tls-client-key', peer.componentKey];
+  const dep = await flowctl(
+    ['deploy', '--to', 'swarm', '-f', 'flow.yml', '--stack', stack, '--hub-image', hubImage, '--publish', String(port), '--resolve-image', 'never', '--wait', '240s', ...tlsFlags],
+    env,
+    dir,
+    300_000,
+  );
+  const tasks = () => spawnSync('docker', ['stack', 'ps', stack, '--no-trunc'], { encoding: 'utf8' }).stdout;
+  const logsOf = (svc: string) => spawnSync('docker', ['service', 'logs', '--raw', `${stack}_${svc}`], { encoding: 'utf8', timeout: 30_000 });
+  assert.equal(dep.code, 0, `deploy failed:\n${dep.stdout}\n${dep.stderr}\n${tasks()}\nhub:\n${logsOf('flowctl-hub').stdout}${logsOf('flowctl-hub').stderr}`);
+  assert.match(dep.stdout, new RegExp(`swarm-tls is deployed as stack ${stack}: 2 components healthy`));
+  assert.doesNotMatch(dep.stderr, /--insecure-no-mtls/);
+
+  // The hub's port answers only a client with a certificate the CA signed; with one, events reach the sink.
+  const plain = await flowctl(['status', '--json', '--control-plane-address', '127.0.0.1', '--control-plane-port', String(port)], env, dir, 30_000);
+  assert.notEqual(plain.code, 0, 'a plaintext client gets no answer from the hub');
+  const statusArgs = ['status', '--json', '--control-plane-address', '127.0.0.1', '--control-plane-port', String(port), '--tls-ca-cert', certs.caCert, '--tls-cert', peer.componentCert, '--tls-key', peer.componentKey, '--tls-server-name', 'flowctl-hub'];
+  await waitFor('events at the sink over mutual TLS', 120_000, async () => {
+    const r = await flowctl(statusArgs, env, dir, 30_000);
+    if (r.code !== 0) return undefined;
+    const s = JSON.parse(r.stdout) as { components: StatusEntry[]; counts: Record<string, { events_in: number }> };
+    return s.components.length === 2 && s.components.every((c) => HEALTHY(c.status)) && (s.counts.counter?.events_in ?? 0) > 0;
+  });
+  // Each component serves its data plane with mutual TLS (the hub reached both over the overlay network).
+  for (const svc of ['ticker', 'counter']) {
+    const l = logsOf(svc);
+    assert.match(l.stdout + l.stderr, /serving flowctl\.v1\.\w+ on \S+ \(mutual TLS\)/, `${svc} serves mutual TLS:\n${l.stdout}${l.stderr}`);
+  }
+
+  const un = await flowctl(['undeploy', '--stack', stack], env, dir, 180_000);
+  assert.equal(un.code, 0, `${un.stdout}\n${un.stderr}`);
+  assert.deepEqual(stackRemains(stack), []);
+});
+
+test('deploy: a hub that keeps exiting stops the wait with the reason from its log (a TLS key that does not match its certificate)', { timeout: 600_000 }, async (t) => {
+  const images = await requireDocker(t);
+  if (!images) return;
+  const hubImage = flowctlTestImage(images.base);
+  const leave = ensureSwarm();
+  const dir = makeTempDir('flowctl-swarm-bad-');
+  const stack = `fdt-${crypto.randomBytes(3).toString('hex')}`;
+  const env = { FLOWCTL_HOME: path.join(dir, 'home') };
+  t.after(() => {
+    removeStack(stack);
+    leave();
+    removeTempDir(dir);
+  });
+  const certs = generateCerts(path.join(dir, 'certs'));
+  const peer = generatePeerCerts(certs, ['flowctl-hub', 'localhost']);
+  const port = await freePort();
+  fs.writeFileSync(
+    path.join(dir, 'flow.yml'),
+    ['apiVersion: flowctl/v1', 'kind: Pipeline', 'metadata: {name: swarm-bad}', 'spec:', `  sources: [{id: ticker, image: "${images.demo}", command: [node, /app/ticker.js]}]`, ''].join('\n'),
+  );
+  const started = Date.now();
+  const dep = await flowctl(
+    ['deploy', '--to', 'swarm', '-f', 'flow.yml', '--stack', stack, '--hub-image', hubImage, '--publish', String(port), '--resolve-image', 'never', '--wait', '300s',
+      // The component's key with the hub's certificate: the hub cannot load its key pair.
+      '--tls-cert', peer.hubCert, '--tls-key', peer.componentKey, '--tls-ca-cert', certs.caCert, '--tls-client-cert', peer.componentCert, '--tls-client-key', peer.componentKey],
+    env,
+    dir,
+    360_000,
+  );
+  t.diagnostic(`deploy gave up after ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  assert.equal(dep.code, 1, `${dep.stdout}\n${dep.stderr}`);
+  assert.match(dep.stderr, new RegExp(`the hub of ${stack} keeps exiting \\(\\d+ times\\): .*TLS key pair.*It stays deployed`));
+  assert.doesNotMatch(dep.stderr, /not every component became healthy within/, 'it did not wait out the deadline');
+  const un = await flowctl(['undeploy', '--stack', stack], env, dir, 180_000);
+  assert.equal(un.code, 0, `${un.stdout}\n${un.stderr}`);
+  assert.deepEqual(stackRemains(stack), []);
 });

@@ -13,7 +13,7 @@ import { fixture, startComponent, type RunningComponent } from '../fixtures/comp
 import { runEnv, writePipeline } from './run-helpers';
 import { call, closeAll, v1Client } from '../helpers/grpc';
 import { keyHash } from '../../src/core/dataplane/eventKey';
-import { generateCerts } from '../helpers/certs';
+import { generateCerts, generatePeerCerts } from '../helpers/certs';
 
 async function waitFor<T>(what: string, timeoutMs: number, check: () => T | undefined | false | Promise<T | undefined | false>): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -186,6 +186,8 @@ test('hub off loopback: refused without mutual TLS, unless --insecure-no-mtls (w
 test('hub with mutual TLS: components with client certificates register and are wired; one without cannot register', { timeout: 120_000 }, async (t) => {
   const env = runEnv(t, 'flowctl-hub-');
   const certs = generateCerts(path.join(env.dir, 'certs'));
+  // Under mutual TLS the data plane uses the same files: certificates usable both ways (hub-dataplane-tls.test.ts).
+  const peer = generatePeerCerts(certs);
   const port = await freePort();
   const out = path.join(env.dir, 'sink.jsonl');
   const file = writePipeline(
@@ -203,7 +205,7 @@ test('hub with mutual TLS: components with client certificates register and are 
   );
   const hub = spawnCli(
     ['run', file, '--components', 'external', '--control-plane-port', String(port), '--no-persistence', '--show-status=false',
-      '--tls-cert', certs.serverCert, '--tls-key', certs.serverKey, '--tls-ca-cert', certs.caCert],
+      '--tls-cert', peer.hubCert, '--tls-key', peer.hubKey, '--tls-ca-cert', certs.caCert],
     env.env,
   );
   const running: RunningComponent[] = [];
@@ -213,7 +215,7 @@ test('hub with mutual TLS: components with client certificates register and are 
   });
   await waitFor('the hub to listen', 20_000, () => /Components:\s+external/.test(hub.stdout()));
   const tls = { FLOWCTL_TLS_CA_FILE: certs.caCert, FLOWCTL_TLS_SERVER_NAME: 'localhost' };
-  const withCert = { ...tls, FLOWCTL_TLS_CERT_FILE: certs.clientCert, FLOWCTL_TLS_KEY_FILE: certs.clientKey };
+  const withCert = { ...tls, FLOWCTL_TLS_CERT_FILE: peer.componentCert, FLOWCTL_TLS_KEY_FILE: peer.componentKey };
   const base = { ENABLE_FLOWCTL: 'true', FLOWCTL_ENDPOINT: `127.0.0.1:${port}`, FLOWCTL_HEARTBEAT_INTERVAL_MS: '200', FLOWCTL_TEST_MARKER: env.marker };
   // An intruder trusting the hub's CA but without a client certificate is refused.
   const intruder = startComponent(fixture('relay-processor'), { ...base, ...tls, FLOWCTL_COMPONENT_ID: 'proc', FLOWCTL_INSTANCE: '9' });

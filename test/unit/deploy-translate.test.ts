@@ -320,6 +320,12 @@ test('mutual TLS: the hub serves with client certificates required, components a
   const k8sHub = parseAllDocuments(translate('kubernetes', PIPELINE, { tls }).text!).map((d) => d.toJS())[2];
   assert.match(k8sHub.spec.template.spec.containers[0].livenessProbe.exec.command.join(' '), /health .*--tls-cert \/etc\/flowctl\/tls\/client\.crt .*--tls-server-name trades-demo-hub/);
   assert.equal(hub.secrets.length, 5);
+  // The hub's image runs as uid 1000: its TLS files are that user's (swarm mounts secrets as root otherwise);
+  // a component image's user is not known, so its files are readable by any user of its container.
+  for (const x of hub.secrets) assert.deepEqual([x.uid, x.gid, x.mode], ['1000', '1000', 0o400], JSON.stringify(x));
+  for (const x of doc.services.ticker.secrets) assert.equal(x.mode, 0o444, JSON.stringify(x));
+  assert.equal(k8sHub.spec.template.spec.securityContext.fsGroup, 1000, 'the hub pod owns its TLS files through fsGroup');
+  assert.equal(k8sHub.spec.template.spec.volumes.find((v: any) => v.name === 'flowctl-tls').secret.defaultMode, 0o440);
   assert.equal(doc.secrets['flowctl-tls-cert'].file, './tls/hub.crt');
   const env = doc.services.ticker.environment;
   assert.equal(env.FLOWCTL_TLS_CA_FILE, '/etc/flowctl/tls/ca.crt');

@@ -7,6 +7,7 @@
 // the HTTP status or the RST_STREAM code. GetInfo/HealthCheck stay on grpc-js (dataPlane.ts).
 import * as http2 from 'node:http2';
 import { status as Status } from '@grpc/grpc-js';
+import { isTlsError, type DataPlaneTls } from './tls';
 
 const { NGHTTP2_CANCEL, NGHTTP2_NO_ERROR, NGHTTP2_REFUSED_STREAM, NGHTTP2_ENHANCE_YOUR_CALM, NGHTTP2_FLAG_END_STREAM } = http2.constants;
 
@@ -16,6 +17,8 @@ const DEFAULT_WINDOW_BYTES = 256 * 1024;
 export interface CallStatus {
   code: number;
   details: string;
+  /** The connection's TLS handshake failed (not something a retry fixes). */
+  tlsFailure?: boolean;
 }
 
 export interface CallHandlers {
@@ -35,15 +38,28 @@ export class H2Channel {
   constructor(
     readonly address: string,
     private readonly windowBytes = DEFAULT_WINDOW_BYTES,
+    /** Mutual TLS (see tls.ts); plaintext without. */
+    readonly tls?: DataPlaneTls,
   ) {}
 
   private connect(): http2.ClientHttp2Session {
     if (this.session && !this.session.closed && !this.session.destroyed) return this.session;
-    const session = http2.connect(`http://${this.address}`, {
+    const options: http2.SecureClientSessionOptions = {
       settings: { initialWindowSize: this.windowBytes, enablePush: false },
       // Like grpc-js: node's default 10 MB session-memory cap degrades badly when reached.
       maxSessionMemory: Number.MAX_SAFE_INTEGER,
-    });
+    };
+    if (this.tls) {
+      Object.assign(options, {
+        ca: this.tls.ca,
+        cert: this.tls.cert,
+        key: this.tls.key,
+        rejectUnauthorized: true,
+        // The chain is verified against the CA; the name is not (replicas are dialled at assigned addresses).
+        checkServerIdentity: () => undefined,
+      });
+    }
+    const session = http2.connect(`${this.tls ? 'https' : 'http'}://${this.address}`, options);
     this.sessionError = undefined;
     session.on('error', (err) => {
       if (this.session === session) this.sessionError = err;
@@ -77,7 +93,7 @@ export class H2Channel {
     if (this.open++ === 0) session.ref();
     return new GrpcCall(stream, handlers, () => {
       if (--this.open === 0 && !session.destroyed) session.unref();
-    }, () => this.sessionError);
+    }, () => this.sessionError, !!this.tls);
   }
 
   /**
@@ -124,6 +140,7 @@ export class GrpcCall {
     private readonly handlers: CallHandlers,
     private readonly onClosed: () => void,
     private readonly sessionError: () => Error | undefined,
+    private readonly tlsChannel = false,
   ) {
     stream.on('response', (headers, flags) => {
       this.httpStatus = Number(headers[http2.constants.HTTP2_HEADER_STATUS]) || 0;
@@ -190,6 +207,9 @@ export class GrpcCall {
     const err = this.streamError ?? this.sessionError() ?? null;
     // A pending stream whose connection failed errors with ERR_HTTP2_STREAM_CANCEL caused by the socket error.
     const net = (err?.cause instanceof Error ? err.cause : err) as NodeJS.ErrnoException | null;
+    if (this.tlsChannel && (isTlsError(net) || isTlsError(err as NodeJS.ErrnoException | null))) {
+      return { code: Status.UNAVAILABLE, details: `TLS handshake failed: ${net?.message ?? err?.message}`, tlsFailure: true };
+    }
     if (net && (net.code === 'ECONNREFUSED' || net.code === 'ECONNRESET' || net.code === 'ETIMEDOUT' || net.code === 'EPIPE')) {
       return { code: Status.UNAVAILABLE, details: net.message };
     }

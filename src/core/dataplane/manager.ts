@@ -445,7 +445,7 @@ export class DataPlaneManager {
 
   /** Opens the node's HTTP/2 connection and proves a gRPC server answers there (see probe.ts). */
   private async connect(n: Node, seq: number): Promise<boolean> {
-    const channel = new H2Channel(n.address!);
+    const channel = new H2Channel(n.address!, undefined, this.opts.tls);
     n.channel = channel;
     const stale = () => {
       if (seq === n.seq && !this.closed) return false;

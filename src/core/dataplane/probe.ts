@@ -31,6 +31,13 @@ export async function probe(
     if (stale()) return undefined;
     if (status.code === Status.OK || status.code === Status.UNIMPLEMENTED) return true;
     if (status.code === Status.DEADLINE_EXCEEDED) return tooLong();
+    if (status.tlsFailure) {
+      return (
+        `cannot reach the flowctl.v1 ${service} at ${channel.address} over mutual TLS: ${status.details}. The run's control plane requires ` +
+        `client certificates, so its data plane does too: the component must serve with FLOWCTL_TLS_CA_FILE, FLOWCTL_TLS_CERT_FILE and ` +
+        `FLOWCTL_TLS_KEY_FILE (a certificate the CA signed, usable for server authentication)`
+      );
+    }
     if (status.code !== Status.UNAVAILABLE) return `cannot reach the flowctl.v1 ${service} at ${channel.address}: ${status.details}`;
     await new Promise((r) => setTimeout(r, Math.min(backoff, Math.max(1, deadline - Date.now()))));
     backoff = Math.min(backoff * 2, 500);

@@ -1,5 +1,6 @@
 // Public shapes of the data plane.
 import type { BufferLimits } from './edge';
+import type { DataPlaneTls } from './tls';
 
 export type DataPlaneRole = 'source' | 'processor' | 'sink';
 
@@ -41,6 +42,8 @@ export interface DataPlaneManagerOptions {
   connectTimeoutMs?: number;
   /** Per-edge hold buffer (default 10,000 events / 16 MiB). */
   buffer?: BufferLimits;
+  /** Mutual TLS to every component's data-plane server (tls.ts); plaintext without. */
+  tls?: DataPlaneTls;
 }
 
 export type DataPlaneEvent =

@@ -3,7 +3,7 @@
 // also work where the kernel has no IPVS, and the pipeline file as a swarm config).
 import { HOME_TOKEN } from './plan';
 import { INSTANCE_ENV, TLS_FILES } from './env';
-import { IN_CONTAINER, type DeployPlan, type RestartPolicy, type ServicePlan } from './types';
+import { HUB_USER, IN_CONTAINER, type DeployPlan, type RestartPolicy, type ServicePlan } from './types';
 
 /** Labels on everything a deployment creates (not the docker driver's `flowctl.managed`: its sweeps must never take these). */
 export const DEPLOY_LABELS = {
@@ -81,8 +81,17 @@ function tlsSecretName(key: keyof typeof TLS_FILES): string {
   return `flowctl-tls-${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 }
 
-function tlsSecretRefs(keys: (keyof typeof TLS_FILES)[]): Obj[] {
-  return keys.map((k) => ({ source: tlsSecretName(k), target: `${IN_CONTAINER.tlsDir}/${TLS_FILES[k]}`, mode: 0o400 }));
+/**
+ * The TLS files as secrets. The hub's image runs as uid 1000 (Dockerfile): its files are that user's, 0400 (swarm
+ * mounts secrets as root otherwise, and the hub could not read its key). A component image's user is not known:
+ * its files are readable by whoever it runs as (0444, inside its own container only).
+ */
+function tlsSecretRefs(keys: (keyof typeof TLS_FILES)[], owner: 'hub' | 'component'): Obj[] {
+  return keys.map((k) => ({
+    source: tlsSecretName(k),
+    target: `${IN_CONTAINER.tlsDir}/${TLS_FILES[k]}`,
+    ...(owner === 'hub' ? { uid: String(HUB_USER.uid), gid: String(HUB_USER.gid), mode: 0o400 } : { mode: 0o444 }),
+  }));
 }
 
 function componentService(plan: DeployPlan, s: ServicePlan, swarm: boolean): Obj {
@@ -99,7 +108,7 @@ function componentService(plan: DeployPlan, s: ServicePlan, swarm: boolean): Obj
   );
   if (volumes.length) svc.volumes = volumes;
   const secrets: Obj[] = s.secrets.map((x) => ({ source: x.name, target: x.target, ...(x.mode !== undefined ? { mode: x.mode } : {}) }));
-  if (plan.tls && s.registers) secrets.push(...tlsSecretRefs(['ca', 'clientCert', 'clientKey']));
+  if (plan.tls && s.registers) secrets.push(...tlsSecretRefs(['ca', 'clientCert', 'clientKey'], 'component'));
   if (secrets.length) svc.secrets = secrets;
   if (s.ports.length) {
     svc.ports = s.ports.map((p) =>
@@ -155,7 +164,7 @@ function hubService(plan: DeployPlan, swarm: boolean): Obj {
   } else {
     svc.volumes = [{ type: 'bind', source: hub.pipelineFile, target: hub.pipelinePath, read_only: true }];
   }
-  if (plan.tls) svc.secrets = tlsSecretRefs(['cert', 'key', 'ca', 'clientCert', 'clientKey']);
+  if (plan.tls) svc.secrets = tlsSecretRefs(['cert', 'key', 'ca', 'clientCert', 'clientKey'], 'hub');
   if (hub.publish > 0) {
     svc.ports = swarm
       ? [{ target: hub.port, published: hub.publish, protocol: 'tcp', mode: 'host' }]

@@ -12,7 +12,7 @@ import type { IIoK8sApiCoreV1VolumeMount as VolumeMount } from 'kubernetes-model
 import type { IIoK8sApiCoreV1Probe as Probe } from 'kubernetes-models/v1/Probe';
 import { INSTANCE_ENV, TLS_FILES } from './env';
 import { prefixed } from './names';
-import { IN_CONTAINER, type DeployPlan, type ServicePlan } from './types';
+import { HUB_USER, IN_CONTAINER, type DeployPlan, type ServicePlan } from './types';
 
 export type KubernetesObject = IConfigMap | IService | IDeployment;
 
@@ -53,10 +53,14 @@ function envList(env: Record<string, string>): EnvVar[] {
   return Object.entries(env).map(([name, value]) => ({ name, value: literal(value) }));
 }
 
-function tlsVolume(plan: DeployPlan, keys: (keyof typeof TLS_FILES)[]): Volume {
+/**
+ * The TLS Secret as files: the hub's pod sets fsGroup to its image's group (the files are the hub's, 0440); a
+ * component image's user is not known, so its files are readable by whoever it runs as (0444, in its pod only).
+ */
+function tlsVolume(plan: DeployPlan, keys: (keyof typeof TLS_FILES)[], owner: 'hub' | 'component'): Volume {
   return {
     name: 'flowctl-tls',
-    secret: { secretName: prefixed(plan.slug, 'tls'), defaultMode: 0o400, items: keys.map((k) => ({ key: TLS_FILES[k], path: TLS_FILES[k] })) },
+    secret: { secretName: prefixed(plan.slug, 'tls'), defaultMode: owner === 'hub' ? 0o440 : 0o444, items: keys.map((k) => ({ key: TLS_FILES[k], path: TLS_FILES[k] })) },
   };
 }
 
@@ -74,7 +78,7 @@ function componentDeployment(plan: DeployPlan, s: ServicePlan): IDeployment {
     mounts.push({ name, mountPath: x.target, subPath: 'value', readOnly: true });
   });
   if (plan.tls && s.registers) {
-    volumes.push(tlsVolume(plan, ['ca', 'clientCert', 'clientKey']));
+    volumes.push(tlsVolume(plan, ['ca', 'clientCert', 'clientKey'], 'component'));
     mounts.push({ name: 'flowctl-tls', mountPath: IN_CONTAINER.tlsDir, readOnly: true });
   }
   const env = envList(s.env);
@@ -134,7 +138,7 @@ function hubObjects(plan: DeployPlan): KubernetesObject[] {
     { name: 'tmp', mountPath: '/tmp' },
   ];
   if (plan.tls) {
-    volumes.push(tlsVolume(plan, ['cert', 'key', 'ca', 'clientCert', 'clientKey']));
+    volumes.push(tlsVolume(plan, ['cert', 'key', 'ca', 'clientCert', 'clientKey'], 'hub'));
     mounts.push({ name: 'flowctl-tls', mountPath: IN_CONTAINER.tlsDir, readOnly: true });
   }
   const deployment: IDeployment = {
@@ -165,9 +169,11 @@ function hubObjects(plan: DeployPlan): KubernetesObject[] {
               // gRPC health service answers (`flowctl health`, with the client certificate under mutual TLS).
               readinessProbe: { tcpSocket: { port: 'grpc' }, periodSeconds: 5 },
               livenessProbe: { exec: { command: ['node', IN_CONTAINER.cli, ...hub.healthArgs] }, initialDelaySeconds: 20, periodSeconds: 30, timeoutSeconds: 10 },
-              securityContext: { ...RESTRICTED, readOnlyRootFilesystem: true, runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000 },
+              securityContext: { ...RESTRICTED, readOnlyRootFilesystem: true, runAsNonRoot: true, runAsUser: HUB_USER.uid, runAsGroup: HUB_USER.gid },
             },
           ],
+          // The TLS Secret's files belong to the hub's group (they are root's otherwise: the hub could not read its key).
+          securityContext: { fsGroup: HUB_USER.gid },
           volumes,
         },
       },

@@ -105,6 +105,17 @@ function taskProblems(tasks: StackTask[]): string[] {
   return [...seen];
 }
 
+/** How many times the hub's task may exit with an error before the deploy stops waiting for it. */
+const HUB_EXITS_BEFORE_GIVING_UP = 3;
+
+/** Why the hub's task exits: the last error line of its log (bounded), or the last line. */
+async function hubFailure(docker: DockerCli, service: string): Promise<string> {
+  const r = await docker.exec(['service', 'logs', '--raw', '--tail', '40', service], { timeoutMs: 30_000 });
+  const lines = `${r.stdout}\n${r.stderr}`.split('\n').map((l) => l.trim()).filter(Boolean);
+  const error = [...lines].reverse().find((l) => /^✗|\berror\b|failed/i.test(l)) ?? lines[lines.length - 1] ?? 'its log is empty';
+  return error.replace(/^✗\s*/, '').slice(0, 500);
+}
+
 export async function deployToSwarm(opts: SwarmDeployOptions, onEvent: (e: DeployEvent) => void = () => undefined): Promise<DeployOutcome> {
   const docker = opts.docker ?? new DockerCli();
   const hubPort = opts.hubPort ?? 8080;
@@ -174,7 +185,18 @@ export async function deployToSwarm(opts: SwarmDeployOptions, onEvent: (e: Deplo
       }
       // Tasks the engine keeps failing to start (a missing image) will not fix themselves.
       const now = Date.now();
-      const problems = taskProblems(await stackTasks(docker, stack));
+      const tasks = await stackTasks(docker, stack);
+      // A hub that keeps exiting (a TLS file it cannot read, a key that does not match its certificate) will not come
+      // up either: say why from its own log instead of waiting out the deadline.
+      const hubService = `${stack}_${plan.hub.name}`;
+      const hubExits = tasks.filter((t) => t.Name.startsWith(`${hubService}.`) && /non-zero exit/.test(t.Error)).length;
+      if (entries === undefined && hubExits >= HUB_EXITS_BEFORE_GIVING_UP) {
+        throw new DeployError(
+          `the hub of ${stack} keeps exiting (${hubExits} times): ${await hubFailure(docker, hubService)}. It stays deployed: fix it and deploy again, ` +
+            `or \`flowctl undeploy --stack ${stack}\` (its log: \`docker service logs ${hubService}\`)`,
+        );
+      }
+      const problems = taskProblems(tasks);
       for (const p of problems) {
         if (!problemsSince.has(p)) {
           problemsSince.set(p, now);

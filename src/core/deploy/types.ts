@@ -158,6 +158,9 @@ export const IN_CONTAINER = {
   cli: '/opt/flowctl/dist/cli.js',
 } as const;
 
+/** The user the hub's image (Dockerfile: USER 1000:1000) runs as: its TLS files are made readable for it. */
+export const HUB_USER = { uid: 1000, gid: 1000 } as const;
+
 /** Defaults of the cluster environment contract. */
 export const CLUSTER_DEFAULTS = {
   hubPort: 8080,

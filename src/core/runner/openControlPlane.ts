@@ -57,7 +57,8 @@ export async function openControlPlane(
       presence.announce({ address: link.address, port: link.port, external: true, tls: opts.tls, runner: runnerAt });
       return link;
     }
-    if (opts.tls) {
+    // A hub's components come with their own TLS settings (FLOWCTL_TLS_*, as translate/deploy give them); a local run's do not.
+    if (opts.tls && opts.components !== 'external') {
       warn("the control plane serves TLS: components that dial it in plaintext (the Go flowctl-sdk, the legacy components, this project's SDK) cannot register");
     }
     const server = await ControlPlaneServer.start({
