@@ -55,8 +55,9 @@ export class BenchControlPlane {
     }
   }
 
-  heartbeat(serviceId: string, metrics: Record<string, string>): Promise<unknown> {
-    return this.call(this.v1, 'Heartbeat', { service_id: serviceId, status: 0, metrics });
+  /** status: 0 (UNKNOWN: keeps the current one, a stale record becomes healthy), 2 HEALTHY, 3 DEGRADED… */
+  heartbeat(serviceId: string, metrics: Record<string, string>, status = 0): Promise<unknown> {
+    return this.call(this.v1, 'Heartbeat', { service_id: serviceId, status, metrics });
   }
 
   /** Status of the newest pipeline run the control plane knows (undefined when there is none). */

@@ -5,9 +5,17 @@
 // spread evenly over the interval. One Node process per 20 components instead of one per
 // component: a thousand Node processes do not fit in this machine's memory.
 //
-// The runner only accepts a registration once the component's process exists, and it spawns a
-// thousand processes over several seconds; so while the run is still starting, the extra ids are
-// registered again every second (a re-registration overwrites the record).
+// The runner only accepts a registration once the component's process exists. With BENCH_UP_DIR, each
+// placeholder touches <BENCH_UP_DIR>/<its id> when it starts, and the driver registers that id once,
+// when the file appears: one registration per component, as real components do. (Without it, the
+// extra ids are registered again every second while the run is starting: with 50 drivers that grew to
+// ~950 registrations a second by the last wave, a load on the control plane that the bench made, not
+// the components it stands for.)
+//
+// BENCH_CHURN_FILE: while that file exists, every tenth id alternates between DEGRADED and HEALTHY on
+// each heartbeat, so the front ends have something to show changing (the graph's live updates are
+// measured with real changes: without them its live look of idle components never changes).
+import * as fs from 'node:fs';
 import { BenchControlPlane, RUN_STARTING, heartbeatMs, sleep } from './ext-grpc';
 
 const own = process.env.FLOWCTL_COMPONENT_ID ?? '';
@@ -39,10 +47,20 @@ async function registerAll(ids: string[]): Promise<void> {
   await Promise.all(ids.map((id) => cp.registerWithRetry(id, `bench ${id}`)));
 }
 
+const churnFile = process.env.BENCH_CHURN_FILE ?? '';
+let churning = false;
+if (churnFile) {
+  // Checked once per interval for the whole process (not per id).
+  setInterval(() => (churning = fs.existsSync(churnFile)), interval).unref();
+}
+
 function startHeartbeats(ids: string[]): void {
   ids.forEach((id, i) => {
+    let flip = false;
     const beat = () => {
-      cp.heartbeat(id, { beats: String(++beats) }).then(
+      // UNKNOWN keeps the current status: a churned id is made healthy again explicitly.
+      const status = i % 10 === 0 && (churning || flip) ? ((flip = !flip) ? 3 : 2) : 0;
+      cp.heartbeat(id, { beats: String(++beats) }, status).then(
         () => undefined,
         () => void failures++,
       );
@@ -53,8 +71,28 @@ function startHeartbeats(ids: string[]): void {
   });
 }
 
+const upDir = process.env.BENCH_UP_DIR ?? '';
+
+/** Registers each extra id once its placeholder process has started (its file in upDir exists). */
+async function registerWhenUp(ids: string[]): Promise<void> {
+  const left = new Set(ids);
+  const deadline = Date.now() + 600_000;
+  while (!stopping && left.size && Date.now() < deadline) {
+    const up = [...left].filter((id) => fs.existsSync(`${upDir}/${id}`));
+    for (const id of up) left.delete(id);
+    await Promise.all(up.map((id) => cp.registerWithRetry(id, `bench ${id}`)));
+    if (left.size) await sleep(250);
+  }
+}
+
 async function main(): Promise<void> {
   await cp.registerWithRetry(own, `bench ${own}`);
+  if (upDir) {
+    await registerWhenUp(extras);
+    console.log(`ext-heartbeats ${own}: registered ${1 + extras.length} ids (each once its process started), heartbeat every ${interval} ms`);
+    startHeartbeats([own, ...extras]);
+    return;
+  }
   await registerAll(extras);
   console.log(`ext-heartbeats ${own}: registered ${1 + extras.length} ids, heartbeat every ${interval} ms`);
   startHeartbeats([own, ...extras]);

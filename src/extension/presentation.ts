@@ -65,6 +65,23 @@ export function componentIcon(view: ComponentView): IconSpec {
   }
 }
 
+/**
+ * A component under Debug Component whose heartbeats stopped: held at a breakpoint (its process is
+ * paused, so it cannot heartbeat), not failing. Shown as "paused in debugger", not red, while the
+ * debug session lasts (after it, the same missed heartbeats are unhealthy again).
+ */
+export function pausedInDebugger(view: ComponentView, debugging: boolean): boolean {
+  return debugging && view.phase === 'running' && view.health === HealthStatus.UNHEALTHY;
+}
+
+export const PAUSED_LABEL = 'paused in debugger';
+export const PAUSED_ICON: IconSpec = { id: 'debug-pause', color: 'debugIcon.pauseForeground' };
+
+/** The component's icon, or the paused one while a debugger holds it (see pausedInDebugger). */
+export function componentIconWhile(view: ComponentView, debugging: boolean): IconSpec {
+  return pausedInDebugger(view, debugging) ? PAUSED_ICON : componentIcon(view);
+}
+
 /** An image reference without its registry and namespace, e.g. `ghcr.io/org/source:1.2` → `source:1.2` (digests cut short). */
 export function shortImage(ref: string): string {
   const name = ref.slice(ref.lastIndexOf('/') + 1).replace(/@sha256:([0-9a-f]{12})[0-9a-f]*$/, '@$1');

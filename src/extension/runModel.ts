@@ -3,8 +3,8 @@
 // window, or a control plane connected read-only) and says when something changed. Views only
 // map its data to UI; they never talk to the runner themselves.
 //
-// Per-event cost is O(1): a component change (a heartbeat, ~1,000/s with a thousand components)
-// fires two events without copying anything; views read single components through
+// Per-event cost is O(1): component changes (heartbeats, ~1,000/s with a thousand components) are
+// batched by their run (ComponentBatch) and fire two events per batch without copying anything; views read single components through
 // `ModelSource.view(id)` and take a snapshot (which copies every component) at most once per
 // coalesced update.
 import * as vscode from 'vscode';
@@ -40,6 +40,8 @@ export interface ModelChange {
   key: string | undefined;
   /** Set when only this component of `key` changed (its view; not the set of components). */
   componentId?: string;
+  /** Set when only these components of `key` changed (a batch of component changes; see notifyComponents). */
+  componentIds?: readonly string[];
 }
 
 export interface RunFailure {
@@ -94,6 +96,19 @@ export class RunModel implements vscode.Disposable {
   notifyComponent(key: string, componentId: string): void {
     this.changeCount++;
     this.detailed.fire({ key, componentId });
+    this.changed.fire(key);
+  }
+
+  /**
+   * Only these components of a source changed: ONE notification for the whole batch (a run with a
+   * thousand components delivers its heartbeats this way, a few times a second, not one by one).
+   * `changeCount` still counts every component.
+   */
+  notifyComponents(key: string, componentIds: readonly string[]): void {
+    if (componentIds.length === 0) return;
+    if (componentIds.length === 1) return this.notifyComponent(key, componentIds[0]);
+    this.changeCount += componentIds.length;
+    this.detailed.fire({ key, componentIds });
     this.changed.fire(key);
   }
 

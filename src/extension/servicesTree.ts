@@ -12,8 +12,10 @@ import { coalesce, type Coalescer } from './coalesce';
 import {
   componentContextValue,
   componentDescription,
-  componentIcon,
+  componentIconWhile,
   componentTooltip,
+  pausedInDebugger,
+  PAUSED_LABEL,
   connectedDescription,
   summarizeRun,
   type IconSpec,
@@ -28,8 +30,10 @@ import { historySparkline } from '../core/history/sparkline';
  */
 function describe(view: ComponentView, source: ModelSource): string {
   const spark = view.phase === 'running' ? historySparkline(source.history, view.id) : '';
+  const debugging = source.debugging?.(view.id) ?? false;
+  if (pausedInDebugger(view, debugging)) return `debugging · ${PAUSED_LABEL} (no heartbeats while paused)`;
   const base = source.readonly && !source.hasRunnerCounts ? connectedDescription(view) : componentDescription(view);
-  const text = source.debugging?.(view.id) ? `debugging · ${base}` : base;
+  const text = debugging ? `debugging · ${base}` : base;
   return spark ? `${spark} ${text}` : text;
 }
 
@@ -84,8 +88,15 @@ type SourceNode = Extract<ServiceNode, { kind: 'source' }>;
  * re-sent row closes its open tooltip, so the figures under it are refreshed on their own).
  */
 function componentSignature(view: ComponentView, source: ModelSource): string {
-  const icon = componentIcon(view);
-  return `${describe(view, source)}|${icon.id}|${icon.color ?? ''}|${contextOf(view, source)}|${hasFigures(view)}`;
+  return signatureOf(view, describe(view, source), iconOf(view, source), contextOf(view, source));
+}
+
+function iconOf(view: ComponentView, source: ModelSource): IconSpec {
+  return componentIconWhile(view, source.debugging?.(view.id) ?? false);
+}
+
+function signatureOf(view: ComponentView, description: string, icon: IconSpec, context: string): string {
+  return `${description}|${icon.id}|${icon.color ?? ''}|${context}|${hasFigures(view)}`;
 }
 
 function hasFigures(view: ComponentView): boolean {
@@ -165,11 +176,14 @@ export class ServicesTreeProvider implements vscode.TreeDataProvider<ServiceNode
     else this.fire();
   }
 
-  /** O(1) per change: note what changed, let the coalescer deliver it. */
+  /** O(1) per changed component: note what changed, let the coalescer deliver it. */
   private onModelChange(change: ModelChange): void {
     this.dirty = true;
-    if (change.componentId === undefined || change.key === undefined) this.fullPending = true;
-    else if (!this.fullPending) this.noteChanged(change.key, change.componentId);
+    if (change.key === undefined || (change.componentId === undefined && change.componentIds === undefined)) this.fullPending = true;
+    else if (!this.fullPending) {
+      if (change.componentId !== undefined) this.noteChanged(change.key, change.componentId);
+      for (const id of change.componentIds ?? []) this.noteChanged(change.key, id);
+    }
     if (this.visible) this.coalescer.trigger();
   }
 
@@ -483,10 +497,14 @@ export class ServicesTreeProvider implements vscode.TreeDataProvider<ServiceNode
     if (!view || !source) return item;
     let rendered = this.rendered.get(node.key);
     if (!rendered) this.rendered.set(node.key, (rendered = new Map()));
-    rendered.set(node.id, componentSignature(view, source));
-    item.description = describe(view, source);
-    item.iconPath = themeIcon(componentIcon(view));
-    item.contextValue = contextOf(view, source);
+    // Each part once (the signature is made of what the row shows).
+    const description = describe(view, source);
+    const icon = iconOf(view, source);
+    const context = contextOf(view, source);
+    rendered.set(node.id, signatureOf(view, description, icon, context));
+    item.description = description;
+    item.iconPath = themeIcon(icon);
+    item.contextValue = context;
     if (!source.readonly) {
       // A click shows the component's terminal and leaves the keyboard in the tree (Show Logs takes it).
       item.command = { command: 'flowctl.revealComponentTerminal', title: 'Show Terminal', arguments: [{ key: node.key, id: node.id }] };

@@ -9,6 +9,7 @@ import type { ApplyResult, PipelineRunner, RunnerOptions } from '../core/runnerT
 import type { MergedLog } from '../core/logs/mergedLog';
 import type { MetricHistory } from '../core/history/metricHistory';
 import { CounterRates } from '../core/present/metrics';
+import { ComponentBatch } from './componentBatch';
 import { EAGER_TERMINAL_LIMIT } from './limits';
 import { formatDuration, stateLabel } from './presentation';
 import type { ModelSource, RunModel } from './runModel';
@@ -49,6 +50,9 @@ export interface SessionServices {
   runNumber: number;
 }
 
+/** Component changes (heartbeats, phases, metrics) reach the views in batches at most this often (ms). */
+export const COMPONENT_BATCH_MS = 50;
+
 /** How long a component's exit counts as asked for after the user stopped or restarted it. */
 const EXPECTED_EXIT_MS = 60_000;
 
@@ -60,6 +64,8 @@ export class RunSession implements ModelSource, vscode.Disposable {
   /** The latest view of every component, fed by the runner's component events (O(1) per event). */
   private readonly views = new Map<string, ComponentView>();
   private readonly rates = new Map<string, CounterRates>();
+  /** Components whose view changed, told to the model in batches (one notification per batch, not per heartbeat). */
+  private readonly changedComponents: ComponentBatch;
   /** Components the user stopped or restarted (their next exit is not a crash), with when. */
   private readonly expectedExit = new Map<string, number>();
   /** Components that were starting or running and whose end is not judged yet (see judgeEnd). */
@@ -71,6 +77,14 @@ export class RunSession implements ModelSource, vscode.Disposable {
   /** Ids declared by the pipeline file (known before the runner reports them), in file order, with roles. */
   private declared = new Map<string, { index: number; role: string }>();
   private cached: RunSnapshot | undefined;
+  /**
+   * The run-level part of the picture (state, endpoint, totals, edges), from the runner's last full
+   * snapshot: refreshed by every metrics tick (which brings one) and when the state, endpoint or set of
+   * components changes. A heartbeat only changes one component: the picture is then this part plus the
+   * latest views (references, no copies); copying all of a thousand views at every heartbeat was the
+   * status bar's, lenses' and graph's main cost.
+   */
+  private runPart: RunSnapshot | undefined;
   private runState: RunState = 'idle';
   private pipelineName = '';
   private disposed = false;
@@ -91,6 +105,7 @@ export class RunSession implements ModelSource, vscode.Disposable {
     private readonly workspaceFolder: vscode.WorkspaceFolder | undefined,
   ) {
     this.terminalMap = services.terminals.forFile(file);
+    this.changedComponents = new ComponentBatch((ids) => this.services.model.notifyComponents(this.key, ids), COMPONENT_BATCH_MS);
     for (const v of runner.snapshot().components) this.views.set(v.id, v);
     this.ids = [...this.views.keys()];
     this.idsView = this.ids.slice();
@@ -126,9 +141,19 @@ export class RunSession implements ModelSource, vscode.Disposable {
     return this.runState;
   }
 
-  /** The runner's picture, copied at most once per batch of changes (it copies every component). */
+  /**
+   * The run's picture, made at most once per batch of changes: the run-level part (see runPart) and
+   * the latest view of every component, in pipeline order. Do not modify it.
+   */
   snapshot(): RunSnapshot {
-    return (this.cached ??= this.runner.snapshot());
+    if (this.cached) return this.cached;
+    if (!this.runPart) return (this.cached = this.runPart = this.runner.snapshot());
+    const components: ComponentView[] = [];
+    for (const id of this.ids) {
+      const v = this.views.get(id);
+      if (v) components.push(v);
+    }
+    return (this.cached = { ...this.runPart, components });
   }
 
   componentIds(): readonly string[] {
@@ -322,7 +347,10 @@ export class RunSession implements ModelSource, vscode.Disposable {
     this.runner.stopComponent(id).catch((err) => this.output.error(`[${id}] stop failed: ${String(err?.message ?? err)}`));
   }
 
-  /** Every runner event lands here (heartbeats ~1,000/s, log lines up to 100,000/s): O(1) each. */
+  /**
+   * Every runner event lands here (heartbeats ~1,000/s, log lines up to 100,000/s): O(1) each; component
+   * changes reach the model in batches (COMPONENT_BATCH_MS).
+   */
   private onEvent(e: RunnerEvent): void {
     switch (e.type) {
       case 'log':
@@ -337,11 +365,11 @@ export class RunSession implements ModelSource, vscode.Disposable {
         break;
       case 'state':
         this.runState = e.state;
-        this.cached = undefined;
+        this.cached = this.runPart = undefined;
         this.output.info(`Pipeline ${this.name()}: ${e.previous} → ${e.state}${e.error ? ` (${e.error})` : ''}`);
         break;
       case 'controlPlane':
-        this.cached = undefined;
+        this.cached = this.runPart = undefined;
         this.output.info(`Control plane listening on ${e.endpoint}`);
         break;
       case 'notice': {
@@ -356,10 +384,16 @@ export class RunSession implements ModelSource, vscode.Disposable {
         // totals it carries are not shown anywhere live; the history got a sample, which the
         // components' sparklines show: one O(1) notification per component (views re-render only
         // the items whose text changed).
-        this.cached = e.snapshot;
-        if (this.runner.history) for (const id of this.ids) this.services.model.notifyComponent(this.key, id);
+        this.cached = this.runPart = e.snapshot;
+        if (this.runner.history) {
+          // Every component's sparkline got a sample: one notification naming them all.
+          this.changedComponents.clear();
+          this.services.model.notifyComponents(this.key, this.componentIds());
+        }
         return;
     }
+    // A change of the whole run covers the component changes still waiting.
+    this.changedComponents.clear();
     this.services.model.notify(this.key);
   }
 
@@ -377,9 +411,10 @@ export class RunSession implements ModelSource, vscode.Disposable {
       if (!r) this.rates.set(view.id, (r = new CounterRates()));
       r.observe(view.metrics, view.lastHeartbeat);
     }
-    if (prev) this.services.model.notifyComponent(this.key, view.id);
+    if (prev) this.changedComponents.add(view.id);
     else {
       this.ids.push(view.id);
+      this.changedComponents.clear();
       this.services.model.notify(this.key); // the set of components changed
     }
     this.judgeEnd(view);
@@ -402,7 +437,7 @@ export class RunSession implements ModelSource, vscode.Disposable {
     this.up.delete(id);
     this.declared.delete(id);
     this.ids = this.ids.filter((x) => x !== id);
-    this.cached = undefined;
+    this.cached = this.runPart = undefined;
     this.terminalFor(id)?.notice(`removed from ${this.name()} (${path.basename(this.file)} applied)`);
   }
 
@@ -455,6 +490,7 @@ export class RunSession implements ModelSource, vscode.Disposable {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
+    this.changedComponents.dispose();
     for (const d of this.runDisposables.splice(0).reverse()) {
       try {
         d.dispose();

@@ -8,7 +8,9 @@ import {
   componentContextValue,
   componentDescription,
   componentIcon,
+  componentIconWhile,
   componentTooltip,
+  pausedInDebugger,
   connectedDescription,
   shortImage,
   healthCount,
@@ -189,4 +191,15 @@ test('healthy count and run level', () => {
   snap.components.push(view({ id: 'd', phase: 'exited', exitCode: 1 }));
   assert.equal(runLevel(snap), 'error');
   assert.equal(runLevel({ ...snap, state: 'starting' }), 'busy');
+});
+
+test('paused in debugger: a debugged running component with lapsed heartbeats, shown with the pause icon, not red', () => {
+  const stale = view({ phase: 'running', health: 4, problem: 'no heartbeat within the heartbeat TTL' });
+  assert.equal(pausedInDebugger(stale, true), true);
+  assert.equal(pausedInDebugger(stale, false), false, 'not debugged: unhealthy');
+  assert.equal(pausedInDebugger(view({ phase: 'running', health: 2 }), true), false, 'debugged and heartbeating: running');
+  assert.equal(pausedInDebugger(view({ phase: 'exited', health: 4, exitCode: 1 }), true), false, 'an exit is not a pause');
+  assert.deepEqual(componentIconWhile(stale, true), { id: 'debug-pause', color: 'debugIcon.pauseForeground' });
+  assert.deepEqual(componentIconWhile(stale, false), componentIcon(stale));
+  assert.equal(componentIcon(stale).color, 'list.errorForeground');
 });

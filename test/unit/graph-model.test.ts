@@ -121,6 +121,17 @@ describe('liveOf', () => {
     assert.equal(liveOf(structure, base)!.nodes.proc.debugging, undefined, 'a source without debugging()');
   });
 
+  test('a debugged component whose heartbeats lapsed (held at a breakpoint) is paused, not unhealthy; without the debugger it is unhealthy', () => {
+    const views = [view('src', { role: 'source' }), view('proc', { health: 4, problem: 'no heartbeat within the heartbeat TTL' }), view('out', { role: 'sink', health: 4 })];
+    const live = liveOf(structure, { ...source(views), debugging: (id) => id === 'proc' })!;
+    assert.equal(live.nodes.proc.state, 'paused');
+    assert.equal(live.nodes.proc.detail, 'debugging · paused in debugger');
+    assert.equal(live.nodes.proc.icon, 'debug-pause');
+    assert.notEqual(live.nodes.proc.color, 'list.errorForeground', 'not red');
+    assert.equal(live.nodes.out.state, 'unhealthy', 'a component that is not debugged stays unhealthy');
+    assert.equal(liveOf(structure, source(views))!.nodes.proc.state, 'unhealthy', 'the debug session over: unhealthy again');
+  });
+
   test('node state and colour follow the tree (health, waiting/idle flow, failed); edges take the runner\'s rates and drops', () => {
     const live = liveOf(
       structure,

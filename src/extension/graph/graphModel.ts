@@ -9,7 +9,7 @@ import type { Diagnostic } from '../../core/pipeline/diagnostics';
 import { allComponents, type ComponentSpec, type Pipeline } from '../../core/pipeline/model';
 import type { MetricHistory } from '../../core/history/metricHistory';
 import { historySparkline } from '../../core/history/sparkline';
-import { componentIcon, healthWord, stateLabel } from '../presentation';
+import { componentIcon, healthWord, PAUSED_ICON, PAUSED_LABEL, pausedInDebugger, stateLabel } from '../presentation';
 import type { EdgeLive, GraphEdgeData, GraphLive, GraphNodeData, GraphStructure, NodeLive } from './protocol';
 
 /** Error messages listed above the graph. */
@@ -122,7 +122,8 @@ function latest(history: MetricHistory | undefined, id: string): { in: number; o
 }
 
 function nodeLive(view: ComponentView, history: MetricHistory | undefined, debugging = false): NodeLive {
-  const icon = componentIcon(view);
+  const paused = pausedInDebugger(view, debugging);
+  const icon = paused ? PAUSED_ICON : componentIcon(view);
   const last = latest(history, view.id);
   const inRate = view.eventsInPerSecond ?? last?.in ?? 0;
   const outRate = view.eventsOutPerSecond ?? last?.out ?? 0;
@@ -130,9 +131,10 @@ function nodeLive(view: ComponentView, history: MetricHistory | undefined, debug
   if (view.phase === 'running' && view.flow === 'waiting' && view.waitingOn?.length) detail = `waiting on ${view.waitingOn.join(', ')}`;
   else if (view.phase === 'running' && view.flow === 'idle') detail = 'idle';
   if (view.problem && view.phase !== 'running') detail = `${detail}: ${view.problem}`;
+  if (paused) detail = PAUSED_LABEL;
   if (debugging) detail = `debugging · ${detail}`;
   return {
-    state: nodeState(view),
+    state: paused ? 'paused' : nodeState(view),
     icon: icon.id,
     ...(icon.color ? { color: icon.color } : {}),
     detail: shorten(detail, 80),

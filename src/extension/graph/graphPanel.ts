@@ -4,7 +4,8 @@
 //
 // Cost: nothing while the panel is hidden (its webview is discarded, `retainContextWhenHidden` off;
 // model changes only set a flag); when shown, the structure is sent when the file changes and the
-// live look at most every 250-500 ms (coalesced), and only when it differs from the last one sent.
+// live look at most every 250-500 ms (coalesced): whole once, then only the nodes and edges whose look
+// changed (liveDiff.ts), and nothing when none did.
 // The panel comes back after a reload through the WebviewPanelSerializer, with the file, viewport
 // and selection it remembered (vscode.setState in the webview).
 import * as path from 'node:path';
@@ -13,6 +14,7 @@ import { coalesce, type Coalescer } from '../coalesce';
 import type { FlowctlContext } from '../context';
 import { openPipelineDocument, parseDocument } from '../pipelineDocs';
 import { liveOf, structureOf } from './graphModel';
+import { liveDiff } from './liveDiff';
 import type { DomSummary, GraphLive, GraphStructure, GraphToHost, GraphViewState, HostToGraph } from './protocol';
 import { GRAPH_BODY, webviewHtml, webviewOptions } from './webviewHtml';
 
@@ -26,6 +28,8 @@ export interface GraphStats {
   /** Live updates posted, and the time the host spent computing and posting them (ms). */
   livePosts: number;
   liveHostMs: number;
+  /** Of the live updates, those that sent only what changed. */
+  patches: number;
   /** Time the webview spent applying live updates (ms), as it reported. */
   appliedMs: number;
   applied: number;
@@ -36,7 +40,8 @@ export class GraphPanel implements vscode.Disposable {
   private panel: vscode.WebviewPanel | undefined;
   private file: string | undefined;
   private structure: GraphStructure | undefined;
-  private lastLive = '';
+  /** The live look the webview holds (undefined: it holds none yet, the next update sends it whole). */
+  private lastSent: GraphLive | null | undefined;
   private readonly disposables: vscode.Disposable[] = [];
   private panelDisposables: vscode.Disposable[] = [];
   private readonly live: Coalescer;
@@ -45,7 +50,7 @@ export class GraphPanel implements vscode.Disposable {
   private reqSeq = 0;
   private readonly waiting = new Map<number, (msg: GraphToHost) => void>();
   private readonly renderWaiters: Array<() => void> = [];
-  readonly stats: GraphStats = { renders: 0, livePosts: 0, liveHostMs: 0, appliedMs: 0, applied: 0, errors: [] };
+  readonly stats: GraphStats = { renders: 0, livePosts: 0, patches: 0, liveHostMs: 0, appliedMs: 0, applied: 0, errors: [] };
 
   constructor(
     private readonly ctx: FlowctlContext,
@@ -84,7 +89,7 @@ export class GraphPanel implements vscode.Disposable {
         this.file = file;
         this.structure = undefined;
         this.structureDirty = true;
-        this.lastLive = '';
+        this.lastSent = undefined;
         this.panel.title = this.title();
         void this.postStructure();
       }
@@ -123,7 +128,7 @@ export class GraphPanel implements vscode.Disposable {
   private detach(): void {
     for (const d of this.panelDisposables.splice(0)) d.dispose();
     this.panel = undefined;
-    this.lastLive = '';
+    this.lastSent = undefined;
     for (const [, resolve] of this.waiting) resolve({ type: 'error', message: 'the graph panel closed' });
     this.waiting.clear();
   }
@@ -138,7 +143,7 @@ export class GraphPanel implements vscode.Disposable {
     if ((m.type === 'open' || m.type === 'action') && (typeof m.id !== 'string' || !m.id)) return;
     switch (m.type) {
       case 'ready':
-        this.lastLive = '';
+        this.lastSent = undefined;
         this.structureDirty = true;
         await this.postStructure();
         return;
@@ -211,7 +216,7 @@ export class GraphPanel implements vscode.Disposable {
     this.structure = structure;
     this.panel.title = this.title();
     await this.post({ type: 'structure', structure, key: file });
-    this.lastLive = '';
+    this.lastSent = undefined;
     await this.postLive();
   }
 
@@ -222,13 +227,15 @@ export class GraphPanel implements vscode.Disposable {
     const started = performance.now();
     const session = this.ctx.session(this.file);
     const live: GraphLive | null = liveOf(this.structure, session);
-    const text = JSON.stringify(live);
-    if (text === this.lastLive) {
+    // The whole look the first time, then only what changed (nothing when nothing did).
+    const diff = this.lastSent === undefined ? 'full' : liveDiff(this.lastSent, live);
+    if (diff === undefined) {
       this.stats.liveHostMs += performance.now() - started;
       return;
     }
-    this.lastLive = text;
-    const sent = this.post({ type: 'live', live });
+    this.lastSent = live;
+    const sent = diff === 'full' ? this.post({ type: 'live', live }) : this.post({ type: 'livePatch', patch: diff });
+    if (diff !== 'full') this.stats.patches++;
     this.stats.livePosts++;
     this.stats.liveHostMs += performance.now() - started;
     await sent;

@@ -42,7 +42,7 @@ export interface GraphStructure {
 
 /** Look of a node while a run is live. `color` is a VS Code theme colour id (as in the tree). */
 export interface NodeLive {
-  /** One word for tests and CSS: healthy, degraded, unhealthy, failed, starting, waiting, idle, stopped, exited, pending… */
+  /** One word for tests and CSS: healthy, degraded, unhealthy, failed, starting, waiting, idle, stopped, exited, pending, paused (under a debugger, its heartbeats lapsed)… */
   state: string;
   /** Codicon id and theme colour id, as the Services tree shows them. */
   icon: string;
@@ -81,6 +81,8 @@ export interface GraphViewState {
 export type HostToGraph =
   | { type: 'structure'; structure: GraphStructure; key: string }
   | { type: 'live'; live: GraphLive | null }
+  /** Only what changed since the last `live` or `livePatch` (see liveDiff.ts). */
+  | { type: 'livePatch'; patch: import('./liveDiff').LivePatch }
   | { type: 'select'; id: string }
   /** Benchmark: lay out and render the current structure `rounds` times, answer with `bench`. */
   | { type: 'bench'; rounds: number; reqId: number }

@@ -21,6 +21,10 @@ const LAG_RESOLUTION_MS = 10;
 export interface BenchConfig {
   /** Pipeline file of the heartbeat phase and how many components it has. */
   heartbeatFile: string;
+  /** While this file exists, a tenth of the heartbeat components alternate DEGRADED/HEALTHY (the graph window). */
+  churnFile?: string;
+  /** Where the placeholders say they started (emptied before each start: their drivers register them from it). */
+  upDir?: string;
   components: number;
   /** Node driver processes (each registers components/drivers ids). */
   drivers: number;
@@ -33,6 +37,8 @@ export interface BenchConfig {
   seconds: number;
   /** CPU-profile the extension host during the start-up and the measurement windows. */
   profile?: boolean;
+  /** With `profile`: also write each whole profile (<phase>-<name>.cpuprofile) into this folder. */
+  profileDir?: string;
   /** Pipeline files of the graph phase (not run: drawn), with their node counts and layout rounds. */
   graphFiles?: Array<{ nodes: number; file: string; rounds: number }>;
   /** Only the graph layout/render part. */
@@ -53,9 +59,10 @@ function spread(xs: number[]): Spread | undefined {
 }
 
 /** `body` under the CPU profiler when the plan asks for it; the hot functions go into `profiles[name]`. */
-async function maybeProfiled<T>(cfg: BenchConfig, profiles: Record<string, HotFunction[]>, name: string, body: () => Promise<T>): Promise<T> {
+async function maybeProfiled<T>(cfg: BenchConfig, profiles: Record<string, HotFunction[]>, name: string, body: () => Promise<T>, phase = ''): Promise<T> {
   if (!cfg.profile) return body();
-  const { result, hot } = await profiled(body);
+  const saveAs = cfg.profileDir ? path.join(cfg.profileDir, `${phase ? `${phase}-` : ''}${name}.cpuprofile`) : undefined;
+  const { result, hot } = await profiled(body, 10, saveAs);
   profiles[name] = hot;
   return result;
 }
@@ -162,15 +169,18 @@ async function heartbeatPhase(api: FlowctlExtensionApi, cfg: BenchConfig): Promi
 async function heartbeatAttempt(api: FlowctlExtensionApi, cfg: BenchConfig): Promise<Record<string, unknown>> {
   const file = cfg.heartbeatFile;
   log(`heartbeats: starting ${cfg.components} components (${cfg.drivers} Node drivers) from ${path.basename(file)}`);
+  if (cfg.upDir) for (const f of fs.readdirSync(cfg.upDir)) fs.rmSync(path.join(cfg.upDir, f));
   const t0 = performance.now();
   // When the runner starts (after the extension opened a terminal per component): from its time marks.
   let runnerStartedAt: number | undefined;
+  // (Looked up once per model change until found: thousands of changes a second follow.)
   const watch = api.context.model.onDidChange(() => {
+    if (runnerStartedAt !== undefined) return;
     const marks = (api.context.session(file)?.runner as { marks?: { start?: number } } | undefined)?.marks;
-    if (marks?.start !== undefined) runnerStartedAt ??= marks.start;
+    if (marks?.start !== undefined) runnerStartedAt = marks.start;
   });
   const profiles: Record<string, HotFunction[]> = {};
-  const run = maybeProfiled(cfg, profiles, 'start', async () => vscode.commands.executeCommand('flowctl.runPipeline', vscode.Uri.file(file)));
+  const run = maybeProfiled(cfg, profiles, 'start', async () => vscode.commands.executeCommand('flowctl.runPipeline', vscode.Uri.file(file)), 'heartbeats');
   // The start-up (1,000 terminals, spawns, registrations) is itself a load; sample it too.
   const startLag = measureLag(1000, () => run.then(undefined, () => undefined));
   await run;
@@ -189,7 +199,7 @@ async function heartbeatAttempt(api: FlowctlExtensionApi, cfg: BenchConfig): Pro
   // Drivers stop re-registering once the run is RUNNING; let that and the start-up settle.
   await sleep(3000);
   const treeT0 = performance.now();
-  const items = await api.treeItems();
+  const items = await maybeProfiled(cfg, profiles, 'treeItems', () => api.treeItems(), 'heartbeats');
   const treeItemsMs = performance.now() - treeT0;
   const itemCount = items.reduce((n, i) => n + 1 + i.children.length, 0);
 
@@ -199,9 +209,13 @@ async function heartbeatAttempt(api: FlowctlExtensionApi, cfg: BenchConfig): Pro
   });
   const before = api.treeStats();
   const w0 = performance.now();
-  const lag = await maybeProfiled(cfg, profiles, 'window', () => measureLag(cfg.seconds * 1000));
+  const cpu0 = process.cpuUsage();
+  const lag = await maybeProfiled(cfg, profiles, 'window', () => measureLag(cfg.seconds * 1000), 'heartbeats');
   // A blocked event loop stretches the window (and leaves few lag samples): report how long it really took.
   const windowS = (performance.now() - w0) / 1000;
+  // CPU time the extension host used (all of it: the runner, the control plane, the extension): what it
+  // costs, whatever else the machine runs (lag is also waiting for a core).
+  const cpu = process.cpuUsage(cpu0);
   const after = api.treeStats();
   sub.dispose();
 
@@ -219,6 +233,7 @@ async function heartbeatAttempt(api: FlowctlExtensionApi, cfg: BenchConfig): Pro
     windowSeconds: round(windowS, 2),
     heartbeatEventsPerSecond: round(componentEvents / windowS),
     modelChangesPerSecond: round((after.modelChanges - before.modelChanges) / windowS),
+    hostCpuMsPerSecond: round((cpu.user + cpu.system) / 1000 / windowS),
     treeRefreshes: after.refreshes - before.refreshes,
     treeRefreshesPerSecond: round((after.refreshes - before.refreshes) / windowS, 2),
     treeItems: itemCount,
@@ -243,34 +258,47 @@ async function heartbeatAttempt(api: FlowctlExtensionApi, cfg: BenchConfig): Pro
  * building and posting them, the webview's time applying them, and the host's event-loop lag.
  */
 async function graphUpdates(api: FlowctlExtensionApi, cfg: BenchConfig, file: string): Promise<Record<string, unknown>> {
+  const profiles: Record<string, HotFunction[]> = {};
   const graph = api.graph.graph;
   const t0 = performance.now();
   const previous = graph.stats.rendered?.signature;
-  await vscode.commands.executeCommand('flowctl.showGraph', vscode.Uri.file(file));
   try {
-    await waitFor('the graph of the running pipeline laid out', () => graph.stats.rendered?.nodes === cfg.components && graph.stats.rendered.signature !== previous, 300_000, 250);
+    await maybeProfiled(cfg, profiles, 'firstDraw', async () => {
+      await vscode.commands.executeCommand('flowctl.showGraph', vscode.Uri.file(file));
+      await waitFor('the graph of the running pipeline laid out', () => graph.stats.rendered?.nodes === cfg.components && graph.stats.rendered.signature !== previous, 300_000, 250);
+    }, 'graph');
   } catch (err) {
     return { error: String((err as Error).message), errors: graph.stats.errors };
   }
   const firstDrawMs = performance.now() - t0;
-  await sleep(2000);
+  // Idle components' look never changes (no events flow here): a tenth of them change health every
+  // second meanwhile, so the live updates are measured with something to update.
+  if (cfg.churnFile) fs.writeFileSync(cfg.churnFile, 'churn');
+  await sleep(3000);
   const before = { ...graph.stats };
   const w0 = performance.now();
-  const lag = await measureLag(cfg.seconds * 1000);
+  const cpu0 = process.cpuUsage();
+  const lag = await maybeProfiled(cfg, profiles, 'window', () => measureLag(cfg.seconds * 1000), 'graph');
   const s = (performance.now() - w0) / 1000;
-  const after = graph.stats;
+  const cpu = process.cpuUsage(cpu0);
+  const after = { ...graph.stats };
+  if (cfg.churnFile) fs.rmSync(cfg.churnFile, { force: true });
   const figures = {
     nodes: after.rendered?.nodes,
     edges: after.rendered?.edges,
+    churning: cfg.churnFile ? Math.ceil(cfg.components / 10) : 0,
+    hostMsPerUpdate: after.livePosts > before.livePosts ? round((after.liveHostMs - before.liveHostMs) / (after.livePosts - before.livePosts), 2) : undefined,
     firstDrawMs: round(firstDrawMs),
     layoutMs: round(after.rendered?.layoutMs ?? 0),
     renderMs: round(after.rendered?.renderMs ?? 0),
     updatesPerSecond: round((after.livePosts - before.livePosts) / s, 2),
     hostMsPerSecond: round((after.liveHostMs - before.liveHostMs) / s, 2),
+    hostCpuMsPerSecond: round((cpu.user + cpu.system) / 1000 / s),
     webviewMsPerSecond: round((after.appliedMs - before.appliedMs) / s, 2),
     webviewUpdatesPerSecond: round((after.applied - before.applied) / s, 2),
     lag,
     errors: after.errors,
+    profiles: cfg.profile ? profiles : undefined,
   };
   log(`graph with ${cfg.components} live components: ${JSON.stringify(figures)}`);
   await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
@@ -322,7 +350,7 @@ async function floodPhase(api: FlowctlExtensionApi, cfg: BenchConfig): Promise<R
   const profiles: Record<string, HotFunction[]> = {};
   const lag = await maybeProfiled(cfg, profiles, 'window', () =>
     measureLag(cfg.seconds * 1000, () => waitFor('the flood to finish', () => readCount().done, cfg.seconds * 1000 + 60_000, 100)),
-  );
+  'flood');
   const count = readCount();
   // Whatever the terminal still has queued is written within a few flushes.
   await waitFor('the terminal queue to drain', () => terminal.stats.queued === 0, 30_000, 50).catch(() => undefined);

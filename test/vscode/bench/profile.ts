@@ -1,6 +1,7 @@
 // CPU profile of the extension host (node:inspector, in-process: no port is opened) around one
 // phase of the bench, summarised as the functions with the most self time. Optional (BENCH_PROFILE=1).
 import * as inspector from 'node:inspector';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 export interface HotFunction {
@@ -26,8 +27,12 @@ function post<T>(session: inspector.Session, method: string, params?: object): P
   return new Promise((resolve, reject) => session.post(method, params ?? {}, (err, res) => (err ? reject(err) : resolve(res as T))));
 }
 
-/** Runs `body` under the CPU profiler; returns its result and the `top` functions by self time. */
-export async function profiled<T>(body: () => Promise<T>, top = 10): Promise<{ result: T; hot: HotFunction[] }> {
+/**
+ * Runs `body` under the CPU profiler; returns its result and the `top` functions by self time. With
+ * `saveAs`, the whole profile is also written there (a .cpuprofile: open it in Chrome DevTools or
+ * VS Code to see who calls what).
+ */
+export async function profiled<T>(body: () => Promise<T>, top = 10, saveAs?: string): Promise<{ result: T; hot: HotFunction[] }> {
   const session = new inspector.Session();
   session.connect();
   try {
@@ -40,6 +45,10 @@ export async function profiled<T>(body: () => Promise<T>, top = 10): Promise<{ r
       result = await body();
     } finally {
       profile = (await post<{ profile: Profile }>(session, 'Profiler.stop')).profile;
+      if (saveAs) {
+        fs.mkdirSync(path.dirname(saveAs), { recursive: true });
+        fs.writeFileSync(saveAs, JSON.stringify(profile));
+      }
     }
     return { result, hot: summarise(profile, top) };
   } finally {

@@ -5,6 +5,7 @@
 // Services view and shows its terminal), the context-menu key opens its menu.
 import type { DomSummary, EdgeLive, GraphAction, GraphLive, GraphNodeData, GraphStructure, GraphToHost, GraphViewState, HostToGraph, NodeLive } from '../protocol';
 import type { LayoutResult } from './elkGraph';
+import { applyLivePatch, sameEdge, sameNode } from '../liveDiff';
 
 const NODE_WIDTH = 220;
 const NODE_HEIGHT = 70;
@@ -112,6 +113,12 @@ export class GraphView {
         return;
       case 'live':
         this.live = msg.live;
+        this.applyLive();
+        return;
+      case 'livePatch':
+        // A patch always follows a whole look (the host sends one first, and again after 'ready').
+        if (!this.live) return;
+        applyLivePatch(this.live, msg.patch);
         this.applyLive();
         return;
       case 'select':
@@ -517,14 +524,4 @@ function nodeContext(section: string, key: string | undefined, id: string, debug
   return JSON.stringify({ webviewSection: section, key, id, preventDefaultContextMenuItems: true, ...(debugging ? { debugging: true } : {}) });
 }
 
-function sameNode(a: NodeLive | undefined, b: NodeLive | undefined): boolean {
-  if (a === b) return true;
-  if (!a || !b) return false;
-  return a.state === b.state && a.color === b.color && a.detail === b.detail && a.inRate === b.inRate && a.outRate === b.outRate && a.spark === b.spark && a.dropped === b.dropped && a.queued === b.queued && a.debugging === b.debugging;
-}
 
-function sameEdge(a: EdgeLive | undefined, b: EdgeLive | undefined): boolean {
-  if (a === b) return true;
-  if (!a || !b) return false;
-  return a.rate === b.rate && a.dropped === b.dropped && a.queued === b.queued && a.held === b.held;
-}
