@@ -50,6 +50,15 @@ describe('flowctl extension: the edit-run loop', function () {
     await waitFor('every component registered and healthy', () => IDS.every((id) => view(id)?.phase === 'running' && view(id)?.health === 2), 60_000);
   }
 
+  /**
+   * A run with every component running and healthy: started when there is none, else waited for (a test
+   * before may have restarted a component, e.g. by an Apply in its clean-up, that is still starting).
+   */
+  async function runningAndHealthy(): Promise<void> {
+    if (!session()) return runAndWaitHealthy();
+    await waitFor('every component running and healthy', () => IDS.every((id) => view(id)?.phase === 'running' && view(id)?.health === 2), 60_000);
+  }
+
   /** Lines the terminal of `id` received after its last separator naming `run N`. */
   function linesAfterRun(id: string, n: number): string[] | undefined {
     const lines = entry(id)?.pty.recent() ?? [];
@@ -179,7 +188,7 @@ describe('flowctl extension: the edit-run loop', function () {
   });
 
   it('health tells the truth: with enrich killed the sinks show "waiting for enrich" in warning colour (tree, lens, status bar)', async () => {
-    if (!session()) await runAndWaitHealthy();
+    await runningAndHealthy();
     process.kill(view('enrich')!.pid!, 'SIGKILL');
     try {
       await waitFor('the sinks report flow "waiting" on enrich', () => ['jsonl-sink', 'counter-sink'].every((id) => view(id)?.flow === 'waiting' && view(id)?.waitingOn?.includes('enrich')), 30_000);
@@ -320,7 +329,7 @@ describe('flowctl extension: the edit-run loop', function () {
   });
 
   it('flow.yml saved with changes during the run: a lens and a notification offer Apply', async () => {
-    if (!session()) await runAndWaitHealthy();
+    await runningAndHealthy();
     const before = api.notifications().length;
     const doc = await setFileText(original.replace('MIN_QTY: "10"', 'MIN_QTY: "20"'));
     await waitFor('the run marked stale', () => session()?.stale === true, 10_000);
@@ -341,7 +350,7 @@ describe('flowctl extension: the edit-run loop', function () {
   });
 
   it('Apply restarts only the component whose spec changed; the others keep their pids', async () => {
-    if (!session()) await runAndWaitHealthy();
+    await runningAndHealthy();
     const pids = new Map(IDS.map((id) => [id, view(id)!.pid!]));
     const doc = await setFileText(original.replace('MIN_QTY: "10"', 'MIN_QTY: "15"'));
     await waitFor('the run marked stale', () => session()?.stale === true, 10_000);
@@ -369,7 +378,7 @@ describe('flowctl extension: the edit-run loop', function () {
   });
 
   it('Apply of a file with a problem leaves the run as it is and offers Show Problems', async () => {
-    if (!session()) await runAndWaitHealthy();
+    await runningAndHealthy();
     const pids = new Map(IDS.map((id) => [id, view(id)!.pid!]));
     // An input that names no component: the file parses, the pipeline is invalid.
     const doc = await setFileText(original.replace('inputs: [ticker]', 'inputs: [tickr]'));
@@ -391,7 +400,7 @@ describe('flowctl extension: the edit-run loop', function () {
   });
 
   it('Apply of a removed component stops it and takes it out of the tree; Apply of it again starts it in its own terminal', async () => {
-    if (!session()) await runAndWaitHealthy();
+    await runningAndHealthy();
     const pids = new Map(IDS.map((id) => [id, view(id)!.pid!]));
     const terminal = entry('counter-sink')?.terminal;
     const without = original.replace(/    - id: counter-sink[\s\S]*$/, '');
