@@ -80,7 +80,10 @@ test('every component carries the run marker; a setsid daemon is ended by stopAl
   assert.equal(sup.ownsProcess(daemon), true, 'the escaped daemon (by marker)');
   assert.equal(sup.ownsProcess(process.pid), false, 'the runner itself');
   const stranger = spawn('sleep', ['600'], { env: baseEnv, stdio: 'ignore' });
-  cleanups.push(() => void stranger.kill('SIGKILL'));
+  cleanups.push(async () => {
+    stranger.kill('SIGKILL');
+    await waitExit(stranger); // its /proc entry still names the test's marker until it has exited
+  });
   await waitUntil(() => processStartTime(stranger.pid!) !== undefined, 5000, 'the stranger');
   assert.equal(sup.ownsProcess(stranger.pid!), false, 'an unrelated process');
   assert.equal(sup.ownsProcess(stranger.pid!), false, 'cached answer stays the same');
@@ -166,7 +169,10 @@ test('a runner killed -9 in the middle of spawning 200 components (daemons among
 test('a recorded pid now used by an unrelated process is never signalled (start time differs, no marker)', async () => {
   const stateDir = newDir();
   const victim = spawn('sleep', ['600'], { env: baseEnv, stdio: 'ignore' });
-  cleanups.push(() => void victim.kill('SIGKILL'));
+  cleanups.push(async () => {
+    victim.kill('SIGKILL');
+    await waitExit(victim);
+  });
   await waitUntil(() => processStartTime(victim.pid!) !== undefined, 5000, 'the victim');
   // A journal of a dead runner that recorded this pid with another start time (its own child, long gone).
   const dead = spawn(process.execPath, ['-e', '0'], { stdio: 'ignore' });
