@@ -11,7 +11,7 @@ import type { AccessPolicy } from '../controlplane/access';
 import { exposureWarning } from '../controlplane/exposure';
 import type { Registry } from '../controlplane/registry';
 import { MemoryStorage } from '../controlplane/storage/memory';
-import { LmdbStorage } from '../controlplane/storage/lmdb';
+import type { Storage } from '../controlplane/storage/types';
 import { RunPresence } from '../runctl/presence';
 import { flowctlHome } from '../paths';
 import { fileNameFrom, safeJoin } from '../safePath';
@@ -61,11 +61,15 @@ export async function openControlPlane(
     if (opts.tls && opts.components !== 'external') {
       warn("the control plane serves TLS: components that dial it in plaintext (the Go flowctl-sdk, the legacy components, this project's SDK) cannot register");
     }
+    // LMDB (a native module, ~60 ms to load) only when the registry is persisted.
+    const storage: Storage = opts.noPersistence
+      ? new MemoryStorage()
+      : new (await import('../controlplane/storage/lmdb')).LmdbStorage(opts.dbPath ?? defaultRunDbPath(pipeline.file, pipeline.name));
     const server = await ControlPlaneServer.start({
       address,
       port,
       // An existing database is read by a child process first (lmdbCheck.ts); its folders are made 0700.
-      storage: opts.noPersistence ? new MemoryStorage() : new LmdbStorage(opts.dbPath ?? defaultRunDbPath(pipeline.file, pipeline.name)),
+      storage,
       access: {
         ...access,
         ownerToken: access?.ownerToken ?? presence.token,
