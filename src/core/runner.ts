@@ -258,6 +258,7 @@ export class Runner implements PipelineRunner {
       ? {}
       : {
           isRunProcess: (pid: number) => [...run.drivers.values()].some((d) => d.ownsProcess(pid)),
+          likelyPeers: () => [...run.drivers.values()].flatMap((d) => d.spawnedPids?.() ?? []),
           isRunPeer: (peer: PeerInfo) => isUnixPeer(peer.peer),
         };
     const placement = run.hub ? { placement: (r: Parameters<Hub['placement']['place']>[0]) => run.hub!.placement.place(r) } : undefined;
@@ -272,16 +273,7 @@ export class Runner implements PipelineRunner {
     run.emit({ type: 'controlPlane', endpoint: cp.endpoint, address: cp.address, port: cp.port });
     run.subscriptions.push(cp.events.on((e) => onRegistryEvent(run, e)));
 
-    // 5. The pipeline run record (the legacy service's run RPCs read it).
-    await cp.createRun({
-      runId: run.runId,
-      pipelineName: pipeline.metadata.name,
-      configYaml: readPipelineTextSync(run.file),
-      componentIds: components.map((c) => c.id),
-      logDir: logs.dir,
-    });
     run.subscriptions.push(cp.onStopRequested(run.runId, () => void this.stop('stopped through StopPipelineRun')));
-    aborted();
 
     // 6. The data plane: each edge opens once both of its ends have registered.
     const dp = new DataPlaneManager({
@@ -300,10 +292,25 @@ export class Runner implements PipelineRunner {
 
     // 7. Every component whose depends_on are met starts now, the others as their dependencies register.
     run.sequencer.request(components.map((c) => c.id));
+
+    // 8. The pipeline run record (the legacy service's run RPCs read it), written while the components boot:
+    // redacting the config parses the YAML once more, which the first spawn need not wait for. Nothing
+    // depends on it before the run is RUNNING; when it fails the start fails and stops what was started.
+    // The launches go on in microtasks (their spawns are synchronous): let them all spawn first.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    aborted();
+    await cp.createRun({
+      runId: run.runId,
+      pipelineName: pipeline.metadata.name,
+      configYaml: readPipelineTextSync(run.file),
+      componentIds: components.map((c) => c.id),
+      logDir: logs.dir,
+    });
+    aborted();
     await this.allUpAndWired(startup);
     aborted();
 
-    // 8. Go.
+    // 9. Go.
     await cp.updateRun({ runId: run.runId, status: RunStatus.RUNNING });
     aborted();
     run.metricsTimer = setInterval(() => this.publishMetrics(), METRICS_INTERVAL_MS);
