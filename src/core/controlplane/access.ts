@@ -44,6 +44,8 @@ export interface AccessPolicy {
    * whether the holder of an id is still alive).
    */
   isRunProcess?: (pid: number) => boolean | Promise<boolean>;
+  /** Processes likely at the other end of a connection (the ones the run spawned): looked at first (peerProcess.ts). */
+  likelyPeers?: () => Iterable<number>;
   /** For connections whose process could not be found (e.g. another network namespace); default: not of the run. */
   isRunPeer?: (peer: PeerInfo) => boolean | Promise<boolean>;
   /** Component (service) ids that processes outside the run may register, heartbeat and unregister. */
@@ -122,7 +124,7 @@ export class AccessControl {
     let pid: number | undefined;
     let uid: number | undefined;
     try {
-      ({ pid, uid } = await processOfPeer(peer, this.serverPort()));
+      ({ pid, uid } = await processOfPeer(peer, this.serverPort(), this.policy.likelyPeers));
     } catch {
       pid = undefined;
     }

@@ -68,4 +68,8 @@ export class ProcessDriver implements ComponentDriver {
   ownsProcess(pid: number): boolean {
     return this.supervisor.ownsProcess(pid);
   }
+
+  spawnedPids(): number[] {
+    return this.supervisor.spawnedPids();
+  }
 }

@@ -110,4 +110,6 @@ export interface ComponentDriver {
   killAll(): void;
   /** True when host process `pid` was started by this run through this driver (or descends from one). */
   ownsProcess(pid: number): boolean;
+  /** Host pids this driver started that are alive (optional): the control plane looks at them first to find who connected. */
+  spawnedPids?(): number[];
 }

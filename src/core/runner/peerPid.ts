@@ -23,7 +23,7 @@ async function parentOf(pid: number): Promise<number | undefined> {
  */
 export async function rootPidOfPeer(peer: string | undefined, serverPort: number, roots: number[]): Promise<number | undefined> {
   if (!peer || roots.length === 0) return undefined;
-  const { pid } = await processOfPeer(peer, serverPort);
+  const { pid } = await processOfPeer(peer, serverPort, () => roots);
   const wanted = new Set(roots);
   // Up the parent chain from the socket's owner: a descendant of a root ends at that root.
   for (let p = pid, hops = 0; p !== undefined && p > 1 && hops < 64; hops++) {

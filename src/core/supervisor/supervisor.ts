@@ -146,6 +146,11 @@ export class Supervisor {
     return out;
   }
 
+  /** The pids of the live processes this run spawned (the likely clients of its control plane). */
+  spawnedPids(): number[] {
+    return [...this.spawned.keys()];
+  }
+
   /**
    * True when `pid` belongs to this run: a process it spawned (same pid and start time), a member of
    * one of its live process groups, or a process carrying its marker (any descendant, daemons included).
