@@ -44,6 +44,8 @@ export { PipelineInvalidError, PipelinePreflightError } from './runner/errors';
 const METRICS_INTERVAL_MS = 1000;
 /** How long the start waits for the data-plane servers of registered components to answer. */
 const WIRING_WAIT_MS = 10_000;
+/** How long the run record waits for the first launches to spawn (it costs CPU the spawns need more). */
+const LAUNCH_HEAD_START_MS = 1_000;
 
 export function createRunner(options: RunnerOptions): PipelineRunner {
   return new Runner(options);
@@ -296,8 +298,13 @@ export class Runner implements PipelineRunner {
     // 8. The pipeline run record (the legacy service's run RPCs read it), written while the components boot:
     // redacting the config parses the YAML once more, which the first spawn need not wait for. Nothing
     // depends on it before the run is RUNNING; when it fails the start fails and stops what was started.
-    // The launches go on in microtasks (their spawns are synchronous): let them all spawn first.
-    await new Promise<void>((resolve) => setImmediate(resolve));
+    // The launches run as component actions (each awaits a free health port, then spawns): let them spawn
+    // first, waiting at most LAUNCH_HEAD_START_MS (a container start may take longer; it need not be waited for).
+    let headStart: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all(components.map((c) => run.comps.get(c.id)?.action)),
+      new Promise<void>((resolve) => (headStart = setTimeout(resolve, LAUNCH_HEAD_START_MS))),
+    ]).finally(() => clearTimeout(headStart));
     aborted();
     await cp.createRun({
       runId: run.runId,
