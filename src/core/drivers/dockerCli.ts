@@ -4,7 +4,12 @@
 // (a v28 CLI talks to a 20.10 engine at API 1.41). Every call runs in its own process group, so a Ctrl+C
 // in the terminal reaches the runner (which then stops containers in order) and not a `docker stop`
 // half-way through.
-import { execa } from 'execa';
+import type * as Execa from 'execa';
+
+/** execa, loaded on the first docker command: a run of processes only never needs it. */
+function execa(): typeof Execa.execa {
+  return (require('execa') as typeof Execa).execa;
+}
 
 export interface DockerCliOptions {
   /** The CLI to run (default `docker`, looked up on PATH). */
@@ -62,9 +67,9 @@ export class DockerCli {
 
   /** Runs one CLI command to its end; never rejects (look at exitCode / notFound / timedOut). */
   async exec(args: string[], opts: ExecOptions = {}): Promise<CliResult> {
-    let sub: ReturnType<typeof execa>;
+    let sub: ReturnType<typeof Execa.execa>;
     try {
-      sub = execa(this.command, args, {
+      sub = execa()(this.command, args, {
         env: this.envWith(opts.env),
         extendEnv: false,
         detached: true,
@@ -101,9 +106,9 @@ export class DockerCli {
 
   /** Starts a long-running CLI command (e.g. `docker logs --follow`) whose stdout/stderr are streamed. */
   follow(args: string[], handlers: FollowHandlers): Follower {
-    let sub: ReturnType<typeof execa>;
+    let sub: ReturnType<typeof Execa.execa>;
     try {
-      sub = execa(this.command, args, {
+      sub = execa()(this.command, args, {
         env: this.env,
         extendEnv: false,
         detached: true,
