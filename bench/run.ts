@@ -611,12 +611,22 @@ function containerJson(f: ContainerFigures) {
   return { rounds: f.rounds, image: f.image, skipped: f.skipped, process: mode(f.process), container: mode(f.container) };
 }
 
+/** Per-round ratios a[i] / b[i] as "min / median / max×" (two decimals). */
+function ratios(a: number[], b: number[]): string {
+  const r = a.map((x, i) => x / b[i]).filter((x) => Number.isFinite(x));
+  if (r.length === 0) return 'n/a';
+  return `${round(Math.min(...r), 2)} / ${round(median(r), 2)} / ${round(Math.max(...r), 2)}×`;
+}
+
 function cliRows(cli: Awaited<ReturnType<typeof cliStartups>>): Row[] {
   return [
     { what: `2. demo from the CLI: spawn → "Pipeline is running" (${CLI_RUNS})`, value: mmm(cli.running, ' ms'), target: '< 500 ms', ok: median(cli.running) < TARGETS.cliStartMs },
     { what: '   floor: spawn → exit of `flowctl --version`', value: mmm(cli.floor, ' ms') },
     { what: '   floor: bare node + 4 bare node children, each connected back', value: mmm(cli.tree, ' ms') },
     { what: '   floor: the same, each child loading the SDK bundle first', value: mmm(cli.treeSdk, ' ms') },
+    // Each round measures the floors right before its demo run: per-round ratios follow the machine's load.
+    { what: '   demo ÷ SDK floor, per round (min / median / max)', value: ratios(cli.running, cli.treeSdk) },
+    { what: '   demo ÷ bare-node floor, per round (min / median / max)', value: ratios(cli.running, cli.tree) },
   ];
 }
 
