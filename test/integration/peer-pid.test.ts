@@ -4,6 +4,7 @@ import * as assert from 'node:assert/strict';
 import * as net from 'node:net';
 import { spawn } from 'node:child_process';
 import { rootPidOfPeer } from '../../src/core/runner/peerPid';
+import { processOfPeer } from '../../src/core/controlplane/peerProcess';
 
 test('a connection from a grandchild process is attributed to the child we spawned', { skip: process.platform !== 'linux' }, async (t) => {
   const sockets: net.Socket[] = [];
@@ -26,4 +27,34 @@ test('a connection from a grandchild process is attributed to the child we spawn
   assert.equal(await rootPidOfPeer(peer, port, [other.pid!, child.pid!]), child.pid);
   assert.equal(await rootPidOfPeer(peer, port, [other.pid!]), undefined, 'not attributed to an unrelated process');
   assert.equal(await rootPidOfPeer('ipv4:127.0.0.1:1', port, [child.pid!]), undefined, 'unknown port');
+});
+
+test('processOfPeer: the likely processes are looked at first, and a wrong guess still finds the real holder', { skip: process.platform !== 'linux' }, async (t) => {
+  const sockets: net.Socket[] = [];
+  const server = net.createServer((s) => sockets.push(s));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as net.AddressInfo).port;
+  const script = `require('net').connect(${port},'127.0.0.1',()=>console.log('connected'));setInterval(()=>{},1000)`;
+  const client = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const other = spawn(process.execPath, ['-e', 'setInterval(()=>{},1000)'], { stdio: 'ignore' });
+  t.after(() => {
+    client.kill('SIGKILL');
+    other.kill('SIGKILL');
+    for (const s of sockets) s.destroy();
+    server.close();
+  });
+  await new Promise<void>((r) => client.stdout!.once('data', () => r()));
+  while (sockets.length === 0) await new Promise((r) => setTimeout(r, 10));
+  const peer = `ipv4:127.0.0.1:${sockets[0].remotePort}`;
+  let asked = 0;
+  const hit = await processOfPeer(peer, port, () => {
+    asked++;
+    return [other.pid!, client.pid!];
+  });
+  assert.equal(hit.pid, client.pid, 'found among the likely processes');
+  assert.equal(asked, 1, 'the hint is asked once per lookup batch');
+  // A guess that holds no such socket: the /proc walk still finds the client.
+  assert.equal((await processOfPeer(peer, port, () => [other.pid!])).pid, client.pid);
+  assert.equal((await processOfPeer(peer, port)).pid, client.pid, 'and without a hint, as before');
+  assert.equal((await processOfPeer('ipv4:127.0.0.1:1', port, () => [client.pid!])).pid, undefined, 'unknown port');
 });
