@@ -95,9 +95,39 @@ class Redactor {
   }
 }
 
+/**
+ * Recent answers of redactPipelineConfig (a pure function of its text). A persisted registry re-checks every
+ * stored run's config when it opens (up to 100 per pipeline, mostly the same file's text): each distinct text
+ * is parsed once per process instead of once per run. Only texts that hold nothing to redact are kept (the
+ * answer is the text itself), so no secret stays in memory through it. Bounded by entries and characters.
+ */
+const memo = new Set<string>();
+let memoChars = 0;
+const MEMO_MAX_ENTRIES = 64;
+const MEMO_MAX_CHARS = 4 * 1024 * 1024;
+
+function remember(text: string, result: string): string {
+  if (result !== text) return result;
+  const size = text.length;
+  if (size > MEMO_MAX_CHARS / 4) return result;
+  while (memo.size >= MEMO_MAX_ENTRIES || (memo.size > 0 && memoChars + size > MEMO_MAX_CHARS)) {
+    const oldest = memo.keys().next().value as string;
+    memo.delete(oldest);
+    memoChars -= oldest.length;
+  }
+  memo.add(text);
+  memoChars += size;
+  return result;
+}
+
 /** The config with its secrets replaced by REDACTED (see the header). Idempotent. */
 export function redactPipelineConfig(text: string): string {
   if (text === '') return text;
+  if (memo.has(text)) return text;
+  return remember(text, redact(text));
+}
+
+function redact(text: string): string {
   let docs: Document[];
   try {
     docs = parseAllDocuments(text, { prettyErrors: false }) as Document[];
