@@ -30,14 +30,30 @@ const cp = new BenchControlPlane(process.env.FLOWCTL_ENDPOINT ?? '');
 const timers: NodeJS.Timeout[] = [];
 let beats = 0;
 let failures = 0;
+/** Failed heartbeats by gRPC status name (DEADLINE_EXCEEDED, …): printed every 10 s while there are new ones. */
+const failedBy = new Map<string, number>();
 let stopping = false;
+
+const STATUS_NAMES: Record<number, string> = { 1: 'CANCELLED', 4: 'DEADLINE_EXCEEDED', 5: 'NOT_FOUND', 7: 'PERMISSION_DENIED', 8: 'RESOURCE_EXHAUSTED', 13: 'INTERNAL', 14: 'UNAVAILABLE' };
+function failed(err: { code?: number }): void {
+  failures++;
+  const name = STATUS_NAMES[err?.code ?? -1] ?? `code ${err?.code ?? '?'}`;
+  failedBy.set(name, (failedBy.get(name) ?? 0) + 1);
+}
+const failureText = () => [...failedBy].map(([k, v]) => `${k} ${v}`).join(', ');
+let reported = 0;
+setInterval(() => {
+  if (failures === reported) return;
+  reported = failures;
+  console.log(`ext-heartbeats ${own}: ${beats} heartbeats, ${failures} failed (${failureText()})`);
+}, 10_000).unref();
 
 function stop(): void {
   if (stopping) return;
   stopping = true;
   for (const t of timers) clearInterval(t);
   cp.close();
-  console.log(`ext-heartbeats ${own}: ${beats} heartbeats sent, ${failures} failed`);
+  console.log(`ext-heartbeats ${own}: ${beats} heartbeats sent, ${failures} failed${failures ? ` (${failureText()})` : ''}`);
   process.exit(0);
 }
 process.on('SIGTERM', stop);
@@ -62,7 +78,7 @@ function startHeartbeats(ids: string[]): void {
       const status = i % 10 === 0 && (churning || flip) ? ((flip = !flip) ? 3 : 2) : 0;
       cp.heartbeat(id, { beats: String(++beats) }, status).then(
         () => undefined,
-        () => void failures++,
+        failed,
       );
     };
     // Spread the ids over the interval so the control plane sees a steady rate, not bursts.
@@ -103,9 +119,6 @@ async function main(): Promise<void> {
     if (status !== RUN_STARTING) break;
     await registerAll(extras).catch((err: Error) => console.error(`re-register: ${err.message}`));
   }
-  setInterval(() => {
-    if (failures) console.log(`ext-heartbeats ${own}: ${beats} heartbeats, ${failures} failed`);
-  }, 10_000);
 }
 
 main().catch((err: Error) => {
