@@ -48,6 +48,8 @@ const GRAPH_ONLY = process.env.BENCH_GRAPH_ONLY === '1';
 /** BENCH_HEARTBEATS_ONLY=1: only the N-component phase (start, heartbeat window, live graph), no graph sizes, no flood. */
 const HEARTBEATS_ONLY = process.env.BENCH_HEARTBEATS_ONLY === '1';
 /** BENCH_START_ATTEMPTS: starts of the N-component pipeline tried before giving up (default 2). */
+const START_ATTEMPTS = Number(process.env.BENCH_START_ATTEMPTS ?? 2);
+if (!(Number.isInteger(START_ATTEMPTS) && START_ATTEMPTS >= 1)) throw new Error(`BENCH_START_ATTEMPTS must be a positive integer (got ${process.env.BENCH_START_ATTEMPTS})`);
 /** BENCH_CLI_FLOOR=0 skips the floor: the same N components started by `flowctl run` after the host session. */
 const CLI_FLOOR = process.env.BENCH_CLI_FLOOR !== '0' && !GRAPH_ONLY;
 if (!(HEARTBEAT_MS > 0)) throw new Error(`BENCH_HEARTBEAT_MS must be a positive number (got ${process.env.BENCH_HEARTBEAT_MS})`);
@@ -315,7 +317,7 @@ async function main(): Promise<void> {
       graphFiles,
       graphOnly: GRAPH_ONLY,
       heartbeatsOnly: HEARTBEATS_ONLY,
-      startAttempts: Number(process.env.BENCH_START_ATTEMPTS ?? 2),
+      startAttempts: START_ATTEMPTS,
     };
     fs.writeFileSync(path.join(workspace, 'bench-config.json'), JSON.stringify(cfg, null, 2));
     console.log(`bench:extension — ${COMPONENTS} components (${DRIVERS} Node drivers + ${COMPONENTS - DRIVERS} sleep placeholders), heartbeat every ${HEARTBEAT_MS} ms, ${SECONDS} s windows; workspace ${workspace}`);
