@@ -30,6 +30,8 @@ const cp = new BenchControlPlane(process.env.FLOWCTL_ENDPOINT ?? '');
 const timers: NodeJS.Timeout[] = [];
 let beats = 0;
 let failures = 0;
+/** Heartbeat ticks skipped because the id's previous heartbeat was still unanswered (a slow control plane). */
+let skipped = 0;
 /** Failed heartbeats by gRPC status name (DEADLINE_EXCEEDED, …): printed every 10 s while there are new ones. */
 const failedBy = new Map<string, number>();
 let stopping = false;
@@ -41,11 +43,12 @@ function failed(err: { code?: number }): void {
   failedBy.set(name, (failedBy.get(name) ?? 0) + 1);
 }
 const failureText = () => [...failedBy].map(([k, v]) => `${k} ${v}`).join(', ');
-let reported = 0;
+let reported = '';
 setInterval(() => {
-  if (failures === reported) return;
-  reported = failures;
-  console.log(`ext-heartbeats ${own}: ${beats} heartbeats, ${failures} failed (${failureText()})`);
+  const now = `${failures}/${skipped}`;
+  if (now === reported || (!failures && !skipped)) return;
+  reported = now;
+  console.log(`ext-heartbeats ${own}: ${beats} heartbeats, ${failures} failed (${failureText()}), ${skipped} skipped while the last was unanswered`);
 }, 10_000).unref();
 
 function stop(): void {
@@ -53,7 +56,7 @@ function stop(): void {
   stopping = true;
   for (const t of timers) clearInterval(t);
   cp.close();
-  console.log(`ext-heartbeats ${own}: ${beats} heartbeats sent, ${failures} failed${failures ? ` (${failureText()})` : ''}`);
+  console.log(`ext-heartbeats ${own}: ${beats} heartbeats sent, ${failures} failed${failures ? ` (${failureText()})` : ''}, ${skipped} skipped`);
   process.exit(0);
 }
 process.on('SIGTERM', stop);
@@ -73,12 +76,25 @@ if (churnFile) {
 function startHeartbeats(ids: string[]): void {
   ids.forEach((id, i) => {
     let flip = false;
+    let inFlight = false;
     const beat = () => {
+      // One heartbeat in flight per id, as a real component (flowctl's Go SDK: a ticker and a blocking
+      // call, so a slow control plane slows its heartbeats down). Firing one every interval whatever
+      // became of the last one kept up to 10 per id queued (10 s deadline) once the control plane fell
+      // behind: it then served mostly calls whose callers had given up, and never caught up again.
+      if (inFlight) {
+        skipped++;
+        return;
+      }
+      inFlight = true;
       // UNKNOWN keeps the current status: a churned id is made healthy again explicitly.
       const status = i % 10 === 0 && (churning || flip) ? ((flip = !flip) ? 3 : 2) : 0;
       cp.heartbeat(id, { beats: String(++beats) }, status).then(
-        () => undefined,
-        failed,
+        () => void (inFlight = false),
+        (err) => {
+          inFlight = false;
+          failed(err);
+        },
       );
     };
     // Spread the ids over the interval so the control plane sees a steady rate, not bursts.
