@@ -285,10 +285,19 @@ async function graphUpdates(api: FlowctlExtensionApi, cfg: BenchConfig, file: st
   const t0 = performance.now();
   const previous = graph.stats.rendered?.signature;
   try {
-    await maybeProfiled(cfg, profiles, 'firstDraw', async () => {
-      await vscode.commands.executeCommand('flowctl.showGraph', vscode.Uri.file(file));
-      await waitFor('the graph of the running pipeline laid out', () => graph.stats.rendered?.nodes === cfg.components && graph.stats.rendered.signature !== previous, 300_000, 250);
-    }, 'graph');
+    // What the panel has done so far, every 30 s while the first draw is awaited (a slow draw shows where it is).
+    const progress = setInterval(() => {
+      const s = graph.stats;
+      log(`graph: first draw +${((performance.now() - t0) / 1000).toFixed(0)} s: renders ${s.renders} (last ${s.rendered?.nodes ?? '-'} nodes), live posts ${s.livePosts}, applied ${s.applied}, errors ${s.errors.length}`);
+    }, 30_000);
+    try {
+      await maybeProfiled(cfg, profiles, 'firstDraw', async () => {
+        await vscode.commands.executeCommand('flowctl.showGraph', vscode.Uri.file(file));
+        await waitFor('the graph of the running pipeline laid out', () => graph.stats.rendered?.nodes === cfg.components && graph.stats.rendered.signature !== previous, 600_000, 250);
+      }, 'graph');
+    } finally {
+      clearInterval(progress);
+    }
   } catch (err) {
     return { error: String((err as Error).message), errors: graph.stats.errors };
   }
