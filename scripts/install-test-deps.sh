@@ -2,7 +2,9 @@
 # Installs what the VS Code tests need on a Debian 12 machine that reaches only the npm registry
 # and Debian's packages (see shared/reference/vscode-test-host.md):
 #   - Debian packages: a C toolchain and headers for code-server's native modules, ripgrep, chromium,
-#     python3-grpcio and python3-debugpy (a Python component on gRPC C-core, debugged through debugpy), docker-compose (`flowctl translate` output is checked with `docker-compose config`);
+#     python3-grpcio and python3-debugpy (a Python component on gRPC C-core, debugged through debugpy),
+#     golang-go, delve, golang-google-grpc-dev and golang-google-protobuf-dev (a Go component on grpc-go, built
+#     in GOPATH mode from Debian's Go libraries and debugged through Delve), docker-compose (`flowctl translate` output is checked with `docker-compose config`);
 #   - a Docker engine for the container tests: Debian's docker.io, and `dockerd` started in the
 #     background when none answers (no systemd needed; log in .cache/dockerd.log); the test images are
 #     built from local files by scripts/docker-test-images.sh when the tests first need them;
@@ -14,7 +16,7 @@ set -euo pipefail
 CODE_SERVER_VERSION=4.100.3
 RIPGREP_CACHE_NAME=vscode-ripgrep-cache-1.15.11
 RIPGREP_ARCHIVE=ripgrep-v13.0.0-10-x86_64-unknown-linux-musl.tar.gz
-APT_PACKAGES=(build-essential python3 pkg-config libkrb5-dev ripgrep chromium openssl python3-grpcio python3-debugpy docker.io docker-compose)
+APT_PACKAGES=(build-essential python3 pkg-config libkrb5-dev ripgrep chromium openssl python3-grpcio python3-debugpy golang-go delve golang-google-grpc-dev golang-google-protobuf-dev docker.io docker-compose)
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 CS_DIR="$ROOT/.cache/code-server"

@@ -71,8 +71,15 @@ function themeIcon(spec: IconSpec): vscode.ThemeIcon {
   return new vscode.ThemeIcon(spec.id, spec.color ? new vscode.ThemeColor(spec.color) : undefined);
 }
 
-/** When more than this share of the components changed since the last refresh, the whole tree is refreshed. */
+/**
+ * When more than this share of the components changed since the last refresh, and more than
+ * FULL_REFRESH_MIN rows, the whole tree is refreshed (one refresh is cheaper than hundreds of item
+ * refreshes). Small trees always get item refreshes: a whole-tree refresh re-renders every row and
+ * closes a tooltip that is about to open (VS Code asks for it only after its hover delay), so with
+ * a run and a connected view side by side tooltips never appeared.
+ */
 const FULL_REFRESH_SHARE = 0.5;
+const FULL_REFRESH_MIN = 64;
 /**
  * A row whose tooltip was just asked for (VS Code resolves it on hover) is not re-rendered for this
  * long: re-rendering a row closes its tooltip, and the figures change every second.
@@ -234,7 +241,7 @@ export class ServicesTreeProvider implements vscode.TreeDataProvider<ServiceNode
     if (held.length) this.retryAfterHolds();
     if (nodes.length === 0) return;
     this.refreshCount++;
-    if (nodes.length > total * FULL_REFRESH_SHARE && this.holds.size === 0) {
+    if (nodes.length > Math.max(FULL_REFRESH_MIN, total * FULL_REFRESH_SHARE) && this.holds.size === 0) {
       this.fullRefreshCount++;
       this.changed.fire();
     } else {

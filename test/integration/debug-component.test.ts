@@ -9,42 +9,12 @@ import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Runner } from '../../src/core/runner';
-import { ComponentDebugger, DebugError } from '../../src/core/debug';
-import type { ComponentView } from '../../src/core/events';
+import { DebugError } from '../../src/core/debug';
 import { waitFor } from '../helpers/net';
 import { DapClient } from '../helpers/dap';
 import { repoRoot } from '../helpers/paths';
-import { fixture, markedProcesses, node, runEnv, writePipeline, type RunEnv } from './run-helpers';
-
-function host(t: { after(fn: () => void | Promise<void>): void }, env: RunEnv, file: string) {
-  process.env.FLOWCTL_HOME = env.home;
-  const runner = new Runner({ file, port: 0, noPersistence: true, stateDir: env.home, logDir: path.join(env.dir, 'logs'), shutdownGraceMs: 5000, env: { FLOWCTL_TEST_MARKER: env.marker } });
-  const said: string[] = [];
-  const notices: string[] = [];
-  runner.onEvent((e) => {
-    if (e.type === 'notice') notices.push(`${e.level}: ${e.message}`);
-  });
-  t.after(() => runner.forceStop('test over'));
-  const debug = new ComponentDebugger(runner, (id, level, message) => said.push(`${level} [${id}] ${message}`));
-  const view = (id: string): ComponentView => runner.snapshot().components.find((c) => c.id === id)!;
-  return { runner, debug, said, notices, view };
-}
-
-function seqs(file: string): number[] {
-  if (!fs.existsSync(file)) return [];
-  return fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { seq: number }).seq);
-}
-
-/** Strictly increasing from 1 with nothing missing. */
-function assertComplete(list: number[], label: string): void {
-  assert.ok(list.length > 0, `${label}: no events`);
-  list.forEach((s, i) => assert.equal(s, i + 1, `${label}: position ${i} holds ${s}`));
-}
-
-function cmdline(pid: number): string[] {
-  return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
-}
+import { fixture, markedProcesses, node, runEnv, writePipeline } from './run-helpers';
+import { assertComplete, breakpointLine, cmdline, host, seqs } from './debug-helpers';
 
 function pipeline(extra = ''): string {
   return `apiVersion: flowctl/v1
@@ -172,12 +142,6 @@ ${wrapped('plain', '')}${wrapped('wrapped', '      debug: { runtime: node }\n')}
 });
 
 /** The 1-based line of `py_sink.py` marked BREAKPOINT (inside record(), called once per event). */
-function breakpointLine(script: string): number {
-  const i = fs.readFileSync(script, 'utf8').split('\n').findIndex((l) => l.includes('# BREAKPOINT'));
-  assert.ok(i >= 0, 'py_sink.py has its BREAKPOINT line');
-  return i + 1;
-}
-
 const PYTHON = '/usr/bin/python3'; // Debian's, where python3-grpcio and python3-debugpy are installed
 const hasDebugpy = (() => {
   try {
