@@ -10,7 +10,7 @@
 //   4. the pipeline graph: ELK layout and SVG render time at 20/200/1,000 nodes (min/median/max over
 //      BENCH_GRAPH_ROUNDS rounds, timed inside the webview), and with the 1,000 live components of
 //      phase 2 the live-update cost per second (extension host and webview) and the host's lag.
-// BENCH_GRAPH_ONLY=1 runs only the graph layout/render part (quick).
+// BENCH_GRAPH_ONLY=1 runs only the graph layout/render part (quick); BENCH_HEARTBEATS_ONLY=1 only the N-component phase.
 // A thousand Node processes do not fit here (one is ~40-50 MB RSS: 40-50 GB), so the pipeline has
 // 1,000 real components of which BENCH_DRIVERS (50) are Node drivers (bench/components/ext-heartbeats)
 // that each register and heartbeat their own id plus 19 others through the flowctl.v1 API; the
@@ -45,6 +45,11 @@ const TARGETS = { activationMs: 2000, treeRefreshesPerSecond: 4, lagP99Ms: 50 };
 const GRAPH_SIZES = [20, 200, 1000];
 const GRAPH_ROUNDS = Number(process.env.BENCH_GRAPH_ROUNDS ?? 5);
 const GRAPH_ONLY = process.env.BENCH_GRAPH_ONLY === '1';
+/** BENCH_HEARTBEATS_ONLY=1: only the N-component phase (start, heartbeat window, live graph), no graph sizes, no flood. */
+const HEARTBEATS_ONLY = process.env.BENCH_HEARTBEATS_ONLY === '1';
+/** BENCH_START_ATTEMPTS: starts of the N-component pipeline tried before giving up (default 2). */
+const START_ATTEMPTS = Number(process.env.BENCH_START_ATTEMPTS ?? 2);
+if (!(Number.isInteger(START_ATTEMPTS) && START_ATTEMPTS >= 1)) throw new Error(`BENCH_START_ATTEMPTS must be a positive integer (got ${process.env.BENCH_START_ATTEMPTS})`);
 /** BENCH_CLI_FLOOR=0 skips the floor: the same N components started by `flowctl run` after the host session. */
 const CLI_FLOOR = process.env.BENCH_CLI_FLOOR !== '0' && !GRAPH_ONLY;
 if (!(HEARTBEAT_MS > 0)) throw new Error(`BENCH_HEARTBEAT_MS must be a positive number (got ${process.env.BENCH_HEARTBEAT_MS})`);
@@ -311,6 +316,8 @@ async function main(): Promise<void> {
       profileDir: PROFILE_DIR,
       graphFiles,
       graphOnly: GRAPH_ONLY,
+      heartbeatsOnly: HEARTBEATS_ONLY,
+      startAttempts: START_ATTEMPTS,
     };
     fs.writeFileSync(path.join(workspace, 'bench-config.json'), JSON.stringify(cfg, null, 2));
     console.log(`bench:extension — ${COMPONENTS} components (${DRIVERS} Node drivers + ${COMPONENTS - DRIVERS} sleep placeholders), heartbeat every ${HEARTBEAT_MS} ms, ${SECONDS} s windows; workspace ${workspace}`);
@@ -324,7 +331,8 @@ async function main(): Promise<void> {
         workspace,
         extensionDevelopmentPath: REPO_ROOT,
         testsEntry: ENTRY,
-        timeoutMs: 15 * 60_000,
+        // A thousand components on a busy 2-core machine: the start alone took 7-9 min here (load 12-18).
+        timeoutMs: Number(process.env.BENCH_HOST_TIMEOUT_MIN ?? 30) * 60_000,
         name: 'bench-extension',
         // The placeholders register through their driver, which re-registers them once a second until the
         // run is RUNNING: on a loaded machine that can take longer than the default 30 s after a spawn.
@@ -347,7 +355,7 @@ async function main(): Promise<void> {
     const resultsFile = path.join(workspace, 'results.json');
     if (!fs.existsSync(resultsFile)) throw new Error('the in-host bench wrote no results.json');
     const r = JSON.parse(fs.readFileSync(resultsFile, 'utf8'));
-    const reference = await nodeReference(graphFiles).catch((err: Error) => {
+    const reference = HEARTBEATS_ONLY ? {} : await nodeReference(graphFiles).catch((err: Error) => {
       console.error(`reference layout in Node failed: ${err.message}`);
       return {} as Record<string, SpreadFig>;
     });

@@ -30,14 +30,33 @@ const cp = new BenchControlPlane(process.env.FLOWCTL_ENDPOINT ?? '');
 const timers: NodeJS.Timeout[] = [];
 let beats = 0;
 let failures = 0;
+/** Heartbeat ticks skipped because the id's previous heartbeat was still unanswered (a slow control plane). */
+let skipped = 0;
+/** Failed heartbeats by gRPC status name (DEADLINE_EXCEEDED, …): printed every 10 s while there are new ones. */
+const failedBy = new Map<string, number>();
 let stopping = false;
+
+const STATUS_NAMES: Record<number, string> = { 1: 'CANCELLED', 4: 'DEADLINE_EXCEEDED', 5: 'NOT_FOUND', 7: 'PERMISSION_DENIED', 8: 'RESOURCE_EXHAUSTED', 13: 'INTERNAL', 14: 'UNAVAILABLE' };
+function failed(err: { code?: number }): void {
+  failures++;
+  const name = STATUS_NAMES[err?.code ?? -1] ?? `code ${err?.code ?? '?'}`;
+  failedBy.set(name, (failedBy.get(name) ?? 0) + 1);
+}
+const failureText = () => [...failedBy].map(([k, v]) => `${k} ${v}`).join(', ');
+let reported = '';
+setInterval(() => {
+  const now = `${failures}/${skipped}`;
+  if (now === reported || (!failures && !skipped)) return;
+  reported = now;
+  console.log(`ext-heartbeats ${own}: ${beats} heartbeats, ${failures} failed (${failureText()}), ${skipped} skipped while the last was unanswered`);
+}, 10_000).unref();
 
 function stop(): void {
   if (stopping) return;
   stopping = true;
   for (const t of timers) clearInterval(t);
   cp.close();
-  console.log(`ext-heartbeats ${own}: ${beats} heartbeats sent, ${failures} failed`);
+  console.log(`ext-heartbeats ${own}: ${beats} heartbeats sent, ${failures} failed${failures ? ` (${failureText()})` : ''}, ${skipped} skipped`);
   process.exit(0);
 }
 process.on('SIGTERM', stop);
@@ -57,12 +76,25 @@ if (churnFile) {
 function startHeartbeats(ids: string[]): void {
   ids.forEach((id, i) => {
     let flip = false;
+    let inFlight = false;
     const beat = () => {
+      // One heartbeat in flight per id, as a real component (flowctl's Go SDK: a ticker and a blocking
+      // call, so a slow control plane slows its heartbeats down). Firing one every interval whatever
+      // became of the last one kept up to 10 per id queued (10 s deadline) once the control plane fell
+      // behind: it then served mostly calls whose callers had given up, and never caught up again.
+      if (inFlight) {
+        skipped++;
+        return;
+      }
+      inFlight = true;
       // UNKNOWN keeps the current status: a churned id is made healthy again explicitly.
       const status = i % 10 === 0 && (churning || flip) ? ((flip = !flip) ? 3 : 2) : 0;
       cp.heartbeat(id, { beats: String(++beats) }, status).then(
-        () => undefined,
-        () => void failures++,
+        () => void (inFlight = false),
+        (err) => {
+          inFlight = false;
+          failed(err);
+        },
       );
     };
     // Spread the ids over the interval so the control plane sees a steady rate, not bursts.
@@ -103,9 +135,6 @@ async function main(): Promise<void> {
     if (status !== RUN_STARTING) break;
     await registerAll(extras).catch((err: Error) => console.error(`re-register: ${err.message}`));
   }
-  setInterval(() => {
-    if (failures) console.log(`ext-heartbeats ${own}: ${beats} heartbeats, ${failures} failed`);
-  }, 10_000);
 }
 
 main().catch((err: Error) => {

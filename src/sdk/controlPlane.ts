@@ -1,5 +1,6 @@
 // The component's side of flowctl.v1.ControlPlaneService: register (retrying with backoff while
-// the control plane is unreachable), heartbeat at a fixed interval, re-register when the control
+// the control plane is unreachable), heartbeat at a fixed interval (one heartbeat in flight at a
+// time: a tick while the last is unanswered is skipped), re-register when the control
 // plane no longer knows us (it restarted), unregister on stop.
 import * as fs from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
@@ -61,6 +62,9 @@ export class ControlPlaneLink {
   private unreachableLogged = false;
   serviceId?: string;
   heartbeatsSent = 0;
+  /** Heartbeat ticks skipped because the previous heartbeat was still unanswered (a slow control plane). */
+  heartbeatsSkipped = 0;
+  private heartbeatInFlight = false;
 
   constructor(private readonly opts: ControlPlaneLinkOptions) {
     const Ctor = protos().v1.ControlPlaneService;
@@ -132,8 +136,27 @@ export class ControlPlaneLink {
     this.timer = setInterval(() => void this.heartbeat(), this.opts.heartbeatMs);
   }
 
+  /**
+   * One heartbeat. While the previous one is still unanswered this tick is skipped (resolves at once):
+   * a control plane that falls behind then sees fewer heartbeats, not a growing queue of calls whose
+   * answers nobody waits for any more (flowctl's Go SDK behaves the same: a ticker and a blocking call).
+   */
   async heartbeat(): Promise<void> {
     if (this.closed || !this.serviceId || this.registering) return;
+    if (this.heartbeatInFlight) {
+      this.heartbeatsSkipped++;
+      return;
+    }
+    this.heartbeatInFlight = true;
+    try {
+      await this.beatOnce();
+    } finally {
+      this.heartbeatInFlight = false;
+    }
+  }
+
+  private async beatOnce(): Promise<void> {
+    if (!this.serviceId) return;
     try {
       await this.unary('Heartbeat', { service_id: this.serviceId, status: this.opts.status(), metrics: this.opts.metrics() });
       this.heartbeatsSent++;

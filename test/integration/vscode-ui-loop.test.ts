@@ -124,7 +124,7 @@ test('the edit-run loop in a real VS Code: terminals, focus, health, All Logs, c
       step(`welcome: "${welcomeText.trim()}"`);
 
       // Run from the lens; the status bar reaches 4/4 and speaks plain words.
-      await codeLens(page, 'Run Pipeline').waitFor({ timeout: 60_000 });
+      await codeLens(page, 'Run Pipeline').waitFor({ timeout: 120_000 }); // the extension activates and the lens is asked for: slow at load 15-20
       await codeLens(page, 'Run Pipeline').click();
       await allHealthy();
       const label = await until('the status bar accessible label', async () => {

@@ -3,7 +3,7 @@
 import type { Locator, Page } from 'playwright-core';
 
 /** Opens a workspace file the way a user does: Ctrl+P, type its name, Enter; waits for its tab. */
-export async function quickOpen(page: Page, relPath: string, timeoutMs = 20_000): Promise<void> {
+export async function quickOpen(page: Page, relPath: string, timeoutMs = 90_000): Promise<void> {
   const name = relPath.split('/').pop()!;
   const tab = page.locator('.tabs-container .tab', { hasText: name });
   const deadline = Date.now() + timeoutMs;

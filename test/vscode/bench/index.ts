@@ -43,6 +43,10 @@ export interface BenchConfig {
   graphFiles?: Array<{ nodes: number; file: string; rounds: number }>;
   /** Only the graph layout/render part. */
   graphOnly?: boolean;
+  /** Only the heartbeat phase (no graph sizes, no flood): to look at the N-component start on its own. */
+  heartbeatsOnly?: boolean;
+  /** Starts of the N-component pipeline tried before giving up (default 2). */
+  startAttempts?: number;
 }
 
 export interface Spread {
@@ -158,12 +162,28 @@ async function heartbeatPhase(api: FlowctlExtensionApi, cfg: BenchConfig): Promi
     } catch (err) {
       const message = String((err as Error)?.message ?? err);
       if (message.includes('did not start')) startFailures.push(message);
-      if (attempt >= 2 || !message.includes('did not start')) throw Object.assign(err as Error, { startFailures });
+      if (attempt >= (cfg.startAttempts ?? 2) || !message.includes('did not start')) throw Object.assign(err as Error, { startFailures });
       log(`heartbeats: start failed (${message.split('\n')[0]}); trying once more`);
       await api.context.stopAll('bench retry');
       await sleep(5000);
     }
   }
+}
+
+/** Registered components, placeholders started, and this process's open files and memory. */
+function startProgress(api: FlowctlExtensionApi, file: string, cfg: BenchConfig): string {
+  const comps = api.context.session(file)?.snapshot().components ?? [];
+  const registered = comps.filter((c) => c.phase === 'running').length;
+  const withPid = comps.filter((c) => c.pid).length;
+  let up = '?';
+  let fds = '?';
+  try {
+    if (cfg.upDir) up = String(fs.readdirSync(cfg.upDir).length);
+    fds = String(fs.readdirSync('/proc/self/fd').length);
+  } catch {
+    /* not Linux */
+  }
+  return `registered ${registered}/${comps.length}, with a process ${withPid}, placeholders up ${up}, open fds ${fds}, rss ${round(process.memoryUsage().rss / 2 ** 20)} MB`;
 }
 
 async function heartbeatAttempt(api: FlowctlExtensionApi, cfg: BenchConfig): Promise<Record<string, unknown>> {
@@ -183,7 +203,9 @@ async function heartbeatAttempt(api: FlowctlExtensionApi, cfg: BenchConfig): Pro
   const run = maybeProfiled(cfg, profiles, 'start', async () => vscode.commands.executeCommand('flowctl.runPipeline', vscode.Uri.file(file)), 'heartbeats');
   // The start-up (1,000 terminals, spawns, registrations) is itself a load; sample it too.
   const startLag = measureLag(1000, () => run.then(undefined, () => undefined));
-  await run;
+  // Progress of the start every 10 s (a start that stops shows where, and what this process holds then).
+  const progress = setInterval(() => log(`heartbeats: start +${((performance.now() - t0) / 1000).toFixed(0)} s: ${startProgress(api, file, cfg)}`), 10_000);
+  await run.finally(() => clearInterval(progress));
   const startMs = performance.now() - t0;
   watch.dispose();
   const terminalsMs = runnerStartedAt !== undefined ? runnerStartedAt - t0 : undefined;
@@ -263,10 +285,19 @@ async function graphUpdates(api: FlowctlExtensionApi, cfg: BenchConfig, file: st
   const t0 = performance.now();
   const previous = graph.stats.rendered?.signature;
   try {
-    await maybeProfiled(cfg, profiles, 'firstDraw', async () => {
-      await vscode.commands.executeCommand('flowctl.showGraph', vscode.Uri.file(file));
-      await waitFor('the graph of the running pipeline laid out', () => graph.stats.rendered?.nodes === cfg.components && graph.stats.rendered.signature !== previous, 300_000, 250);
-    }, 'graph');
+    // What the panel has done so far, every 30 s while the first draw is awaited (a slow draw shows where it is).
+    const progress = setInterval(() => {
+      const s = graph.stats;
+      log(`graph: first draw +${((performance.now() - t0) / 1000).toFixed(0)} s: renders ${s.renders} (last ${s.rendered?.nodes ?? '-'} nodes), live posts ${s.livePosts}, applied ${s.applied}, errors ${s.errors.length}`);
+    }, 30_000);
+    try {
+      await maybeProfiled(cfg, profiles, 'firstDraw', async () => {
+        await vscode.commands.executeCommand('flowctl.showGraph', vscode.Uri.file(file));
+        await waitFor('the graph of the running pipeline laid out', () => graph.stats.rendered?.nodes === cfg.components && graph.stats.rendered.signature !== previous, 600_000, 250);
+      }, 'graph');
+    } finally {
+      clearInterval(progress);
+    }
   } catch (err) {
     return { error: String((err as Error).message), errors: graph.stats.errors };
   }
@@ -401,11 +432,13 @@ export async function run(): Promise<void> {
     log(`baseline: ${JSON.stringify(results.baseline)}`);
     write();
     results.graph = {};
-    await graphPhase(api, cfg, results.graph as Record<string, unknown>, write);
+    if (!cfg.heartbeatsOnly) await graphPhase(api, cfg, results.graph as Record<string, unknown>, write);
     if (cfg.graphOnly) return;
     // The flood first: the thousand-component phase leaves the workbench busy closing its terminals.
-    results.flood = await floodPhase(api, cfg);
-    write();
+    if (!cfg.heartbeatsOnly) {
+      results.flood = await floodPhase(api, cfg);
+      write();
+    }
     results.heartbeats = await heartbeatPhase(api, cfg);
     write();
   } catch (err) {
