@@ -14,7 +14,7 @@ import { waitFor } from '../helpers/net';
 import { DapClient } from '../helpers/dap';
 import { repoRoot } from '../helpers/paths';
 import { fixture, markedProcesses, node, runEnv, writePipeline } from './run-helpers';
-import { assertComplete, breakpointLine, cmdline, host, seqs } from './debug-helpers';
+import { assertComplete, breakpointLine, cmdline, finishedAndComplete, host, pausedAndResumed, seqs, sinkBesideRecorder } from './debug-helpers';
 
 function pipeline(extra = ''): string {
   return `apiVersion: flowctl/v1
@@ -141,7 +141,6 @@ ${wrapped('plain', '')}${wrapped('wrapped', '      debug: { runtime: node }\n')}
   assert.deepEqual(markedProcesses(env.marker), [], 'no process left');
 });
 
-/** The 1-based line of `py_sink.py` marked BREAKPOINT (inside record(), called once per event). */
 const PYTHON = '/usr/bin/python3'; // Debian's, where python3-grpcio and python3-debugpy are installed
 const hasDebugpy = (() => {
   try {
@@ -157,26 +156,10 @@ test('a Python sink debugged under debugpy: a DAP client attaches, the breakpoin
   const line = breakpointLine(script);
   const file = writePipeline(
     env.dir,
-    `apiVersion: flowctl/v1
-kind: Pipeline
-metadata: { name: debug-python }
-spec:
-  sources:
-    - id: src
-      command: ${node('components/count-source.js')}
-      env: { RATE: "50" }
-  sinks:
-    - id: pysink
-      command: [${PYTHON}, ${JSON.stringify(script)}]
-      inputs: [src]
-      env: { OUTPUT_FILE: py.jsonl, FLOWCTL_HEARTBEAT_INTERVAL_MS: "1000" }
-    - id: direct
-      command: ${node('components/record-sink.js')}
-      inputs: [src]
-      env: { OUTPUT_FILE: direct.jsonl }
-`,
+    sinkBesideRecorder('debug-python', { id: 'pysink', command: `[${PYTHON}, ${JSON.stringify(script)}]`, out: 'py.jsonl' }, node('components/count-source.js'), node('components/record-sink.js')),
   );
-  const { runner, debug, said, view } = host(t, env, file);
+  const h = host(t, env, file);
+  const { runner, debug, said, view } = h;
   const out = (n: string) => path.join(env.dir, n);
   await runner.start();
   await waitFor(() => seqs(out('py.jsonl')).length > 20, 30_000, 'events at the Python sink');
@@ -204,42 +187,13 @@ spec:
 
   // The sink registers under the debugger, the runner resumes its edge, the first event stops it.
   const stopped = await dap.waitEvent('stopped', 60_000, (e) => e.body?.reason === 'breakpoint');
-  const threadId = stopped.body?.threadId as number;
-  const trace = await dap.request('stackTrace', { threadId, levels: 1 });
-  const top = (trace.body?.stackFrames as { line: number; source?: { path?: string } }[])[0]!;
-  assert.equal(top.line, line);
-  assert.equal(fs.realpathSync(top.source!.path!), fs.realpathSync(script));
   assert.equal(view('pysink').phase, 'running', 'registered under the debugger');
+  await pausedAndResumed(dap, { threadId: stopped.body?.threadId as number, source: script, line, sinkOut: out('py.jsonl'), directOut: out('direct.jsonl'), sink: 'pysink' });
 
-  // Paused: the Python sink writes nothing more, the other sink keeps receiving.
-  const pausedAt = seqs(out('py.jsonl')).length;
-  const directAt = seqs(out('direct.jsonl')).length;
-  await waitFor(() => seqs(out('direct.jsonl')).length > directAt + 50, 30_000, 'the other sink receives while pysink is paused');
-  assert.equal(seqs(out('py.jsonl')).length, pausedAt, 'nothing written while paused at the breakpoint');
-
-  // Breakpoint removed, continue: events reach the Python sink again.
-  await dap.request('setBreakpoints', { source: { path: script }, breakpoints: [] });
-  await dap.request('continue', { threadId });
-  await waitFor(() => seqs(out('py.jsonl')).length > pausedAt + 50, 30_000, 'events at the Python sink after continue');
-  await dap.send('disconnect', { terminateDebuggee: false });
-  dap.close();
-
-  // The debug session ends: the sink runs without debugpy again.
-  assert.equal(await debug.finish('pysink', 'test'), 'restarted');
-  await waitFor(() => view('pysink').phase === 'running' && view('pysink').pid !== target.pid, 30_000, 'pysink back without the debugger');
-  assert.ok(!cmdline(view('pysink').pid!).includes('debugpy'), cmdline(view('pysink').pid!).join(' '));
-  const m = seqs(out('py.jsonl')).length;
-  await waitFor(() => seqs(out('py.jsonl')).length > m + 50, 30_000, 'events after the debug session');
-
-  await runner.stop();
-  const snap = runner.snapshot();
-  assertComplete(seqs(out('direct.jsonl')), 'direct');
-  // The Python sink: never a duplicate or a step back; a gap only for events counted as dropped.
-  const py = seqs(out('py.jsonl'));
-  py.slice(1).forEach((s, i) => assert.ok(s > py[i]!, `py.jsonl: ${s} after ${py[i]}`));
-  const missing = py[py.length - 1]! - py.length;
-  assert.ok(missing <= (snap.dropped ?? 0), `py.jsonl misses ${missing} event(s); the run counted ${snap.dropped} dropped`);
-  t.diagnostic(`pysink wrote ${py.length} events (last seq ${py[py.length - 1]}), ${missing} missing, run counted ${snap.dropped ?? 0} dropped; direct ${seqs(out('direct.jsonl')).length}`);
+  // The debug session ends: the sink runs without debugpy again; nothing lost or doubled.
+  t.diagnostic(
+    await finishedAndComplete(h, { sink: 'pysink', debuggedPid: target.pid, sinkOut: out('py.jsonl'), directOut: out('direct.jsonl'), plain: (args) => !args.includes('debugpy') }),
+  );
   assert.match(said.join('\n'), /debug: restarting pysink under debugpy/);
   assert.deepEqual(markedProcesses(env.marker), [], 'no process left');
 });

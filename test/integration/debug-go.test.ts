@@ -14,7 +14,7 @@ import { waitFor } from '../helpers/net';
 import { DapClient } from '../helpers/dap';
 import { repoRoot } from '../helpers/paths';
 import { markedProcesses, node, runEnv, writePipeline } from './run-helpers';
-import { assertComplete, breakpointLine, cmdline, host, seqs } from './debug-helpers';
+import { breakpointLine, finishedAndComplete, host, pausedAndResumed, seqs, sinkBesideRecorder } from './debug-helpers';
 
 const SOURCE_DIR = path.join(repoRoot(), 'test', 'fixtures', 'interop', 'go_sink');
 const SOURCE = path.join(SOURCE_DIR, 'main.go');
@@ -52,26 +52,10 @@ test('a Go sink debugged under Delve: a DAP client attaches, the breakpoint hits
   const line = breakpointLine(SOURCE);
   const file = writePipeline(
     env.dir,
-    `apiVersion: flowctl/v1
-kind: Pipeline
-metadata: { name: debug-go }
-spec:
-  sources:
-    - id: src
-      command: ${node('components/count-source.js')}
-      env: { RATE: "50" }
-  sinks:
-    - id: gosink
-      command: [${JSON.stringify(binary)}]
-      inputs: [src]
-      env: { OUTPUT_FILE: go.jsonl, FLOWCTL_HEARTBEAT_INTERVAL_MS: "1000" }
-    - id: direct
-      command: ${node('components/record-sink.js')}
-      inputs: [src]
-      env: { OUTPUT_FILE: direct.jsonl }
-`,
+    sinkBesideRecorder('debug-go', { id: 'gosink', command: `[${JSON.stringify(binary)}]`, out: 'go.jsonl' }, node('components/count-source.js'), node('components/record-sink.js')),
   );
-  const { runner, debug, said, view } = host(t, env, file);
+  const h = host(t, env, file);
+  const { runner, debug, said, view } = h;
   const out = (n: string) => path.join(env.dir, n);
   await runner.start();
   await waitFor(() => seqs(out('go.jsonl')).length > 20, 30_000, 'events at the Go sink');
@@ -101,42 +85,13 @@ spec:
 
   // The sink registered under Delve, the runner resumed its edge: the next event stops it.
   const stopped = await dap.waitEvent('stopped', 60_000, (e) => e.body?.reason === 'breakpoint');
-  const threadId = stopped.body?.threadId as number;
-  const trace = await dap.request('stackTrace', { threadId, levels: 1 });
-  const top = (trace.body?.stackFrames as { line: number; name: string; source?: { path?: string } }[])[0]!;
-  assert.equal(top.line, line, `stopped in ${top.name}`);
-  assert.equal(fs.realpathSync(top.source!.path!), fs.realpathSync(SOURCE));
   await waitFor(() => view('gosink').phase === 'running', 30_000, 'gosink registered under Delve');
+  await pausedAndResumed(dap, { threadId: stopped.body?.threadId as number, source: SOURCE, line, sinkOut: out('go.jsonl'), directOut: out('direct.jsonl'), sink: 'gosink' });
 
-  // Paused: the Go sink writes nothing more, the other sink keeps receiving.
-  const pausedAt = seqs(out('go.jsonl')).length;
-  const directAt = seqs(out('direct.jsonl')).length;
-  await waitFor(() => seqs(out('direct.jsonl')).length > directAt + 50, 30_000, 'the other sink receives while gosink is paused');
-  assert.equal(seqs(out('go.jsonl')).length, pausedAt, 'nothing written while paused at the breakpoint');
-
-  // Breakpoint removed, continue: events reach the Go sink again.
-  await dap.request('setBreakpoints', { source: { path: SOURCE }, breakpoints: [] });
-  await dap.request('continue', { threadId });
-  await waitFor(() => seqs(out('go.jsonl')).length > pausedAt + 50, 30_000, 'events at the Go sink after continue');
-  await dap.send('disconnect', { terminateDebuggee: false });
-  dap.close();
-
-  // The debug session ends: the sink runs without Delve again.
-  assert.equal(await debug.finish('gosink', 'test'), 'restarted');
-  await waitFor(() => view('gosink').phase === 'running' && view('gosink').pid !== target.pid, 30_000, 'gosink back without Delve');
-  assert.equal(cmdline(view('gosink').pid!)[0], binary, cmdline(view('gosink').pid!).join(' '));
-  const m = seqs(out('go.jsonl')).length;
-  await waitFor(() => seqs(out('go.jsonl')).length > m + 50, 30_000, 'events after the debug session');
-
-  await runner.stop();
-  const snap = runner.snapshot();
-  assertComplete(seqs(out('direct.jsonl')), 'direct');
-  // The Go sink: never a duplicate or a step back; a gap only for events counted as dropped.
-  const got = seqs(out('go.jsonl'));
-  got.slice(1).forEach((s, i) => assert.ok(s > got[i]!, `go.jsonl: ${s} after ${got[i]}`));
-  const lost = got[got.length - 1]! - got.length;
-  assert.ok(lost <= (snap.dropped ?? 0), `go.jsonl misses ${lost} event(s); the run counted ${snap.dropped} dropped`);
-  t.diagnostic(`gosink wrote ${got.length} events (last seq ${got[got.length - 1]}), ${lost} missing, run counted ${snap.dropped ?? 0} dropped; direct ${seqs(out('direct.jsonl')).length}`);
+  // The debug session ends: the sink runs without Delve again; nothing lost or doubled.
+  t.diagnostic(
+    await finishedAndComplete(h, { sink: 'gosink', debuggedPid: target.pid, sinkOut: out('go.jsonl'), directOut: out('direct.jsonl'), plain: (args) => args[0] === binary }),
+  );
   assert.match(said.join('\n'), /debug: restarting gosink under Delve/);
   assert.deepEqual(markedProcesses(env.marker), [], 'no process left (Delve and its debuggee included)');
 });
