@@ -1,13 +1,16 @@
 // Reads the environment contract flowctl gives a component (see docs in index.ts).
 import { parseGoDuration } from '../core/duration';
 
+/** Where the SDK's servers listen unless told otherwise. */
+const LOOPBACK = '127.0.0.1';
+
 export const DEFAULT_HEARTBEAT_MS = 10_000;
 export const DEFAULT_CONTROL_PLANE = '127.0.0.1:8080';
 /** The health/metrics HTTP server is private to this machine unless HEALTH_HOST says otherwise. */
-export const DEFAULT_HEALTH_HOST = '127.0.0.1';
+export const DEFAULT_HEALTH_HOST = LOOPBACK;
 
 export interface ListenAddress {
-  /** Host to bind (0.0.0.0 for ":port" like Go's net.Listen, 127.0.0.1 when PORT is unset). */
+  /** Host to bind: 127.0.0.1 unless PORT names another host ("0.0.0.0:50051" for every interface). */
   host: string;
   /** 0 = let the OS pick a free port. */
   port: number;
@@ -76,14 +79,16 @@ export function stripScheme(address: string): string {
   return a;
 }
 
-/** PORT: ":50051", "50051", "host:50051", "[::1]:50051"; empty = 127.0.0.1 with a free port. */
+/**
+ * PORT: "50051", ":50051", "host:50051", "[::1]:50051"; empty = 127.0.0.1 with a free port. A PORT
+ * without a host binds 127.0.0.1 (an inherited PORT must not open the component to the network); every
+ * interface only when the host says so ("0.0.0.0:50051", "[::]:50051"), as `flowctl translate` writes
+ * for containers.
+ */
 export function parseListenAddress(value: string | undefined): ListenAddress {
   const v = (value ?? '').trim();
-  if (v === '') return { host: '127.0.0.1', port: 0 };
-  // Only when asked: a PORT with no host (":50051") means every interface, as it does for the Go SDK and
-  // as a container in a cluster needs. The runner never passes PORT to local components (an inherited
-  // one is removed), so a local run stays on loopback.
-  let host = '0.0.0.0';
+  if (v === '') return { host: LOOPBACK, port: 0 };
+  let host = LOOPBACK;
   let portText = v;
   const idx = v.lastIndexOf(':');
   if (idx >= 0) {

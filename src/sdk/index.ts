@@ -12,8 +12,8 @@
 //                                parse it as a Go duration. A bare number is not a Go duration: it is
 //                                rejected (warning, default used). For milliseconds use
 //                                FLOWCTL_HEARTBEAT_INTERVAL_MS (a number), which wins when both are set.
-//   PORT                         data-plane gRPC listen address: ":50051" / "50051" (all interfaces, like
-//                                Go's net.Listen) or "host:50051"; unset = 127.0.0.1 on a free port
+//   PORT                         data-plane gRPC listen address: ":50051" / "50051" (127.0.0.1), "host:50051",
+//                                "0.0.0.0:50051" for every interface; unset = 127.0.0.1 on a free port
 //   HEALTH_PORT                  HTTP /health /ready /live /metrics (JSON); unset = no HTTP server, 0 = free port
 //   HEALTH_HOST                  address the HTTP health server binds; default 127.0.0.1 (loopback only;
 //                                the Go SDK binds every interface, set HEALTH_HOST=0.0.0.0 for that)

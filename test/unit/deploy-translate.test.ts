@@ -127,7 +127,7 @@ test('compose: a hub running flowctl run --components external, one service per 
   assert.equal(env.FLOWCTL_COMPONENT_ID, 'ticker');
   assert.equal(env.FLOWCTL_SERVICE_ID, 'ticker');
   assert.equal(env.FLOWCTL_HEARTBEAT_INTERVAL, '10s');
-  assert.equal(env.PORT, ':50051', 'the data plane listens on every interface of the container');
+  assert.equal(env.PORT, '0.0.0.0:50051', 'the data plane listens on every interface of the container');
   assert.equal(env.HEALTH_PORT, '8088');
   assert.equal(env.BATCH_SIZE, '10', 'config becomes UPPER_SNAKE env');
   assert.equal(env.RATE, '20');
@@ -155,7 +155,7 @@ test('compose: a hub running flowctl run --components external, one service per 
   const sinkName = Object.keys(doc.services).find((n) => n.startsWith('counter-sink'))!;
   const sink = doc.services[sinkName];
   assert.equal(sink.environment.FLOWCTL_COMPONENT_ID, 'Counter_Sink');
-  assert.equal(sink.environment.PORT, ':7000', 'a port the component names is kept');
+  assert.equal(sink.environment.PORT, '0.0.0.0:7000', 'a port the component names keeps its number, on every interface of the container');
   assert.equal(sink.environment.HEALTH_PORT, '8090');
   assert.deepEqual(sink.ports, ['127.0.0.1:19100:9100/tcp']);
   assert.match(sink.healthcheck.test[1], /http:\/\/127\.0\.0\.1:8090\/health/);

@@ -64,6 +64,9 @@ test('bridge endpoint: a loopback control plane is reached through host.docker.i
   assert.equal(bridgeEndpoint('cp.example:8080'), 'cp.example:8080');
   assert.deepEqual(containerEnvironment({ env: { FLOWCTL_ENDPOINT: '127.0.0.1:5', A: '1' }, network: 'bridge' }), { FLOWCTL_ENDPOINT: 'host.docker.internal:5', A: '1' });
   assert.deepEqual(containerEnvironment({ env: { FLOWCTL_ENDPOINT: '127.0.0.1:5' } }), { FLOWCTL_ENDPOINT: '127.0.0.1:5' }, 'host networking keeps loopback');
+  assert.deepEqual(containerEnvironment({ env: { PORT: ':7000' }, network: 'bridge' }), { PORT: '0.0.0.0:7000' }, 'bridge: a PORT without a host listens on the container\'s interface');
+  assert.deepEqual(containerEnvironment({ env: { PORT: '127.0.0.2:7000' }, network: 'bridge' }), { PORT: '127.0.0.2:7000' }, 'a PORT that names its host is kept');
+  assert.deepEqual(containerEnvironment({ env: { PORT: ':7000' } }), { PORT: ':7000' }, 'host networking: loopback is right');
   // With the control plane's socket mounted, a loopback endpoint becomes that socket; a remote one stays.
   const sock = { network: 'bridge' as const, controlSocket: '/tmp/flowctl-cp-x/control.sock' };
   assert.deepEqual(containerEnvironment({ env: { FLOWCTL_ENDPOINT: '127.0.0.1:5' }, ...sock }), { FLOWCTL_ENDPOINT: 'unix:///run/flowctl/control.sock' });

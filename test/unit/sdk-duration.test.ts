@@ -87,8 +87,9 @@ describe('readSdkConfig', () => {
   });
 
   it('parses PORT and HEALTH_PORT forms', () => {
-    assert.deepEqual(parseListenAddress(':50051'), { host: '0.0.0.0', port: 50051 });
-    assert.deepEqual(parseListenAddress('50051'), { host: '0.0.0.0', port: 50051 });
+    assert.deepEqual(parseListenAddress(':50051'), { host: '127.0.0.1', port: 50051 }, 'no host: loopback (an inherited PORT opens nothing)');
+    assert.deepEqual(parseListenAddress('50051'), { host: '127.0.0.1', port: 50051 });
+    assert.deepEqual(parseListenAddress('0.0.0.0:50051'), { host: '0.0.0.0', port: 50051 }, 'every interface only when asked');
     assert.deepEqual(parseListenAddress('127.0.0.2:7000'), { host: '127.0.0.2', port: 7000 });
     assert.deepEqual(parseListenAddress('[::1]:7000'), { host: '::1', port: 7000 });
     assert.throws(() => parseListenAddress(':http'), /invalid PORT/);

@@ -61,3 +61,13 @@ export function reachableEndpoint(endpoint: string, peer: string | undefined): D
   const host = from.replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/i, '$1');
   return { address: host.includes(':') ? `[${host}]:${m[2]}` : `${host}:${m[2]}` };
 }
+
+/**
+ * A component's PORT as it must be inside a container that others dial: our SDK binds 127.0.0.1 for a
+ * PORT without a host, so ":50051" / "50051" become "0.0.0.0:50051" (the same address to Go's
+ * net.Listen); a PORT that names its host is kept.
+ */
+export function listenOnEveryInterface(port: string): string {
+  const m = /^\s*:?(\d{1,5})\s*$/.exec(port);
+  return m ? `0.0.0.0:${m[1]}` : port;
+}

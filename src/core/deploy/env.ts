@@ -2,6 +2,7 @@
 // gives a process (component-contract.md §2A), with the hub's service name as FLOWCTL_ENDPOINT and a
 // data-plane listen address on all interfaces (the hub dials each replica at its own address).
 import type { ComponentSpec } from '../pipeline/model';
+import { listenOnEveryInterface } from '../dataplane/endpoint';
 import { parsePort } from '../pipeline/validate';
 import { envValue, toUpperSnake } from '../supervisor/env';
 import { CLUSTER_DEFAULTS, IN_CONTAINER } from './types';
@@ -64,8 +65,10 @@ export function clusterEnv(c: ComponentSpec, opts: ClusterEnvOptions): ClusterEn
     else if (!fromConfig.has('HEALTH_PORT')) out.HEALTH_PORT = String(CLUSTER_DEFAULTS.healthPort);
   }
   // The data plane must listen on all interfaces: the hub dials it from another container. Our SDK binds
-  // 127.0.0.1 when PORT is unset, so it is set unless the component names its own port.
-  if (out.PORT === undefined && out.GRPC_PORT === undefined) out.PORT = `:${CLUSTER_DEFAULTS.dataPort}`;
+  // 127.0.0.1 unless PORT names the host, so PORT is set (or a host-less one completed) to 0.0.0.0:port
+  // (the same address to Go's net.Listen).
+  if (out.PORT === undefined && out.GRPC_PORT === undefined) out.PORT = String(CLUSTER_DEFAULTS.dataPort);
+  if (out.PORT !== undefined) out.PORT = listenOnEveryInterface(out.PORT);
   const dataPort = parsePort(out.PORT ?? out.GRPC_PORT ?? '');
   const healthPort = parsePort(out.HEALTH_PORT ?? '');
 

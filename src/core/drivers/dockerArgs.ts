@@ -2,6 +2,7 @@
 // `docker create` command line for one component. Nothing here talks to an engine.
 import * as crypto from 'node:crypto';
 import * as path from 'node:path';
+import { listenOnEveryInterface } from '../dataplane/endpoint';
 import type { ComponentRunSpec, PortMapping, VolumeMount } from './types';
 
 /** Label keys on every container a flowctl run starts. `flowctl.managed=true` marks them as ours. */
@@ -145,13 +146,17 @@ export const CONTAINER_CONTROL_SOCKET = '/run/flowctl/control.sock';
  * The environment as the container gets it. In bridge mode a loopback FLOWCTL_ENDPOINT cannot be reached
  * from the container: it becomes the mounted control socket (`unix:///run/flowctl/control.sock`, which
  * grpc-go and grpc-js dial as is) when the runner gives one, else the host gateway name (the control
- * plane must then listen on an address the bridge reaches, e.g. --control-plane-address 0.0.0.0).
+ * plane must then listen on an address the bridge reaches, e.g. --control-plane-address 0.0.0.0). A PORT
+ * without a host becomes 0.0.0.0:port there, so that the published port reaches the data plane.
  */
 export function containerEnvironment(spec: Pick<ComponentRunSpec, 'env' | 'network' | 'controlSocket'>): Record<string, string> {
   const endpoint = spec.env.FLOWCTL_ENDPOINT;
-  if ((spec.network ?? 'host') !== 'bridge' || endpoint === undefined) return spec.env;
-  if (spec.controlSocket && LOOPBACK_ENDPOINT.test(endpoint.trim())) return { ...spec.env, FLOWCTL_ENDPOINT: `unix://${CONTAINER_CONTROL_SOCKET}` };
-  return { ...spec.env, FLOWCTL_ENDPOINT: bridgeEndpoint(endpoint) };
+  if ((spec.network ?? 'host') !== 'bridge') return spec.env;
+  // On a bridge the published port reaches the container's own interface, not its loopback.
+  const env = spec.env.PORT === undefined ? spec.env : { ...spec.env, PORT: listenOnEveryInterface(spec.env.PORT) };
+  if (endpoint === undefined) return env;
+  if (spec.controlSocket && LOOPBACK_ENDPOINT.test(endpoint.trim())) return { ...env, FLOWCTL_ENDPOINT: `unix://${CONTAINER_CONTROL_SOCKET}` };
+  return { ...env, FLOWCTL_ENDPOINT: bridgeEndpoint(endpoint) };
 }
 
 /** A container name docker accepts, recognisable in `docker ps`: flowctl-<pipeline>-<component>-<run>-<attempt>. */
