@@ -243,3 +243,20 @@ test('data health: downstream of a stopped processor waits on it (and what hangs
   assert.equal(views.get('quiet')!.waitingOn, undefined);
   assert.equal(m.events_processed, 250);
 });
+
+test('run.hurry: each wait takes its abort listener away when it settles (many restarts leave none behind); forceStop still cuts a wait short', async () => {
+  const { Run } = await import('../../src/core/runner/run');
+  const { EventEmitter } = await import('node:events');
+  const getEventListeners = (t: EventTarget, name: string) => EventEmitter.getEventListeners(t, name);
+  const run = new Run({ file: path.join(os.tmpdir(), 'flow.yml') });
+  const signal = run.noGrace.signal;
+  for (let i = 0; i < 25; i++) assert.equal(await run.hurry(Promise.resolve(i)), i);
+  await assert.rejects(run.hurry(Promise.reject(new Error('boom'))), /boom/);
+  assert.equal(getEventListeners(signal, 'abort').length, 0, 'no listener left after settled waits');
+  const pending = run.hurry(new Promise<string>(() => undefined));
+  assert.equal(getEventListeners(signal, 'abort').length, 1);
+  run.noGrace.abort();
+  assert.equal(await pending, undefined, 'the wait ends when the grace is cut');
+  assert.equal(getEventListeners(signal, 'abort').length, 0);
+  assert.equal(await run.hurry(new Promise<string>(() => undefined)), undefined, 'after forceStop no wait at all');
+});

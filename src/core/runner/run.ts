@@ -246,8 +246,16 @@ export class Run {
 
   /** `p`, or sooner when forceStop() is called. */
   hurry<T>(p: Promise<T>): Promise<T | undefined> {
-    if (this.noGrace.signal.aborted) return Promise.resolve(undefined);
-    return Promise.race([p, new Promise<undefined>((resolve) => this.noGrace.signal.addEventListener('abort', () => resolve(undefined), { once: true }))]);
+    const signal = this.noGrace.signal;
+    if (signal.aborted) return Promise.resolve(undefined);
+    // The listener goes when `p` settles: a long run restarts components many times, and listeners left on
+    // the signal would pile up (a leak, and Node's MaxListenersExceededWarning after 10).
+    let onAbort: (() => void) | undefined;
+    const forced = new Promise<undefined>((resolve) => {
+      onAbort = () => resolve(undefined);
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+    return Promise.race([p, forced]).finally(() => signal.removeEventListener('abort', onAbort!));
   }
 
   setState(state: RunState, error?: string): void {
