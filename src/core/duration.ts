@@ -13,7 +13,8 @@ const UNIT_MS: Record<string, number> = {
   h: 3_600_000,
 };
 
-const PART = /^(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/;
+// µ and μ written as escapes: the bundles are pure ASCII (scripts/asciiOutput.mjs).
+const PART = /^(\d+(?:\.\d*)?|\.\d+)(ns|us|\u00b5s|\u03bcs|ms|s|m|h)/;
 
 /** Parses a Go duration into milliseconds. Throws a clear error on anything Go would reject. */
 export function parseGoDuration(text: string): number {
