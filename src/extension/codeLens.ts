@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import { allComponents } from '../core/pipeline/model';
 import { attention } from '../core/present/component';
 import { coalesce, type Coalescer } from './coalesce';
-import { parseDocument, toRange } from './pipelineDocs';
+import { couldBePipeline, parseDocument, toRange } from './pipelineDocs';
 import { isActiveState, stateLabel, summarizeRun } from './presentation';
 import type { ModelSource, RunModel } from './runModel';
 
@@ -20,6 +20,15 @@ export function componentLensTitle(id: string, view: Parameters<typeof stateLabe
 /** Never matches a real signature: the lenses of that file must be asked for again. */
 const UNKNOWN = '\0unknown';
 
+/**
+ * When a pipeline file has been visible this long (ms after it appeared) and VS Code has not asked for its
+ * lenses, or its last request was cancelled, the provider asks VS Code to ask again. VS Code schedules the
+ * first request a little after a file opens and drops the scheduled request when the editor loses focus
+ * before then (its CodeLens controller cancels it on blur and schedules it again only on focus or a
+ * provider change): a file opened and left for the sidebar at once got no Run Pipeline lens at all.
+ */
+export const UNASKED_CHECKS_MS = [1_000, 3_000, 10_000];
+
 export class PipelineCodeLensProvider implements vscode.CodeLensProvider, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChangeCodeLenses = this.changed.event;
@@ -29,6 +38,11 @@ export class PipelineCodeLensProvider implements vscode.CodeLensProvider, vscode
   private readonly changedKeys = new Set<string | undefined>();
   /** What the lenses of each file said when last provided (the lenses are re-requested only when it differs). */
   private readonly shown = new Map<string, string>();
+  /** Visible files whose lenses VS Code asked for and got (any answer, none for a file that is no pipeline). */
+  private readonly answered = new Set<string>();
+  /** Requests in progress, per file. */
+  private readonly pending = new Map<string, number>();
+  private unaskedTimers: NodeJS.Timeout[] = [];
 
   constructor(
     private readonly model: RunModel,
@@ -44,7 +58,30 @@ export class PipelineCodeLensProvider implements vscode.CodeLensProvider, vscode
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration('flowctl.codeLens')) this.changed.fire();
       }),
+      vscode.window.onDidChangeVisibleTextEditors(() => this.watchUnasked()),
     );
+    this.watchUnasked();
+  }
+
+  /** Files that stop being visible are forgotten; the checks for unasked files start over (UNASKED_CHECKS_MS). */
+  private watchUnasked(): void {
+    const visible = new Set(vscode.window.visibleTextEditors.map((e) => e.document.uri.fsPath));
+    for (const file of [...this.answered]) if (!visible.has(file)) this.answered.delete(file);
+    for (const file of [...this.shown.keys()]) if (!visible.has(file)) this.shown.delete(file);
+    for (const t of this.unaskedTimers) clearTimeout(t);
+    this.unaskedTimers = UNASKED_CHECKS_MS.map((ms) => setTimeout(() => this.askIfUnasked(), ms));
+  }
+
+  /** Asks VS Code for the lenses again when a visible YAML file has none because no request reached us or got through. */
+  private askIfUnasked(): void {
+    if (!this.enabled()) return;
+    const unasked = vscode.window.visibleTextEditors.some((e) => {
+      const doc = e.document;
+      const file = doc.uri.fsPath;
+      if (doc.uri.scheme !== 'file' || !couldBePipeline(doc) || this.pending.get(file)) return false;
+      return !this.answered.has(file) || this.shown.get(file) === UNKNOWN;
+    });
+    if (unasked) this.changed.fire();
   }
 
   /** Fires onDidChangeCodeLenses only when a visible pipeline file's lenses would read differently. */
@@ -75,15 +112,24 @@ export class PipelineCodeLensProvider implements vscode.CodeLensProvider, vscode
   async provideCodeLenses(doc: vscode.TextDocument, token: vscode.CancellationToken): Promise<vscode.CodeLens[]> {
     if (!this.enabled() || doc.uri.scheme !== 'file') return [];
     const file = doc.uri.fsPath;
-    // VS Code drops a lens request when the editor loses focus meanwhile (or the document changes):
-    // then these lenses never reached the screen, and the next model change must ask again. This
-    // holds from the start: a request cancelled while the file is parsed leaves the old lenses shown.
+    // VS Code drops a lens request when a newer one starts (or the document changes): then these lenses
+    // never reached the screen, and the next model change (or askIfUnasked) must ask again. This holds
+    // from the start: a request cancelled while the file is parsed leaves the old lenses shown.
     token.onCancellationRequested(() => this.shown.set(file, UNKNOWN));
-    const parsed = await parseDocument(doc);
+    this.pending.set(file, (this.pending.get(file) ?? 0) + 1);
+    let parsed: Awaited<ReturnType<typeof parseDocument>>;
+    try {
+      parsed = await parseDocument(doc);
+    } finally {
+      const left = (this.pending.get(file) ?? 1) - 1;
+      if (left > 0) this.pending.set(file, left);
+      else this.pending.delete(file);
+    }
     if (token.isCancellationRequested) {
       this.shown.set(file, UNKNOWN);
       return [];
     }
+    this.answered.add(file);
     if (!parsed.isPipeline) return [];
     const top = new vscode.Range(0, 0, 0, 0);
     const source = this.model.get(file);
@@ -133,7 +179,9 @@ export class PipelineCodeLensProvider implements vscode.CodeLensProvider, vscode
 
   dispose(): void {
     this.coalescer.dispose();
+    for (const t of this.unaskedTimers) clearTimeout(t);
     this.shown.clear();
+    this.answered.clear();
     for (const d of this.subscriptions) d.dispose();
     this.changed.dispose();
   }
