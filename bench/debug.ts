@@ -64,6 +64,11 @@ spec:
   );
   const runner = new Runner({ file, port: 0, noPersistence: true, stateDir: process.env.FLOWCTL_HOME, logDir: path.join(dir, 'logs'), shutdownGraceMs: 5000 });
   const debug = new ComponentDebugger(runner);
+  // Warnings and errors of the run (a processor stream that failed says its in-flight events are lost).
+  const problems: string[] = [];
+  runner.onEvent((e) => {
+    if (e.type === 'notice' && e.level !== 'info') problems.push(`${e.level}: ${e.message}`);
+  });
   const view = (id: string) => runner.snapshot().components.find((c) => c.id === id)!;
   const runningAgain = (oldPid: number | undefined) => () => {
     const v = view('enrich');
@@ -127,6 +132,7 @@ spec:
     if (!PLAIN_ONLY) console.log(`Debug: running under the inspector   ${mmm(underDebugger)} ms  (ratio of medians to baseline ${r1(median(underDebugger) / median(plain))})`);
     if (!PLAIN_ONLY) console.log(`end of session: running normally     ${mmm(back)} ms  (ratio ${r1(median(back) / median(plain))})`);
     console.log(`sink: ${seqs.length} events, ${gaps} missing, ${twice} out of order or twice; dropped ${runner.snapshot().dropped ?? 0}${missing.length ? `; missing seq ${missing.join(', ')}` : ''}`);
+    console.log(`run warnings and errors: ${problems.length}${problems.length ? `\n  ${problems.slice(0, 10).join('\n  ')}` : ''}`);
   } finally {
     await runner.forceStop('bench over').catch(() => undefined);
     fs.rmSync(dir, { recursive: true, force: true });
