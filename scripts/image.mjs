@@ -69,13 +69,15 @@ function copy(src, dest) {
 
 const opts = parse(process.argv.slice(2));
 const cli = path.join(ROOT, 'dist', 'cli.js');
-if (!fs.existsSync(cli)) fail('dist/cli.js not found: run `npm run build` first (npm run image does)');
+const cliMain = path.join(ROOT, 'dist', 'cli-main.js'); // the bundle dist/cli.js loads (src/cli/launcher.ts)
+if (!fs.existsSync(cli) || !fs.existsSync(cliMain)) fail('dist/cli.js or dist/cli-main.js not found: run `npm run build` first (npm run image does)');
 
 // Stage the context.
 fs.rmSync(opts.context, { recursive: true, force: true });
 const app = path.join(opts.context, 'app');
 fs.mkdirSync(path.join(app, 'dist'), { recursive: true });
 copy(cli, path.join(app, 'dist', 'cli.js'));
+copy(cliMain, path.join(app, 'dist', 'cli-main.js'));
 copy(path.join(ROOT, 'proto'), path.join(app, 'proto'));
 const demo = path.join(ROOT, 'dist', 'examples', 'demo', 'components');
 if (fs.existsSync(demo)) copy(demo, path.join(app, 'dist', 'examples', 'demo', 'components'));

@@ -1,4 +1,4 @@
-// `flowctl <command> [flags]`: a small dispatcher. Each command lives in commands/<name>.ts and
+// `flowctl <command> [flags]`: a small dispatcher (dist/cli-main.js, which dist/cli.js loads: launcher.ts). Each command lives in commands/<name>.ts and
 // exports `command` (see command.ts); register it below with one line. Failures print
 // `Error: <message>` on stderr and exit 1, like flowctl.
 //
@@ -6,11 +6,12 @@
 // LMDB, YAML…) is initialized when that command runs, so `flowctl --version` stays cheap.
 import { UsageError, formatFlagHelp, parseArgs } from './args';
 import type { Command } from './command';
+import type { CommandName } from './commandNames';
 import { sanitizeTerminalText } from '../core/text/terminal';
 
 type Loader = () => Promise<{ command: Command<any> }>;
 
-const COMMANDS: Record<string, Loader> = {
+const COMMAND_LOADERS: Record<CommandName, Loader> = {
   run: () => import('./commands/run'),
   status: () => import('./commands/status'),
   validate: () => import('./commands/validate'),
@@ -26,6 +27,8 @@ const COMMANDS: Record<string, Loader> = {
   undeploy: () => import('./commands/undeploy'),
   version: () => import('./commands/version'),
 };
+/** Every name of COMMAND_NAMES has its loader (the type says so); looked up by any string the user typed. */
+const COMMANDS: Record<string, Loader> = COMMAND_LOADERS;
 
 function write(text: string): void {
   process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);

@@ -49,7 +49,7 @@ after(() => {
 
 test('the .vsix holds the bundles, protos, schema, media and exactly the runtime node_modules', { skip, timeout: 120_000 }, () => {
   const files = entries.filter((e) => e.startsWith('extension/')).map((e) => e.slice('extension/'.length));
-  for (const required of ['package.json', 'dist/extension.js', 'schemas/flow.schema.json', 'dist/webview/main.js', 'dist/webview/layout.js', 'dist/webview/main.css', 'dist/webview/codicon.css', 'dist/webview/codicon.ttf', 'dist/webview/allLogs.js']) {
+  for (const required of ['package.json', 'dist/extension.js', 'dist/cli.js', 'dist/cli-main.js', 'schemas/flow.schema.json', 'dist/webview/main.js', 'dist/webview/layout.js', 'dist/webview/main.css', 'dist/webview/codicon.css', 'dist/webview/codicon.ttf', 'dist/webview/allLogs.js']) {
     assert.ok(files.includes(required), `${required} is in the vsix`);
   }
   const protos = fs.readdirSync(path.join(REPO_ROOT, 'proto'), { recursive: true }).map(String).filter((f) => f.endsWith('.proto'));
@@ -59,7 +59,7 @@ test('the .vsix holds the bundles, protos, schema, media and exactly the runtime
   if (fs.existsSync(path.join(REPO_ROOT, 'README.md'))) assert.ok(files.includes('readme.md') || files.includes('README.md'), 'README is in the vsix');
 
   const outside = files.filter((f) => !f.startsWith('node_modules/'));
-  const unexpected = outside.filter((f) => !/^(package\.json|readme\.md|README\.md|changelog\.md|CHANGELOG\.md|LICENSE(\.txt)?|dist\/(extension|cli|sdk)\.js|dist\/webview\/(main\.js|layout\.js|main\.css|codicon\.css|codicon\.ttf|allLogs\.js)|proto\/.+\.proto|schemas\/.+\.json|docs\/[\w-]+\.md|media\/.+)$/i.test(f));
+  const unexpected = outside.filter((f) => !/^(package\.json|readme\.md|README\.md|changelog\.md|CHANGELOG\.md|LICENSE(\.txt)?|dist\/(extension|cli|cli-main|sdk)\.js|dist\/webview\/(main\.js|layout\.js|main\.css|codicon\.css|codicon\.ttf|allLogs\.js)|proto\/.+\.proto|schemas\/.+\.json|docs\/[\w-]+\.md|media\/.+)$/i.test(f));
   assert.deepEqual(unexpected, [], 'nothing else (sources, tests, maps, examples, configs) is packaged');
 
   const want = runtimeClosure(REPO_ROOT);
