@@ -293,7 +293,7 @@ async function floorTree(childLoads: string | undefined, env: NodeJS.ProcessEnv)
   });
 }
 
-async function cliStartups(): Promise<{ running: number[]; floor: number[]; tree: number[]; treeSdk: number[] }> {
+async function cliStartups(): Promise<{ running: number[]; floor: number[]; tree: number[]; treeSdk: number[]; firstRun: number }> {
   const file = demoCopy();
   const env = { ...process.env, FLOWCTL_HOME: path.join(tmp, 'cli-home') };
   const running: number[] = [];
@@ -301,16 +301,20 @@ async function cliStartups(): Promise<{ running: number[]; floor: number[]; tree
   const tree: number[] = [];
   const treeSdk: number[] = [];
   const sdk = path.join(__dirname, '..', 'sdk.js');
+  const runArgs = ['run', file, '--control-plane-port', '0', '--no-persistence', '--show-status=false', '--log-dir', path.join(path.dirname(file), 'logs')];
+  // The first run of each command has no code cache yet (src/cli/launcher.ts: it is made at that run's exit):
+  // measured on its own, then every round runs with the cache, as a user's runs after their first do.
+  const firstRun = await cliRun(runArgs, 'Pipeline is running', env);
+  await cliRun(['--version'], undefined, env);
+  process.stderr.write(`  CLI first run (no code cache yet): running after ${Math.round(firstRun)} ms\n`);
   for (let i = 0; i < CLI_RUNS; i++) {
     floor.push(await cliRun(['--version'], undefined, env));
     tree.push(await floorTree(undefined, env));
     treeSdk.push(await floorTree(sdk, env));
-    running.push(
-      await cliRun(['run', file, '--control-plane-port', '0', '--no-persistence', '--show-status=false', '--log-dir', path.join(path.dirname(file), 'logs')], 'Pipeline is running', env),
-    );
+    running.push(await cliRun(runArgs, 'Pipeline is running', env));
     process.stderr.write(`  CLI run ${i + 1}/${CLI_RUNS}: running after ${Math.round(running[i])} ms\n`);
   }
-  return { running, floor, tree, treeSdk };
+  return { running, floor, tree, treeSdk, firstRun };
 }
 
 // ------------------------------------------------------------------ 3. restart of one component
@@ -620,7 +624,8 @@ function ratios(a: number[], b: number[]): string {
 
 function cliRows(cli: Awaited<ReturnType<typeof cliStartups>>): Row[] {
   return [
-    { what: `2. demo from the CLI: spawn → "Pipeline is running" (${CLI_RUNS})`, value: mmm(cli.running, ' ms'), target: '< 500 ms', ok: median(cli.running) < TARGETS.cliStartMs },
+    { what: `2. demo from the CLI: spawn → "Pipeline is running" (${CLI_RUNS}, with the CLI's code cache)`, value: mmm(cli.running, ' ms'), target: '< 500 ms', ok: median(cli.running) < TARGETS.cliStartMs },
+    { what: '   the first run, before the code cache exists (once)', value: `${Math.round(cli.firstRun)} ms` },
     { what: '   floor: spawn → exit of `flowctl --version`', value: mmm(cli.floor, ' ms') },
     { what: '   floor: bare node + 4 bare node children, each connected back', value: mmm(cli.tree, ' ms') },
     { what: '   floor: the same, each child loading the SDK bundle first', value: mmm(cli.treeSdk, ' ms') },
@@ -758,7 +763,7 @@ async function main(): Promise<void> {
       lastRegistrationToEverySinkMs: stats(col('firstEventEverySink')),
       componentBootMs: stats(runs.flatMap((r) => r.boot)),
     },
-    cli: { demoRunningMs: stats(cli.running), versionFloorMs: stats(cli.floor), processTreeFloorMs: stats(cli.tree), sdkTreeFloorMs: stats(cli.treeSdk) },
+    cli: { demoRunningMs: stats(cli.running), firstRunMs: Math.round(cli.firstRun), versionFloorMs: stats(cli.floor), processTreeFloorMs: stats(cli.tree), sdkTreeFloorMs: stats(cli.treeSdk) },
     restarts: Object.fromEntries(restarts.map((k) => [k.kind, { firstEventMs: stats(k.firstEvent), lost: k.lost, duplicated: k.duplicated, countedDropped: k.dropped }])),
     crash,
     throughput: {

@@ -28,7 +28,7 @@ test('asciiOnly: escaped code is ASCII and behaves as the original (regular expr
 
 test('the built bundles Node loads (CLI, extension, SDK, demo components) are pure ASCII', () => {
   const dist = path.join(repoRoot(), 'dist');
-  const files = ['cli.js', 'extension.js', 'sdk.js', ...fs.readdirSync(path.join(dist, 'examples', 'demo', 'components')).filter((f) => f.endsWith('.js')).map((f) => path.join('examples', 'demo', 'components', f))];
+  const files = ['cli.js', 'cli-main.js', 'extension.js', 'sdk.js', ...fs.readdirSync(path.join(dist, 'examples', 'demo', 'components')).filter((f) => f.endsWith('.js')).map((f) => path.join('examples', 'demo', 'components', f))];
   assert.ok(files.length >= 7, `found ${files.length} bundles`);
   for (const f of files) {
     const text = fs.readFileSync(path.join(dist, f), 'latin1');
