@@ -83,7 +83,11 @@ function writeCache(dir: string, file: string, data: Buffer): void {
     for (const other of fs.readdirSync(dir)) {
       if (!other.startsWith(prefix) || other === path.basename(file)) continue;
       const full = path.join(dir, other);
-      if (other.endsWith('.v8') || (other.endsWith('.tmp') && Date.now() - fs.statSync(full).mtimeMs > 600_000)) fs.rmSync(full, { force: true });
+      try {
+        if (other.endsWith('.v8') || (other.endsWith('.tmp') && Date.now() - fs.statSync(full).mtimeMs > 600_000)) fs.rmSync(full, { force: true });
+      } catch {
+        // another process removed it first
+      }
     }
     say(`wrote ${file} (${data.length} bytes)`);
   } catch (err) {
@@ -101,6 +105,7 @@ function compileWithCache(): { run: () => void } | undefined {
     const cachedData = readCache(dir, file);
     // Node's own CommonJS wrapper, on the first line so that line numbers stay those of the bundle.
     const source = `(function (exports, require, module, __filename, __dirname) { ${fs.readFileSync(bundle, 'utf8').replace(/^#!/, '//')}\n})`;
+    // No importModuleDynamically: the bundle has no import() (esbuild turns them into requires; a test checks).
     const script = new vm.Script(source, { filename: bundle, cachedData });
     if (cachedData && !script.cachedDataRejected) say(`used ${file}`);
     else {

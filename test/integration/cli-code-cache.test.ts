@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { runCli } from '../helpers/cli';
+import { repoRoot } from '../helpers/paths';
 
 const PIPELINE = `apiVersion: flowctl/v1
 kind: Pipeline
@@ -124,4 +125,10 @@ test('a cache that others may write, that another user owns, or that is a symlin
   } finally {
     s.done();
   }
+});
+
+test('the CLI bundle has no dynamic import(): the launcher compiles it as a script, where import() would fail', () => {
+  const text = fs.readFileSync(path.join(repoRoot(), 'dist', 'cli-main.js'), 'utf8');
+  const at = text.search(/(?<![\w$.])import\s*\(/);
+  assert.equal(at, -1, `import( at offset ${at}: ${JSON.stringify(text.slice(Math.max(0, at - 60), at + 40))}`);
 });
