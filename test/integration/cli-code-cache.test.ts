@@ -10,19 +10,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { runCli } from '../helpers/cli';
 import { repoRoot } from '../helpers/paths';
+import { idlePipelineYaml } from '../helpers/pipelines';
 
-const PIPELINE = `apiVersion: flowctl/v1
-kind: Pipeline
-metadata: { name: cache-check }
-spec:
-  sources:
-    - id: src
-      command: ["node", "-e", "0"]
-  sinks:
-    - id: out
-      command: ["node", "-e", "0"]
-      inputs: [src]
-`;
+const PIPELINE = idlePipelineYaml('cache-check');
 
 function scratch(): { home: string; file: string; done: () => void } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flowctl-cache-'));

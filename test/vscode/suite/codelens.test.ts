@@ -12,19 +12,9 @@ import * as vscode from 'vscode';
 import { PipelineCodeLensProvider, UNASKED_CHECKS_MS } from '../../../src/extension/codeLens';
 import { RunModel } from '../../../src/extension/runModel';
 import { sleep, waitFor } from './helpers';
+import { idlePipelineYaml } from '../../helpers/pipelines';
 
-const PIPELINE = `apiVersion: flowctl/v1
-kind: Pipeline
-metadata: { name: lens-check }
-spec:
-  sources:
-    - id: src
-      command: ["node", "-e", "0"]
-  sinks:
-    - id: out
-      command: ["node", "-e", "0"]
-      inputs: [src]
-`;
+const PIPELINE = idlePipelineYaml('lens-check');
 
 describe('flowctl extension: lenses of a file VS Code did not ask about', () => {
   let dir: string;
