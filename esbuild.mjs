@@ -26,7 +26,7 @@ const common = {
   logLevel: 'warning',
   external,
   // `flowctl-protos:<set>`: .proto files parsed here once instead of in every process (src/core/protoEmbed.ts).
-  // The output is pure ASCII (scripts/asciiOutput.mjs): Node reads a file with one non-ASCII character ~4× slower.
+  // The output is pure ASCII (scripts/asciiOutput.mjs): Node reads a file with one non-ASCII character slower (the 2.4 MB CLI: 65 vs 45 ms).
   plugins: [protoSetsPlugin(), asciiOutputPlugin()],
 };
 

@@ -1,6 +1,6 @@
 // esbuild plugin: every .js the build writes is pure ASCII. esbuild escapes non-ASCII characters in strings
 // and identifiers, but not in comments or regular expression literals. One such character makes Node read the
-// whole file as a two-byte string: decoding the 2.4 MB CLI took ~50 ms instead of ~13 ms on the CI machine,
+// whole file as a two-byte string: reading the 2.4 MB CLI took 65 ms instead of 45 ms on the CI machine (median of 9 fresh processes),
 // at every start (the CLI, each SDK component, the extension host). Escapes mean the same in a regular
 // expression (\uXXXX), and in a comment they are only text.
 
