@@ -2,7 +2,7 @@
 // V8 does not compile the 2.4 MB bundle and the functions a command runs again at every start. The cache
 // is made when a command exits without one (it then holds what that command compiled) and kept per command
 // under FLOWCTL_HOME/cache: `flowctl --version` took 273 → 181 ms here (median of 15), every command
-// saves about as much. Only Node built-ins are used here: this file must stay small.
+// saves about as much. Only Node built-ins and core/paths.ts are used here: this file must stay small.
 //
 // The cache is bytecode that V8 runs, so it is treated like code: a private folder (0700) and files (0600)
 // owned by this user, written atomically, never read when another user owns it or others may write it.
@@ -12,11 +12,11 @@
 // compiled here does not get Node's source-map support); FLOWCTL_DEBUG=1 says what it did on stderr.
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vm from 'node:vm';
 import Module from 'node:module';
 import { COMMAND_NAMES } from './commandNames';
+import { ensurePrivateDir, flowctlHome, ownedByUs } from '../core/paths';
 
 /** A cache larger than this is not read (the demo run's is ~1.5 MB). */
 export const MAX_CACHE_BYTES = 32 * 1024 * 1024;
@@ -36,8 +36,7 @@ function cacheWanted(): boolean {
 
 /** Ours, a plain file or folder, and no one else may write it. */
 function trusted(st: fs.Stats): boolean {
-  const ours = typeof process.getuid !== 'function' || st.uid === process.getuid();
-  return ours && (st.mode & 0o022) === 0;
+  return ownedByUs(st) && (st.mode & 0o022) === 0;
 }
 
 function cacheFile(dir: string, st: fs.Stats): string {
@@ -73,7 +72,7 @@ function readCache(dir: string, file: string): Buffer | undefined {
 /** Written atomically next to its final name; the command's older caches (other builds) are removed. */
 function writeCache(dir: string, file: string, data: Buffer): void {
   try {
-    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    ensurePrivateDir(dir);
     if (!trusted(fs.lstatSync(dir))) return;
     const tmp = `${file}.${process.pid}.tmp`;
     fs.writeFileSync(tmp, data, { mode: 0o600, flag: 'wx' });
@@ -100,11 +99,11 @@ function compileWithCache(): { run: () => void } | undefined {
   if (!cacheWanted()) return undefined;
   try {
     const st = fs.statSync(bundle);
-    const dir = path.join(process.env.FLOWCTL_HOME || path.join(os.homedir(), '.flowctl'), 'cache');
+    const dir = path.join(flowctlHome(), 'cache');
     const file = cacheFile(dir, st);
     const cachedData = readCache(dir, file);
     // Node's own CommonJS wrapper, on the first line so that line numbers stay those of the bundle.
-    const source = `(function (exports, require, module, __filename, __dirname) { ${fs.readFileSync(bundle, 'utf8').replace(/^#!/, '//')}\n})`;
+    const source = `(function (exports, require, module, __filename, __dirname) { ${fs.readFileSync(bundle, 'utf8')}\n})`;
     // No importModuleDynamically: the bundle has no import() (esbuild turns them into requires; a test checks).
     const script = new vm.Script(source, { filename: bundle, cachedData });
     if (cachedData && !script.cachedDataRejected) say(`used ${file}`);

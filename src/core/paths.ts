@@ -13,7 +13,8 @@ export function endpointFilePath(home = flowctlHome()): string {
   return path.join(home, 'endpoint.json');
 }
 
-function ownedByUs(st: fs.Stats): boolean {
+/** True when this user owns the file (always on systems without uids). */
+export function ownedByUs(st: fs.Stats): boolean {
   return typeof process.getuid !== 'function' || st.uid === process.getuid();
 }
 
