@@ -16,6 +16,7 @@ import { componentPids } from '../vscode/procs';
 import {
   activeTerminalText,
   codeLens,
+  pickFromCommand,
   quickOpen,
   readTreeRows,
   runCommand,
@@ -264,14 +265,10 @@ test('the edit-run loop in a real VS Code: terminals, focus, health, All Logs, c
       await save(page, 'screenshot-all-logs.png', step);
 
       // Connect: the picker names the endpoint file under FLOWCTL_HOME; the tree shows the run read-only.
-      await runCommand(page, 'flowctl: Connect to Control Plane…');
-      const pick = page.locator('.quick-input-list .monaco-list-row').first();
-      await pick.waitFor({ timeout: 15_000 });
-      const detail = (await pick.textContent()) ?? '';
       const endpointFile = path.join(host.root, 'flowctl-home', 'endpoint.json');
+      const detail = await pickFromCommand(page, 'flowctl: Connect to Control Plane…', 'demo-trades');
       assert.ok(detail.includes(endpointFile), `the picker names ${endpointFile}: ${detail}`);
       step(`connect picker: "${detail.replace(/\s+/g, ' ').slice(0, 160)}"`);
-      await pick.click();
       await runCommand(page, 'Focus on Services View');
       const readonly = await until('the connected pipeline in the tree', async () => {
         const r = await readTreeRows(rows);

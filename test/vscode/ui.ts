@@ -125,6 +125,31 @@ export async function runCommand(page: Page, title: string, timeoutMs = 60_000):
   }
 }
 
+/**
+ * Runs a command that shows a quick pick and picks its row matching `hasText`; returns the row's text.
+ * A quick pick closes when the focus leaves it (a webview that held the keyboard can take it back), so
+ * when the picker is gone before the click lands, the command is run again — bounded by `timeoutMs`.
+ */
+export async function pickFromCommand(page: Page, title: string, hasText: string | RegExp, timeoutMs = 60_000): Promise<string> {
+  const widget = page.locator('.quick-input-widget');
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  for (;;) {
+    await runCommand(page, title, Math.max(5000, deadline - Date.now()));
+    const row = page.locator('.quick-input-list .monaco-list-row', { hasText }).first();
+    try {
+      await row.waitFor({ state: 'visible', timeout: 15_000 });
+      const text = (await row.textContent({ timeout: 2000 })) ?? '';
+      await row.click({ timeout: 5000 });
+      await widget.waitFor({ state: 'hidden', timeout: 5000 });
+      return text;
+    } catch (err) {
+      last = (err as Error).message.split('\n')[0];
+      if (Date.now() > deadline) throw new Error(`pickFromCommand: no "${String(hasText)}" picked after "${title}": ${last}`);
+    }
+  }
+}
+
 /** Brings the terminal named `name` forward by clicking its entry in the terminal tabs list. */
 export async function selectTerminal(page: Page, name: string): Promise<void> {
   const tab = page.locator('.terminal-tabs-entry', { has: page.locator('.label-name', { hasText: new RegExp(`^\\s*${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`) }) });
