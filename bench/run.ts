@@ -4,8 +4,9 @@
 //   1. start → running of a demo-shaped pipeline (source → processor → 2 sinks), split into phases by
 //      runner.marks, and what "running" costs a user: last registration → first event delivered at EVERY
 //      sink (BENCH_RUNS rounds, default 5). Target: last registration → running < 100 ms.
-//   2. the demo from the CLI: `node dist/cli.js run` spawned as a user runs it, spawn → "Pipeline is running"
-//      (BENCH_CLI_RUNS rounds, default 5; beside it: spawn → exit of `node dist/cli.js --version`, the floor).
+//   2. the demo from the CLI: `node dist/cli.js run` spawned as a user runs it (persisted), spawn → "Pipeline is
+//      running", and the same with --no-persistence (BENCH_CLI_RUNS rounds, default 5; beside it: spawn → exit
+//      of `node dist/cli.js --version` and two process-tree floors).
 //      Goal < 500 ms.
 //   3. restart of one component (per kind: source, processor, sink; BENCH_RESTARTS per kind, default 3) in
 //      source → processor → 2 sinks at BENCH_RESTART_RATE events/s (default 1000): restart called → its
@@ -293,28 +294,35 @@ async function floorTree(childLoads: string | undefined, env: NodeJS.ProcessEnv)
   });
 }
 
-async function cliStartups(): Promise<{ running: number[]; floor: number[]; tree: number[]; treeSdk: number[]; firstRun: number }> {
+async function cliStartups(): Promise<{ running: number[]; runningNoPersist: number[]; floor: number[]; tree: number[]; treeSdk: number[]; firstRun: number }> {
   const file = demoCopy();
   const env = { ...process.env, FLOWCTL_HOME: path.join(tmp, 'cli-home') };
   const running: number[] = [];
+  const runningNoPersist: number[] = [];
   const floor: number[] = [];
   const tree: number[] = [];
   const treeSdk: number[] = [];
   const sdk = path.join(__dirname, '..', 'sdk.js');
-  const runArgs = ['run', file, '--control-plane-port', '0', '--no-persistence', '--show-status=false', '--log-dir', path.join(path.dirname(file), 'logs')];
+  // As a user types it (the run is persisted in FLOWCTL_HOME, whose stored runs grow by one per round), and with
+  // --no-persistence (no database opened, nothing stored).
+  const runArgs = ['run', file, '--control-plane-port', '0', '--show-status=false', '--log-dir', path.join(path.dirname(file), 'logs')];
+  const noPersistArgs = [...runArgs, '--no-persistence'];
   // The first run of each command has no code cache yet (src/cli/launcher.ts: it is made at that run's exit):
   // measured on its own, then every round runs with the cache, as a user's runs after their first do.
   const firstRun = await cliRun(runArgs, 'Pipeline is running', env);
   await cliRun(['--version'], undefined, env);
   process.stderr.write(`  CLI first run (no code cache yet): running after ${Math.round(firstRun)} ms\n`);
+  await cliRun(noPersistArgs, 'Pipeline is running', env);
   for (let i = 0; i < CLI_RUNS; i++) {
     floor.push(await cliRun(['--version'], undefined, env));
     tree.push(await floorTree(undefined, env));
     treeSdk.push(await floorTree(sdk, env));
-    running.push(await cliRun(runArgs, 'Pipeline is running', env));
-    process.stderr.write(`  CLI run ${i + 1}/${CLI_RUNS}: running after ${Math.round(running[i])} ms\n`);
+    // Alternate which of the two goes first, so neither always runs right after the floors.
+    const arms = [{ into: running, args: runArgs }, { into: runningNoPersist, args: noPersistArgs }];
+    for (const arm of i % 2 ? arms.reverse() : arms) arm.into.push(await cliRun(arm.args, 'Pipeline is running', env));
+    process.stderr.write(`  CLI run ${i + 1}/${CLI_RUNS}: running after ${Math.round(running[i])} ms (persisted), ${Math.round(runningNoPersist[i])} ms (--no-persistence)\n`);
   }
-  return { running, floor, tree, treeSdk, firstRun };
+  return { running, runningNoPersist, floor, tree, treeSdk, firstRun };
 }
 
 // ------------------------------------------------------------------ 3. restart of one component
@@ -625,6 +633,7 @@ function ratios(a: number[], b: number[]): string {
 function cliRows(cli: Awaited<ReturnType<typeof cliStartups>>): Row[] {
   return [
     { what: `2. demo from the CLI: spawn → "Pipeline is running" (${CLI_RUNS}, with the CLI's code cache)`, value: mmm(cli.running, ' ms'), target: '< 500 ms', ok: median(cli.running) < TARGETS.cliStartMs },
+    { what: '   the same with --no-persistence (no database, nothing stored)', value: mmm(cli.runningNoPersist, ' ms') },
     { what: '   the first run, before the code cache exists (once)', value: `${Math.round(cli.firstRun)} ms` },
     { what: '   floor: spawn → exit of `flowctl --version`', value: mmm(cli.floor, ' ms') },
     { what: '   floor: bare node + 4 bare node children, each connected back', value: mmm(cli.tree, ' ms') },
@@ -763,7 +772,7 @@ async function main(): Promise<void> {
       lastRegistrationToEverySinkMs: stats(col('firstEventEverySink')),
       componentBootMs: stats(runs.flatMap((r) => r.boot)),
     },
-    cli: { demoRunningMs: stats(cli.running), firstRunMs: Math.round(cli.firstRun), versionFloorMs: stats(cli.floor), processTreeFloorMs: stats(cli.tree), sdkTreeFloorMs: stats(cli.treeSdk) },
+    cli: { demoRunningMs: stats(cli.running), demoRunningNoPersistenceMs: stats(cli.runningNoPersist), firstRunMs: Math.round(cli.firstRun), versionFloorMs: stats(cli.floor), processTreeFloorMs: stats(cli.tree), sdkTreeFloorMs: stats(cli.treeSdk) },
     restarts: Object.fromEntries(restarts.map((k) => [k.kind, { firstEventMs: stats(k.firstEvent), lost: k.lost, duplicated: k.duplicated, countedDropped: k.dropped }])),
     crash,
     throughput: {
