@@ -11,6 +11,11 @@ export interface Command<S extends FlagSpecs = FlagSpecs> {
   /** Left out of `flowctl --help` (like flowctl's hidden `server`). */
   hidden?: boolean;
   flags: S;
+  /**
+   * Its subcommands (the first argument). None given prints the command's help and exits 0, as flowctl's
+   * cobra does for a command group; an unknown one is a usage error that names the closest.
+   */
+  subcommands?: readonly string[];
   /** Returns the exit code (default 0). Throw to print `Error: <message>` and exit 1. */
   run(args: ParsedArgs<S>): Promise<number | void>;
 }

@@ -66,6 +66,13 @@ function commandHelp(command: Command<any>): string {
   ].join('\n');
 }
 
+async function unknownSubcommand(name: string, sub: string, known: readonly string[]): Promise<string> {
+  const { editDistance } = await import('../core/pipeline/suggest'); // only on this error path
+  const [closest] = known.map((k) => ({ k, d: editDistance(sub.toLowerCase(), k) })).sort((a, b) => a.d - b.d);
+  const hint = closest && closest.d <= 2 ? `\nDid you mean "${closest.k}"?` : '';
+  return `unknown command "${sub}" for "flowctl ${name}"${hint}\nRun 'flowctl ${name} --help' for usage.`;
+}
+
 /** Commands that never speak gRPC: grpc-js is not even loaded for them. */
 const WITHOUT_GRPC = new Set(['version', 'validate', 'translate']);
 
@@ -96,6 +103,14 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
   if (args.help) {
     write(commandHelp(command));
     return 0;
+  }
+  if (command.subcommands) {
+    const sub = args.positionals[0];
+    if (sub === undefined) {
+      write(commandHelp(command));
+      return 0;
+    }
+    if (!command.subcommands.includes(sub)) throw new UsageError(await unknownSubcommand(name, sub, command.subcommands));
   }
   if (!WITHOUT_GRPC.has(name)) await quietGrpc();
   return (await command.run(args)) ?? 0;

@@ -155,6 +155,8 @@ describe('flowctl server (CLI)', () => {
       [['server', '--port', '70000'], /^Error: invalid port 70000/m],
       [['server', '--log-level', 'loud'], /^Error: invalid log level "loud"/m],
       [['nonsense'], /^Error: unknown command "nonsense" for "flowctl"$/m],
+      [['pipelines', 'activ'], /^Error: unknown command "activ" for "flowctl pipelines"\nDid you mean "active"\?\nRun 'flowctl pipelines --help' for usage\.$/m],
+      [['pipelines', 'bogus'], /^Error: unknown command "bogus" for "flowctl pipelines"\nRun 'flowctl pipelines --help' for usage\.$/m],
     ];
     for (const [args, re] of cases) {
       const res = await runCli(args, env);
@@ -175,5 +177,10 @@ describe('flowctl server (CLI)', () => {
     assert.equal(sh.code, 0);
     assert.match(sh.stdout, /--heartbeat-ttl duration\s+.*\(default 30s\)/);
     assert.match(sh.stdout, /--no-persistence/);
+    // A command group with no subcommand prints its help, as flowctl's cobra does (no control plane needed).
+    const group = await runCli(['pipelines'], env);
+    assert.equal(group.code, 0, group.stderr);
+    assert.match(group.stdout, /^List, inspect and stop pipeline runs\n\nUsage:\n  flowctl pipelines list\|runs <pipeline-name>\|run-info <run-id>\|stop <run-id>\|active \[flags\]/);
+    assert.equal(group.stderr, '');
   });
 });

@@ -9,6 +9,8 @@ import { defineCommand } from '../command';
 import type { ParsedArgs } from '../args';
 import { endpointFlagSpecs } from './status';
 
+const SUBCOMMANDS = ['list', 'runs', 'run-info', 'stop', 'active'] as const;
+
 const flags = {
   ...endpointFlagSpecs,
   limit: { type: 'number', default: 10, description: 'runs to show (pipelines runs)' },
@@ -19,6 +21,7 @@ export const command = defineCommand({
   summary: 'List, inspect and stop pipeline runs',
   usage: 'flowctl pipelines list|runs <pipeline-name>|run-info <run-id>|stop <run-id>|active [flags]',
   flags,
+  subcommands: SUBCOMMANDS,
   run: pipelinesCommand,
 });
 
@@ -73,7 +76,7 @@ async function resolveRunId(clients: Clients, prefix: string | undefined): Promi
 
 export async function pipelinesCommand(args: ParsedArgs<typeof flags>): Promise<number> {
   const [sub, arg] = args.positionals;
-  if (!sub || !['list', 'runs', 'run-info', 'stop', 'active'].includes(sub)) throw new Error(USAGE);
+  if (!sub || !(SUBCOMMANDS as readonly string[]).includes(sub)) throw new Error(USAGE); // main.ts answers these first
   const json = args.flags.json;
   // `run-info`/`stop` of a live run: its own control plane, found by run id in the endpoint file.
   const byRunId = arg && !args.flags.file && (sub === 'run-info' || sub === 'stop') ? readEndpointEntries().filter((e) => e.file && e.runId?.startsWith(arg)) : [];
