@@ -1,7 +1,7 @@
 // `flowctl validate` as a user runs it: `node dist/cli.js validate …` in a real folder.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -184,6 +184,31 @@ test('missing file: `Error: pipeline file not found: <path>` on stderr, exit 1',
   const d = await flowctl(['validate'], fs.mkdtempSync(path.join(dir, 'empty-')));
   assert.equal(d.stderr, 'Error: pipeline file not found: flow.yml\n');
   assert.equal(d.code, 1);
+});
+
+test('no file given and no flow.yml here: the error names the folder\'s pipeline files and the command to type', async () => {
+  const here = fs.mkdtempSync(path.join(dir, 'others-'));
+  fs.writeFileSync(path.join(here, 'pipeline.yaml'), VALID); // a flowctl user's usual name
+  fs.writeFileSync(path.join(here, "we'ird.yml"), VALID.replace('kind: Pipeline', 'kind: "Pipeline"  # quoted'));
+  fs.writeFileSync(path.join(here, 'notes.yml'), 'kind: Notes\nsays: kind: Pipeline\n'); // not a pipeline
+  fs.mkdirSync(path.join(here, 'folder.yml')); // a folder with a YAML name
+  execFileSync('mkfifo', [path.join(here, 'fifo.yml')]); // must not block the look around
+  for (const [cmd, typed] of [[['validate'], 'validate'], [['run'], 'run'], [['translate', '-o', 'compose'], 'translate -o compose']] as const) {
+    const r = await flowctl([...cmd], here);
+    assert.equal(r.code, 1, `${typed}: ${r.stderr}`);
+    assert.equal(
+      r.stderr,
+      `Error: pipeline file not found: flow.yml (the default when no file is given)\nthis folder has pipeline files: pipeline.yaml, 'we'\\''ird.yml'\nrun: flowctl ${typed} pipeline.yaml\n`,
+    );
+  }
+  // --json keeps its shape; a file that was given is reported as it always was.
+  const json = await flowctl(['validate', '--json'], here);
+  assert.equal(JSON.parse(json.stdout).diagnostics[0].message, 'pipeline file not found: flow.yml');
+  assert.equal((await flowctl(['validate', 'flow.yml'], here)).stderr, 'Error: pipeline file not found: flow.yml\n');
+  // With flow.yml here, it is used, whatever else the folder has.
+  fs.writeFileSync(path.join(here, 'flow.yml'), VALID);
+  const ok = await flowctl(['validate'], here);
+  assert.equal(ok.code, 0, ok.stderr);
 });
 
 test('--json prints {ok, file, diagnostics} with positions; exit code follows ok', async () => {

@@ -7,6 +7,7 @@ import { sanitizeTerminalText } from '../../core/text/terminal';
 import { colorEnabled, palette } from '../render/color';
 import { UsageError } from '../args';
 import { defineCommand } from '../command';
+import { pipelineFileArg } from '../pipelineFile';
 import { translateFlags, tlsOptions } from './translate';
 
 const flags = {
@@ -48,7 +49,7 @@ export const command = defineCommand({
     if (resolve !== 'always' && resolve !== 'changed' && resolve !== 'never') throw new UsageError(`--resolve-image ${resolve}: use always, changed or never`);
     if (f.stack !== undefined && !STACK_NAME_RE.test(f.stack)) throw new UsageError(`--stack ${f.stack}: letters, digits, "-" and "_", starting with a letter or digit`);
     const opts: SwarmDeployOptions = {
-      file: f.file ?? args.positionals[0] ?? 'flow.yml',
+      file: pipelineFileArg('deploy --to swarm', f.file ?? args.positionals[0]),
       version,
       hubPort: f['hub-port'],
       hubAddress: f['control-plane-address'],

@@ -15,6 +15,7 @@ import { colorEnabled, palette } from '../render/color';
 import { RunView } from '../render/runView';
 import { sanitizeField, sanitizeTerminalText } from '../../core/text/terminal';
 import { defineCommand } from '../command';
+import { pipelineFileArg } from '../pipelineFile';
 import { UsageError, type ParsedArgs } from '../args';
 
 const flags = {
@@ -83,7 +84,7 @@ export const command = defineCommand({
 
 export async function runCommand(args: ParsedArgs<typeof flags>): Promise<number> {
   const f = args.flags;
-  const file = args.positionals[0] ?? 'flow.yml';
+  const file = pipelineFileArg('run', args.positionals[0]);
   if (!fs.existsSync(file)) throw new Error(`pipeline file not found: ${file}`);
   const orchestrator = f.orchestrator?.trim() || undefined;
   if (orchestrator !== undefined) {

@@ -9,6 +9,7 @@ import { formatLocation, sortDiagnostics } from '../../core/pipeline/diagnostics
 import { sanitizeTerminalText } from '../../core/text/terminal';
 import { UsageError } from '../args';
 import { defineCommand } from '../command';
+import { pipelineFileArg } from '../pipelineFile';
 
 export const translateFlags = {
   output: { type: 'string', short: 'o', valueName: 'format', description: 'compose (docker-compose), swarm (docker stack deploy) or kubernetes' },
@@ -44,7 +45,7 @@ export const command = defineCommand({
       const local = f.output === 'local' ? ' (flowctl translate -o local: use `flowctl run` to run the pipeline on this machine)' : '';
       throw new UsageError(`unknown output format "${f.output}": use compose, swarm or kubernetes${local}`);
     }
-    const file = f.file ?? args.positionals[0] ?? 'flow.yml';
+    const file = pipelineFileArg(`translate -o ${f.output}`, f.file ?? args.positionals[0]);
     const port = f['hub-port'];
     if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError(`--hub-port ${port}: use a port between 1 and 65535`);
     const publish = f.publish;

@@ -7,6 +7,7 @@ import { slug } from '../../core/deploy/names';
 import { colorEnabled, palette } from '../render/color';
 import { UsageError } from '../args';
 import { defineCommand } from '../command';
+import { pipelineFileArg } from '../pipelineFile';
 
 const flags = {
   stack: { type: 'string', description: "stack name (default: the name of the pipeline in -f / flow.yml)" },
@@ -23,7 +24,7 @@ export const command = defineCommand({
     const f = args.flags;
     let stack = f.stack;
     if (!stack) {
-      const file = f.file ?? args.positionals[0] ?? 'flow.yml';
+      const file = pipelineFileArg('undeploy -f', f.file ?? args.positionals[0]);
       const parsed = loadPipelineFileSync(file, { checkCommands: false });
       if (!parsed.pipeline?.metadata.name) throw new UsageError(`give --stack NAME (no pipeline name found in ${path.basename(file)})`);
       stack = slug(parsed.pipeline.metadata.name);

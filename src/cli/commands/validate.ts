@@ -5,6 +5,7 @@ import { allComponents } from '../../core/pipeline/model';
 import { formatLocation, sortDiagnostics, type Diagnostic } from '../../core/pipeline/diagnostics';
 import { formatFlagHelp, parseArgs, UsageError, type FlagSpecs } from '../args';
 import { defineCommand } from '../command';
+import { DEFAULT_PIPELINE_FILE, pipelineFileArg } from '../pipelineFile';
 import { orchestratorFlagProblem } from '../../core/drivers/select';
 
 /** The structured fixes as suggestion lines (the editor offers the same ones as quick fixes). */
@@ -68,7 +69,9 @@ export const command = defineCommand({
     const orchestrator = args.flags.orchestrator?.trim() || undefined;
     const problem = orchestrator === undefined ? undefined : orchestratorFlagProblem(orchestrator);
     if (problem) throw new UsageError(problem);
-    return validateFile(args.positionals[0] ?? 'flow.yml', { json: args.flags.json, checkCommands: args.flags['check-commands'], orchestrator });
+    // --json keeps its {ok, file, diagnostics} shape for a missing file: the look around is for people.
+    const file = args.flags.json ? (args.positionals[0] ?? DEFAULT_PIPELINE_FILE) : pipelineFileArg('validate', args.positionals[0]);
+    return validateFile(file, { json: args.flags.json, checkCommands: args.flags['check-commands'], orchestrator });
   },
 });
 
