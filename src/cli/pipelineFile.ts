@@ -3,6 +3,7 @@
 // the error names them and the command to type, instead of a bare "not found".
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { isPipelineDocument } from '../core/pipeline/load';
 import { sanitizeField } from '../core/text/terminal';
 
 export const DEFAULT_PIPELINE_FILE = 'flow.yml';
@@ -10,7 +11,6 @@ export const DEFAULT_PIPELINE_FILE = 'flow.yml';
 const MAX_FILES_READ = 50;
 const MAX_HEAD_BYTES = 64 * 1024;
 const MAX_NAMED = 5;
-const KIND_PIPELINE = /^kind:\s*["']?Pipeline["']?\s*(#.*)?$/m;
 
 /** `given`, else flow.yml; throws when flow.yml is missing but the folder has other pipeline files. */
 export function pipelineFileArg(command: string, given: string | undefined, dir = process.cwd()): string {
@@ -25,7 +25,7 @@ export function pipelineFileArg(command: string, given: string | undefined, dir 
   throw new Error(`pipeline file not found: ${DEFAULT_PIPELINE_FILE} (the default when no file is given)\n${which}\nrun: flowctl ${command} ${shown[0]}`);
 }
 
-/** YAML files of `dir` (not below it) whose text has a top-level `kind: Pipeline`, sorted by name. */
+/** YAML files of `dir` (not below it) that are pipelines by the editor's test (isPipelineDocument), sorted by name. */
 export function pipelineFilesIn(dir: string): string[] {
   let names: string[];
   try {
@@ -37,7 +37,7 @@ export function pipelineFilesIn(dir: string): string[] {
   } catch {
     return [];
   }
-  return names.slice(0, MAX_FILES_READ).filter((name) => KIND_PIPELINE.test(head(path.join(dir, name))));
+  return names.slice(0, MAX_FILES_READ).filter((name) => isPipelineDocument(head(path.join(dir, name)), name));
 }
 
 /** The first MAX_HEAD_BYTES of a regular file ('' for anything else: a FIFO must not block, a folder not throw). */
