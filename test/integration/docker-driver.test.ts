@@ -237,6 +237,9 @@ test('restart policy on-failure restarts with our backoff (a new container each 
   sleeper.start();
   await rs.next('spawned');
   const first = sleeper.containerId!;
+  // The component must be up before the restart: a SIGTERM during Node's boot ends it before it prints
+  // "ready", and the second "ready" below would never come (seen once in CI under load).
+  await waitFor(() => rs.lines().some((l) => l.startsWith('ready')), 90_000, 'first ready');
   await sleeper.restart(5_000);
   await rs.next('spawned');
   assert.notEqual(sleeper.containerId, first);
