@@ -294,7 +294,24 @@ async function floorTree(childLoads: string | undefined, env: NodeJS.ProcessEnv)
   });
 }
 
-async function cliStartups(): Promise<{ running: number[]; runningNoPersist: number[]; floor: number[]; tree: number[]; treeSdk: number[]; firstRun: number }> {
+/** spawn → exit of a bare `node -e 0` (Node's own start-up on this machine, with `env`). */
+async function nodeBoot(env: NodeJS.ProcessEnv): Promise<number> {
+  const t0 = performance.now();
+  const child = spawn(process.execPath, ['-e', '0'], { env, stdio: 'ignore' });
+  track(child);
+  const code = await new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
+  if (code !== 0) throw new Error(`node -e 0 exited with ${code}`);
+  return performance.now() - t0;
+}
+
+/**
+ * NODE_EXTRA_CA_CERTS (set on some machines, this sandbox's included) makes every Node process read and
+ * parse that certificate file at start, before any of our code runs: the CLI and each of the demo's four
+ * components pay it. The bench keeps the variable (it is the user's environment) and measures its cost.
+ */
+const EXTRA_CA = process.env.NODE_EXTRA_CA_CERTS?.trim() ? process.env.NODE_EXTRA_CA_CERTS : undefined;
+
+async function cliStartups(): Promise<{ running: number[]; runningNoPersist: number[]; floor: number[]; tree: number[]; treeSdk: number[]; firstRun: number; node: number[]; nodeNoCa: number[] }> {
   const file = demoCopy();
   const env = { ...process.env, FLOWCTL_HOME: path.join(tmp, 'cli-home') };
   const running: number[] = [];
@@ -302,6 +319,10 @@ async function cliStartups(): Promise<{ running: number[]; runningNoPersist: num
   const floor: number[] = [];
   const tree: number[] = [];
   const treeSdk: number[] = [];
+  const node: number[] = [];
+  const nodeNoCa: number[] = [];
+  const envNoCa: NodeJS.ProcessEnv = { ...env };
+  delete envNoCa.NODE_EXTRA_CA_CERTS;
   const sdk = path.join(__dirname, '..', 'sdk.js');
   // As a user types it (the run is persisted in FLOWCTL_HOME, whose stored runs grow by one per round), and with
   // --no-persistence (no database opened, nothing stored).
@@ -314,6 +335,8 @@ async function cliStartups(): Promise<{ running: number[]; runningNoPersist: num
   process.stderr.write(`  CLI first run (no code cache yet): running after ${Math.round(firstRun)} ms\n`);
   await cliRun(noPersistArgs, 'Pipeline is running', env);
   for (let i = 0; i < CLI_RUNS; i++) {
+    node.push(await nodeBoot(env));
+    if (EXTRA_CA) nodeNoCa.push(await nodeBoot(envNoCa));
     floor.push(await cliRun(['--version'], undefined, env));
     tree.push(await floorTree(undefined, env));
     treeSdk.push(await floorTree(sdk, env));
@@ -322,7 +345,7 @@ async function cliStartups(): Promise<{ running: number[]; runningNoPersist: num
     for (const arm of i % 2 ? arms.reverse() : arms) arm.into.push(await cliRun(arm.args, 'Pipeline is running', env));
     process.stderr.write(`  CLI run ${i + 1}/${CLI_RUNS}: running after ${Math.round(running[i])} ms (persisted), ${Math.round(runningNoPersist[i])} ms (--no-persistence)\n`);
   }
-  return { running, runningNoPersist, floor, tree, treeSdk, firstRun };
+  return { running, runningNoPersist, floor, tree, treeSdk, firstRun, node, nodeNoCa };
 }
 
 // ------------------------------------------------------------------ 3. restart of one component
@@ -635,6 +658,10 @@ function cliRows(cli: Awaited<ReturnType<typeof cliStartups>>): Row[] {
     { what: `2. demo from the CLI: spawn → "Pipeline is running" (${CLI_RUNS}, with the CLI's code cache)`, value: mmm(cli.running, ' ms'), target: '< 500 ms', ok: median(cli.running) < TARGETS.cliStartMs },
     { what: '   the same with --no-persistence (no database, nothing stored)', value: mmm(cli.runningNoPersist, ' ms') },
     { what: '   the first run, before the code cache exists (once)', value: `${Math.round(cli.firstRun)} ms` },
+    { what: '   floor: spawn → exit of a bare `node -e 0`', value: mmm(cli.node, ' ms') },
+    ...(EXTRA_CA
+      ? [{ what: `   the same without NODE_EXTRA_CA_CERTS (set here: ${path.basename(EXTRA_CA)}, read by every Node process at start)`, value: mmm(cli.nodeNoCa, ' ms') }]
+      : []),
     { what: '   floor: spawn → exit of `flowctl --version`', value: mmm(cli.floor, ' ms') },
     { what: '   floor: bare node + 4 bare node children, each connected back', value: mmm(cli.tree, ' ms') },
     { what: '   floor: the same, each child loading the SDK bundle first', value: mmm(cli.treeSdk, ' ms') },
@@ -772,7 +799,7 @@ async function main(): Promise<void> {
       lastRegistrationToEverySinkMs: stats(col('firstEventEverySink')),
       componentBootMs: stats(runs.flatMap((r) => r.boot)),
     },
-    cli: { demoRunningMs: stats(cli.running), demoRunningNoPersistenceMs: stats(cli.runningNoPersist), firstRunMs: Math.round(cli.firstRun), versionFloorMs: stats(cli.floor), processTreeFloorMs: stats(cli.tree), sdkTreeFloorMs: stats(cli.treeSdk) },
+    cli: { demoRunningMs: stats(cli.running), demoRunningNoPersistenceMs: stats(cli.runningNoPersist), firstRunMs: Math.round(cli.firstRun), nodeFloorMs: stats(cli.node), nodeFloorWithoutExtraCaCertsMs: EXTRA_CA ? stats(cli.nodeNoCa) : null, versionFloorMs: stats(cli.floor), processTreeFloorMs: stats(cli.tree), sdkTreeFloorMs: stats(cli.treeSdk) },
     restarts: Object.fromEntries(restarts.map((k) => [k.kind, { firstEventMs: stats(k.firstEvent), lost: k.lost, duplicated: k.duplicated, countedDropped: k.dropped }])),
     crash,
     throughput: {
