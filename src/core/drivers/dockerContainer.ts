@@ -12,7 +12,8 @@ import * as path from 'node:path';
 import { Emitter } from '../typedEmitter';
 import { LineSplitter, stripAnsi } from '../supervisor/lines';
 import { LogFile } from '../supervisor/logFile';
-import { RESTART_POLICIES, type BackoffOptions, type ProcessEvent, type ProcessState } from '../supervisor/process';
+import type { ProcessEvent, ProcessState } from '../supervisor/process';
+import { checkedRestartPolicy, delay, LineRing, RestartBackoff, within, type BackoffOptions } from '../supervisor/restartPolicy';
 import type { ComponentHandle, ComponentRunSpec } from './types';
 import { cliErrorText, type DockerCli, type Follower } from './dockerCli';
 import { containerEnvironment, envFileText, imageReferenceProblem, planEnv, runArgs, type RunnerIdentity } from './dockerArgs';
@@ -52,10 +53,6 @@ interface Attempt {
 /** Characters waiting for the log file's disk write beyond which the container's output is read no further. */
 const LOG_BACKLOG_LIMIT = 8 * 1024 * 1024;
 
-const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-const within = (p: Promise<unknown>, ms: number) =>
-  Promise.race([p.then(() => true), delay(Math.max(0, ms)).then(() => false)]);
-
 /** `docker inspect` format for an exit: running|exit code|oom killed|error. */
 const EXIT_FORMAT = '{{.State.Running}}|{{.State.ExitCode}}|{{.State.OOMKilled}}|{{.State.Error}}';
 
@@ -86,8 +83,6 @@ export class ContainerHandle implements ComponentHandle {
   private current?: Attempt;
   private attempt = 0;
   private _restarts = 0;
-  private autoRestarts = 0;
-  private failuresInRow = 0;
   private _exitCode: number | null = null;
   private _exitSignal: string | null = null;
   private _startedAt?: number;
@@ -99,10 +94,8 @@ export class ContainerHandle implements ComponentHandle {
   private restarting?: Promise<void>;
   private readonly removals = new Set<Promise<void>>();
   private readonly log?: LogFile;
-  private readonly ring: string[] = [];
-  private ringStart = 0;
-  private readonly ringCap: number;
-  private readonly backoff: Required<BackoffOptions>;
+  private readonly ring: LineRing;
+  private readonly restartBackoff: RestartBackoff;
 
   constructor(
     spec: ComponentRunSpec,
@@ -111,23 +104,14 @@ export class ContainerHandle implements ComponentHandle {
     if (!spec || typeof spec.id !== 'string' || !spec.id) throw new Error('docker driver: component id is required');
     const imageProblem = imageReferenceProblem(spec.image ?? '');
     if (imageProblem) throw new Error(`component ${spec.id}: ${spec.image ? imageProblem : 'a container component needs an image'}`);
-    const policy = spec.restartPolicy ?? 'no';
-    if (!RESTART_POLICIES.includes(policy)) {
-      throw new Error(`component ${spec.id}: unknown restart policy "${policy}" (use ${RESTART_POLICIES.join(', ')})`);
-    }
+    const policy = checkedRestartPolicy(spec.id, spec.restartPolicy);
     if (spec.command && (spec.command.length === 0 || !spec.command[0])) {
       throw new Error(`component ${spec.id}: command must be a non-empty array of strings (or left out to use the image's entrypoint)`);
     }
     this.id = spec.id;
     this.spec = { ...spec, restartPolicy: policy };
-    const b = ctx.backoff ?? {};
-    this.backoff = {
-      initialMs: b.initialMs ?? 500,
-      maxMs: b.maxMs ?? 30_000,
-      factor: b.factor ?? 2,
-      resetAfterMs: b.resetAfterMs ?? 10_000,
-    };
-    this.ringCap = Math.max(1, ctx.tailLines ?? 200);
+    this.restartBackoff = new RestartBackoff(spec.id, policy, ctx.backoff, ctx.maxRestarts);
+    this.ring = new LineRing(ctx.tailLines ?? 200);
     if (spec.logFile) this.log = new LogFile(spec.logFile);
   }
 
@@ -162,17 +146,15 @@ export class ContainerHandle implements ComponentHandle {
     return this.log?.error;
   }
 
-  tail(n = this.ringCap): string[] {
-    const all = this.ring.length < this.ringCap ? this.ring.slice() : [...this.ring.slice(this.ringStart), ...this.ring.slice(0, this.ringStart)];
-    return n >= all.length ? all : all.slice(all.length - Math.max(0, n));
+  tail(n?: number): string[] {
+    return this.ring.tail(n);
   }
 
   start(): void {
     if (this._state === 'running' || this._state === 'backoff') return;
     if (this._state === 'stopping') throw new Error(`component ${this.id} is stopping; wait for stop() before start()`);
     this.stopRequested = false;
-    this.autoRestarts = 0;
-    this.failuresInRow = 0;
+    this.restartBackoff.begin();
     this.launch();
   }
 
@@ -224,8 +206,7 @@ export class ContainerHandle implements ComponentHandle {
       }
       if (seq !== this.stopSeq) return; // stop() was called meanwhile: it wins
       this.stopRequested = false;
-      this.autoRestarts = 0;
-      this.failuresInRow = 0;
+      this.restartBackoff.begin();
       if (hadRun) this._restarts++;
       this.launch();
       await this.current?.launched;
@@ -487,11 +468,7 @@ export class ContainerHandle implements ComponentHandle {
   }
 
   private onLine(stream: 'stdout' | 'stderr', line: string): void {
-    if (this.ring.length < this.ringCap) this.ring.push(line);
-    else {
-      this.ring[this.ringStart] = line;
-      this.ringStart = (this.ringStart + 1) % this.ringCap;
-    }
+    this.ring.push(line);
     const time = Date.now();
     this.log?.write(`${new Date(time).toISOString()} ${stripAnsi(line)}`);
     this.events.emit({ type: 'line', stream, line, time });
@@ -518,15 +495,8 @@ export class ContainerHandle implements ComponentHandle {
       });
       return;
     }
-    const failed = code !== 0 || signal !== null;
-    const policy = this.spec.restartPolicy;
-    const wants = policy === 'always' || policy === 'unless-stopped' || (policy === 'on-failure' && failed);
-    const capped = this.ctx.maxRestarts !== undefined && this.autoRestarts >= this.ctx.maxRestarts;
-    if (uptime >= this.backoff.resetAfterMs) this.failuresInRow = 0;
-    if (wants && !capped) {
-      const { initialMs, maxMs, factor } = this.backoff;
-      const wait = Math.min(maxMs, Math.round(initialMs * Math.pow(factor, this.failuresInRow)));
-      this.failuresInRow++;
+    const wait = this.restartBackoff.onExit(code, signal, uptime);
+    if (wait !== undefined) {
       this._state = 'backoff';
       this.backoffTimer = setTimeout(() => this.autoRestart(), wait);
       this.events.emit({ type: 'exited', code, signal, willRestart: true, restartInMs: wait, restarts: this._restarts, pid: att.pid });
@@ -540,7 +510,7 @@ export class ContainerHandle implements ComponentHandle {
     this.backoffTimer = undefined;
     if (this._state !== 'backoff' || this.stopRequested) return;
     this._restarts++;
-    this.autoRestarts++;
+    this.restartBackoff.restarted();
     this.launch();
   }
 }

@@ -8,9 +8,9 @@ import { LineSplitter, stripAnsi } from './lines';
 import { LogFile } from './logFile';
 import type { ComponentHandle } from '../drivers/types';
 import { groupAlive, groupExists, processStartTime, signalGroup, terminateGroup, waitGroupGone } from './procfs';
+import { checkedRestartPolicy, LineRing, RestartBackoff, within, type BackoffOptions, type RestartPolicy } from './restartPolicy';
 
-export type RestartPolicy = 'no' | 'on-failure' | 'always' | 'unless-stopped';
-export const RESTART_POLICIES: readonly RestartPolicy[] = ['no', 'on-failure', 'always', 'unless-stopped'];
+export { RESTART_POLICIES, type BackoffOptions, type RestartPolicy } from './restartPolicy';
 
 export type ProcessState = 'idle' | 'running' | 'backoff' | 'exited' | 'stopping' | 'stopped';
 
@@ -30,14 +30,6 @@ export type ProcessEvent =
   /** The process could not be started (no pid); state becomes 'exited'. No `exited` event follows. */
   | { type: 'spawnError'; message: string }
   | { type: 'stopped' };
-
-export interface BackoffOptions {
-  initialMs?: number;
-  maxMs?: number;
-  factor?: number;
-  /** Uptime after which the backoff starts again from initialMs (default 10 s). */
-  resetAfterMs?: number;
-}
 
 export interface ManagedProcessSpec {
   id: string;
@@ -72,11 +64,6 @@ interface Run {
 /** Characters waiting for the log file's disk write beyond which the component's output is read no further. */
 const LOG_BACKLOG_LIMIT = 8 * 1024 * 1024;
 
-const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-/** Resolves true when `p` settles within `ms`. */
-const within = (p: Promise<unknown>, ms: number) =>
-  Promise.race([p.then(() => true), delay(Math.max(0, ms)).then(() => false)]);
-
 export class ManagedProcess implements ComponentHandle {
   readonly events = new Emitter<ProcessEvent>();
   readonly id: string;
@@ -87,8 +74,6 @@ export class ManagedProcess implements ComponentHandle {
   private lastPgid?: number;
   private attempt = 0;
   private _restarts = 0;
-  private autoRestarts = 0;
-  private failuresInRow = 0;
   private _exitCode: number | null = null;
   private _exitSignal: string | null = null;
   private _startedAt?: number;
@@ -100,10 +85,8 @@ export class ManagedProcess implements ComponentHandle {
   private restarting?: Promise<void>;
   private leftovers: Promise<unknown> = Promise.resolve();
   private readonly log?: LogFile;
-  private readonly ring: string[] = [];
-  private ringStart = 0;
-  private readonly ringCap: number;
-  private readonly backoff: Required<BackoffOptions>;
+  private readonly ring: LineRing;
+  private readonly restartBackoff: RestartBackoff;
 
   constructor(spec: ManagedProcessSpec) {
     if (!spec || typeof spec.id !== 'string' || !spec.id) throw new Error('ManagedProcess: id is required');
@@ -111,23 +94,11 @@ export class ManagedProcess implements ComponentHandle {
       throw new Error(`component ${spec.id}: command must be a non-empty array of strings`);
     }
     if (!spec.cwd) throw new Error(`component ${spec.id}: cwd is required`);
-    const policy = spec.restartPolicy ?? 'no';
-    if (!RESTART_POLICIES.includes(policy)) {
-      throw new Error(`component ${spec.id}: unknown restart policy "${policy}" (use ${RESTART_POLICIES.join(', ')})`);
-    }
+    const policy = checkedRestartPolicy(spec.id, spec.restartPolicy);
     this.id = spec.id;
     this.spec = { ...spec, restartPolicy: policy };
-    const b = spec.backoff ?? {};
-    this.backoff = {
-      initialMs: b.initialMs ?? 500,
-      maxMs: b.maxMs ?? 30_000,
-      factor: b.factor ?? 2,
-      resetAfterMs: b.resetAfterMs ?? 10_000,
-    };
-    if (!(this.backoff.initialMs >= 0 && this.backoff.maxMs >= 0 && this.backoff.factor >= 1)) {
-      throw new Error(`component ${spec.id}: backoff needs initialMs >= 0, maxMs >= 0, factor >= 1`);
-    }
-    this.ringCap = Math.max(1, spec.tailLines ?? 200);
+    this.restartBackoff = new RestartBackoff(spec.id, policy, spec.backoff, spec.maxRestarts);
+    this.ring = new LineRing(spec.tailLines ?? 200);
     if (spec.logFile) this.log = new LogFile(spec.logFile);
   }
 
@@ -167,9 +138,8 @@ export class ManagedProcess implements ComponentHandle {
   }
 
   /** Last `n` output lines (ANSI kept), oldest first. */
-  tail(n = this.ringCap): string[] {
-    const all = this.ring.length < this.ringCap ? this.ring.slice() : [...this.ring.slice(this.ringStart), ...this.ring.slice(0, this.ringStart)];
-    return n >= all.length ? all : all.slice(all.length - Math.max(0, n));
+  tail(n?: number): string[] {
+    return this.ring.tail(n);
   }
 
   /** Spawns the process (no-op when it runs or waits to restart). Failures arrive as a spawnError event. */
@@ -177,8 +147,7 @@ export class ManagedProcess implements ComponentHandle {
     if (this._state === 'running' || this._state === 'backoff') return;
     if (this._state === 'stopping') throw new Error(`component ${this.id} is stopping; wait for stop() before start()`);
     this.stopRequested = false;
-    this.autoRestarts = 0;
-    this.failuresInRow = 0;
+    this.restartBackoff.begin();
     this.spawnOnce();
   }
 
@@ -261,8 +230,7 @@ export class ManagedProcess implements ComponentHandle {
       await this.leftovers.catch(() => undefined);
       if (seq !== this.stopSeq) return; // stop() was called meanwhile: it wins
       this.stopRequested = false;
-      this.autoRestarts = 0;
-      this.failuresInRow = 0;
+      this.restartBackoff.begin();
       if (hadRun) this._restarts++;
       this.spawnOnce();
     })();
@@ -409,11 +377,7 @@ export class ManagedProcess implements ComponentHandle {
   }
 
   private onLine(stream: 'stdout' | 'stderr', line: string): void {
-    if (this.ring.length < this.ringCap) this.ring.push(line);
-    else {
-      this.ring[this.ringStart] = line;
-      this.ringStart = (this.ringStart + 1) % this.ringCap;
-    }
+    this.ring.push(line);
     const time = Date.now();
     // Log files get a timestamp per line (components need not print their own), like `docker logs -t`.
     this.log?.write(`${new Date(time).toISOString()} ${stripAnsi(line)}`);
@@ -447,16 +411,8 @@ export class ManagedProcess implements ComponentHandle {
     // The leader is gone; helpers it left in its group would hold ports and files: end them.
     if (groupExists(run.pgid)) this.leftovers = terminateGroup(run.pgid, 2_000).catch(() => undefined);
 
-    const failed = code !== 0 || signal !== null;
-    const policy = this.spec.restartPolicy;
-    const wants = policy === 'always' || policy === 'unless-stopped' || (policy === 'on-failure' && failed);
-    const capped = this.spec.maxRestarts !== undefined && this.autoRestarts >= this.spec.maxRestarts;
-    if (uptime >= this.backoff.resetAfterMs) this.failuresInRow = 0;
-
-    if (wants && !capped) {
-      const { initialMs, maxMs, factor } = this.backoff;
-      const wait = Math.min(maxMs, Math.round(initialMs * Math.pow(factor, this.failuresInRow)));
-      this.failuresInRow++;
+    const wait = this.restartBackoff.onExit(code, signal, uptime);
+    if (wait !== undefined) {
       this._state = 'backoff';
       this.backoffTimer = setTimeout(() => void this.autoRestart(), wait);
       this.events.emit({ type: 'exited', code, signal, willRestart: true, restartInMs: wait, restarts: this._restarts, pid: run.pid });
@@ -472,7 +428,7 @@ export class ManagedProcess implements ComponentHandle {
     await this.leftovers.catch(() => undefined);
     if (this._state !== 'backoff' || this.stopRequested) return;
     this._restarts++;
-    this.autoRestarts++;
+    this.restartBackoff.restarted();
     this.spawnOnce();
   }
 }
