@@ -9,12 +9,10 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Emitter } from '../typedEmitter';
-import { LineSplitter, stripAnsi } from '../supervisor/lines';
-import { LogFile } from '../supervisor/logFile';
-import type { ProcessEvent, ProcessState } from '../supervisor/process';
-import { checkedRestartPolicy, delay, LineRing, RestartBackoff, within, type BackoffOptions } from '../supervisor/restartPolicy';
-import type { ComponentHandle, ComponentRunSpec } from './types';
+import { LineSplitter } from '../supervisor/lines';
+import { delay, within, type BackoffOptions } from '../supervisor/restartPolicy';
+import { SupervisedHandle } from '../supervisor/supervisedHandle';
+import type { ComponentRunSpec } from './types';
 import { cliErrorText, type DockerCli, type Follower } from './dockerCli';
 import { containerEnvironment, envFileText, imageReferenceProblem, planEnv, runArgs, type RunnerIdentity } from './dockerArgs';
 
@@ -74,28 +72,9 @@ export function processInContainer(pid: number, containerId: string): boolean {
   return /^[0-9a-f]{64}$/.test(containerId) && cgroupText(pid).includes(containerId);
 }
 
-export class ContainerHandle implements ComponentHandle {
-  readonly events = new Emitter<ProcessEvent>();
-  readonly id: string;
+export class ContainerHandle extends SupervisedHandle<Attempt> {
   readonly spec: Readonly<ComponentRunSpec>;
-
-  private _state: ProcessState = 'idle';
-  private current?: Attempt;
-  private attempt = 0;
-  private _restarts = 0;
-  private _exitCode: number | null = null;
-  private _exitSignal: string | null = null;
-  private _startedAt?: number;
-  private backoffTimer?: NodeJS.Timeout;
-  private stopRequested = false;
-  private userRestarting = false;
-  private stopSeq = 0;
-  private stopping?: Promise<void>;
-  private restarting?: Promise<void>;
   private readonly removals = new Set<Promise<void>>();
-  private readonly log?: LogFile;
-  private readonly ring: LineRing;
-  private readonly restartBackoff: RestartBackoff;
 
   constructor(
     spec: ComponentRunSpec,
@@ -104,20 +83,13 @@ export class ContainerHandle implements ComponentHandle {
     if (!spec || typeof spec.id !== 'string' || !spec.id) throw new Error('docker driver: component id is required');
     const imageProblem = imageReferenceProblem(spec.image ?? '');
     if (imageProblem) throw new Error(`component ${spec.id}: ${spec.image ? imageProblem : 'a container component needs an image'}`);
-    const policy = checkedRestartPolicy(spec.id, spec.restartPolicy);
     if (spec.command && (spec.command.length === 0 || !spec.command[0])) {
       throw new Error(`component ${spec.id}: command must be a non-empty array of strings (or left out to use the image's entrypoint)`);
     }
-    this.id = spec.id;
-    this.spec = { ...spec, restartPolicy: policy };
-    this.restartBackoff = new RestartBackoff(spec.id, policy, ctx.backoff, ctx.maxRestarts);
-    this.ring = new LineRing(ctx.tailLines ?? 200);
-    if (spec.logFile) this.log = new LogFile(spec.logFile);
+    super(spec.id, { restartPolicy: spec.restartPolicy, backoff: ctx.backoff, maxRestarts: ctx.maxRestarts, tailLines: ctx.tailLines, logFile: spec.logFile });
+    this.spec = { ...spec, restartPolicy: this.policy };
   }
 
-  get state(): ProcessState {
-    return this._state;
-  }
   /** Host pid of the container's init process while it runs. */
   get pid(): number | undefined {
     const a = this.current;
@@ -129,93 +101,6 @@ export class ContainerHandle implements ComponentHandle {
   }
   get image(): string {
     return this.spec.image!;
-  }
-  get restarts(): number {
-    return this._restarts;
-  }
-  get exitCode(): number | null {
-    return this._exitCode;
-  }
-  get exitSignal(): string | null {
-    return this._exitSignal;
-  }
-  get startedAt(): number | undefined {
-    return this._startedAt;
-  }
-  get logFileError(): string | undefined {
-    return this.log?.error;
-  }
-
-  tail(n?: number): string[] {
-    return this.ring.tail(n);
-  }
-
-  start(): void {
-    if (this._state === 'running' || this._state === 'backoff') return;
-    if (this._state === 'stopping') throw new Error(`component ${this.id} is stopping; wait for stop() before start()`);
-    this.stopRequested = false;
-    this.restartBackoff.begin();
-    this.launch();
-  }
-
-  stop(graceMs = 10_000): Promise<void> {
-    this.stopSeq++;
-    this.stopRequested = true;
-    this.cancelBackoff();
-    if (this.stopping) return this.stopping;
-    const live = this.current && !this.current.hasExited;
-    if (this._state === 'stopped' && !live && !this.restarting && this.removals.size === 0) return Promise.resolve();
-    const p = (async () => {
-      if (this.restarting) await this.restarting.catch(() => undefined);
-      this.stopRequested = true;
-      this.cancelBackoff();
-      const att = this.current;
-      if (att && !att.hasExited) {
-        this._state = 'stopping';
-        await this.terminate(att, graceMs);
-      }
-      await this.removalsDone();
-      if (this.log) await this.log.close();
-      this._state = 'stopped';
-      this.events.emit({ type: 'stopped' });
-    })();
-    this.stopping = p.finally(() => {
-      if (this.stopping === wrapped) this.stopping = undefined;
-    });
-    const wrapped = this.stopping;
-    return wrapped;
-  }
-
-  restart(graceMs = 10_000): Promise<void> {
-    if (this.restarting) return this.restarting;
-    const p = (async () => {
-      if (this.stopping) await this.stopping.catch(() => undefined);
-      const seq = this.stopSeq;
-      this.cancelBackoff();
-      this.stopRequested = true;
-      const att = this.current;
-      const hadRun = this.attempt > 0;
-      if (att && !att.hasExited) {
-        this._state = 'stopping';
-        this.userRestarting = true;
-        try {
-          await this.terminate(att, graceMs);
-        } finally {
-          this.userRestarting = false;
-        }
-      }
-      if (seq !== this.stopSeq) return; // stop() was called meanwhile: it wins
-      this.stopRequested = false;
-      this.restartBackoff.begin();
-      if (hadRun) this._restarts++;
-      this.launch();
-      await this.current?.launched;
-    })();
-    this.restarting = p.finally(() => {
-      if (this.restarting === wrapped) this.restarting = undefined;
-    });
-    const wrapped = this.restarting;
-    return wrapped;
   }
 
   /** SIGKILL now (`docker kill`); a stop() in progress then finishes at once. */
@@ -233,13 +118,20 @@ export class ContainerHandle implements ComponentHandle {
 
   // --- internals -------------------------------------------------------------------------------
 
-  private cancelBackoff(): void {
-    if (this.backoffTimer) clearTimeout(this.backoffTimer);
-    this.backoffTimer = undefined;
+  protected override nothingLeft(): boolean {
+    return super.nothingLeft() && this.removals.size === 0;
   }
 
-  /** docker stop with the grace period (docker counts whole seconds, so it is rounded up), then docker kill if needed. */
-  private async terminate(att: Attempt, graceMs: number): Promise<void> {
+  /** A stop() resolves once the containers of ended attempts are removed too. */
+  protected override cleanedUp(forStop: boolean): Promise<unknown> {
+    return forStop ? this.removalsDone() : Promise.resolve();
+  }
+
+  protected override launched(): Promise<void> {
+    return this.current?.launched ?? Promise.resolve();
+  }
+
+  protected async terminate(att: Attempt, graceMs: number): Promise<void> {
     if (!att.containerId) att.cancelled = true;
     await att.launched;
     if (att.hasExited || !att.containerId) {
@@ -259,7 +151,7 @@ export class ContainerHandle implements ComponentHandle {
     }
   }
 
-  private launch(): void {
+  protected launch(): void {
     this.attempt++;
     let resolveLaunched!: () => void;
     let resolveExited!: () => void;
@@ -399,7 +291,9 @@ export class ContainerHandle implements ComponentHandle {
     splitters.stdout.end();
     splitters.stderr.end();
     const exit = await this.waitExit(id);
-    this.onExit(att, exit.code, exit.signal, exit.note);
+    const signal = exit.signal;
+    const how = signal ? `by signal ${signal}` : `with code ${exit.code}`;
+    this.onExit(att, exit.code, signal, `container ${att.containerId?.slice(0, 12)} exited ${how}${exit.note ? ` (${exit.note})` : ''}`);
     this.remove(att);
   }
 
@@ -458,59 +352,6 @@ export class ContainerHandle implements ComponentHandle {
 
   private spawnFailed(att: Attempt, message: string): void {
     att.hasExited = true;
-    this._exitCode = null;
-    this._exitSignal = null;
-    if (this._state !== 'stopped' && this._state !== 'stopping') {
-      this._state = 'exited';
-      this.log?.write(`--- ${new Date().toISOString()} failed to start: ${message} ---`);
-    }
-    this.events.emit({ type: 'spawnError', message });
-  }
-
-  private onLine(stream: 'stdout' | 'stderr', line: string): void {
-    this.ring.push(line);
-    const time = Date.now();
-    this.log?.write(`${new Date(time).toISOString()} ${stripAnsi(line)}`);
-    this.events.emit({ type: 'line', stream, line, time });
-  }
-
-  private onExit(att: Attempt, code: number | null, signal: string | null, note?: string): void {
-    att.hasExited = true;
-    this._exitCode = code;
-    this._exitSignal = signal;
-    const uptime = Date.now() - att.startedAt;
-    this.log?.write(
-      `--- ${new Date().toISOString()} container ${att.containerId?.slice(0, 12)} exited ${signal ? `by signal ${signal}` : `with code ${code}`}${note ? ` (${note})` : ''} ---`,
-    );
-    if (this.stopRequested) {
-      const userRestart = this.userRestarting;
-      this.events.emit({
-        type: 'exited',
-        code,
-        signal,
-        willRestart: userRestart,
-        ...(userRestart ? { restartInMs: 0 } : {}),
-        restarts: this._restarts,
-        pid: att.pid,
-      });
-      return;
-    }
-    const wait = this.restartBackoff.onExit(code, signal, uptime);
-    if (wait !== undefined) {
-      this._state = 'backoff';
-      this.backoffTimer = setTimeout(() => this.autoRestart(), wait);
-      this.events.emit({ type: 'exited', code, signal, willRestart: true, restartInMs: wait, restarts: this._restarts, pid: att.pid });
-    } else {
-      this._state = 'exited';
-      this.events.emit({ type: 'exited', code, signal, willRestart: false, restarts: this._restarts, pid: att.pid });
-    }
-  }
-
-  private autoRestart(): void {
-    this.backoffTimer = undefined;
-    if (this._state !== 'backoff' || this.stopRequested) return;
-    this._restarts++;
-    this.restartBackoff.restarted();
-    this.launch();
+    this.reportSpawnFailure(message);
   }
 }
