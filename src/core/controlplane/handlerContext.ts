@@ -4,6 +4,7 @@ import type { AccessControl, PeerInfo } from './access';
 import type { ConnectionCaller, Connections } from './connections';
 import type { LogFn, Registry } from './registry';
 import type * as grpc from '@grpc/grpc-js';
+import { EMPTY } from './grpcUtil';
 
 export interface HandlerContext {
   registry: Registry;
@@ -53,4 +54,20 @@ export async function registrationCaller(
     if (ctx.registry.holderOf(serviceId) === holder) return caller;
   }
   return caller;
+}
+
+/**
+ * The Heartbeat handler of both services: `record` applies the beat to the registry; the answer waits for
+ * the write the registry asks for (if any). Allocation-free when the call may go ahead at once (the usual case).
+ */
+export function heartbeatHandler(ctx: HandlerContext, record: (req: any) => void): (req: any, call: grpc.ServerUnaryCall<any, any>) => unknown {
+  const beat = (req: any) => {
+    record(req);
+    const write = ctx.registry.takeHeartbeatWrite();
+    return write ? write.then(() => EMPTY) : EMPTY;
+  };
+  return (req, call) => {
+    const gate = ctx.access?.component(call, req.service_id, 'Heartbeat');
+    return gate === undefined ? beat(req) : gate.then(() => beat(req));
+  };
 }

@@ -12,9 +12,9 @@ import {
   serviceTypeToComponentType,
 } from './convert';
 import { invalidArgument } from './errors';
-import { EMPTY, unary } from './grpcUtil';
+import { unary } from './grpcUtil';
 import type { ComponentInfo } from './model';
-import { registrationCaller, type HandlerContext } from './handlerContext';
+import { heartbeatHandler, registrationCaller, type HandlerContext } from './handlerContext';
 import { runBytes } from './runs';
 
 export const LEGACY_SERVICE_NAME = 'flowctl.ControlPlane';
@@ -43,11 +43,6 @@ export function componentFromServiceInfo(req: any): ComponentInfo {
 export function legacyHandlers(ctx: HandlerContext): grpc.UntypedServiceImplementation {
   const { registry, log } = ctx;
   const owner = (call: grpc.ServerUnaryCall<any, any>, method: string) => ctx.access?.requireOwner(call, method);
-  const beat = (req: any) => {
-    registry.heartbeatLegacy(req.service_id, req.metrics, fromTimestamp(req.timestamp));
-    const write = registry.takeHeartbeatWrite();
-    return write ? write.then(() => EMPTY) : EMPTY;
-  };
   return {
     Register: unary(
       'Register',
@@ -67,10 +62,7 @@ export function legacyHandlers(ctx: HandlerContext): grpc.UntypedServiceImplemen
     ),
     Heartbeat: unary(
       'Heartbeat',
-      (req, call) => {
-        const gate = ctx.access?.component(call, req.service_id, 'Heartbeat');
-        return gate === undefined ? beat(req) : gate.then(() => beat(req));
-      },
+      heartbeatHandler(ctx, (req) => registry.heartbeatLegacy(req.service_id, req.metrics, fromTimestamp(req.timestamp))),
       log,
     ),
     GetServiceStatus: unary(

@@ -6,7 +6,7 @@ import { statusResponseToWire } from './convert';
 import { EMPTY, unary } from './grpcUtil';
 import { EncodedMessage, frameRepeatedField1, preEncodedListComponents } from './listCache';
 import type { ServiceRecord } from './model';
-import { registrationCaller, withComponentAccess, type HandlerContext } from './handlerContext';
+import { heartbeatHandler, registrationCaller, withComponentAccess, type HandlerContext } from './handlerContext';
 
 export const V1_SERVICE_NAME = 'flowctl.v1.ControlPlaneService';
 
@@ -30,12 +30,6 @@ export function v1ServiceDefinition(): grpc.ServiceDefinition {
 export function v1Handlers(ctx: HandlerContext): grpc.UntypedServiceImplementation {
   const { encodeRecord } = v1Service();
   const { registry, log } = ctx;
-  // The heartbeat path, allocation-free when the call may go ahead at once (the usual case).
-  const beat = (req: any) => {
-    registry.heartbeat(req.service_id, req.status, req.metrics);
-    const write = registry.takeHeartbeatWrite();
-    return write ? write.then(() => EMPTY) : EMPTY;
-  };
   return {
     RegisterComponent: unary(
       'RegisterComponent',
@@ -68,10 +62,7 @@ export function v1Handlers(ctx: HandlerContext): grpc.UntypedServiceImplementati
     ),
     Heartbeat: unary(
       'Heartbeat',
-      (req, call) => {
-        const gate = ctx.access?.component(call, req.service_id, 'Heartbeat');
-        return gate === undefined ? beat(req) : gate.then(() => beat(req));
-      },
+      heartbeatHandler(ctx, (req) => registry.heartbeat(req.service_id, req.status, req.metrics)),
       log,
     ),
     GetComponentStatus: unary(
