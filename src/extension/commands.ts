@@ -10,6 +10,7 @@ import type { RunSession } from './session';
 import type { ServiceNode } from './servicesTree';
 import { readSettings, resolveSettingPath } from './settings';
 import { registerDeployCommands } from './deploy';
+import { registerReportingCommand } from './reportingCommand';
 
 type ComponentRef = { key: string; id: string };
 
@@ -28,9 +29,6 @@ function isComponentRef(arg: unknown): arg is ComponentRef {
   return !!arg && typeof arg === 'object' && typeof (arg as ComponentRef).id === 'string' && typeof (arg as ComponentRef).key === 'string';
 }
 
-function message(err: unknown): string {
-  return String((err as Error)?.message ?? err);
-}
 
 /** The pipeline file a command is about. */
 export async function pickPipelineFile(ctx: FlowctlContext, arg: unknown, purpose: 'run' | 'running'): Promise<string | undefined> {
@@ -103,18 +101,7 @@ async function actRemote(ctx: FlowctlContext, target: { conn: ConnectedControlPl
 }
 
 export function registerCommands(ctx: FlowctlContext, hooks: { revealInTree(ref: ComponentRef): Promise<void>; refreshTree(): void; showAllLogs(): unknown }): void {
-  const register = (id: string, fn: (...args: any[]) => unknown) =>
-    ctx.pushExtCleanup(
-      vscode.commands.registerCommand(id, async (...args: unknown[]) => {
-        try {
-          return await fn(...args);
-        } catch (err) {
-          ctx.output.error(`${id}: ${message(err)}`);
-          void vscode.window.showErrorMessage(`flowctl: ${message(err)}`);
-          return undefined;
-        }
-      }),
-    );
+  const register = (id: string, fn: (...args: any[]) => unknown) => ctx.pushExtCleanup(registerReportingCommand(ctx, id, fn));
 
   registerDeployCommands(ctx, register);
 

@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import type { FlowctlContext } from '../context';
 import { parseDocument } from '../pipelineDocs';
+import { registerReportingCommand } from '../reportingCommand';
 import { ChartPanel } from './chartPanel';
 import { GraphPanel } from './graphPanel';
 
@@ -11,9 +12,6 @@ export interface GraphFeature {
   chart: ChartPanel;
 }
 
-function message(err: unknown): string {
-  return String((err as Error)?.message ?? err);
-}
 
 /** The pipeline file the graph command is about: the argument, the active pipeline editor, the running pipeline, or the workspace's one. */
 async function graphFile(ctx: FlowctlContext, arg: unknown): Promise<string | undefined> {
@@ -46,16 +44,7 @@ async function graphFile(ctx: FlowctlContext, arg: unknown): Promise<string | un
 export function registerGraph(ctx: FlowctlContext, hooks: { revealInTree(ref: { key: string; id: string }): Promise<void> }): GraphFeature {
   const graph = new GraphPanel(ctx, hooks);
   const chart = new ChartPanel(ctx);
-  const register = (id: string, fn: (arg?: unknown) => unknown) =>
-    vscode.commands.registerCommand(id, async (arg?: unknown) => {
-      try {
-        return await fn(arg);
-      } catch (err) {
-        ctx.output.error(`${id}: ${message(err)}`);
-        void vscode.window.showErrorMessage(`flowctl: ${message(err)}`);
-        return undefined;
-      }
-    });
+  const register = (id: string, fn: (arg?: unknown) => unknown) => registerReportingCommand(ctx, id, fn);
   ctx.pushExtCleanup(
     graph,
     chart,

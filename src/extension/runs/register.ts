@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import type { PipelineRun } from '../../core/controlplane/model';
 import { safeJoin } from '../../core/safePath';
 import type { FlowctlContext } from '../context';
+import { registerReportingCommand } from '../reportingCommand';
 import { RUNS_VIEW_ID, RunsProvider, type RunNode } from './runsView';
 
 export const RUN_CONFIG_SCHEME = 'flowctl-run';
@@ -26,9 +27,6 @@ function failureOf(arg: unknown): { runId: string; id: string } | undefined {
   return a && typeof a === 'object' && typeof a.runId === 'string' && typeof a.id === 'string' ? { runId: a.runId, id: a.id } : undefined;
 }
 
-function message(err: unknown): string {
-  return String((err as Error)?.message ?? err);
-}
 
 /** The run a command is about: a tree node, or a run id. */
 function runOf(provider: RunsProvider, arg: unknown): { file: string; run: PipelineRun } | undefined {
@@ -48,16 +46,7 @@ export function registerRuns(ctx: FlowctlContext): RunsFeature {
   provider.setVisible(view.visible);
   const feature: RunsFeature = { provider, view, lastOpenedLogs: [] };
 
-  const register = (id: string, fn: (arg?: unknown) => unknown) =>
-    vscode.commands.registerCommand(id, async (arg?: unknown) => {
-      try {
-        return await fn(arg);
-      } catch (err) {
-        ctx.output.error(`${id}: ${message(err)}`);
-        void vscode.window.showErrorMessage(`flowctl: ${message(err)}`);
-        return undefined;
-      }
-    });
+  const register = (id: string, fn: (arg?: unknown) => unknown) => registerReportingCommand(ctx, id, fn);
 
   /** The run's recorded log folder; throws when it has none or it is gone. */
   const logFolderOf = (run: PipelineRun): string => {
