@@ -2,6 +2,7 @@
 // and data-plane relay, `flowctl run --components external` in the flowctl image) and one service per
 // component, each started from its image with the flowctl environment contract.
 import type { Role } from '../pipeline/model';
+import type { RestartPolicy } from '../pipeline/shape';
 
 export type DeployTarget = 'compose' | 'swarm' | 'kubernetes';
 
@@ -52,7 +53,7 @@ export interface TranslateOptions {
   home?: string;
 }
 
-export type RestartPolicy = 'no' | 'on-failure' | 'always' | 'unless-stopped';
+export type { RestartPolicy };
 
 export interface MountPlan {
   /** bind: a host path; volume: a named volume (compose) / PersistentVolumeClaim (Kubernetes). */

@@ -108,7 +108,9 @@ export const SPEC_FIELDS: Record<string, Shape | 'components'> = {
 
 export const TOP_FIELDS = ['apiVersion', 'kind', 'metadata', 'spec'] as const;
 
+/** `restart_policy` values: the pipeline's, the supervisor's (supervisor/restartPolicy.ts) and the deploy plan's. */
 export const RESTART_POLICIES = ['no', 'on-failure', 'always', 'unless-stopped'] as const;
+export type RestartPolicy = (typeof RESTART_POLICIES)[number];
 export const DRIVERS = ['process', 'container', 'docker', 'kubernetes', 'k8s', 'nomad', 'local'] as const;
 export const PORT_PROTOCOLS = ['TCP', 'UDP', 'SCTP'] as const;
 

@@ -2,8 +2,9 @@
 // an exit is restarted, after how long, and when the run of failures starts again), and the ring of its
 // last output lines. Pure: no processes, no timers.
 
-export type RestartPolicy = 'no' | 'on-failure' | 'always' | 'unless-stopped';
-export const RESTART_POLICIES: readonly RestartPolicy[] = ['no', 'on-failure', 'always', 'unless-stopped'];
+import { RESTART_POLICIES, type RestartPolicy } from '../pipeline/shape';
+
+export { RESTART_POLICIES, type RestartPolicy };
 
 export interface BackoffOptions {
   initialMs?: number;
