@@ -1,6 +1,6 @@
 // What a component's process and its container share: the restart policy with exponential backoff (when
-// an exit is restarted, after how long, and when the run of failures starts again), and the ring of its
-// last output lines. Pure: no processes, no timers.
+// an exit is restarted, after how long, and when the run of failures starts again), the ring of its last
+// output lines (both pure: no processes, no timers), and two small promise helpers for waiting on exits.
 
 import { RESTART_POLICIES, type RestartPolicy } from '../pipeline/shape';
 
