@@ -131,11 +131,8 @@ export class ManagedProcess extends SupervisedHandle<Run> {
     this.reportSpawnFailure(message);
   }
 
+  /** Spawns one attempt: a new process group; output read line by line; its exit handled by onExit. */
   protected launch(): void {
-    this.spawnOnce();
-  }
-
-  private spawnOnce(): void {
     const [file, ...first] = this.spec.command;
     const args = [...first, ...(this.spec.args ?? [])];
     const cwd = this.spec.cwd;
