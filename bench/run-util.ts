@@ -33,6 +33,48 @@ export function procCpuSeconds(pid: number): number {
   }
 }
 
+/**
+ * CPU time (ms) a process tree has used so far: the process, the children it has already waited for
+ * (cutime, cstime) and every descendant still in /proc (zombies included). Linux only: NaN elsewhere.
+ * Resolution: one clock tick (10 ms) per process.
+ */
+export function procTreeCpuMs(root: number): number {
+  const stat = (pid: number | string): string[] | undefined => {
+    try {
+      const s = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+      return s.slice(s.lastIndexOf(')') + 2).split(' ');
+    } catch {
+      return undefined;
+    }
+  };
+  const own = stat(root);
+  if (!own) return NaN;
+  const children = new Map<number, number[]>();
+  let entries: string[] = [];
+  try {
+    entries = fs.readdirSync('/proc').filter((e) => /^\d+$/.test(e));
+  } catch {
+    return NaN;
+  }
+  const ticks = new Map<number, number>();
+  for (const e of entries) {
+    const f = stat(e);
+    if (!f) continue;
+    const pid = Number(e);
+    const ppid = Number(f[1]);
+    ticks.set(pid, Number(f[11]) + Number(f[12]));
+    children.set(ppid, [...(children.get(ppid) ?? []), pid]);
+  }
+  let total = Number(own[11]) + Number(own[12]) + Number(own[13]) + Number(own[14]);
+  const todo = [...(children.get(root) ?? [])];
+  while (todo.length) {
+    const pid = todo.pop()!;
+    total += ticks.get(pid) ?? 0;
+    todo.push(...(children.get(pid) ?? []));
+  }
+  return (total * 1000) / CLK_TCK;
+}
+
 /** VmRSS of a process in MiB; NaN when it cannot be read. */
 export function procRssMb(pid: number): number {
   try {
