@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { checkedRestartPolicy, LineRing, RestartBackoff } from '../../src/core/supervisor/restartPolicy';
+import { checkedRestartPolicy, LineRing, RestartBackoff, within } from '../../src/core/supervisor/restartPolicy';
 
 test('checkedRestartPolicy: "no" when left out, the name when known, an error naming the choices otherwise', () => {
   assert.equal(checkedRestartPolicy('a', undefined), 'no');
@@ -56,4 +56,16 @@ test('LineRing: keeps the last lines in order, tail(n) the newest n', () => {
   assert.deepEqual(r.tail(0), []);
   assert.deepEqual(r.tail(10), ['c', 'd', 'e']);
   assert.equal(new LineRing(0).capacity, 1);
+});
+
+test('within: true when the promise settles first (its timer is gone then), false when the time runs out', async () => {
+  const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+  const before = timers();
+  assert.equal(await within(Promise.resolve('done'), 60_000), true);
+  // The 60 s timer must not outlive the answer: it would keep a CLI up after its work (a stop's grace period).
+  assert.equal(timers(), before);
+  assert.equal(await within(new Promise(() => {}), 20), false);
+  assert.equal(timers(), before);
+  await assert.rejects(within(Promise.reject(new Error('boom')), 60_000), /boom/);
+  assert.equal(timers(), before);
 });

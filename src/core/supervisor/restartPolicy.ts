@@ -107,5 +107,9 @@ export class LineRing {
 
 export const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-/** Resolves true when `p` settles within `ms`, false otherwise. */
-export const within = (p: Promise<unknown>, ms: number) => Promise.race([p.then(() => true), delay(Math.max(0, ms)).then(() => false)]);
+/** Resolves true when `p` settles within `ms`, false otherwise. Its timer ends with it (nothing left to keep a process up). */
+export function within(p: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((r) => (timer = setTimeout(() => r(false), Math.max(0, ms))));
+  return Promise.race([p.then(() => true), timeout]).finally(() => clearTimeout(timer));
+}
