@@ -1,6 +1,7 @@
 // The typed events the core emits. The CLI and the extension only render these; neither decides
 // what a pipeline is or when it is healthy.
 import type { PipelineRun, ServiceRecord } from './controlplane/model';
+import type { Pipeline } from './pipeline/model';
 
 /** Changes inside the control plane's registry (both gRPC services feed the same registry). */
 export type RegistryEvent =
@@ -114,6 +115,8 @@ export interface RunSnapshot {
 /** What the runner emits while a run lives. */
 export type RunnerEvent =
   | { type: 'state'; state: RunState; previous: RunState; error?: string }
+  /** The pipeline file was read and is valid: once per run, before anything starts (the CLI's summary). */
+  | { type: 'pipeline'; pipeline: Pipeline }
   | { type: 'controlPlane'; endpoint: string; address: string; port: number }
   | { type: 'component'; view: ComponentView }
   /** A component left the run (removed from the pipeline file by applyPipeline). */

@@ -196,6 +196,7 @@ export class Runner implements PipelineRunner {
     if (!parsed.ok || !parsed.pipeline) throw new PipelineInvalidError(run.file, parsed.diagnostics);
     const pipeline = parsed.pipeline;
     run.pipeline = pipeline;
+    run.emit({ type: 'pipeline', pipeline });
     for (const d of parsed.diagnostics.filter((x) => x.severity === 'warning')) {
       run.notice('warning', `${path.basename(d.file)}:${d.line}:${d.column}: ${d.message}`);
     }

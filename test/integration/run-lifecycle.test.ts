@@ -36,6 +36,9 @@ test('a chain runs; status, list and pipelines find it through the endpoint file
   const file = writePipeline(env.dir, chain());
   const run = startRun(file, ['--show-status=false'], env);
   await run.waitForOutput('Pipeline is running');
+  // The summary, from the pipeline the runner read and validated (the CLI does not parse the file itself).
+  assert.match(run.stdout(), /^Starting pipeline\n-+\nPipeline: {6}chain-test\nConfig file: {3}(.+)\nOrchestrator: {2}process \(from spec\.driver\)\n/);
+  assert.equal(/Config file: {3}(.+)\n/.exec(run.stdout())?.[1], path.resolve(file));
 
   // No endpoint flags: the CLI finds the control plane through FLOWCTL_HOME/endpoint.json.
   const status = await runCli(['status', '--json'], env.env);

@@ -8,7 +8,6 @@ import { orchestratorFlagProblem } from '../../core/drivers/select';
 import { driverSelection } from '../../core/drivers/factory';
 import { PULL_POLICIES, type PullPolicy } from '../../core/drivers/docker';
 import type { Pipeline } from '../../core/pipeline/model';
-import { loadPipelineFileSync } from '../../core/pipeline/load';
 import { PipelineAlreadyRunningError } from '../../core/runctl/runLock';
 import type { RunnerOptions } from '../../core/runnerTypes';
 import { colorEnabled, palette } from '../render/color';
@@ -177,25 +176,25 @@ export async function runCommand(args: ParsedArgs<typeof flags>): Promise<number
   process.on('SIGHUP', onSignal);
 
   const absFile = path.resolve(file);
-  // Only for the summary line; the runner loads and validates the file itself.
-  const summary = loadPipelineFileSync(absFile, { checkCommands: false, orchestrator, network });
-  const pipelineName = sanitizeField(summary.pipeline?.metadata.name || path.basename(absFile), 253);
-  const howItRuns = summary.pipeline ? orchestratorLine(summary.pipeline, orchestrator, network) : (orchestrator ?? 'process');
-  view.write(
+  // The summary comes from the pipeline the runner has just read and validated (an invalid file gets its
+  // errors instead, below).
+  const summary = (pipeline: Pipeline): string =>
     [
       'Starting pipeline',
       '-----------------',
-      `Pipeline:      ${p.bold(pipelineName)}`,
+      `Pipeline:      ${p.bold(sanitizeField(pipeline.metadata.name || path.basename(absFile), 253))}`,
       `Config file:   ${absFile}`,
-      components === 'external' ? 'Components:    external (this is the hub: components register from wherever they run)' : `Orchestrator:  ${howItRuns}`,
+      components === 'external' ? 'Components:    external (this is the hub: components register from wherever they run)' : `Orchestrator:  ${orchestratorLine(pipeline, orchestrator, network)}`,
       `Control plane: ${options.useExternalControlPlane ? `external (${address}:${port})` : `embedded (${address}:${port === 0 ? 'auto' : port})`}`,
       `Logs:          ${logDir}`,
       '',
       '',
-    ].join('\n'),
-  );
+    ].join('\n');
 
-  const sub = runner.onEvent((event) => view.handle(event, () => runner.snapshot()));
+  const sub = runner.onEvent((event) => {
+    if (event.type === 'pipeline') view.write(summary(event.pipeline));
+    else view.handle(event, () => runner.snapshot());
+  });
 
   try {
     await runner.start();
