@@ -6,7 +6,8 @@
 //      sink (BENCH_RUNS rounds, default 5). Target: last registration → running < 100 ms.
 //   2. the demo from the CLI: `node dist/cli.js run` spawned as a user runs it (persisted), spawn → "Pipeline is
 //      running", and the same with --no-persistence (BENCH_CLI_RUNS rounds, default 5; beside it: spawn → exit
-//      of `node dist/cli.js --version` and two process-tree floors).
+//      of `node dist/cli.js --version` and two process-tree floors; on Linux also the CPU the whole run had used
+//      when it said running, and the SDK floor's, from /proc: ÷ cores, a lower bound on the wall time).
 //      Goal < 500 ms.
 //   3. restart of one component (per kind: source, processor, sink; BENCH_RESTARTS per kind, default 3) in
 //      source → processor → 2 sinks at BENCH_RESTART_RATE events/s (default 1000): restart called → its
