@@ -8,9 +8,10 @@ import { procCpuSeconds, procTreeCpuMs } from '../../bench/run-util';
 const linux = fs.existsSync('/proc/self/stat');
 
 test('procTreeCpuMs counts a busy child while it runs and after it has been waited for', { skip: !linux && 'no /proc here' }, async () => {
-  const own = () => procCpuSeconds(process.pid) * 1000;
+  // This process's own time first: read after the tree, it may have grown by a tick since.
+  const own = procCpuSeconds(process.pid) * 1000;
   const before = procTreeCpuMs(process.pid);
-  assert.ok(before >= own(), `the tree (${before} ms) holds at least this process (${own()} ms)`);
+  assert.ok(before >= own, `the tree (${before} ms) holds at least this process (${own} ms, read just before)`);
   // A grandchild burns ~400 ms of CPU, then both wait to be told to end: the tree must count it while it lives.
   const child = spawn(process.execPath, [
     '-e',
