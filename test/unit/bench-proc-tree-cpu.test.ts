@@ -12,10 +12,10 @@ test('procTreeCpuMs counts a busy child while it runs and after it has been wait
   const own = procCpuSeconds(process.pid) * 1000;
   const before = procTreeCpuMs(process.pid);
   assert.ok(before >= own, `the tree (${before} ms) holds at least this process (${own} ms, read just before)`);
-  // A grandchild burns ~400 ms of CPU, then both wait to be told to end: the tree must count it while it lives.
+  // A grandchild burns 400 ms of CPU (its own clock, not the wall's: the machine may be busy), then both wait to be told to end: the tree must count it while it lives.
   const child = spawn(process.execPath, [
     '-e',
-    `const c=require('child_process').spawn(process.execPath,['-e','const t=Date.now();while(Date.now()-t<400){}process.stdout.write("burnt\\\\n");setInterval(()=>{},1000)'],{stdio:['ignore','pipe','ignore']});` +
+    `const c=require('child_process').spawn(process.execPath,['-e','const s=process.cpuUsage();for(let u=s;u.user+u.system<400e3;u=process.cpuUsage(s)){}process.stdout.write("burnt\\\\n");setInterval(()=>{},1000)'],{stdio:['ignore','pipe','ignore']});` +
       `c.stdout.on('data',()=>process.stdout.write('ready\\n'));process.stdin.on('data',()=>{c.kill();process.exit(0)})`,
   ]);
   await new Promise<void>((resolve) => child.stdout.on('data', (b: Buffer) => b.toString().includes('ready') && resolve()));
