@@ -63,7 +63,9 @@ export function procTreeCpuMs(root: number): number {
     const pid = Number(e);
     const ppid = Number(f[1]);
     ticks.set(pid, Number(f[11]) + Number(f[12]));
-    children.set(ppid, [...(children.get(ppid) ?? []), pid]);
+    const siblings = children.get(ppid);
+    if (siblings) siblings.push(pid);
+    else children.set(ppid, [pid]);
   }
   let total = Number(own[11]) + Number(own[12]) + Number(own[13]) + Number(own[14]);
   const todo = [...(children.get(root) ?? [])];
