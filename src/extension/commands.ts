@@ -29,7 +29,6 @@ function isComponentRef(arg: unknown): arg is ComponentRef {
   return !!arg && typeof arg === 'object' && typeof (arg as ComponentRef).id === 'string' && typeof (arg as ComponentRef).key === 'string';
 }
 
-
 /** The pipeline file a command is about. */
 export async function pickPipelineFile(ctx: FlowctlContext, arg: unknown, purpose: 'run' | 'running'): Promise<string | undefined> {
   if (arg instanceof vscode.Uri) return arg.fsPath;

@@ -12,7 +12,6 @@ export interface GraphFeature {
   chart: ChartPanel;
 }
 
-
 /** The pipeline file the graph command is about: the argument, the active pipeline editor, the running pipeline, or the workspace's one. */
 async function graphFile(ctx: FlowctlContext, arg: unknown): Promise<string | undefined> {
   if (arg instanceof vscode.Uri) return arg.fsPath;

@@ -27,7 +27,6 @@ function failureOf(arg: unknown): { runId: string; id: string } | undefined {
   return a && typeof a === 'object' && typeof a.runId === 'string' && typeof a.id === 'string' ? { runId: a.runId, id: a.id } : undefined;
 }
 
-
 /** The run a command is about: a tree node, or a run id. */
 function runOf(provider: RunsProvider, arg: unknown): { file: string; run: PipelineRun } | undefined {
   if (arg && typeof arg === 'object' && (arg as RunNode).kind === 'run') return { file: (arg as { file: string }).file, run: (arg as { run: PipelineRun }).run };
