@@ -104,7 +104,7 @@ test('a Go sink debugged under Delve: a DAP client attaches, the breakpoint hits
   assert.equal(target.host, '127.0.0.1');
   assert.notEqual(target.pid, before);
 
-  // Then, as the Go extension does: breakpoints, configurationDone. The sink is already running (--continue).
+  // Attach as the Go extension does, then breakpoints and configurationDone. The sink already runs (--continue).
   const dap = await attachRemote(t, target, () => h.runner.logTail('gosink', 8));
   const bp = await dap.request('setBreakpoints', { source: { path: SOURCE }, breakpoints: [{ line }] });
   assert.equal((bp.body?.breakpoints as { verified: boolean }[])[0]?.verified, true, `breakpoint: ${JSON.stringify(bp.body)}`);
