@@ -50,7 +50,7 @@ test('a run in another process: listed while it holds the store, then with its e
   assert.equal(live.runs[0].pipelineName, 'store-test');
   // Each run has its own folder below --log-dir (<UTC time>-<run id 8>), kept with the run record.
   assert.equal(path.dirname(live.runs[0].logDir ?? ''), logDir, 'the run\'s log folder is kept with the run');
-  assert.match(path.basename(live.runs[0].logDir ?? ''), /^\d{8}T\d{6}Z-[0-9a-f]{8}$/);
+  assert.match(path.basename(live.runs[0].logDir ?? ''), /^\d{8}T\d{6}\.\d{3}Z-[0-9a-f]{8}$/);
   assert.ok(fs.existsSync(path.join(live.runs[0].logDir!, 'src.log')), 'it holds the run\'s logs');
   assert.match(live.runs[0].configYaml, /count-source/, 'the config as it was');
 

@@ -79,7 +79,7 @@ test('each run writes its own log folder; latest points at the newest; --keep-ru
   const secondDir = fs.realpathSync(path.join(logs, 'latest'));
   assert.notEqual(secondDir, firstDir, 'a new folder for the new run');
   assert.equal(fs.readFileSync(path.join(firstDir, 'src.log'), 'utf8'), firstLog, "the first run's log is untouched");
-  assert.match(path.basename(secondDir), /^\d{8}T\d{6}Z-[0-9a-f]{8}$/);
+  assert.match(path.basename(secondDir), /^\d{8}T\d{6}\.\d{3}Z-[0-9a-f]{8}$/);
   assert.equal((fs.statSync(secondDir).mode & 0o777).toString(8), '700', 'run log folders are private');
 
   const third = startRun(file, ['--show-status=false', '--keep-run-logs', '2'], env);

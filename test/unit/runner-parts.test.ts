@@ -123,7 +123,7 @@ test('pipeline diff: a changed run spec restarts, changed inputs only re-wire, a
 test('run logs: one private folder per run, a latest link, old runs pruned past the bound; file names stay inside', () => {
   const base = fs.mkdtempSync(path.join(os.tmpdir(), 'flowctl-runlogs-'));
   try {
-    assert.equal(runFolderName(Date.UTC(2025, 0, 31, 12, 0, 5), '1A2B3C4D-0000-4000-8000-000000000000'), '20250131T120005Z-1a2b3c4d');
+    assert.equal(runFolderName(Date.UTC(2025, 0, 31, 12, 0, 5, 7), '1A2B3C4D-0000-4000-8000-000000000000'), '20250131T120005.007Z-1a2b3c4d');
     fs.writeFileSync(path.join(base, 'notes.txt'), 'mine');
     const made: string[] = [];
     for (let i = 0; i < 4; i++) {
@@ -140,6 +140,27 @@ test('run logs: one private folder per run, a latest link, old runs pruned past 
     assert.equal(logs.fileOf('ok.id-1_x'), path.join(logs.dir, 'ok.id-1_x.log'));
     assert.throws(() => logs.fileOf('../../escaped'), UnsafePathError);
     assert.throws(() => logs.fileOf('/abs/path'), UnsafePathError);
+  } finally {
+    fs.rmSync(base, { recursive: true, force: true });
+  }
+});
+
+test('run logs: runs started in the same second are pruned oldest first whatever their ids; second-only names of older versions count too', () => {
+  const base = fs.mkdtempSync(path.join(os.tmpdir(), 'flowctl-runlogs-'));
+  try {
+    fs.mkdirSync(path.join(base, '20250101T000000Z-00000000')); // an older version's name, to the second
+    // Ids chosen so that sorting by name alone would put the newest first within the second.
+    const a = prepareRunLogs(base, Date.UTC(2025, 0, 1, 0, 0, 1, 900), 'ffffffff-x', 3);
+    const b = prepareRunLogs(base, Date.UTC(2025, 0, 1, 0, 0, 1, 950), 'eeeeeeee-x', 3);
+    const c = prepareRunLogs(base, Date.UTC(2025, 0, 1, 0, 0, 1, 990), '00000001-x', 3);
+    assert.ok(!fs.existsSync(path.join(base, '20250101T000000Z-00000000')), 'the second-only folder was the oldest');
+    assert.ok([a, b, c].every((l) => fs.existsSync(l.dir)));
+    const d = prepareRunLogs(base, Date.UTC(2025, 0, 1, 0, 0, 1, 999), '00000000-x', 2);
+    assert.deepEqual(fs.readdirSync(base).filter((n) => n !== 'latest').sort(), [path.basename(c.dir), path.basename(d.dir)].sort());
+    // A clock that went back: the current run is never removed, and still counts as one of the kept.
+    const e = prepareRunLogs(base, Date.UTC(2024, 0, 1), 'abababab-x', 2);
+    assert.deepEqual(fs.readdirSync(base).filter((n) => n !== 'latest').sort(), [path.basename(d.dir), path.basename(e.dir)].sort());
+    assert.equal(fs.realpathSync(path.join(base, 'latest')), e.dir);
   } finally {
     fs.rmSync(base, { recursive: true, force: true });
   }

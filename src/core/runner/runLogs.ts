@@ -1,4 +1,4 @@
-// Each run keeps its own log folder: <logDir>/<UTC time>-<run id, 8 hex>/<component id>.log, so two runs
+// Each run keeps its own log folder: <logDir>/<UTC start to the ms>-<run id, 8 hex>/<component id>.log, so two runs
 // (one after the other, or at the same time) never write the same files. `<logDir>/latest` points at
 // the newest run's folder; folders of older runs beyond a bound are removed (only folders named like
 // ours; nothing else in <logDir> is touched).
@@ -8,7 +8,8 @@ import { safeJoin } from '../safePath';
 
 export const DEFAULT_KEEP_RUN_LOGS = 20;
 export const LATEST_LINK = 'latest';
-const RUN_FOLDER = /^\d{8}T\d{6}Z-[0-9a-f]{8}$/;
+// `20250131T120005.123Z-1a2b3c4d`; folders named to the second only (before milliseconds were added) still count.
+const RUN_FOLDER = /^(\d{8}T\d{6})(?:\.(\d{3}))?Z-[0-9a-f]{8}$/;
 
 export interface RunLogs {
   /** This run's folder. */
@@ -19,10 +20,10 @@ export interface RunLogs {
   warnings: string[];
 }
 
-/** `20250131T120000Z-1a2b3c4d` */
+/** `20250131T120000.123Z-1a2b3c4d`: milliseconds, so that two runs started in the same second still sort by start. */
 export function runFolderName(startedAt: number, runId: string): string {
-  const iso = new Date(startedAt).toISOString(); // 2025-01-31T12:00:00.000Z
-  const stamp = iso.slice(0, 19).replace(/[-:]/g, '') + 'Z';
+  const iso = new Date(startedAt).toISOString(); // 2025-01-31T12:00:00.123Z
+  const stamp = iso.slice(0, 23).replace(/[-:]/g, '') + 'Z';
   return `${stamp}-${runId.replace(/-/g, '').slice(0, 8).toLowerCase()}`;
 }
 
@@ -69,17 +70,18 @@ function pointLatest(base: string, name: string): void {
   }
 }
 
-/** Removes the oldest run folders so that at most `keep` remain (never `current`). */
+/** Removes the oldest run folders (by the start time in their names) so that at most `keep` remain; never `current`. */
 export function pruneRunLogs(base: string, keep: number, current?: string): string[] {
-  const runs = fs
-    .readdirSync(base, { withFileTypes: true })
-    .filter((d) => d.isDirectory() && RUN_FOLDER.test(d.name))
-    .map((d) => d.name)
-    .sort();
+  const runs: { name: string; key: string }[] = [];
+  for (const d of fs.readdirSync(base, { withFileTypes: true })) {
+    const m = d.isDirectory() ? RUN_FOLDER.exec(d.name) : null;
+    if (m && d.name !== current) runs.push({ name: d.name, key: `${m[1]}${m[2] ?? '000'}` });
+  }
+  runs.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  // `current` always stays and counts as one of the kept.
+  const room = Math.max(0, keep - (current !== undefined && fs.existsSync(path.join(base, current)) ? 1 : 0));
   const removed: string[] = [];
-  const excess = runs.length - keep;
-  for (const name of runs.slice(0, Math.max(0, excess))) {
-    if (name === current) continue;
+  for (const { name } of runs.slice(0, Math.max(0, runs.length - room))) {
     fs.rmSync(path.join(base, name), { recursive: true, force: true });
     removed.push(name);
   }
