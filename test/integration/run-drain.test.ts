@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { waitFor } from '../helpers/net';
 import { markedProcesses, node, runEnv, startRun, stopRun, writePipeline } from './run-helpers';
 
-function chain(rate: number): string {
+function chain(rate: number, output = 'sink.jsonl'): string {
   return `apiVersion: flowctl/v1
 kind: Pipeline
 metadata: { name: drain-test }
@@ -24,7 +24,7 @@ spec:
     - id: sink
       command: ${node('components/record-sink.js')}
       inputs: [relay]
-      env: { OUTPUT_FILE: "sink.jsonl" }
+      env: { OUTPUT_FILE: "${output}" }
 `;
 }
 
@@ -62,7 +62,7 @@ test('Ctrl+C at 500 events/s: every event the source produced reaches the sink, 
   assert.deepEqual(markedProcesses(env.marker), [], 'no process left');
 });
 
-test('each run writes its own log folder; latest points at the newest; --keep-run-logs prunes the oldest', async (t) => {
+test('each run writes its own log folder; latest points at the newest; --keep-run-logs prunes the oldest, never a live run\'s', async (t) => {
   const env = runEnv(t);
   const file = writePipeline(env.dir, chain(20));
   const logs = path.join(env.dir, 'logs');
@@ -89,5 +89,17 @@ test('each run writes its own log folder; latest points at the newest; --keep-ru
   assert.equal(runs.length, 2, `two run folders kept: ${runs}`);
   assert.ok(!fs.existsSync(firstDir), 'the oldest was removed');
   assert.ok(fs.existsSync(secondDir));
+
+  // A run of another file into the same folder with --keep-run-logs 1 leaves the folder of a run still going.
+  const live = startRun(file, ['--show-status=false'], env);
+  await live.waitForOutput('Pipeline is running');
+  const liveDir = fs.realpathSync(path.join(logs, 'latest'));
+  const other = startRun(writePipeline(env.dir, chain(20, 'other.jsonl'), 'other.yml'), ['--show-status=false', '--keep-run-logs', '1'], env);
+  await other.waitForOutput('Pipeline is running');
+  assert.equal((await stopRun(other)).code, 0, other.stdout());
+  assert.ok(fs.existsSync(path.join(liveDir, 'src.log')), "the live run's folder is still there");
+  assert.ok(!fs.existsSync(secondDir), 'ended runs were pruned');
+  assert.equal((await stopRun(live)).code, 0, live.stdout());
+  assert.match(fs.readFileSync(path.join(liveDir, 'src.log'), 'utf8'), /stream ended after \d+ event/, 'it logged there to its end');
   assert.deepEqual(markedProcesses(env.marker), [], 'no process left');
 });

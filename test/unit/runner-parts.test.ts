@@ -130,6 +130,7 @@ test('run logs: one private folder per run, a latest link, old runs pruned past 
       const logs = prepareRunLogs(base, Date.UTC(2025, 0, 1, 0, 0, i), `0000000${i}-x`, 3);
       made.push(logs.dir);
       assert.deepEqual(logs.warnings, []);
+      logs.release(); // this run has ended
       assert.equal(fs.realpathSync(path.join(base, 'latest')), logs.dir);
       assert.equal(fs.statSync(logs.dir).mode & 0o777, 0o700);
     }
@@ -150,17 +151,50 @@ test('run logs: runs started in the same second are pruned oldest first whatever
   try {
     fs.mkdirSync(path.join(base, '20250101T000000Z-00000000')); // an older version's name, to the second
     // Ids chosen so that sorting by name alone would put the newest first within the second.
-    const a = prepareRunLogs(base, Date.UTC(2025, 0, 1, 0, 0, 1, 900), 'ffffffff-x', 3);
-    const b = prepareRunLogs(base, Date.UTC(2025, 0, 1, 0, 0, 1, 950), 'eeeeeeee-x', 3);
-    const c = prepareRunLogs(base, Date.UTC(2025, 0, 1, 0, 0, 1, 990), '00000001-x', 3);
+    const ended = (startedAt: number, id: string, keep: number) => {
+      const logs = prepareRunLogs(base, startedAt, id, keep);
+      logs.release();
+      return logs;
+    };
+    const runFolders = () => fs.readdirSync(base).filter((n) => n !== 'latest').sort();
+    const a = ended(Date.UTC(2025, 0, 1, 0, 0, 1, 900), 'ffffffff-x', 3);
+    const b = ended(Date.UTC(2025, 0, 1, 0, 0, 1, 950), 'eeeeeeee-x', 3);
+    const c = ended(Date.UTC(2025, 0, 1, 0, 0, 1, 990), '00000001-x', 3);
     assert.ok(!fs.existsSync(path.join(base, '20250101T000000Z-00000000')), 'the second-only folder was the oldest');
     assert.ok([a, b, c].every((l) => fs.existsSync(l.dir)));
-    const d = prepareRunLogs(base, Date.UTC(2025, 0, 1, 0, 0, 1, 999), '00000000-x', 2);
-    assert.deepEqual(fs.readdirSync(base).filter((n) => n !== 'latest').sort(), [path.basename(c.dir), path.basename(d.dir)].sort());
+    const d = ended(Date.UTC(2025, 0, 1, 0, 0, 1, 999), '00000000-x', 2);
+    assert.deepEqual(runFolders(), [path.basename(c.dir), path.basename(d.dir)].sort());
     // A clock that went back: the current run is never removed, and still counts as one of the kept.
-    const e = prepareRunLogs(base, Date.UTC(2024, 0, 1), 'abababab-x', 2);
-    assert.deepEqual(fs.readdirSync(base).filter((n) => n !== 'latest').sort(), [path.basename(d.dir), path.basename(e.dir)].sort());
+    const e = ended(Date.UTC(2024, 0, 1), 'abababab-x', 2);
+    assert.deepEqual(runFolders(), [path.basename(d.dir), path.basename(e.dir)].sort());
     assert.equal(fs.realpathSync(path.join(base, 'latest')), e.dir);
+  } finally {
+    fs.rmSync(base, { recursive: true, force: true });
+  }
+});
+
+test('run logs: a run still going keeps its folder whatever --keep-run-logs another run uses; once it ends (or its process is gone) it may go', () => {
+  const base = fs.mkdtempSync(path.join(os.tmpdir(), 'flowctl-runlogs-'));
+  try {
+    const runFolders = () => fs.readdirSync(base).filter((n) => n !== 'latest').sort();
+    const live = prepareRunLogs(base, Date.UTC(2025, 0, 1, 0, 0, 0), '11111111-x', 1); // not released: still going
+    assert.equal((fs.statSync(path.join(live.dir, '.owner')).mode & 0o777).toString(8), '600');
+    const next = prepareRunLogs(base, Date.UTC(2025, 0, 1, 0, 0, 1), '22222222-x', 1);
+    assert.deepEqual(runFolders(), [path.basename(live.dir), path.basename(next.dir)], 'the live run kept its folder');
+    next.release();
+    live.release(); // the first run ends
+    live.release(); // twice is fine
+    const third = prepareRunLogs(base, Date.UTC(2025, 0, 1, 0, 0, 2), '33333333-x', 1);
+    assert.deepEqual(runFolders(), [path.basename(third.dir)], 'ended runs are pruned');
+    // A mark left by a process that is gone (a runner killed -9) does not keep the folder.
+    fs.writeFileSync(path.join(third.dir, '.owner'), '999999999 1\n');
+    const fourth = prepareRunLogs(base, Date.UTC(2025, 0, 1, 0, 0, 3), '44444444-x', 1);
+    assert.deepEqual(runFolders(), [path.basename(fourth.dir)]);
+    // Nor does a mark naming a live pid with another start time (the pid was reused).
+    fs.writeFileSync(path.join(fourth.dir, '.owner'), `${process.pid} 1\n`);
+    const fifth = prepareRunLogs(base, Date.UTC(2025, 0, 1, 0, 0, 4), '55555555-x', 1);
+    assert.deepEqual(runFolders(), [path.basename(fifth.dir)]);
+    fifth.release();
   } finally {
     fs.rmSync(base, { recursive: true, force: true });
   }

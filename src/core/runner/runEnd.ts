@@ -40,6 +40,7 @@ export async function teardown(run: Run, status: number, error?: string, reason?
     await d.stopAll(run.graceMs()).catch((err: Error) => run.notice('error', `stopping components: ${err.message}`));
   }
   run.dp?.close();
+  run.logs?.release(); // nothing of this run writes there any more: a later run may prune the folder
 
   // 2. The final figures, and what was dropped, said once.
   if (run.runId && run.cp) {

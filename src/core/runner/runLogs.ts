@@ -1,13 +1,17 @@
 // Each run keeps its own log folder: <logDir>/<UTC start to the ms>-<run id, 8 hex>/<component id>.log, so two runs
 // (one after the other, or at the same time) never write the same files. `<logDir>/latest` points at
 // the newest run's folder; folders of older runs beyond a bound are removed (only folders named like
-// ours; nothing else in <logDir> is touched).
+// ours; nothing else in <logDir> is touched), except those of runs still going: a run marks its folder
+// with `.owner` (its process id and start time) until it ends, so a run with a small --keep-run-logs
+// never removes the folder another live run is writing.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { safeJoin } from '../safePath';
+import { isSameProcess, processStartTime } from '../supervisor/procfs';
 
 export const DEFAULT_KEEP_RUN_LOGS = 20;
 export const LATEST_LINK = 'latest';
+const OWNER_FILE = '.owner';
 // `20250131T120005.123Z-1a2b3c4d`; folders named to the second only (before milliseconds were added) still count.
 const RUN_FOLDER = /^(\d{8}T\d{6})(?:\.(\d{3}))?Z-[0-9a-f]{8}$/;
 
@@ -18,6 +22,8 @@ export interface RunLogs {
   fileOf(id: string): string;
   /** Problems met while preparing (the run goes on without the pointer or the pruning). */
   warnings: string[];
+  /** The run has ended: its folder may be pruned from now on. Idempotent, never throws. */
+  release(): void;
 }
 
 /** `20250131T120000.123Z-1a2b3c4d`: milliseconds, so that two runs started in the same second still sort by start. */
@@ -34,6 +40,12 @@ export function prepareRunLogs(baseDir: string, startedAt: number, runId: string
   const name = runFolderName(startedAt, runId);
   const dir = path.join(base, name);
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const owner = path.join(dir, OWNER_FILE);
+  try {
+    fs.writeFileSync(owner, `${process.pid} ${processStartTime(process.pid) ?? ''}\n`, { mode: 0o600 });
+  } catch (err) {
+    warnings.push(`could not mark ${dir} as in use (another run may prune it): ${(err as Error).message}`);
+  }
   try {
     pointLatest(base, name);
   } catch (err) {
@@ -49,6 +61,13 @@ export function prepareRunLogs(baseDir: string, startedAt: number, runId: string
     warnings,
     // Ids are validated; safeJoin refuses anything that would still leave the folder (UnsafePathError).
     fileOf: (id) => safeJoin(dir, `${id}.log`),
+    release: () => {
+      try {
+        fs.rmSync(owner, { force: true });
+      } catch {
+        // The folder is gone or not ours to change: nothing to release.
+      }
+    },
   };
 }
 
@@ -70,16 +89,34 @@ function pointLatest(base: string, name: string): void {
   }
 }
 
-/** Removes the oldest run folders (by the start time in their names) so that at most `keep` remain; never `current`. */
+/** A folder whose run is still going: its `.owner` names a live process that started when the mark says. */
+function inUse(dir: string): boolean {
+  let text: string;
+  try {
+    text = fs.readFileSync(path.join(dir, OWNER_FILE), 'utf8').slice(0, 64);
+  } catch {
+    return false;
+  }
+  const [pid, start] = text.trim().split(' ');
+  const n = Number(pid);
+  return Number.isSafeInteger(n) && n > 0 && isSameProcess(n, start ? Number(start) : undefined);
+}
+
+/**
+ * Removes the oldest run folders (by the start time in their names) so that at most `keep` remain; never
+ * `current`, never the folder of a run still going (those may leave more than `keep`).
+ */
 export function pruneRunLogs(base: string, keep: number, current?: string): string[] {
   const runs: { name: string; key: string }[] = [];
+  let kept = 0; // the current run's folder and those of runs still going
   for (const d of fs.readdirSync(base, { withFileTypes: true })) {
     const m = d.isDirectory() ? RUN_FOLDER.exec(d.name) : null;
-    if (m && d.name !== current) runs.push({ name: d.name, key: `${m[1]}${m[2] ?? '000'}` });
+    if (!m) continue;
+    if (d.name === current || inUse(path.join(base, d.name))) kept++;
+    else runs.push({ name: d.name, key: `${m[1]}${m[2] ?? '000'}` });
   }
   runs.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  // `current` always stays and counts as one of the kept.
-  const room = Math.max(0, keep - (current !== undefined && fs.existsSync(path.join(base, current)) ? 1 : 0));
+  const room = Math.max(0, keep - kept);
   const removed: string[] = [];
   for (const { name } of runs.slice(0, Math.max(0, runs.length - room))) {
     fs.rmSync(path.join(base, name), { recursive: true, force: true });
