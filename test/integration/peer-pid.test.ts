@@ -58,3 +58,37 @@ test('processOfPeer: the likely processes are looked at first, and a wrong guess
   assert.equal((await processOfPeer(peer, port)).pid, client.pid, 'and without a hint, as before');
   assert.equal((await processOfPeer('ipv4:127.0.0.1:1', port, () => [client.pid!])).pid, undefined, 'unknown port');
 });
+
+test('processOfPeer: IPv6 peers, a peer string naming the other family, and a holder with many fds are all found', { skip: process.platform !== 'linux' }, async (t) => {
+  const sockets: net.Socket[] = [];
+  const v4 = net.createServer((s) => sockets.push(s));
+  const v6 = net.createServer((s) => sockets.push(s));
+  await new Promise<void>((r) => v4.listen(0, '127.0.0.1', r));
+  await new Promise<void>((r) => v6.listen(0, '::1', r));
+  const p4 = (v4.address() as net.AddressInfo).port;
+  const p6 = (v6.address() as net.AddressInfo).port;
+  // One client with an IPv4 and an IPv6 connection and 400 more open fds (above the synchronous bound).
+  const script = `const net=require('net'),fs=require('fs');const keep=[];for(let i=0;i<400;i++)keep.push(fs.openSync('/dev/null','r'));
+let n=0;const done=()=>{if(++n===2)console.log('connected')};net.connect(${p4},'127.0.0.1',done);net.connect(${p6},'::1',done);setInterval(()=>{},1000)`;
+  const client = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  t.after(() => {
+    client.kill('SIGKILL');
+    for (const s of sockets) s.destroy();
+    v4.close();
+    v6.close();
+  });
+  await new Promise<void>((r) => client.stdout!.once('data', () => r()));
+  while (sockets.length < 2) await new Promise((r) => setTimeout(r, 10));
+  const s4 = sockets.find((s) => s.localPort === p4)!;
+  const s6 = sockets.find((s) => s.localPort === p6)!;
+  const likely = () => [client.pid!];
+  assert.equal((await processOfPeer(`ipv6:[::1]:${s6.remotePort}`, p6, likely)).pid, client.pid, 'an IPv6 connection');
+  assert.equal((await processOfPeer(`ipv4:127.0.0.1:${s4.remotePort}`, p4, likely)).pid, client.pid, 'an IPv4 connection from a process with 400+ fds');
+  // What a dual-stack server calls an IPv4 client; and a peer string whose family is wrong: the other table is read too.
+  assert.equal((await processOfPeer(`ipv6:[::ffff:127.0.0.1]:${s4.remotePort}`, p4, likely)).pid, client.pid, 'a v4-mapped peer');
+  assert.equal((await processOfPeer(`ipv6:[::1]:${s4.remotePort}`, p4, likely)).pid, client.pid, 'family hint wrong');
+  assert.equal((await processOfPeer(`ipv4:127.0.0.1:${s6.remotePort}`, p6)).pid, client.pid, 'family hint wrong, no likely processes');
+  // Many lookups at once: each gets its own answer.
+  const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => processOfPeer(i % 2 ? `ipv4:127.0.0.1:${s4.remotePort}` : `ipv6:[::1]:${s6.remotePort}`, i % 2 ? p4 : p6, likely)));
+  assert.deepEqual(new Set(answers.map((a) => a.pid)), new Set([client.pid]));
+});
