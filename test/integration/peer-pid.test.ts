@@ -59,7 +59,7 @@ test('processOfPeer: the likely processes are looked at first, and a wrong guess
   assert.equal((await processOfPeer('ipv4:127.0.0.1:1', port, () => [client.pid!])).pid, undefined, 'unknown port');
 });
 
-test('processOfPeer: IPv6 peers, a peer string naming the other family, and a holder with many fds are all found', { skip: process.platform !== 'linux' }, async (t) => {
+test('processOfPeer: IPv6 peers, a peer string naming the other family (the other socket table is read too), and a holder with 400 fds are found', { skip: process.platform !== 'linux' }, async (t) => {
   const sockets: net.Socket[] = [];
   const v4 = net.createServer((s) => sockets.push(s));
   const v6 = net.createServer((s) => sockets.push(s));

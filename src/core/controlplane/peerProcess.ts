@@ -7,12 +7,6 @@
 // or two scans, not 200). A caller that knows which processes are likely at the other end (the runner:
 // the processes it spawned) names them, and their fd tables are read first: on a machine with hundreds
 // of processes a registration then costs a handful of reads instead of a walk through the newest pids.
-// The small, bounded part of a lookup is read synchronously: the socket tables up to 1 MiB each and the
-// fd tables of the first few likely processes (a few hundred syscalls at most, well under a millisecond
-// here). Each asynchronous read is a round trip through libuv's thread pool, and while a run starts, with
-// its components competing for the CPU, a lookup made only of them took 20–80 ms, on the path of every
-// registration. Anything beyond those bounds (a huge socket table, a wide /proc scan) stays asynchronous.
-import * as fsSync from 'node:fs';
 import * as fs from 'node:fs/promises';
 
 /** Parses a grpc-js peer string (`ipv4:127.0.0.1:5341`, `ipv6:[::1]:5341`, `127.0.0.1:5341`) → port. */
@@ -45,36 +39,12 @@ interface ClientSocket {
   uid: number;
 }
 
-/** Socket tables up to this size are read synchronously; a bigger one is read again asynchronously. */
-const SYNC_TABLE_BYTES = 1 << 20;
-/** Fd tables of at most this many likely processes are read synchronously per batch… */
-const SYNC_LIKELY = 8;
-/** …each only if it holds at most this many fds (a process with more is read asynchronously). */
-const SYNC_FDS = 256;
-
-/** The whole file if it is at most `limit` bytes (read synchronously), else undefined. Throws if unreadable. */
-function readSmallSync(file: string, limit: number): string | undefined {
-  const fd = fsSync.openSync(file, 'r');
-  try {
-    const buf = Buffer.allocUnsafe(limit + 1);
-    let len = 0;
-    for (;;) {
-      const n = fsSync.readSync(fd, buf, len, buf.length - len, null);
-      if (n === 0) return buf.toString('utf8', 0, len);
-      len += n;
-      if (len > limit) return undefined;
-    }
-  } finally {
-    fsSync.closeSync(fd);
-  }
-}
-
 /**
  * "clientPort:serverPort" → the client ends of the TCP sockets in our network namespace. The kernel walks
- * its whole connection hash table for each of /proc/net/tcp and tcp6 (~6 ms each here, whatever the number
- * of sockets), so the table of the peers' address family is read first, and the other only when some
- * wanted `keys` are not in it (a client dialing 127.0.0.1 holds an IPv4 socket even when a dual-stack
- * server calls it ::ffff:127.0.0.1).
+ * its whole connection hash table for each of /proc/net/tcp and tcp6 (~6 ms of CPU each here, however few
+ * sockets there are), so the table of the peers' address family is read first, and the other only when
+ * some wanted `keys` are not in it (a client dialing 127.0.0.1 holds an IPv4 socket even when a
+ * dual-stack server calls it ::ffff:127.0.0.1).
  */
 async function clientSockets(keys: ReadonlySet<string>, v6First: boolean): Promise<Map<string, ClientSocket[]>> {
   const out = new Map<string, ClientSocket[]>();
@@ -83,7 +53,7 @@ async function clientSockets(keys: ReadonlySet<string>, v6First: boolean): Promi
     if ([...keys].every((k) => out.has(k))) break;
     let text: string;
     try {
-      text = readSmallSync(table, SYNC_TABLE_BYTES) ?? (await fs.readFile(table, 'utf8'));
+      text = await fs.readFile(table, 'utf8');
     } catch {
       continue;
     }
@@ -110,13 +80,6 @@ async function clientSockets(keys: ReadonlySet<string>, v6First: boolean): Promi
  */
 async function socketOwners(wanted: Set<string>, likely: ReadonlySet<number> = new Set()): Promise<Map<string, number>> {
   const owners = new Map<string, number>();
-  const found = (pid: number, target: string) => {
-    if (!target.startsWith('socket:[')) return;
-    const inode = target.slice(8, -1);
-    if (!wanted.has(inode)) return;
-    const seen = owners.get(inode);
-    if (seen === undefined || pid < seen) owners.set(inode, pid);
-  };
   const look = async (pid: number) => {
     let fds: string[];
     try {
@@ -126,41 +89,22 @@ async function socketOwners(wanted: Set<string>, likely: ReadonlySet<number> = n
     }
     for (const fd of fds) {
       try {
-        found(pid, await fs.readlink(`/proc/${pid}/fd/${fd}`));
+        const target = await fs.readlink(`/proc/${pid}/fd/${fd}`);
+        if (!target.startsWith('socket:[')) continue;
+        const inode = target.slice(8, -1);
+        if (!wanted.has(inode)) continue;
+        const seen = owners.get(inode);
+        if (seen === undefined || pid < seen) owners.set(inode, pid);
       } catch {
         // fd closed meanwhile
       }
     }
-  };
-  /** False when the process holds too many fds to read synchronously: look at it asynchronously. */
-  const lookSync = (pid: number): boolean => {
-    let fds: string[];
-    try {
-      fds = fsSync.readdirSync(`/proc/${pid}/fd`);
-    } catch {
-      return true;
-    }
-    if (fds.length > SYNC_FDS) return false;
-    for (const fd of fds) {
-      try {
-        found(pid, fsSync.readlinkSync(`/proc/${pid}/fd/${fd}`));
-      } catch {
-        // fd closed meanwhile
-      }
-    }
-    return true;
   };
   // The likely holders first; when they hold every wanted socket, nothing else is read. (A socket several
   // processes share is then attributed to the likely one: it is that process's connection either way.)
-  // The first few at once, synchronously; the rest in asynchronous chunks.
-  const valid = [...likely].filter((pid) => Number.isInteger(pid) && pid > 0);
-  const rest: number[] = [];
-  for (const [i, pid] of valid.entries()) {
-    if (i >= SYNC_LIKELY || !lookSync(pid)) rest.push(pid);
-    if (owners.size >= wanted.size) return owners;
-  }
-  for (let i = 0; i < rest.length && owners.size < wanted.size; i += SCAN_CHUNK) {
-    await Promise.all(rest.slice(i, i + SCAN_CHUNK).map(look));
+  const first = [...likely].filter((pid) => Number.isInteger(pid) && pid > 0);
+  for (let i = 0; i < first.length && owners.size < wanted.size; i += SCAN_CHUNK) {
+    await Promise.all(first.slice(i, i + SCAN_CHUNK).map(look));
   }
   if (owners.size >= wanted.size) return owners;
   let entries: string[];
