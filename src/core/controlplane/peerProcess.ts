@@ -59,7 +59,8 @@ async function clientSockets(keys: ReadonlySet<string>, v6First: boolean): Promi
     }
     for (const line of text.split('\n').slice(1)) {
       const cols = line.trim().split(/\s+/);
-      if (cols.length < 10) continue;
+      // Inode 0: a connection no process holds any more (TIME_WAIT); it must not hide the live one.
+      if (cols.length < 10 || cols[9] === '0') continue;
       const local = parseInt(cols[1]!.split(':')[1]!, 16);
       const remote = parseInt(cols[2]!.split(':')[1]!, 16);
       const key = `${local}:${remote}`;
