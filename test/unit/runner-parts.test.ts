@@ -187,11 +187,11 @@ test('run logs: a run still going keeps its folder whatever --keep-run-logs anot
     const third = prepareRunLogs(base, Date.UTC(2025, 0, 1, 0, 0, 2), '33333333-x', 1);
     assert.deepEqual(runFolders(), [path.basename(third.dir)], 'ended runs are pruned');
     // A mark left by a process that is gone (a runner killed -9) does not keep the folder.
-    fs.writeFileSync(path.join(third.dir, '.owner'), '999999999 1\n');
+    fs.writeFileSync(path.join(third.dir, '.owner'), JSON.stringify({ pid: 999999999, startTime: 1 }));
     const fourth = prepareRunLogs(base, Date.UTC(2025, 0, 1, 0, 0, 3), '44444444-x', 1);
     assert.deepEqual(runFolders(), [path.basename(fourth.dir)]);
     // Nor does a mark naming a live pid with another start time (the pid was reused).
-    fs.writeFileSync(path.join(fourth.dir, '.owner'), `${process.pid} 1\n`);
+    fs.writeFileSync(path.join(fourth.dir, '.owner'), JSON.stringify({ pid: process.pid, startTime: 1 }));
     const fifth = prepareRunLogs(base, Date.UTC(2025, 0, 1, 0, 0, 4), '55555555-x', 1);
     assert.deepEqual(runFolders(), [path.basename(fifth.dir)]);
     fifth.release();

@@ -48,6 +48,16 @@ export function holderAlive(h: Pick<LockHolder, 'pid' | 'startTime'>): boolean {
   return typeof h.startTime !== 'number' || stat.startTime === h.startTime; // else the pid was reused
 }
 
+/** True while `file` is a lock (taken with tryLock) whose owner lives; false when absent, garbage or stale. */
+export function lockHeld(file: string): boolean {
+  try {
+    const holder = readHolder(file)?.holder;
+    return holder !== undefined && holderAlive(holder);
+  } catch {
+    return false; // unreadable: not ours to honour
+  }
+}
+
 function ageMs(file: string): number {
   try {
     return Date.now() - fs.statSync(file).mtimeMs;

@@ -1,13 +1,13 @@
 // Each run keeps its own log folder: <logDir>/<UTC start to the ms>-<run id, 8 hex>/<component id>.log, so two runs
 // (one after the other, or at the same time) never write the same files. `<logDir>/latest` points at
 // the newest run's folder; folders of older runs beyond a bound are removed (only folders named like
-// ours; nothing else in <logDir> is touched), except those of runs still going: a run marks its folder
-// with `.owner` (its process id and start time) until it ends, so a run with a small --keep-run-logs
-// never removes the folder another live run is writing.
+// ours; nothing else in <logDir> is touched), except those of runs still going: a run holds a lock file
+// `.owner` in its folder (runctl/lockFile.ts: its pid and start time) until it ends, so a run with a small
+// --keep-run-logs never removes the folder another live run is writing.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { safeJoin } from '../safePath';
-import { isSameProcess, processStartTime } from '../supervisor/procfs';
+import { lockHeld, tryLock } from '../runctl/lockFile';
 
 export const DEFAULT_KEEP_RUN_LOGS = 20;
 export const LATEST_LINK = 'latest';
@@ -40,9 +40,11 @@ export function prepareRunLogs(baseDir: string, startedAt: number, runId: string
   const name = runFolderName(startedAt, runId);
   const dir = path.join(base, name);
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const owner = path.join(dir, OWNER_FILE);
+  let release = () => {};
   try {
-    fs.writeFileSync(owner, `${process.pid} ${processStartTime(process.pid) ?? ''}\n`, { mode: 0o600 });
+    const mark = tryLock(path.join(dir, OWNER_FILE));
+    if (mark.ok) release = mark.release;
+    else warnings.push(`could not mark ${dir} as in use: process ${mark.holder.pid} holds it (another run may prune it)`);
   } catch (err) {
     warnings.push(`could not mark ${dir} as in use (another run may prune it): ${(err as Error).message}`);
   }
@@ -61,13 +63,7 @@ export function prepareRunLogs(baseDir: string, startedAt: number, runId: string
     warnings,
     // Ids are validated; safeJoin refuses anything that would still leave the folder (UnsafePathError).
     fileOf: (id) => safeJoin(dir, `${id}.log`),
-    release: () => {
-      try {
-        fs.rmSync(owner, { force: true });
-      } catch {
-        // The folder is gone or not ours to change: nothing to release.
-      }
-    },
+    release, // idempotent, never throws (lockFile.ts)
   };
 }
 
@@ -89,19 +85,6 @@ function pointLatest(base: string, name: string): void {
   }
 }
 
-/** A folder whose run is still going: its `.owner` names a live process that started when the mark says. */
-function inUse(dir: string): boolean {
-  let text: string;
-  try {
-    text = fs.readFileSync(path.join(dir, OWNER_FILE), 'utf8').slice(0, 64);
-  } catch {
-    return false;
-  }
-  const [pid, start] = text.trim().split(' ');
-  const n = Number(pid);
-  return Number.isSafeInteger(n) && n > 0 && isSameProcess(n, start ? Number(start) : undefined);
-}
-
 /**
  * Removes the oldest run folders (by the start time in their names) so that at most `keep` remain; never
  * `current`, never the folder of a run still going (those may leave more than `keep`).
@@ -112,10 +95,10 @@ export function pruneRunLogs(base: string, keep: number, current?: string): stri
   for (const d of fs.readdirSync(base, { withFileTypes: true })) {
     const m = d.isDirectory() ? RUN_FOLDER.exec(d.name) : null;
     if (!m) continue;
-    if (d.name === current || inUse(path.join(base, d.name))) kept++;
-    else runs.push({ name: d.name, key: `${m[1]}${m[2] ?? '000'}` });
+    if (d.name === current || lockHeld(path.join(base, d.name, OWNER_FILE))) kept++;
+    else runs.push({ name: d.name, key: `${m[1]}${m[2] ?? '000'}-${d.name}` }); // start time, then name
   }
-  runs.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  runs.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   const room = Math.max(0, keep - kept);
   const removed: string[] = [];
   for (const { name } of runs.slice(0, Math.max(0, runs.length - room))) {
