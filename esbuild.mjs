@@ -64,6 +64,12 @@ function walk(dir, pred, out = []) {
   return out;
 }
 
+/** `examples/…/<name><suffix>` (output name, without .js) → examples/…/<name>.ts, for every example component. */
+function exampleEntries(suffix) {
+  const files = walk('examples', (f) => f.endsWith('.ts') && !f.endsWith('.d.ts'));
+  return Object.fromEntries(files.map((f) => [f.slice(0, -'.ts'.length).split(path.sep).join('/') + suffix, f]));
+}
+
 /** @type {import('esbuild').BuildOptions[]} */
 let builds;
 if (args.has('--tests')) {
@@ -97,10 +103,14 @@ if (args.has('--tests')) {
     // layout worker is elkjs's own worker script, copied as dist/webview/layout.js (copyWebviewAssets).
     { ...webview, entryPoints: { main: 'src/extension/graph/webview/main.ts' }, outdir: 'dist/webview' },
     { ...webview, entryPoints: { main: 'src/extension/graph/webview/graph.css' }, outdir: 'dist/webview' },
-    // Example components and benchmarks.
+    // Example components: `dist/examples/…/<name>.js` is a small launcher (src/sdk/launcher.ts) that runs the
+    // component's bundle, `<name>.main.js`, with a V8 code cache; flow.yml files name the launcher.
+    { ...common, entryPoints: exampleEntries('.main'), outdir: 'dist' },
+    { ...common, entryPoints: Object.fromEntries(Object.keys(exampleEntries('')).map((out) => [out, 'src/sdk/launcher.ts'])), outdir: 'dist' },
+    // Benchmarks (and their own components).
     {
       ...common,
-      entryPoints: [...walk('examples', (f) => f.endsWith('.ts') && !f.endsWith('.d.ts')), ...walk('bench', (f) => f.endsWith('.ts'))],
+      entryPoints: walk('bench', (f) => f.endsWith('.ts')),
       outdir: 'dist',
       outbase: '.',
       // bench/extension.ts drives code-server through playwright-core, which cannot be bundled, and

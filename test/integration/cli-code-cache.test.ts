@@ -117,8 +117,13 @@ test('a cache that others may write, that another user owns, or that is a symlin
   }
 });
 
-test('the CLI bundle has no dynamic import(): the launcher compiles it as a script, where import() would fail', () => {
-  const text = fs.readFileSync(path.join(repoRoot(), 'dist', 'cli-main.js'), 'utf8');
-  const at = text.search(/(?<![\w$.])import\s*\(/);
-  assert.equal(at, -1, `import( at offset ${at}: ${JSON.stringify(text.slice(Math.max(0, at - 60), at + 40))}`);
+test('the bundles launchers run (the CLI, the example components) have no dynamic import(): they are compiled as scripts, where import() would fail', () => {
+  const examples = path.join(repoRoot(), 'dist', 'examples');
+  const mains = fs.readdirSync(examples, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.main.js'));
+  assert.ok(mains.length >= 6, `the example components' bundles: ${mains.join(', ')}`);
+  for (const file of [path.join(repoRoot(), 'dist', 'cli-main.js'), ...mains.map((f) => path.join(examples, f))]) {
+    const text = fs.readFileSync(file, 'utf8');
+    const at = text.search(/(?<![\w$.])import\s*\(/);
+    assert.equal(at, -1, `${file}: import( at offset ${at}: ${JSON.stringify(text.slice(Math.max(0, at - 60), at + 40))}`);
+  }
 });

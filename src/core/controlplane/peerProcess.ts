@@ -74,13 +74,28 @@ async function clientSockets(keys: ReadonlySet<string>, v6First: boolean): Promi
 }
 
 /**
- * inode → pid for the wanted inodes (the lowest pid for a socket several processes share). Processes
- * are looked at newest first (highest pid), a few dozen at a time, and the scan stops once every
- * wanted inode is found: a component registers right after it was started, so its process is among
- * the newest and the scan rarely reads more than a handful of fd tables.
+ * inode → pid for the wanted inodes (for a socket several processes share, such as a parent and the
+ * child it forked, the lowest pid among those seen before the scan stopped). Processes are looked at
+ * newest first (highest pid), a few dozen at a time, and the scan stops once every wanted inode is
+ * found: a component registers right after it was started, so its process is among the newest and the
+ * scan rarely reads more than a handful of fd tables, and of each only its newest fds.
  */
 async function socketOwners(wanted: Set<string>, likely: ReadonlySet<number> = new Set()): Promise<Map<string, number>> {
   const owners = new Map<string, number>();
+  const readFd = async (pid: number, fd: string) => {
+    try {
+      const target = await fs.readlink(`/proc/${pid}/fd/${fd}`);
+      if (!target.startsWith('socket:[')) return;
+      const inode = target.slice(8, -1);
+      if (!wanted.has(inode)) return;
+      const seen = owners.get(inode);
+      if (seen === undefined || pid < seen) owners.set(inode, pid);
+    } catch {
+      // fd closed meanwhile
+    }
+  };
+  // A process's fds newest (highest) first, FD_CHUNK at a time, until every wanted socket is found: the
+  // connection that is registering was usually the last fd its process opened.
   const look = async (pid: number) => {
     let fds: string[];
     try {
@@ -88,17 +103,9 @@ async function socketOwners(wanted: Set<string>, likely: ReadonlySet<number> = n
     } catch {
       return; // gone, or not ours to look at
     }
-    for (const fd of fds) {
-      try {
-        const target = await fs.readlink(`/proc/${pid}/fd/${fd}`);
-        if (!target.startsWith('socket:[')) continue;
-        const inode = target.slice(8, -1);
-        if (!wanted.has(inode)) continue;
-        const seen = owners.get(inode);
-        if (seen === undefined || pid < seen) owners.set(inode, pid);
-      } catch {
-        // fd closed meanwhile
-      }
+    fds.sort((a, b) => Number(b) - Number(a));
+    for (let i = 0; i < fds.length && owners.size < wanted.size; i += FD_CHUNK) {
+      await Promise.all(fds.slice(i, i + FD_CHUNK).map((fd) => readFd(pid, fd)));
     }
   };
   // The likely holders first; when they hold every wanted socket, nothing else is read. (A socket several
@@ -127,6 +134,8 @@ async function socketOwners(wanted: Set<string>, likely: ReadonlySet<number> = n
 
 /** Processes whose fd tables are read at once. */
 const SCAN_CHUNK = 32;
+/** Fds of one process read at once. */
+const FD_CHUNK = 8;
 
 let queue: Lookup[] = [];
 let running = false;
