@@ -307,6 +307,9 @@ export class Runner implements PipelineRunner {
       new Promise<void>((resolve) => (headStart = setTimeout(resolve, LAUNCH_HEAD_START_MS))),
     ]).finally(() => clearTimeout(headStart));
     aborted();
+    // The registry opens while the components boot (their calls wait for it); a registry that cannot be opened fails the start here.
+    await cp.ready();
+    aborted();
     await cp.createRun({
       runId: run.runId,
       pipelineName: pipeline.metadata.name,

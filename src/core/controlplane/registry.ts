@@ -189,8 +189,18 @@ export class Registry {
 
   // ---- lifecycle ------------------------------------------------------------------------------
 
-  /** Opens storage and loads records and runs; records silent for longer than the TTL come back UNHEALTHY (stale). */
-  async open(): Promise<void> {
+  /**
+   * Opens storage and loads records and runs; records silent for longer than the TTL come back UNHEALTHY
+   * (stale). Once: later calls share the first one's promise (close() waits for it).
+   */
+  open(): Promise<void> {
+    this.opening ??= this.doOpen();
+    return this.opening;
+  }
+
+  private opening?: Promise<void>;
+
+  private async doOpen(): Promise<void> {
     if (this.opened) return;
     if (this.storage) {
       await this.storage.open();
@@ -207,6 +217,8 @@ export class Registry {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    // An open still in flight (the server opens the registry after it listens) ends first: its storage is closed below.
+    await this.opening?.catch(() => undefined);
     if (this.janitor) clearInterval(this.janitor);
     this.janitor = undefined;
     for (const entry of this.services.values()) this.disarm(entry);

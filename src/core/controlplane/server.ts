@@ -17,6 +17,7 @@ import { Connections } from './connections';
 import { limitRequestSizes } from './grpcUtil';
 import type { HandlerContext } from './handlerContext';
 import { resolveLimits, type ControlPlaneLimits } from './limits';
+import { RegistryGate } from './gate';
 import { LazyHealth, LazyReflection } from './lazyServices';
 import { COMPONENT_TYPE_NAMES, HEALTH_STATUS_NAMES, RUN_STATUS_NAMES } from './model';
 import { Registry, type LogFn, type LogLevel } from './registry';
@@ -55,6 +56,13 @@ export interface ControlPlaneServerOptions {
   portFlag?: string;
   /** Clock for timestamps (tests). */
   now?: () => number;
+  /**
+   * Listen first and open the registry (storage) afterwards: calls of the control-plane services wait
+   * until it is open (gate.ts) and health says NOT_SERVING until then; `ready` resolves when it is open
+   * and rejects when it cannot be. A run uses it to spawn its components while the database opens.
+   * Default false: start() resolves once the registry is open and the server listens.
+   */
+  openRegistryAfterBind?: boolean;
   /** More gRPC services on the same server and port (e.g. the runner's flowctl.runner.v1.RunnerService). */
   services?: Array<{ definition: grpc.ServiceDefinition; implementation: grpc.UntypedServiceImplementation }>;
 }
@@ -79,6 +87,8 @@ export class ControlPlaneServer {
   readonly endpoint: string;
   readonly security: TransportSecurity;
   readonly storage: Storage;
+  /** Resolves once the registry is open (at once unless openRegistryAfterBind); rejects when it could not be opened. */
+  readonly ready: Promise<void>;
   readonly limits: Readonly<ControlPlaneLimits>;
   readonly connections: Connections;
   /** The access rules (undefined: everything open). allowExternal()/disallowExternal() change them at run time. */
@@ -103,7 +113,9 @@ export class ControlPlaneServer {
     limits: ControlPlaneLimits;
     connections: Connections;
     access: AccessControl | undefined;
+    ready: Promise<void>;
   }) {
+    this.ready = init.ready;
     this.registry = init.registry;
     this.server = init.server;
     this.credentials = init.credentials;
@@ -142,7 +154,12 @@ export class ControlPlaneServer {
       log,
       limits,
     });
-    await registry.open();
+    const deferred = opts.openRegistryAfterBind === true;
+    if (!deferred) await registry.open();
+    // Deferred: opened right after the bind below; until then the control-plane services hold their calls.
+    let openRegistry: () => void = () => undefined;
+    const gate = deferred ? new RegistryGate(new Promise<void>((resolve) => (openRegistry = resolve)).then(() => registry.open())) : undefined;
+    const held = (def: grpc.ServiceDefinition, impl: grpc.UntypedServiceImplementation) => (gate ? gate.wrap(def, impl) : impl);
 
     let boundPort = port;
     const connections = new Connections(limits);
@@ -162,11 +179,17 @@ export class ControlPlaneServer {
         ? { bytes: Math.min(limits.maxRunRequestBytes, maxMessageBytes), name: 'maxRunRequestBytes' }
         : { bytes: Math.min(limits.maxRequestBytes, maxMessageBytes), name: 'maxRequestBytes' };
     const def = packageDefinition();
-    server.addService(limitRequestSizes(v1ServiceDefinition(), requestLimit), v1Handlers(ctx));
-    server.addService(limitRequestSizes(def[LEGACY_SERVICE_NAME] as grpc.ServiceDefinition, requestLimit), legacyHandlers(ctx));
-    if (access) server.addService(limitRequestSizes(accessServiceDefinition(), requestLimit), accessHandlers(ctx));
+    const v1Def = limitRequestSizes(v1ServiceDefinition(), requestLimit);
+    const legacyDef = limitRequestSizes(def[LEGACY_SERVICE_NAME] as grpc.ServiceDefinition, requestLimit);
+    server.addService(v1Def, held(v1Def, v1Handlers(ctx)));
+    server.addService(legacyDef, held(legacyDef, legacyHandlers(ctx)));
+    if (access) {
+      const accessDef = limitRequestSizes(accessServiceDefinition(), requestLimit);
+      server.addService(accessDef, held(accessDef, accessHandlers(ctx)));
+    }
     // Health and reflection are served at once; their libraries load on their first call (lazyServices.ts).
-    const health = new LazyHealth({ '': 'SERVING', [V1_SERVICE_NAME]: 'SERVING', [LEGACY_SERVICE_NAME]: 'SERVING' });
+    const serving = deferred ? 'NOT_SERVING' : 'SERVING';
+    const health = new LazyHealth({ '': serving, [V1_SERVICE_NAME]: serving, [LEGACY_SERVICE_NAME]: serving });
     health.addToServer(server);
     for (const extra of opts.services ?? []) server.addService(extra.definition, extra.implementation);
     if (opts.reflection !== false) {
@@ -189,7 +212,15 @@ export class ControlPlaneServer {
     }
     endpoint = joinHostPort(address, boundPort);
 
-    const cp = new ControlPlaneServer({ registry, server, credentials, health, address, port: boundPort, security, storage, log, limits, connections, access });
+    openRegistry();
+    const ready = gate
+      ? gate.ready.then(() => {
+          if (cp.stopping) return;
+          for (const name of ['', V1_SERVICE_NAME, LEGACY_SERVICE_NAME]) health.setStatus(name, 'SERVING');
+        })
+      : Promise.resolve();
+    ready.catch(() => undefined); // the caller awaits it
+    const cp: ControlPlaneServer = new ControlPlaneServer({ registry, server, credentials, health, address, port: boundPort, security, storage, log, limits, connections, access, ready });
     if (sink) cp.logEvents(minLevel);
     return cp;
   }

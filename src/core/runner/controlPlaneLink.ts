@@ -57,6 +57,11 @@ export interface ControlPlaneLink {
    * bridge network: mounted into them, it reaches nothing but this control plane. Only an embedded one has it.
    */
   containerSocket?(): Promise<string>;
+  /**
+   * Resolves once the control plane can take the run's own calls (createRun…): an embedded one listens
+   * before its registry is open and opens it while the components boot. Rejects when it cannot open.
+   */
+  ready(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -64,8 +69,18 @@ export class EmbeddedLink implements ControlPlaneLink {
   readonly external = false;
 
   private socket?: Promise<{ dir: string; file: string }>;
+  private opened?: Promise<void>;
 
-  constructor(private readonly server: ControlPlaneServer) {}
+  /** `whenOpen`: what ready() waits for (default: the server's registry is open). */
+  constructor(
+    private readonly server: ControlPlaneServer,
+    private readonly whenOpen: () => Promise<void> = () => server.ready,
+  ) {}
+
+  ready(): Promise<void> {
+    this.opened ??= this.whenOpen();
+    return this.opened;
+  }
 
   async containerSocket(): Promise<string> {
     this.socket ??= (async () => {
@@ -165,6 +180,11 @@ export class ExternalLink implements ControlPlaneLink {
   private timer?: NodeJS.Timeout;
   private readonly stopWatches = new Map<string, () => void>();
   private polling = false;
+
+  /** Connected means ready: its registry is that control plane's business. */
+  ready(): Promise<void> {
+    return Promise.resolve();
+  }
 
   private constructor(
     readonly address: string,

@@ -4,6 +4,7 @@
 // one applies the run's access rules (controlplane/access.ts): the run's owner token, `access` from the
 // runner (isRunProcess) and RunnerOptions.allowExternal.
 import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { PipelineRunner, RunnerOptions } from '../runnerTypes';
 import { ControlPlaneServer } from '../controlplane/server';
@@ -11,6 +12,10 @@ import type { AccessPolicy } from '../controlplane/access';
 import { exposureWarning } from '../controlplane/exposure';
 import type { Registry } from '../controlplane/registry';
 import { MemoryStorage } from '../controlplane/storage/memory';
+import { LazyStorage } from '../controlplane/storage/lazy';
+import type { PidLock } from '../controlplane/storage/lock';
+import { takeRegistryLock } from '../controlplane/storage/registryLock';
+import { matchesCleanMark } from '../controlplane/storage/lmdbCheck';
 import type { Storage } from '../controlplane/storage/types';
 import { RunPresence } from '../runctl/presence';
 import { flowctlHome } from '../paths';
@@ -50,6 +55,7 @@ export async function openControlPlane(
   // and the endpoint entry: src/core/runctl/presence.ts. Its token is the run's owner token.
   const presence = RunPresence.claim({ home: opts.stateDir ?? flowctlHome(), file: pipeline.file, pipeline: pipeline.name, runner });
   let link: ControlPlaneLink | undefined; // wrapped: its close() also ends the presence
+  let lock: PidLock | undefined; // the registry's lock file while no server owns it
   try {
     if (opts.useExternalControlPlane) {
       link = presence.wrap(await ExternalLink.connect(address, port, { tls: opts.tls }));
@@ -61,10 +67,18 @@ export async function openControlPlane(
     if (opts.tls && opts.components !== 'external') {
       warn("the control plane serves TLS: components that dial it in plaintext (the Go flowctl-sdk, the legacy components, this project's SDK) cannot register");
     }
-    // LMDB (a native module, ~60 ms to load) only when the registry is persisted.
-    const storage: Storage = opts.noPersistence
-      ? new MemoryStorage()
-      : new (await import('../controlplane/storage/lmdb')).LmdbStorage(opts.dbPath ?? defaultRunDbPath(pipeline.file, pipeline.name));
+    // LMDB (a native module, ~20 ms of CPU to load) only when the registry is persisted, and only after the
+    // server listens. Its lock file is taken now, so a second control plane on the same file is refused
+    // before anything starts. A registry file that is new or exactly as its last clean close left it
+    // (lmdbCheck.ts) opens while the components boot (their calls wait for it, gate.ts); any other is
+    // opened (and checked in a child process) before a component starts, so a damaged one starts nothing.
+    const dbPath = path.resolve(opts.dbPath ?? defaultRunDbPath(pipeline.file, pipeline.name));
+    lock = opts.noPersistence ? undefined : takeRegistryLock(dbPath);
+    const openLater = !lock || !fs.existsSync(dbPath) || matchesCleanMark(dbPath);
+    const taken = lock;
+    const storage: Storage = taken
+      ? new LazyStorage('lmdb', dbPath, async () => new (await import('../controlplane/storage/lmdb')).LmdbStorage(dbPath, { lock: taken }))
+      : new MemoryStorage();
     const server = await ControlPlaneServer.start({
       address,
       port,
@@ -81,20 +95,28 @@ export async function openControlPlane(
       tls: opts.tls,
       portFlag: opts.portHint ?? '--control-plane-port',
       services: presence.services,
+      openRegistryAfterBind: true,
     });
+    lock = undefined; // the registry's now: released when it closes (storage/lmdb.ts), or below if it never opens
+    if (taken) server.ready.catch(() => taken.release());
     const exposed = exposureWarning(server.address, server.security, '--control-plane-address');
     if (exposed) warn(exposed);
     // A hub names what registers itself (replicas get instance ids) before anything can register.
     if (hooks?.placement) server.registry.placement = hooks.placement;
-    const embedded = new EmbeddedLink(server);
+    // Ready once the registry is open and the runs an earlier runner left "running" are marked failed.
+    const embedded = new EmbeddedLink(server, async () => {
+      await server.ready;
+      const interrupted = await embedded.reconcileInterruptedRuns();
+      if (interrupted.length) {
+        warn(`marked ${interrupted.length} earlier run(s) that never ended as failed (${interrupted.map((r) => r.slice(0, 8)).join(', ')})`);
+      }
+    });
     link = presence.wrap(embedded);
-    const interrupted = await embedded.reconcileInterruptedRuns();
-    if (interrupted.length) {
-      warn(`marked ${interrupted.length} earlier run(s) that never ended as failed (${interrupted.map((r) => r.slice(0, 8)).join(', ')})`);
-    }
+    if (!openLater) await link.ready();
     presence.announce({ address: link.address, port: link.port, external: false, tls: opts.tls });
     return link;
   } catch (err) {
+    lock?.release();
     if (link) await link.close().catch(() => undefined);
     else await presence.close();
     throw err;

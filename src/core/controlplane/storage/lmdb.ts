@@ -24,8 +24,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { open, type Database, type RootDatabase } from 'lmdb';
 import type { PipelineRun, ServiceRecord } from '../model';
-import { ensurePrivateDir, flowctlHome, makePrivateFile } from '../../paths';
-import { acquirePidLock, type PidLock } from './lock';
+import { flowctlHome, makePrivateFile } from '../../paths';
+import type { PidLock } from './lock';
+import { takeRegistryLock } from './registryLock';
 import { RegistryDamagedError, checkRegistryFile, matchesCleanMark, removeCleanMark, writeCleanMark } from './lmdbCheck';
 import type { Storage } from './types';
 
@@ -46,7 +47,13 @@ export interface LmdbStorageOptions {
   heartbeatWrites?: 'batched' | 'durable' | 'per-beat';
   /** Check an existing file in a child process before opening it (default true). */
   checkBeforeOpen?: boolean;
+  /**
+   * The lock file, already taken by the caller with takeRegistryLock() (a run takes it before it spawns
+   * anything, then opens the database while its components boot); open() takes it otherwise.
+   */
+  lock?: PidLock;
 }
+
 
 export class LmdbStorage implements Storage {
   readonly kind = 'lmdb' as const;
@@ -61,6 +68,7 @@ export class LmdbStorage implements Storage {
   private services?: Database<ServiceRecord, string>;
   private runs?: Database<PipelineRun, string>;
   private lock?: PidLock;
+  private givenLock?: PidLock;
   private readonly pending = new Map<string, ServiceRecord>();
   private timer?: NodeJS.Timeout;
   private inflightBatch: Promise<void> = Promise.resolve();
@@ -80,6 +88,7 @@ export class LmdbStorage implements Storage {
     this.flushIntervalMs = options.flushIntervalMs ?? 1000;
     this.heartbeatWrites = options.heartbeatWrites ?? 'batched';
     this.checkBeforeOpen = options.checkBeforeOpen ?? true;
+    this.givenLock = options.lock;
     if (!(this.flushIntervalMs > 0)) throw new Error(`flushIntervalMs must be > 0 (got ${options.flushIntervalMs})`);
   }
 
@@ -93,21 +102,8 @@ export class LmdbStorage implements Storage {
     this.closing = undefined;
     const file = this.location;
     const dir = path.dirname(file);
-    try {
-      ensurePrivateDir(dir);
-      fs.accessSync(dir, fs.constants.W_OK);
-    } catch (err) {
-      throw new Error(
-        `cannot use folder ${dir} for the registry database ${file} (${(err as Error).message}); ` +
-          'pass --db-path with a writable location, or --no-persistence',
-      );
-    }
-    this.lock = acquirePidLock(
-      this.lockPath,
-      (pid) =>
-        `database file ${file} is in use by another flowctl control plane (pid ${pid}, lock file ${this.lockPath}); ` +
-        'stop that process, or use --db-path <another file> / --no-persistence',
-    );
+    this.lock = this.givenLock ?? takeRegistryLock(file);
+    this.givenLock = undefined; // taken over: released at close (a later open takes the lock itself)
     try {
       const created = checkLmdbFile(file);
       this.lastCheckMs = undefined;
