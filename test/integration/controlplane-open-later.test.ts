@@ -121,6 +121,26 @@ describe('a control plane that opens its registry after it listens', () => {
     closeAll(v1);
   });
 
+  test('nothing opens the registry until it is asked for (ready) or a call arrives; stopped before that, nothing is opened and `unused` runs', async () => {
+    let made = 0;
+    let unused = 0;
+    const storage = new LazyStorage('memory', undefined, async () => (made++, new MemoryStorage()), () => unused++);
+    const server = await ControlPlaneServer.start({ port: 0, storage, openRegistryAfterBind: true });
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(made, 0, 'listening for 200 ms without a call: not opened');
+    await server.stop();
+    assert.equal(made, 0);
+    assert.equal(unused, 1, 'closed unopened: the hook ran (the run releases its registry lock there)');
+
+    const asked = await ControlPlaneServer.start({ port: 0, storage: new LazyStorage('memory', undefined, async () => (made++, new MemoryStorage())), openRegistryAfterBind: true });
+    try {
+      await asked.ready;
+      assert.equal(made, 1, 'ready opened it');
+    } finally {
+      await asked.stop();
+    }
+  });
+
   test('without the option nothing changes: start() resolves with the registry open and ready resolved', async () => {
     const server = await ControlPlaneServer.start({ port: 0, storage: new MemoryStorage() });
     const health = healthClient(server.endpoint);

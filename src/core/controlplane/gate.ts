@@ -1,26 +1,35 @@
 // Calls that wait for the registry: a control plane that listens before its registry is open (a run's,
-// so that its components are spawned while the database opens: server.ts, openRegistryAfterBind) holds
-// each call of a gated service until the registry is open, then runs it as usual; if the registry
-// cannot be opened, the call ends with UNAVAILABLE naming the reason. Once open, handlers are called
-// directly (no promise per call).
+// so that its components are spawned before the database is even loaded: server.ts, openRegistryAfterBind)
+// opens the registry when asked (`ready`) or when the first call of a gated service arrives, holds each
+// such call until it is open, then runs it as usual; if the registry cannot be opened, the call ends with
+// UNAVAILABLE naming the reason. Once open, handlers are called directly (no promise per call).
 import * as grpc from '@grpc/grpc-js';
 
 export class RegistryGate {
   private open = false;
   private failure?: Error;
-  readonly ready: Promise<void>;
+  private opening?: Promise<void>;
 
-  constructor(opening: Promise<void>) {
-    this.ready = opening.then(
-      () => {
-        this.open = true;
-      },
-      (err: unknown) => {
-        this.failure = err instanceof Error ? err : new Error(String(err));
-        throw this.failure;
-      },
-    );
-    this.ready.catch(() => undefined); // callers that care await it; the calls held get UNAVAILABLE
+  /** `start` opens the registry; it is called once, by the first `ready` or the first call held. */
+  constructor(private readonly start: () => Promise<void>) {}
+
+  /** Opens the registry (once) and resolves when it is open; rejects when it cannot be opened. */
+  get ready(): Promise<void> {
+    if (!this.opening) {
+      this.opening = Promise.resolve()
+        .then(this.start)
+        .then(
+          () => {
+            this.open = true;
+          },
+          (err: unknown) => {
+            this.failure = err instanceof Error ? err : new Error(String(err));
+            throw this.failure;
+          },
+        );
+      this.opening.catch(() => undefined); // callers that care await it; the calls held get UNAVAILABLE
+    }
+    return this.opening;
   }
 
   private unavailable(): grpc.StatusObject & Error {

@@ -57,10 +57,10 @@ export interface ControlPlaneServerOptions {
   /** Clock for timestamps (tests). */
   now?: () => number;
   /**
-   * Listen first and open the registry (storage) afterwards: calls of the control-plane services wait
-   * until it is open (gate.ts) and health says NOT_SERVING until then; `ready` resolves when it is open
-   * and rejects when it cannot be. A run uses it to spawn its components while the database opens.
-   * Default false: start() resolves once the registry is open and the server listens.
+   * Listen first and open the registry (storage) later: when `ready` is first read, or when the first call
+   * of a control-plane service arrives; those calls wait until it is open (gate.ts) and health says
+   * NOT_SERVING until then. `ready` rejects when it cannot be opened. A run uses it to spawn its components
+   * before the database is loaded. Default false: start() resolves once the registry is open and the server listens.
    */
   openRegistryAfterBind?: boolean;
   /** More gRPC services on the same server and port (e.g. the runner's flowctl.runner.v1.RunnerService). */
@@ -87,8 +87,15 @@ export class ControlPlaneServer {
   readonly endpoint: string;
   readonly security: TransportSecurity;
   readonly storage: Storage;
-  /** Resolves once the registry is open (at once unless openRegistryAfterBind); rejects when it could not be opened. */
-  readonly ready: Promise<void>;
+  private readonly gate?: RegistryGate;
+
+  /**
+   * Resolves once the registry is open (at once unless openRegistryAfterBind, where the first `ready` or
+   * the first call of a control-plane service opens it); rejects when it could not be opened.
+   */
+  get ready(): Promise<void> {
+    return this.gate ? this.gate.ready : Promise.resolve();
+  }
   readonly limits: Readonly<ControlPlaneLimits>;
   readonly connections: Connections;
   /** The access rules (undefined: everything open). allowExternal()/disallowExternal() change them at run time. */
@@ -113,9 +120,9 @@ export class ControlPlaneServer {
     limits: ControlPlaneLimits;
     connections: Connections;
     access: AccessControl | undefined;
-    ready: Promise<void>;
+    gate: RegistryGate | undefined;
   }) {
-    this.ready = init.ready;
+    this.gate = init.gate;
     this.registry = init.registry;
     this.server = init.server;
     this.credentials = init.credentials;
@@ -156,9 +163,15 @@ export class ControlPlaneServer {
     });
     const deferred = opts.openRegistryAfterBind === true;
     if (!deferred) await registry.open();
-    // Deferred: opened right after the bind below; until then the control-plane services hold their calls.
-    let openRegistry: () => void = () => undefined;
-    const gate = deferred ? new RegistryGate(new Promise<void>((resolve) => (openRegistry = resolve)).then(() => registry.open())) : undefined;
+    // Deferred: opened by the first `ready` or the first call of a control-plane service, which waits for it.
+    let cp: ControlPlaneServer | undefined;
+    const gate = deferred
+      ? new RegistryGate(async () => {
+          await registry.open();
+          if (cp?.stopping) return;
+          for (const name of ['', V1_SERVICE_NAME, LEGACY_SERVICE_NAME]) health.setStatus(name, 'SERVING');
+        })
+      : undefined;
     const held = (def: grpc.ServiceDefinition, impl: grpc.UntypedServiceImplementation) => (gate ? gate.wrap(def, impl) : impl);
 
     let boundPort = port;
@@ -212,15 +225,7 @@ export class ControlPlaneServer {
     }
     endpoint = joinHostPort(address, boundPort);
 
-    openRegistry();
-    const ready = gate
-      ? gate.ready.then(() => {
-          if (cp.stopping) return;
-          for (const name of ['', V1_SERVICE_NAME, LEGACY_SERVICE_NAME]) health.setStatus(name, 'SERVING');
-        })
-      : Promise.resolve();
-    ready.catch(() => undefined); // the caller awaits it
-    const cp: ControlPlaneServer = new ControlPlaneServer({ registry, server, credentials, health, address, port: boundPort, security, storage, log, limits, connections, access, ready });
+    cp = new ControlPlaneServer({ registry, server, credentials, health, address, port: boundPort, security, storage, log, limits, connections, access, gate });
     if (sink) cp.logEvents(minLevel);
     return cp;
   }

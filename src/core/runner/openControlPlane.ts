@@ -67,17 +67,26 @@ export async function openControlPlane(
     if (opts.tls && opts.components !== 'external') {
       warn("the control plane serves TLS: components that dial it in plaintext (the Go flowctl-sdk, the legacy components, this project's SDK) cannot register");
     }
-    // LMDB (a native module, ~20 ms of CPU to load) only when the registry is persisted, and only after the
-    // server listens. Its lock file is taken now, so a second control plane on the same file is refused
-    // before anything starts. A registry file that is new or exactly as its last clean close left it
-    // (lmdbCheck.ts) opens while the components boot (their calls wait for it, gate.ts); any other is
-    // opened (and checked in a child process) before a component starts, so a damaged one starts nothing.
+    // LMDB (a native module, ~20 ms of CPU to load) only when the registry is persisted. Its lock file is
+    // taken now, so a second control plane on the same file is refused before anything starts. A registry
+    // file that is new or exactly as its last clean close left it (lmdbCheck.ts) is loaded and opened once
+    // the components are spawned (the runner's cp.ready()), or when the first of their calls arrives, which
+    // waits for it (gate.ts); any other is opened (and checked in a child process) before a component
+    // starts, so a damaged one starts nothing.
     const dbPath = path.resolve(opts.dbPath ?? defaultRunDbPath(pipeline.file, pipeline.name));
     lock = opts.noPersistence ? undefined : takeRegistryLock(dbPath);
     const openLater = !lock || !fs.existsSync(dbPath) || matchesCleanMark(dbPath);
     const taken = lock;
+    // (A store that fails to open releases the lock itself; so does this factory if LMDB cannot even be loaded.)
     const storage: Storage = taken
-      ? new LazyStorage('lmdb', dbPath, async () => new (await import('../controlplane/storage/lmdb')).LmdbStorage(dbPath, { lock: taken }))
+      ? new LazyStorage('lmdb', dbPath, async () => {
+          try {
+            return new (await import('../controlplane/storage/lmdb')).LmdbStorage(dbPath, { lock: taken });
+          } catch (err) {
+            taken.release();
+            throw err;
+          }
+        }, () => taken.release()) // closed before it was ever opened (a start stopped early)
       : new MemoryStorage();
     const server = await ControlPlaneServer.start({
       address,
@@ -97,8 +106,7 @@ export async function openControlPlane(
       services: presence.services,
       openRegistryAfterBind: true,
     });
-    lock = undefined; // the registry's now: released when it closes (storage/lmdb.ts), or below if it never opens
-    if (taken) server.ready.catch(() => taken.release());
+    lock = undefined; // the registry's now: released when it closes or fails to open (storage/lmdb.ts)
     const exposed = exposureWarning(server.address, server.security, '--control-plane-address');
     if (exposed) warn(exposed);
     // A hub names what registers itself (replicas get instance ids) before anything can register.

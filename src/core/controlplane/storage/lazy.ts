@@ -11,10 +11,12 @@ export class LazyStorage implements Storage {
   private opened?: Storage;
   private closed = false;
 
+  /** `unused`: called by close() when no store was ever made (e.g. to release a lock taken for it). */
   constructor(
     readonly kind: Storage['kind'],
     readonly location: string | undefined,
     private readonly make: () => Promise<Storage>,
+    private readonly unused?: () => void,
   ) {}
 
   private store(): Promise<Storage> {
@@ -35,7 +37,11 @@ export class LazyStorage implements Storage {
     if (this.closed) return;
     this.closed = true;
     this.opened = undefined;
-    const real = await this.real?.catch(() => undefined);
+    if (!this.real) {
+      this.unused?.();
+      return;
+    }
+    const real = await this.real.catch(() => undefined);
     await real?.close();
   }
 
