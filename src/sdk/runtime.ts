@@ -176,6 +176,9 @@ export class ComponentRuntime {
     // In a cluster the hub dials this replica from another container: FLOWCTL_ADVERTISE_HOST names the
     // address it is reached at; without it the hub uses the address our registration came from.
     this.endpoint = this.cfg.advertiseHost ? joinHostPort(this.cfg.advertiseHost, actualPort) : advertisedEndpoint(host, actualPort);
+    // Before "serving" is announced: whoever stops the component as soon as it says so (a test, a script)
+    // gets a graceful stop, not the default SIGTERM action (its reader may run before this process goes on).
+    if (this.opts.handleSignals !== false) installSignalHandlers(this);
     this.log.info(`${this.id}: serving flowctl.v1.${serviceName} on ${this.endpoint}${dataPlane.mutualTls ? ' (mutual TLS)' : ''}`);
     if (this.http) this.log.info(`${this.id}: health endpoints on http://${advertisedEndpoint(this.cfg.healthHost, this.http.port)}/health`);
     this.setHealth('HEALTHY');
@@ -198,7 +201,6 @@ export class ComponentRuntime {
     } else {
       this.log.info(`ENABLE_FLOWCTL is not "true": standalone mode, not registering with a control plane`);
     }
-    if (this.opts.handleSignals !== false) installSignalHandlers(this);
     return this.handle();
   }
 
