@@ -1,22 +1,20 @@
 // A component on this project's SDK that is sent SIGTERM the moment it prints "serving …" shuts down
 // gracefully ("received SIGTERM: shutting down", exit 0). Before, the SDK installed its signal handlers just
-// after that line: on a busy machine the reader of the line (a test, a script, a supervisor) ran first and its
-// SIGTERM met Node's default action (27 of 30 such stops were not graceful here with both cores busy). The
-// two busy loops beside it make the old order fail reliably; real processes, the built demo ticker.
+// after that line, and the reader of the line (a test, a script, a supervisor), woken by it, usually ran first:
+// its SIGTERM met Node's default action (17 of 20 such stops were not graceful here on an idle machine, 27 of
+// 30 with both cores busy). Real processes, the built demo ticker.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { repoRoot } from '../helpers/paths';
 import { cleanEnv } from '../fixtures/components/harness';
 
-test('SIGTERM sent as soon as a component says "serving" stops it gracefully, even with every core busy', { timeout: 120_000 }, async () => {
+test('SIGTERM sent as soon as a component says "serving" stops it gracefully', { timeout: 120_000 }, async () => {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'flowctl-sdk-stop-'));
-  const busy: ChildProcess[] = [];
   try {
-    for (let i = 0; i < os.availableParallelism(); i++) busy.push(spawn(process.execPath, ['-e', 'for(;;){}'], { stdio: 'ignore' }));
     const ticker = path.join(repoRoot(), 'dist', 'examples', 'demo', 'components', 'ticker.js');
     const outcomes: string[] = [];
     for (let i = 0; i < 10; i++) {
@@ -39,7 +37,6 @@ test('SIGTERM sent as soon as a component says "serving" stops it gracefully, ev
     }
     assert.deepEqual(outcomes.filter((o) => o !== 'graceful'), [], 'every stop was graceful');
   } finally {
-    for (const b of busy) b.kill('SIGKILL');
     fs.rmSync(home, { recursive: true, force: true });
   }
 });
