@@ -307,7 +307,8 @@ export class Runner implements PipelineRunner {
       new Promise<void>((resolve) => (headStart = setTimeout(resolve, LAUNCH_HEAD_START_MS))),
     ]).finally(() => clearTimeout(headStart));
     aborted();
-    // The registry opens while the components boot (their calls wait for it); a registry that cannot be opened fails the start here.
+    // The registry is loaded and opened now, while the components boot (a call of theirs that comes first opens it
+    // and waits); a registry that cannot be opened fails the start here, and what was started is stopped.
     await cp.ready();
     aborted();
     await cp.createRun({

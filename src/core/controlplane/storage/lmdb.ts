@@ -54,7 +54,6 @@ export interface LmdbStorageOptions {
   lock?: PidLock;
 }
 
-
 export class LmdbStorage implements Storage {
   readonly kind = 'lmdb' as const;
   readonly location: string;
