@@ -79,6 +79,9 @@ function bind(server: grpc.Server, target: string, credentials: grpc.ServerCrede
   });
 }
 
+/** The names gRPC health answers for: the server as a whole ('') and both control-plane services. */
+const HEALTH_NAMES = ['', V1_SERVICE_NAME, LEGACY_SERVICE_NAME];
+
 export class ControlPlaneServer {
   readonly registry: Registry;
   readonly address: string;
@@ -169,7 +172,7 @@ export class ControlPlaneServer {
       ? new RegistryGate(async () => {
           await registry.open();
           if (cp?.stopping) return;
-          for (const name of ['', V1_SERVICE_NAME, LEGACY_SERVICE_NAME]) health.setStatus(name, 'SERVING');
+          for (const name of HEALTH_NAMES) health.setStatus(name, 'SERVING');
         })
       : undefined;
     const held = (def: grpc.ServiceDefinition, impl: grpc.UntypedServiceImplementation) => (gate ? gate.wrap(def, impl) : impl);
@@ -202,7 +205,7 @@ export class ControlPlaneServer {
     }
     // Health and reflection are served at once; their libraries load on their first call (lazyServices.ts).
     const serving = deferred ? 'NOT_SERVING' : 'SERVING';
-    const health = new LazyHealth({ '': serving, [V1_SERVICE_NAME]: serving, [LEGACY_SERVICE_NAME]: serving });
+    const health = new LazyHealth(Object.fromEntries(HEALTH_NAMES.map((name) => [name, serving])));
     health.addToServer(server);
     for (const extra of opts.services ?? []) server.addService(extra.definition, extra.implementation);
     if (opts.reflection !== false) {
@@ -265,7 +268,7 @@ export class ControlPlaneServer {
   }
 
   private async doStop(graceMs: number): Promise<void> {
-    for (const name of ['', V1_SERVICE_NAME, LEGACY_SERVICE_NAME]) this.health.setStatus(name, 'NOT_SERVING');
+    for (const name of HEALTH_NAMES) this.health.setStatus(name, 'NOT_SERVING');
     await new Promise<void>((resolve) => {
       const timer = setTimeout(() => {
         this.log('warn', `control plane: calls still running after ${graceMs}ms, forcing shutdown`);

@@ -71,10 +71,10 @@ export class EmbeddedLink implements ControlPlaneLink {
   private socket?: Promise<{ dir: string; file: string }>;
   private opened?: Promise<void>;
 
-  /** `whenOpen`: what ready() waits for (default: the server's registry is open). */
+  /** `whenOpen`: what ready() waits for (the server's registry open, and what the caller does then). */
   constructor(
     private readonly server: ControlPlaneServer,
-    private readonly whenOpen: () => Promise<void> = () => server.ready,
+    private readonly whenOpen: () => Promise<void>,
   ) {}
 
   ready(): Promise<void> {
